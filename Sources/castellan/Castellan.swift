@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The one `castellan` executable: every feature is a subcommand.
+@main
+struct Castellan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "castellan",
+        abstract: "Device authentication for Eclipse Mosquitto, run under an OTP-style supervision tree.",
+        subcommands: []
+    )
+}

@@ -1,0 +1,3 @@
+import Testing
+@testable import Supervision
+@Test func builds() { #expect(Bool(true)) }
