@@ -32,6 +32,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Test support for anything built on Supervision: a manual clock, scripted children, an event recorder.
+        .target(
+            name: "SupervisionTesting",
+            dependencies: ["Supervision"],
+            swiftSettings: strict
+        ),
         // Pure authentication decisions: no I/O, nothing of ours.
         .target(
             name: "CastellanAuth",
@@ -55,7 +61,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SupervisionTests",
-            dependencies: ["Supervision"],
+            dependencies: ["Supervision", "SupervisionTesting"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,62 @@
+import Synchronization
+
+/// One request on its way through a pool: completed exactly once, by the worker it is
+/// assigned to now or by the pool — never by an instance it was taken away from.
+final class Envelope<Request: Sendable, Response: Sendable>: Sendable {
+    /// The worker instance an envelope is assigned to: its path and generation.
+    struct Assignment: Hashable {
+        let path: String
+        let generation: UInt64
+    }
+
+    private struct State {
+        var continuation: CheckedContinuation<Response, any Error>?
+        var assignment: Assignment?
+        var attempts = 0
+    }
+
+    let request: Request
+    let idempotent: Bool
+    private let state: Mutex<State>
+
+    init(_ request: Request, idempotent: Bool, continuation: CheckedContinuation<Response, any Error>) {
+        self.request = request
+        self.idempotent = idempotent
+        self.state = Mutex(State(continuation: continuation))
+    }
+
+    /// Assigns the envelope to a worker instance; returns how many assignments it has had.
+    func assign(_ assignment: Assignment) -> Int {
+        state.withLock { state in
+            state.assignment = assignment
+            state.attempts += 1
+            return state.attempts
+        }
+    }
+
+    var attempts: Int { state.withLock { $0.attempts } }
+
+    /// A worker's reply. Rejected (`false`) when the envelope was taken from that instance
+    /// — a stale generation — or is already complete.
+    @discardableResult
+    func reply(_ result: Result<Response, any Error>, from assignment: Assignment) -> Bool {
+        let continuation = state.withLock { state -> CheckedContinuation<Response, any Error>? in
+            guard state.assignment == assignment else { return nil }
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(with: result)
+        return continuation != nil
+    }
+
+    /// The pool's own completion (no worker can take the request); `false` if already complete.
+    @discardableResult
+    func fail(_ error: any Error) -> Bool {
+        let continuation = state.withLock { state in
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(throwing: error)
+        return continuation != nil
+    }
+}

@@ -1,0 +1,55 @@
+/// Why a child stopped running: OTP's exit reasons, in Swift.
+///
+/// The reason decides restarts: a `.transient` child is restarted only after an abnormal
+/// exit, and `normal` and `shutdown` are the two normal ones (as in OTP, where a supervisor
+/// that gives up exits with `shutdown`, so a transient parent entry does not restart it).
+public struct ExitReason: Sendable, Hashable, CustomStringConvertible {
+    enum Kind: Sendable, Hashable {
+        case normal
+        case shutdown(String)
+        case crashed(String)
+        case killed
+        case hung(String)
+    }
+    let kind: Kind
+
+    /// The child returned from `run()`.
+    public static let normal = ExitReason(kind: .normal)
+    /// The child stopped on purpose: a supervisor that gave up, an auto-shutdown, a stop request.
+    public static func shutdown(_ detail: String) -> ExitReason { ExitReason(kind: .shutdown(detail)) }
+    /// The child threw out of `run()` (or its start failed): let it fail.
+    public static func crashed(_ error: any Error) -> ExitReason { ExitReason(kind: .crashed(String(describing: error))) }
+    /// Killed through the supervision API (chaos, operator).
+    public static let killed = ExitReason(kind: .killed)
+    /// Killed by a watchdog: a request over its deadline or a missed heartbeat.
+    public static func hung(_ detail: String) -> ExitReason { ExitReason(kind: .hung(detail)) }
+
+    /// `normal` or `shutdown`: the exits after which a transient child stays down.
+    public var isNormal: Bool {
+        switch kind {
+        case .normal, .shutdown: true
+        case .crashed, .killed, .hung: false
+        }
+    }
+
+    public var description: String {
+        switch kind {
+        case .normal: "normal"
+        case .shutdown(let detail): "shutdown(\(detail))"
+        case .crashed(let error): "crashed(\(error))"
+        case .killed: "killed"
+        case .hung(let detail): "hung(\(detail))"
+        }
+    }
+}
+
+/// Thrown out of `run()` by a child that stops on purpose (exit reason `shutdown`).
+///
+/// A supervisor throws it when it reaches its restart intensity or shuts itself down
+/// automatically, which is how both reach its parent as a `shutdown` exit.
+public struct ShutdownExit: Error, Sendable, Hashable, CustomStringConvertible {
+    /// OTP-style detail, e.g. `reached_max_restart_intensity`, `auto_shutdown`.
+    public let detail: String
+    public init(_ detail: String) { self.detail = detail }
+    public var description: String { "shutdown(\(detail))" }
+}

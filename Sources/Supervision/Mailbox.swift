@@ -1,0 +1,91 @@
+import Synchronization
+
+/// A worker's inbox: many senders, one receiver, FIFO, closable.
+///
+/// Unlike `AsyncStream`, whatever was never handled can be taken back out (``close()``),
+/// so a supervisor can hand a dead worker's queued requests to another worker even while
+/// the dead instance still hangs.
+final class Mailbox<Element: Sendable>: Sendable {
+    private struct State {
+        var queue: [Element] = []
+        var head = 0
+        var waiter: CheckedContinuation<Element?, Never>?
+        var accepting = true
+        var receiverCancelled = false
+
+        mutating func pop() -> Element? {
+            guard head < queue.count else { return nil }
+            let element = queue[head]
+            head += 1
+            if head > 64 && head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            return element
+        }
+    }
+
+    private let state = Mutex(State())
+
+    /// Queues `element`; `false` once the mailbox stopped accepting.
+    func send(_ element: Element) -> Bool {
+        let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Element?, Never>?) in
+            guard state.accepting else { return (false, nil) }
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return (true, waiter)
+            }
+            state.queue.append(element)
+            return (true, nil)
+        }
+        waiter?.resume(returning: element)
+        return accepted
+    }
+
+    /// The next element; `nil` once the mailbox is closed and drained, or the receiving task is cancelled.
+    func receive() async -> Element? {
+        if let element = state.withLock({ $0.pop() }) { return element }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let immediate: Element?? = state.withLock { state in
+                    if let element = state.pop() { return .some(element) }
+                    if !state.accepting || state.receiverCancelled { return .some(nil) }
+                    state.waiter = continuation
+                    return .none
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                state.receiverCancelled = true
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    /// Stops accepting; what is queued can still be received (a graceful stop drains it).
+    func stopAccepting() {
+        let waiter = state.withLock { state in
+            state.accepting = false
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// Stops accepting and returns everything never received.
+    func close() -> [Element] {
+        let (waiter, rest) = state.withLock { state in
+            state.accepting = false
+            let rest = Array(state.queue[state.head...])
+            state.queue.removeAll()
+            state.head = 0
+            defer { state.waiter = nil }
+            return (state.waiter, rest)
+        }
+        waiter?.resume(returning: nil)
+        return rest
+    }
+}

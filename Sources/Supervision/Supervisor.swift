@@ -1,0 +1,655 @@
+/// An Erlang/OTP supervisor as a Swift actor: starts children in order, restarts them by
+/// strategy and restart type within a restart intensity, and escalates when it gives up.
+///
+/// Every change to the children happens in one loop (``run()``) that takes child exits,
+/// control requests and timer ticks from one inbox, one at a time. Actors are reentrant at
+/// every `await`; the single loop is what keeps a restart, a sibling's crash and an
+/// operator's `terminateChild` from interleaving. Introspection (``whichChildren()``,
+/// ``snapshot()``) reads the state between those steps and never waits for the loop.
+///
+/// Lifecycle: ``start()`` starts the children in spec order (a failure stops the started
+/// ones, newest first, and throws); ``run()`` supervises until ``stop()`` (returns), or
+/// until the supervisor gives up — restart intensity exceeded, or an automatic shutdown —
+/// which stops all children in reverse start order and throws ``ShutdownExit``, the
+/// `shutdown` exit its parent sees. A supervisor is itself a ``ChildProcess``.
+public actor Supervisor: ChildProcess {
+    enum Message: Sendable {
+        case exited(id: String, generation: UInt64, reason: ExitReason)
+        case control(Control, CheckedContinuation<Result<String, SupervisorError>, Never>)
+        case retry(ids: [String], timer: Int)
+        case watchdogTick
+        case stop
+    }
+
+    enum Control: Sendable {
+        case startChild(ChildSpec?)
+        case terminateChild(String)
+        case restartChild(String)
+        case deleteChild(String)
+        case kill(String, ExitReason)
+    }
+
+    struct Running {
+        let process: any ChildProcess
+        let task: Task<Void, Never>
+        let liveness: Liveness
+        let startedAt: Duration
+    }
+
+    enum Slot {
+        case running(Running)
+        case restarting
+        case stopped
+    }
+
+    struct Record {
+        var spec: ChildSpec
+        var slot: Slot = .stopped
+        var generation: UInt64 = 0
+        var restarts = 0
+        /// Restarts since the child last ran quietly for the backoff's reset period.
+        var consecutive = 0
+    }
+
+    enum Phase {
+        case idle
+        case running
+        /// `escalate` when the supervisor gave up or shut itself down: ``run()`` then throws.
+        case terminated(ExitReason, escalate: Bool)
+    }
+
+    enum Mode {
+        case fixed(SupervisorOptions)
+        case dynamic(DynamicSupervisorOptions, template: ChildSpec)
+    }
+
+    /// This supervisor's path in the tree.
+    public nonisolated let path: String
+    let mode: Mode
+    let environment: SupervisionEnvironment
+    private var records: [Record]
+    private var window: RestartWindow
+    private var phase = Phase.idle
+    private let inbox: AsyncStream<Message>
+    private let mailbox: AsyncStream<Message>.Continuation
+    private var timers: [Int: Task<Void, Never>] = [:]
+    private var nextTimer = 0
+    private var nextDynamicID = 1
+    private var watchdogTask: Task<Void, Never>?
+    /// Tasks of killed or hung instances that may still be winding down.
+    private var abandoned: [Task<Void, Never>] = []
+
+    /// A supervisor over fixed children, started in the order given.
+    public init(path: String, options: SupervisorOptions, children: [ChildSpec], environment: SupervisionEnvironment) {
+        self.init(path: path, mode: .fixed(options), children: children, environment: environment)
+    }
+
+    /// A dynamic supervisor: instances of `template`, started by ``startChild()``.
+    public init(path: String, dynamic options: DynamicSupervisorOptions, template: ChildSpec,
+                environment: SupervisionEnvironment) {
+        self.init(path: path, mode: .dynamic(options, template: template), children: [], environment: environment)
+    }
+
+    init(path: String, mode: Mode, children: [ChildSpec], environment: SupervisionEnvironment) {
+        self.path = path
+        self.mode = mode
+        self.environment = environment
+        self.records = children.map { Record(spec: $0) }
+        self.window = RestartWindow(mode.intensity)
+        (inbox, mailbox) = AsyncStream<Message>.makeStream()
+    }
+
+    // MARK: Lifecycle
+
+    /// Starts the children in spec order. If one fails to start, stops the started ones
+    /// (newest first) and throws ``SupervisorError/startFailed(_:file:line:)``.
+    public func start() async throws {
+        try validate(records.map(\.spec))
+        var started: [String] = []
+        for record in records {
+            do {
+                try await launch(record.spec.id, restart: false)
+                started.append(record.spec.id)
+            } catch {
+                for id in started.reversed() { await stopChild(id, reason: .shutdown("start_failed")) }
+                throw SupervisorError.startFailed("\(path)/\(record.spec.id): \(error)")
+            }
+        }
+        if case .dynamic(let options, _) = mode {
+            for _ in 0..<options.initialChildren {
+                if case .failure(let error) = await startDynamicChild() {
+                    for record in records.reversed() { await stopChild(record.spec.id, reason: .shutdown("start_failed")) }
+                    throw SupervisorError.startFailed("\(path): \(error)")
+                }
+            }
+        }
+        startWatchdog()
+        phase = .running
+    }
+
+    /// Supervises until stopped (returns) or until the supervisor gives up (throws ``ShutdownExit``).
+    /// If the task running it is cancelled, the children are stopped at once and it returns.
+    public func run() async throws {
+        loop: for await message in inbox {
+            await handle(message)
+            if case .terminated = phase { break loop }
+        }
+        if case .running = phase { await terminate(.shutdown("cancelled")) }
+        if case .terminated(let reason, escalate: true) = phase, case .shutdown(let detail) = reason.kind {
+            throw ShutdownExit(detail)
+        }
+    }
+
+    /// Asks the supervisor to stop its children in reverse start order and return from ``run()``.
+    public func stop() async { mailbox.yield(.stop) }
+
+    // MARK: Control (OTP's supervisor API)
+
+    /// Adds `spec` as the last child and starts it. Dynamic supervisors: use ``startChild()``.
+    @discardableResult
+    public func startChild(_ spec: ChildSpec) async throws -> String { try await control(.startChild(spec)) }
+
+    /// Starts one more instance of a dynamic supervisor's template; returns its id.
+    @discardableResult
+    public func startChild() async throws -> String { try await control(.startChild(nil)) }
+
+    /// Stops a child without counting a restart; a temporary or dynamic child's spec is dropped.
+    public func terminateChild(_ id: String) async throws { _ = try await control(.terminateChild(id)) }
+
+    /// Starts a stopped child again from its kept spec.
+    public func restartChild(_ id: String) async throws { _ = try await control(.restartChild(id)) }
+
+    /// Forgets a stopped child's spec.
+    public func deleteChild(_ id: String) async throws { _ = try await control(.deleteChild(id)) }
+
+    /// Kills a direct child as a crash would (reason `killed`): its supervisor restarts it
+    /// according to its restart type, and the kill counts toward intensity.
+    public func kill(_ id: String) async throws { _ = try await control(.kill(id, .killed)) }
+
+    /// Kills whatever runs at `path`, anywhere below this supervisor.
+    public func kill(path target: String) async throws {
+        guard target.hasPrefix(path + "/") else { throw SupervisorError.noSuchPath(target) }
+        let rest = target.dropFirst(path.count + 1)
+        let id = String(rest.prefix { $0 != "/" })
+        guard let record = records.first(where: { $0.spec.id == id }) else { throw SupervisorError.noSuchPath(target) }
+        if rest.count == id.count { return try await kill(id) }
+        guard case .running(let running) = record.slot, let child = running.process as? Supervisor else {
+            throw SupervisorError.noSuchPath(target)
+        }
+        try await child.kill(path: target)
+    }
+
+    private func control(_ control: Control) async throws -> String {
+        let result = await withCheckedContinuation { mailbox.yield(.control(control, $0)) }
+        return try result.get()
+    }
+
+    // MARK: Introspection
+
+    /// The children in start order, as OTP's `which_children`.
+    public func whichChildren() -> [ChildInfo] {
+        records.map { record in
+            ChildInfo(id: record.spec.id, path: childPath(record.spec.id), state: record.state,
+                      kind: record.spec.start.isSupervisor ? .supervisor : .worker,
+                      generation: record.generation, restarts: record.restarts)
+        }
+    }
+
+    /// Counts as OTP's `count_children`.
+    public func countChildren() -> ChildCounts {
+        let supervisors = records.filter { $0.spec.start.isSupervisor }.count
+        return ChildCounts(specs: records.count, active: records.filter { $0.state == .running }.count,
+                           supervisors: supervisors, workers: records.count - supervisors)
+    }
+
+    /// This supervisor and everything below it.
+    public func snapshot() async -> TreeSnapshot {
+        var children: [TreeSnapshot] = []
+        for record in records {
+            let id = record.spec.id
+            var node = TreeSnapshot(path: childPath(id), id: id, kind: .worker, strategy: nil, state: record.state,
+                                    generation: record.generation, restarts: record.restarts, intensity: nil,
+                                    children: [])
+            if record.spec.start.isSupervisor {
+                node.kind = .supervisor
+                if case .running(let running) = record.slot, let child = running.process as? Supervisor {
+                    let inner = await child.snapshot()
+                    node.strategy = inner.strategy
+                    node.intensity = inner.intensity
+                    node.children = inner.children
+                }
+            }
+            children.append(node)
+        }
+        let intensity = mode.intensity
+        return TreeSnapshot(
+            path: path, id: String(path.split(separator: "/").last ?? ""), kind: .supervisor,
+            strategy: mode.strategyName, state: phase.isTerminated ? .stopped : .running, generation: 0,
+            restarts: 0,
+            intensity: .init(used: window.used(at: environment.clock.now), maxRestarts: intensity.maxRestarts,
+                             periodMilliseconds: intensity.within.milliseconds),
+            children: children)
+    }
+
+    // MARK: The loop
+
+    private func handle(_ message: Message) async {
+        switch message {
+        case .exited(let id, let generation, let reason):
+            guard let index = index(of: id), case .running(let running) = records[index].slot,
+                  records[index].generation == generation else { return }  // already handled: stale
+            records[index].slot = .stopped
+            finish(id, running, reason: reason, event: .childExited(reason: reason))
+            await childDied(id, reason: reason, running: running)
+        case .control(let control, let reply):
+            guard !phase.isTerminated else { return reply.resume(returning: .failure(.shuttingDown())) }
+            reply.resume(returning: await perform(control))
+        case .retry(let ids, let timer):
+            timers[timer] = nil
+            await restart(ids.filter { id in index(of: id).map { records[$0].state == .restarting } ?? false })
+        case .watchdogTick:
+            let now = environment.clock.now
+            for record in records {
+                guard let watchdog = record.spec.watchdog, case .running(let running) = record.slot,
+                      let why = running.liveness.overdue(at: now, watchdog) else { continue }
+                _ = await perform(.kill(record.spec.id, .hung(why)))
+            }
+        case .stop:
+            await terminate(.shutdown("shutdown"))
+        }
+    }
+
+    private func perform(_ control: Control) async -> Result<String, SupervisorError> {
+        switch control {
+        case .startChild(let spec?):
+            guard case .fixed = mode else { return .failure(.notDynamic()) }
+            guard index(of: spec.id) == nil else { return .failure(.duplicateChild(spec.id)) }
+            do { try validate([spec]) } catch { return .failure(error as? SupervisorError ?? .invalidSpec("\(error)")) }
+            records.append(Record(spec: spec))
+            do {
+                try await launch(spec.id, restart: false)
+                return .success(spec.id)
+            } catch {
+                records.removeAll { $0.spec.id == spec.id }
+                return .failure(.startFailed("\(childPath(spec.id)): \(error)"))
+            }
+        case .startChild(nil):
+            return await startDynamicChild()
+        case .terminateChild(let id):
+            guard let index = index(of: id) else { return .failure(.noSuchChild(id)) }
+            await stopChild(id, reason: .shutdown("terminated"))
+            if records[index].spec.restart == .temporary || mode.isDynamic { records.remove(at: index) }
+            return .success(id)
+        case .restartChild(let id):
+            guard let index = index(of: id) else { return .failure(.noSuchChild(id)) }
+            guard records[index].state != .running else { return .failure(.childRunning(id)) }
+            do {
+                try await launch(id, restart: true)
+                return .success(id)
+            } catch {
+                return .failure(.startFailed("\(childPath(id)): \(error)"))
+            }
+        case .deleteChild(let id):
+            guard let index = index(of: id) else { return .failure(.noSuchChild(id)) }
+            guard records[index].state != .running else { return .failure(.childRunning(id)) }
+            records.remove(at: index)
+            return .success(id)
+        case .kill(let id, let reason):
+            guard let index = index(of: id) else { return .failure(.noSuchChild(id)) }
+            guard case .running(let running) = records[index].slot else { return .failure(.childNotRunning(id)) }
+            // No brutal kill in Swift: cancel, abandon, and treat the instance as dead now.
+            running.task.cancel()
+            abandoned.append(running.task)
+            records[index].slot = .stopped
+            finish(id, running, reason: reason, event: .childExited(reason: reason))
+            await childDied(id, reason: reason, running: running)
+            return .success(id)
+        }
+    }
+
+    private func startDynamicChild() async -> Result<String, SupervisorError> {
+        guard case .dynamic(let options, let template) = mode else { return .failure(.notDynamic()) }
+        guard records.count < options.maxChildren else { return .failure(.maxChildren(options.maxChildren)) }
+        var spec = template
+        spec.id = String(nextDynamicID)
+        nextDynamicID += 1
+        records.append(Record(spec: spec))
+        do {
+            try await launch(spec.id, restart: false)
+            return .success(spec.id)
+        } catch {
+            records.removeAll { $0.spec.id == spec.id }
+            return .failure(.startFailed("\(childPath(spec.id)): \(error)"))
+        }
+    }
+
+    // MARK: Restarts
+
+    /// OTP's restart decision for a child that died on its own (or was killed).
+    private func childDied(_ id: String, reason: ExitReason, running: Running) async {
+        guard let index = index(of: id) else { return }
+        let spec = records[index].spec
+        let restarts = switch spec.restart {
+        case .permanent: true
+        case .transient: !reason.isNormal
+        case .temporary: false
+        }
+        guard restarts else {
+            if spec.restart == .temporary || mode.isDynamic { records.remove(at: index) }
+            if spec.significant, shouldAutoShutdown(afterExitOf: spec) {
+                await terminate(.shutdown("auto_shutdown"), escalate: true)
+            }
+            return
+        }
+        if environment.clock.now - running.startedAt >= mode.backoff?.resetAfter ?? mode.intensity.within {
+            records[index].consecutive = 0
+        }
+        records[index].consecutive += 1
+        guard await countRestart() else { return }
+        let group: [String]
+        switch mode.strategyKind {
+        case .oneForOne:
+            group = [id]
+        case .oneForAll:
+            group = records.map(\.spec.id)
+        case .restForOne:
+            group = records[index...].map(\.spec.id)
+        }
+        for other in group.reversed() where other != id {
+            guard let i = self.index(of: other), records[i].state == .running else { continue }
+            await stopChild(other, reason: .shutdown("sibling_restart"))
+            if let i = self.index(of: other) {
+                if records[i].spec.restart == .temporary { records.remove(at: i) } else { records[i].slot = .restarting }
+            }
+        }
+        let survivors = group.filter { self.index(of: $0) != nil }
+        for i in records.indices where survivors.contains(records[i].spec.id) { records[i].slot = .restarting }
+        if let delay = backoffDelay(for: id) {
+            schedule(survivors, after: delay)
+        } else {
+            await restart(survivors)
+        }
+    }
+
+    /// Starts `ids` in order. A failed attempt counts toward intensity and is retried
+    /// (after the backoff delay, when configured) together with the children after it.
+    private func restart(_ ids: [String]) async {
+        for (position, id) in ids.enumerated() {
+            guard index(of: id) != nil else { continue }
+            do {
+                try await launch(id, restart: true)
+            } catch {
+                environment.events.emit(SupervisionEvent(path: childPath(id), kind: .restartFailed(error: "\(error)")))
+                if let index = index(of: id) { records[index].consecutive += 1 }
+                guard await countRestart() else { return }
+                let rest = Array(ids[position...])
+                if let delay = backoffDelay(for: id) { schedule(rest, after: delay) } else { mailbox.yield(.retry(ids: rest, timer: -1)) }
+                return
+            }
+        }
+    }
+
+    /// Adds one restart to the window; on overflow gives up and returns `false`.
+    private func countRestart() async -> Bool {
+        if window.record(at: environment.clock.now) { return true }
+        let intensity = mode.intensity
+        environment.events.emit(SupervisionEvent(
+            path: path, kind: .intensityExceeded(restarts: intensity.maxRestarts + 1, within: intensity.within)))
+        await terminate(.shutdown("reached_max_restart_intensity"), escalate: true)
+        return false
+    }
+
+    private func backoffDelay(for id: String) -> Duration? {
+        guard let backoff = mode.backoff, let index = index(of: id) else { return nil }
+        return backoff.delay(attempt: records[index].consecutive, unit: environment.random())
+    }
+
+    private func schedule(_ ids: [String], after delay: Duration) {
+        let timer = nextTimer
+        nextTimer += 1
+        let clock = environment.clock
+        let mailbox = mailbox
+        timers[timer] = Task.detached {
+            guard (try? await clock.sleep(for: delay)) != nil else { return }
+            mailbox.yield(.retry(ids: ids, timer: timer))
+        }
+    }
+
+    private func shouldAutoShutdown(afterExitOf spec: ChildSpec) -> Bool {
+        switch mode.autoShutdown {
+        case .never: false
+        case .anySignificant: true
+        case .allSignificant:
+            !records.contains { $0.spec.significant && $0.state != .stopped }
+        }
+    }
+
+    // MARK: Starting and stopping one child
+
+    /// Starts child `id` as its next generation, registers it and runs it in a task of its own.
+    private func launch(_ id: String, restart: Bool) async throws {
+        guard let index = index(of: id) else { throw SupervisorError.noSuchChild(id) }
+        let spec = records[index].spec
+        let generation = records[index].generation + 1
+        let now = environment.clock.now
+        let liveness = Liveness(now: now)
+        let context = ChildContext(path: childPath(id), generation: generation, clock: environment.clock,
+                                   registry: environment.registry, liveness: liveness)
+        let process = try await make(spec, context)
+        guard let index = self.index(of: id) else { return }
+        let mailbox = mailbox
+        // Detached: the child runs on its own executor, not this actor's; its end is a
+        // message in the inbox, and the handle is kept so shutdown can await it.
+        let task = Task.detached {
+            let reason: ExitReason
+            do {
+                try await process.run()
+                reason = .normal
+            } catch let exit as ShutdownExit {
+                reason = .shutdown(exit.detail)
+            } catch {
+                reason = .crashed(error)
+            }
+            mailbox.yield(.exited(id: id, generation: generation, reason: reason))
+        }
+        records[index].generation = generation
+        records[index].slot = .running(Running(process: process, task: task, liveness: liveness, startedAt: now))
+        environment.registry.register(context.path, process, generation: generation)
+        if restart {
+            records[index].restarts += 1
+            environment.events.emit(SupervisionEvent(
+                path: context.path,
+                kind: .childRestarted(attempt: max(records[index].consecutive, 1), generation: generation)))
+        } else {
+            environment.events.emit(SupervisionEvent(path: context.path, kind: .childStarted(generation: generation)))
+        }
+    }
+
+    private func make(_ spec: ChildSpec, _ context: ChildContext) async throws -> any ChildProcess {
+        switch spec.start {
+        case .worker(let make):
+            return try await make(context)
+        case .supervisor(let options, let children):
+            let child = Supervisor(path: context.path, options: options, children: children, environment: environment)
+            try await child.start()
+            return child
+        case .dynamic(let options, let template):
+            let child = Supervisor(path: context.path, dynamic: options, template: template, environment: environment)
+            try await child.start()
+            return child
+        }
+    }
+
+    /// Stops a running child: graceful request, then cancellation after its shutdown timeout.
+    private func stopChild(_ id: String, reason: ExitReason) async {
+        guard let index = index(of: id), case .running(let running) = records[index].slot else { return }
+        await running.process.stop()
+        switch records[index].spec.shutdown {
+        case .infinity:
+            await running.task.value
+        case .timeout(let limit):
+            await Self.waitForExit(running.task, upTo: limit, on: environment.clock)
+        }
+        guard let index = self.index(of: id) else { return }
+        records[index].slot = .stopped
+        finish(id, running, reason: reason, event: .childStopped(reason: reason))
+    }
+
+    /// Waits for `task` up to `limit`, then cancels it and waits for it to end.
+    static func waitForExit(_ task: Task<Void, Never>, upTo limit: Duration, on clock: any SupervisionClock) async {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await task.value
+                return true
+            }
+            group.addTask {
+                (try? await clock.sleep(for: limit)) == nil
+            }
+            let exited = await group.next() ?? true
+            if !exited { task.cancel() }
+            group.cancelAll()
+        }
+    }
+
+    /// Bookkeeping once an instance is dead: unregister, let it hand back work, report.
+    private func finish(_ id: String, _ running: Running, reason: ExitReason, event: SupervisionEvent.Kind) {
+        guard let index = index(of: id) else { return }
+        environment.registry.unregister(childPath(id), generation: records[index].generation)
+        running.process.terminated(reason)
+        environment.events.emit(SupervisionEvent(path: childPath(id), kind: event))
+    }
+
+    /// Stops every child (reverse start order; a dynamic supervisor's concurrently), ends
+    /// the loop and reports the supervisor's own exit.
+    private func terminate(_ reason: ExitReason, escalate: Bool = false) async {
+        guard !phase.isTerminated else { return }
+        phase = .terminated(reason, escalate: escalate)
+        watchdogTask?.cancel()
+        for timer in timers.values { timer.cancel() }
+        timers.removeAll()
+        if mode.isDynamic {
+            await withTaskGroup(of: Void.self) { group in
+                for record in records {
+                    guard case .running(let running) = record.slot else { continue }
+                    let limit = record.spec.shutdown
+                    let clock = environment.clock
+                    group.addTask {
+                        await running.process.stop()
+                        if case .timeout(let limit) = limit {
+                            await Self.waitForExit(running.task, upTo: limit, on: clock)
+                        } else {
+                            await running.task.value
+                        }
+                    }
+                }
+            }
+            for record in records {
+                guard case .running(let running) = record.slot else { continue }
+                finish(record.spec.id, running, reason: .shutdown("shutdown"), event: .childStopped(reason: .shutdown("shutdown")))
+            }
+        } else {
+            for record in records.reversed() { await stopChild(record.spec.id, reason: .shutdown("shutdown")) }
+        }
+        for index in records.indices where records[index].state != .stopped { records[index].slot = .stopped }
+        for task in abandoned { await Self.waitForExit(task, upTo: .seconds(5), on: environment.clock) }
+        abandoned.removeAll()
+        mailbox.finish()
+        environment.events.emit(SupervisionEvent(path: path, kind: .supervisorTerminated(reason: reason)))
+    }
+
+    private func startWatchdog() {
+        let intervals = (records.map(\.spec) + [mode.template].compactMap { $0 }).compactMap { $0.watchdog?.checkInterval }
+        guard let interval = intervals.min() else { return }
+        let clock = environment.clock
+        let mailbox = mailbox
+        watchdogTask = Task.detached {
+            while (try? await clock.sleep(for: interval)) != nil {
+                mailbox.yield(.watchdogTick)
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    private func validate(_ specs: [ChildSpec]) throws {
+        var seen = Set<String>()
+        for spec in specs {
+            guard !spec.id.isEmpty, !spec.id.contains("/") else {
+                throw SupervisorError.invalidSpec("child id '\(spec.id)' must be non-empty and hold no '/'")
+            }
+            guard seen.insert(spec.id).inserted else { throw SupervisorError.invalidSpec("duplicate child id \(spec.id)") }
+            if spec.significant && spec.restart == .permanent {
+                throw SupervisorError.invalidSpec("\(spec.id): a significant child cannot be permanent")
+            }
+        }
+    }
+
+    private func index(of id: String) -> Int? { records.firstIndex { $0.spec.id == id } }
+
+    private func childPath(_ id: String) -> String { path + "/" + id }
+}
+
+extension Supervisor.Record {
+    var state: ChildState {
+        switch slot {
+        case .running: .running
+        case .restarting: .restarting
+        case .stopped: .stopped
+        }
+    }
+}
+
+extension Supervisor.Phase {
+    var isTerminated: Bool {
+        if case .terminated = self { return true }
+        return false
+    }
+}
+
+extension Supervisor.Mode {
+    var intensity: RestartIntensity {
+        switch self {
+        case .fixed(let options): options.intensity
+        case .dynamic(let options, _): options.intensity
+        }
+    }
+
+    var backoff: RestartBackoff? {
+        switch self {
+        case .fixed(let options): options.backoff
+        case .dynamic(let options, _): options.backoff
+        }
+    }
+
+    var autoShutdown: AutoShutdown {
+        if case .fixed(let options) = self { return options.autoShutdown }
+        return .never
+    }
+
+    var strategyKind: RestartStrategy.Kind {
+        if case .fixed(let options) = self { return options.strategy.kind }
+        return .oneForOne
+    }
+
+    var strategyName: String {
+        if case .fixed(let options) = self { return options.strategy.description }
+        return "dynamic"
+    }
+
+    var isDynamic: Bool {
+        if case .dynamic = self { return true }
+        return false
+    }
+
+    var template: ChildSpec? {
+        if case .dynamic(_, let template) = self { return template }
+        return nil
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

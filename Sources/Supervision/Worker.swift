@@ -1,0 +1,62 @@
+import Synchronization
+
+/// A pooled worker: a mailbox and a loop that hands each request to its ``WorkerBehavior``.
+///
+/// The loop is the worker's own task, owned by its supervisor. A throw out of the behavior
+/// ends the loop — a crash — and the requests it still holds (the one in hand and those
+/// queued) go back to its pool when the supervisor declares the instance dead, including
+/// when a watchdog abandons it mid-request.
+final class Worker<Behavior: WorkerBehavior>: ChildProcess {
+    typealias Letter = Envelope<Behavior.Request, Behavior.Response>
+
+    let context: ChildContext
+    let assignment: Letter.Assignment
+    private let initial: Behavior
+    private let mailbox = Mailbox<Letter>()
+    private let inHand = Mutex<Letter?>(nil)
+    private let onTerminated: @Sendable (Worker, [Letter], ExitReason) -> Void
+
+    init(context: ChildContext, behavior: Behavior,
+         onTerminated: @escaping @Sendable (Worker, [Letter], ExitReason) -> Void) {
+        self.context = context
+        self.assignment = .init(path: context.path, generation: context.generation)
+        self.initial = behavior
+        self.onTerminated = onTerminated
+    }
+
+    /// Queues `letter` for this instance; `false` once it stopped accepting.
+    func send(_ letter: Letter) -> Bool {
+        _ = letter.assign(assignment)
+        return mailbox.send(letter)
+    }
+
+    func run() async throws {
+        var behavior = initial
+        while let letter = await mailbox.receive() {
+            inHand.withLock { $0 = letter }
+            context.beginRequest()
+            let response: Behavior.Response
+            do {
+                response = try await behavior.handle(letter.request)
+            } catch {
+                mailbox.stopAccepting()  // let the pool route around this instance at once
+                throw error
+            }
+            context.endRequest()
+            inHand.withLock { $0 = nil }
+            letter.reply(.success(response), from: assignment)
+        }
+    }
+
+    /// Graceful: accept nothing new, finish what is queued, then return.
+    func stop() async { mailbox.stopAccepting() }
+
+    func terminated(_ reason: ExitReason) {
+        let held: Letter? = inHand.withLock { letter in
+            defer { letter = nil }
+            return letter
+        }
+        let undone: [Letter] = (held.map { [$0] } ?? []) + mailbox.close()
+        onTerminated(self, undone, reason)
+    }
+}

@@ -1,0 +1,114 @@
+import Synchronization
+
+/// N workers of one ``WorkerBehavior`` under a dynamic supervisor, and a router in front.
+///
+/// Every submitted request completes exactly once — with the response, or with a
+/// ``WorkerPoolError`` — never lost, never hanging: when a worker dies, each request it
+/// held is retried once on another worker if it was submitted as idempotent, and
+/// otherwise completed with ``WorkerPoolError/workerCrashed(_:)``. Replies from an instance
+/// the request was taken from (an older generation) are dropped. Hung workers are caught by
+/// the request deadline (a watchdog) and replaced.
+public final class WorkerPool<Behavior: WorkerBehavior>: Sendable {
+    /// The pool's child spec: a dynamic supervisor starting `size` workers. Add it to a tree.
+    public let childSpec: ChildSpec
+    private let router = PoolRouter<Behavior>()
+
+    /// - Parameters:
+    ///   - id: the pool's id in its parent supervisor.
+    ///   - size: workers started with the pool (and its `maxChildren`).
+    ///   - intensity: the pool supervisor's restart intensity.
+    ///   - requestDeadline: a request running longer marks its worker hung; `nil` = no watchdog.
+    ///   - onStart: called as each worker instance starts accepting requests (for metrics and benchmarks).
+    ///   - make: builds a fresh behavior for each worker instance (throwing fails that start).
+    public init(
+        id: String, size: Int, intensity: RestartIntensity = RestartIntensity(maxRestarts: 100, within: .seconds(1)),
+        requestDeadline: Duration? = nil, shutdown: ShutdownPolicy = .workerDefault,
+        onStart: @escaping @Sendable (ChildContext) -> Void = { _ in },
+        make: @escaping @Sendable (ChildContext) throws -> Behavior
+    ) {
+        let router = router
+        let template = ChildSpec.worker(
+            id: "worker", restart: .permanent, shutdown: shutdown,
+            watchdog: requestDeadline.map { Watchdog(requestDeadline: $0) }
+        ) { [weak router] context in
+            let worker = Worker(context: context, behavior: try make(context)) { [weak router] worker, undone, reason in
+                router?.workerDied(worker, undone: undone, reason: reason)
+            }
+            router?.add(worker)
+            onStart(context)
+            return worker
+        }
+        childSpec = ChildSpec(
+            id: id,
+            start: .dynamic(DynamicSupervisorOptions(intensity: intensity, maxChildren: size, initialChildren: size),
+                            template: template),
+            restart: .permanent, shutdown: .infinity)
+    }
+
+    /// Runs `request` on some worker.
+    ///
+    /// - Parameter idempotent: whether it is safe to run twice; only then is it retried
+    ///   (once) when its worker dies.
+    /// - Throws: ``WorkerPoolError`` when no worker can answer.
+    public func submit(_ request: Behavior.Request, idempotent: Bool = false) async throws -> Behavior.Response {
+        try await withCheckedThrowingContinuation { continuation in
+            router.dispatch(Envelope(request, idempotent: idempotent, continuation: continuation))
+        }
+    }
+
+    /// Workers accepting requests now.
+    public var liveWorkers: Int { router.liveWorkers }
+}
+
+/// Routes requests round-robin over the live workers and takes back a dead worker's requests.
+final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
+    typealias Letter = Envelope<Behavior.Request, Behavior.Response>
+
+    private struct Routing {
+        var workers: [Worker<Behavior>] = []
+        var next = 0
+    }
+
+    private let routing = Mutex(Routing())
+
+    var liveWorkers: Int { routing.withLock { $0.workers.count } }
+
+    func add(_ worker: Worker<Behavior>) { routing.withLock { $0.workers.append(worker) } }
+
+    func dispatch(_ letter: Letter, avoiding dead: Worker<Behavior>? = nil) {
+        var tries = routing.withLock { $0.workers.count }
+        while tries > 0 {
+            tries -= 1
+            guard let worker = routing.withLock({ routing -> Worker<Behavior>? in
+                guard !routing.workers.isEmpty else { return nil }
+                routing.next = (routing.next + 1) % routing.workers.count
+                return routing.workers[routing.next]
+            }) else { break }
+            if worker === dead { continue }
+            if worker.send(letter) { return }
+        }
+        letter.fail(WorkerPoolError.unavailable)
+    }
+
+    func workerDied(_ worker: Worker<Behavior>, undone: [Letter], reason: ExitReason) {
+        routing.withLock { $0.workers.removeAll { $0 === worker } }
+        for letter in undone {
+            if letter.idempotent && letter.attempts < 2 && !reason.isNormal {
+                dispatch(letter, avoiding: worker)
+            } else {
+                letter.fail(reason.isNormal ? WorkerPoolError.shuttingDown : WorkerPoolError.workerCrashed(reason))
+            }
+        }
+    }
+}
+
+/// Why a pool request got no response.
+public enum WorkerPoolError: Error, Sendable, Hashable {
+    /// The worker running the request died, and the request was not idempotent (or was
+    /// already retried once).
+    case workerCrashed(ExitReason)
+    /// No worker accepts requests (all restarting, or the pool is stopped).
+    case unavailable
+    /// The pool is shutting down.
+    case shuttingDown
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import Supervision
-@Test func builds() { #expect(Bool(true)) }
