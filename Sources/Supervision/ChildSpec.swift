@@ -20,6 +20,10 @@ public struct ChildSpec: Sendable {
     public var significant: Bool
     /// Kills the child as hung when it misses a heartbeat or a request deadline.
     public var watchdog: Watchdog?
+    /// Called each time an instance of this child is declared dead, with the reason
+    /// (after its own ``ChildProcess/terminated(_:)``). Worker pools use it to learn that
+    /// their supervisor is gone.
+    public var onExit: (@Sendable (ExitReason) -> Void)?
 
     public init(
         id: String, start: Start, restart: RestartType = .permanent,

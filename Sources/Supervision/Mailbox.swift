@@ -27,6 +27,9 @@ final class Mailbox<Element: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
+    /// Elements waiting to be received.
+    var count: Int { state.withLock { $0.queue.count - $0.head } }
+
     /// Queues `element`; `false` once the mailbox stopped accepting.
     func send(_ element: Element) -> Bool {
         let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Element?, Never>?) in

@@ -516,6 +516,7 @@ public actor Supervisor: ChildProcess {
         guard let index = index(of: id) else { return }
         environment.registry.unregister(childPath(id), generation: records[index].generation)
         running.process.terminated(reason)
+        records[index].spec.onExit?(reason)
         environment.events.emit(SupervisionEvent(path: childPath(id), kind: event))
     }
 

@@ -24,6 +24,9 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
         self.onTerminated = onTerminated
     }
 
+    /// Requests queued behind the one in hand.
+    var queued: Int { mailbox.count }
+
     /// Queues `letter` for this instance; `false` once it stopped accepting.
     func send(_ letter: Letter) -> Bool {
         _ = letter.assign(assignment)

@@ -38,11 +38,13 @@ public final class WorkerPool<Behavior: WorkerBehavior>: Sendable {
             onStart(context)
             return worker
         }
-        childSpec = ChildSpec(
+        var spec = ChildSpec(
             id: id,
             start: .dynamic(DynamicSupervisorOptions(intensity: intensity, maxChildren: size, initialChildren: size),
                             template: template),
             restart: .permanent, shutdown: .infinity)
+        spec.onExit = { [weak router] _ in router?.close() }
+        childSpec = spec
     }
 
     /// Runs `request` on some worker.
@@ -58,34 +60,82 @@ public final class WorkerPool<Behavior: WorkerBehavior>: Sendable {
 
     /// Workers accepting requests now.
     public var liveWorkers: Int { router.liveWorkers }
+
+    /// Requests waiting: queued at a worker or parked for the next one (the pool's queue depth).
+    public var queuedRequests: Int { router.queuedRequests }
 }
 
 /// Routes requests round-robin over the live workers and takes back a dead worker's requests.
+///
+/// While the pool runs but has no live worker (a pool of one, restarting), requests wait
+/// ("parked") for the next worker instead of failing; once the pool's supervisor is gone
+/// they fail with ``WorkerPoolError/unavailable``, so none waits forever.
 final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
     typealias Letter = Envelope<Behavior.Request, Behavior.Response>
 
     private struct Routing {
         var workers: [Worker<Behavior>] = []
         var next = 0
+        var open = false
+        var parked: [Letter] = []
+    }
+
+    private enum Route {
+        case send(Worker<Behavior>)
+        case parked
+        case closed
     }
 
     private let routing = Mutex(Routing())
 
     var liveWorkers: Int { routing.withLock { $0.workers.count } }
 
-    func add(_ worker: Worker<Behavior>) { routing.withLock { $0.workers.append(worker) } }
+    var queuedRequests: Int {
+        routing.withLock { routing in routing.parked.count + routing.workers.reduce(0) { $0 + $1.queued } }
+    }
+
+    func add(_ worker: Worker<Behavior>) {
+        let parked = routing.withLock { routing in
+            routing.workers.append(worker)
+            routing.open = true
+            defer { routing.parked.removeAll() }
+            return routing.parked
+        }
+        for letter in parked { dispatch(letter) }
+    }
+
+    /// The pool's supervisor is gone: fail whatever waits for a worker.
+    func close() {
+        let parked = routing.withLock { routing in
+            routing.open = false
+            defer { routing.parked.removeAll() }
+            return routing.parked
+        }
+        for letter in parked { letter.fail(WorkerPoolError.unavailable) }
+    }
 
     func dispatch(_ letter: Letter, avoiding dead: Worker<Behavior>? = nil) {
-        var tries = routing.withLock { $0.workers.count }
-        while tries > 0 {
-            tries -= 1
-            guard let worker = routing.withLock({ routing -> Worker<Behavior>? in
-                guard !routing.workers.isEmpty else { return nil }
-                routing.next = (routing.next + 1) % routing.workers.count
-                return routing.workers[routing.next]
-            }) else { break }
-            if worker === dead { continue }
-            if worker.send(letter) { return }
+        for _ in 0..<8 {
+            let route = routing.withLock { routing -> Route in
+                let count = routing.workers.count
+                for _ in 0..<count {
+                    routing.next = (routing.next + 1) % count
+                    let worker = routing.workers[routing.next]
+                    if worker !== dead { return .send(worker) }
+                }
+                guard routing.open else { return .closed }
+                routing.parked.append(letter)
+                return .parked
+            }
+            switch route {
+            case .parked: return
+            case .closed:
+                letter.fail(WorkerPoolError.unavailable)
+                return
+            case .send(let worker):
+                if worker.send(letter) { return }
+                // That worker just stopped accepting (it crashed); its death removes it soon.
+            }
         }
         letter.fail(WorkerPoolError.unavailable)
     }

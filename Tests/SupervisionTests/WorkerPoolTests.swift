@@ -1,0 +1,155 @@
+@testable import Supervision
+import SupervisionTesting
+import Testing
+
+/// A pool behavior the tests script through its requests.
+struct Scripted: WorkerBehavior {
+    enum Request: Sendable {
+        case echo(Int)
+        case crash
+        case hang
+    }
+
+    let clock: any SupervisionClock
+    var handled = 0
+
+    mutating func handle(_ request: Request) async throws -> Int {
+        handled += 1
+        switch request {
+        case .echo(let value): return value
+        case .crash: throw ScriptedFailure.crashed("pool")
+        case .hang:
+            try await clock.sleep(for: .seconds(3600))
+            return -1
+        }
+    }
+}
+
+@Suite struct WorkerPoolTests {
+    func pool(size: Int = 3, deadline: Duration? = nil, clock: ManualClock) -> WorkerPool<Scripted> {
+        WorkerPool(id: "pool", size: size, intensity: RestartIntensity(maxRestarts: 100, within: .seconds(1)),
+                   requestDeadline: deadline) { context in Scripted(clock: context.clock) }
+    }
+
+    @Test func requests_areAnsweredByTheWorkers() async throws {
+        let clock = ManualClock()
+        let pool = pool(clock: clock)
+        let tree = SupervisionTree(id: "root", options: SupervisorOptions(), children: [pool.childSpec],
+                                   environment: SupervisionEnvironment(clock: clock))
+        let recorder = EventRecorder(tree.environment.events)
+        let running = Task { try await tree.run() }
+        await recorder.next("child_started", at: "/root")
+        #expect(pool.liveWorkers == 3)
+        for value in 0..<10 { #expect(try await pool.submit(.echo(value)) == value) }
+        await tree.stop()
+        try await running.value
+    }
+
+    @Test func crashingRequest_failsWithWorkerCrashed_andTheWorkerIsReplaced() async throws {
+        let clock = ManualClock()
+        let pool = pool(size: 2, clock: clock)
+        let tree = SupervisionTree(id: "root", options: SupervisorOptions(), children: [pool.childSpec],
+                                   environment: SupervisionEnvironment(clock: clock))
+        let recorder = EventRecorder(tree.environment.events)
+        let running = Task { try await tree.run() }
+        await recorder.next("child_started", at: "/root")
+        await #expect(throws: WorkerPoolError.self) { try await pool.submit(.crash) }
+        await recorder.next("child_restarted")
+        #expect(pool.liveWorkers == 2)
+        #expect(try await pool.submit(.echo(7)) == 7)
+        await tree.stop()
+        try await running.value
+    }
+
+    @Test func idempotentRequest_isRetriedOnce_whenItsWorkerIsKilled_andAPlainOneFailsClosed() async throws {
+        let clock = ManualClock()
+        let pool = pool(size: 1, clock: clock)
+        let tree = SupervisionTree(id: "root", options: SupervisorOptions(), children: [pool.childSpec],
+                                   environment: SupervisionEnvironment(clock: clock))
+        let recorder = EventRecorder(tree.environment.events)
+        let running = Task { try await tree.run() }
+        await recorder.next("child_started", at: "/root")
+        // The only worker hangs on one request; an idempotent and a plain echo queue behind it.
+        let hang = Task { try await pool.submit(.hang) }
+        await clock.waitForSleepers(1)
+        let idempotent = Task { try await pool.submit(.echo(1), idempotent: true) }
+        let plain = Task { try await pool.submit(.echo(2)) }
+        while pool.queuedRequests < 2 { await Task.yield() }
+        try await tree.kill(path: "/root/pool/1")
+        await #expect(throws: WorkerPoolError.workerCrashed(.killed)) { try await hang.value }
+        await #expect(throws: WorkerPoolError.workerCrashed(.killed)) { try await plain.value }
+        // Parked until the replacement started, then answered by it.
+        #expect(try await idempotent.value == 1)
+        await tree.stop()
+        try await running.value
+    }
+
+    @Test func requestsToAStoppedPool_failAsUnavailable_insteadOfWaiting() async throws {
+        let clock = ManualClock()
+        let pool = pool(size: 1, clock: clock)
+        await #expect(throws: WorkerPoolError.unavailable) { try await pool.submit(.echo(1)) }
+        let tree = SupervisionTree(id: "root", options: SupervisorOptions(), children: [pool.childSpec],
+                                   environment: SupervisionEnvironment(clock: clock))
+        let recorder = EventRecorder(tree.environment.events)
+        let running = Task { try await tree.run() }
+        await recorder.next("child_started", at: "/root")
+        await tree.stop()
+        try await running.value
+        await #expect(throws: WorkerPoolError.unavailable) { try await pool.submit(.echo(1)) }
+    }
+
+    @Test func watchdog_killsAWorkerStuckOverTheRequestDeadline_andTheRequestFailsClosed() async throws {
+        let clock = ManualClock()
+        let pool = pool(size: 1, deadline: .seconds(1), clock: clock)
+        let tree = SupervisionTree(id: "root", options: SupervisorOptions(), children: [pool.childSpec],
+                                   environment: SupervisionEnvironment(clock: clock))
+        let recorder = EventRecorder(tree.environment.events)
+        let running = Task { try await tree.run() }
+        await recorder.next("child_started", at: "/root")
+        let stuck = Task { try await pool.submit(.hang) }
+        await clock.waitForSleepers(2)  // the watchdog's tick and the hung request
+        clock.advance(by: .milliseconds(1500))
+        let exit = await recorder.next("child_exited", at: "/root/pool/1")
+        #expect(exit.detail.hasPrefix("hung("))
+        await #expect(throws: WorkerPoolError.workerCrashed(.hung("request over its 1.0 seconds deadline"))) {
+            try await stuck.value
+        }
+        await recorder.next("child_restarted", at: "/root/pool/1")
+        #expect(try await pool.submit(.echo(3)) == 3)
+        await tree.stop()
+        try await running.value
+    }
+
+    @Test func replyFromAnOlderGeneration_isRejected() async throws {
+        let (result, continuation) = AsyncStream<Int>.makeStream()
+        let envelope = await withCheckedContinuation { outer in
+            Task {
+                let value = try await withCheckedThrowingContinuation { inner in
+                    outer.resume(returning: Envelope<Int, Int>(0, idempotent: true, continuation: inner))
+                }
+                continuation.yield(value)
+            }
+        }
+        let old = Envelope<Int, Int>.Assignment(path: "/root/pool/1", generation: 1)
+        let new = Envelope<Int, Int>.Assignment(path: "/root/pool/1", generation: 2)
+        _ = envelope.assign(old)
+        _ = envelope.assign(new)
+        #expect(!envelope.reply(.success(1), from: old), "stale generation")
+        #expect(envelope.reply(.success(2), from: new))
+        #expect(!envelope.reply(.success(3), from: new), "completed exactly once")
+        var iterator = result.makeAsyncIterator()
+        #expect(await iterator.next() == 2)
+    }
+
+    @Test func registry_knowsOnlyTheCurrentGeneration() async throws {
+        let harness = await Harness(SupervisorOptions(intensity: RestartIntensity(maxRestarts: 5, within: .seconds(5)))) {
+            probe in [probe.spec("w")]
+        }
+        #expect(harness.environment.registry.isCurrent("/root/w", generation: 1))
+        harness.crash("w")
+        await harness.restarted("/root/w")
+        #expect(!harness.environment.registry.isCurrent("/root/w", generation: 1))
+        #expect(harness.environment.registry.lookup("/root/w", as: ScriptedChild.self)?.generation == 2)
+        await harness.stop()
+    }
+}
