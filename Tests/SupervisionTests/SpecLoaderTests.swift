@@ -154,3 +154,19 @@ import Testing
         #expect(spec.location == SpecLocation(file: path, line: 2, column: 3))
     }
 }
+
+/// The examples in docs/supervision-specs.md stay valid.
+@Suite struct SpecDocumentationTests {
+    @Test func everyYAMLExampleInTheSpecGuide_loads() throws {
+        let root = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let guide = try String(contentsOf: root.appendingPathComponent("docs/supervision-specs.md"), encoding: .utf8)
+        let blocks = guide.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        #expect(blocks.count == 2)
+        let loader = SupervisionSpecLoader(workerTypes: ["ticker", "scram", "totp", "migrate"])
+        for block in blocks {
+            let spec = try loader.parse(block, file: "docs/supervision-specs.md")
+            #expect(!spec.children.isEmpty)
+        }
+    }
+}

@@ -104,7 +104,10 @@ extension Node {
     /// How the node is shaped, for "expected X, found Y" messages.
     var kindName: String {
         switch self {
-        case .scalar(let scalar): scalar.isNull ? "nothing (null)" : "'\(scalar.string)'"
+        case .scalar(let scalar):
+            if scalar.isNull { "nothing (null)" }
+            else if scalar.string.count > 60 { "'\(scalar.string.prefix(60))…'" }
+            else { "'\(scalar.string)'" }
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .alias: "an alias"

@@ -1,7 +1,7 @@
 /// A supervision spec that was refused, naming the file, line, column and field at fault.
 ///
-/// The loader stops at the first problem, in document order, so one error at a time points
-/// at exactly one place. `field` is a dotted path from the document root, such as
+/// The loader stops at the first problem it finds (working down the document, though within
+/// one entry keys are checked before values), so each error points at exactly one place. `field` is a dotted path from the document root, such as
 /// `supervisor.children[1].pool.size`; it is empty when the problem is the file itself
 /// (unreadable, not UTF-8, not YAML at all). `line` and `column` are 1-based, or 0 when
 /// there is no position to give (an unreadable file).

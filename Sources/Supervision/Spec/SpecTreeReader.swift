@@ -65,11 +65,10 @@ struct SpecTreeReader {
             guard childCount <= SupervisionSpecLoader.maxChildren else {
                 throw context.error(at: childNode, field: childPath, "the spec has more than \(SupervisionSpecLoader.maxChildren) children")
             }
-            let child = try readChild(childNode, path: childPath, autoShutdown: autoShutdown, depth: depth)
+            let (child, idNode) = try readChild(childNode, path: childPath, autoShutdown: autoShutdown, depth: depth)
             if let first = firstUse[child.id] {
-                let idNode = (try? SpecMapping(childNode, path: childPath, allowed: Self.childKeys, in: context))?["id"]
                 throw context.error(
-                    at: idNode ?? childNode, field: "\(childPath).id",
+                    at: idNode, field: "\(childPath).id",
                     "duplicate child id '\(child.id)' (already used by \(childrenField)[\(first)] at line \(children[first].location.line))")
             }
             firstUse[child.id] = index
@@ -81,9 +80,13 @@ struct SpecTreeReader {
             backoff: backoff, children: children, location: context.location(of: node))
     }
 
-    private mutating func readChild(_ node: Node, path: String, autoShutdown: AutoShutdown, depth: Int) throws(SpecError) -> ChildSpecNode {
+    /// A child entry, with its `id` node so a duplicate can be reported where it is written.
+    private mutating func readChild(
+        _ node: Node, path: String, autoShutdown: AutoShutdown, depth: Int
+    ) throws(SpecError) -> (child: ChildSpecNode, idNode: Node) {
         let mapping = try SpecMapping(node, path: path, allowed: Self.childKeys, in: context)
-        let id = try readID(mapping.required("id", in: context), field: mapping.field("id"))
+        let idNode = try mapping.required("id", in: context)
+        let id = try readID(idNode, field: mapping.field("id"))
 
         let kindKeys = Self.kindKeys.filter(mapping.has)
         guard let kindKey = kindKeys.first else {
@@ -140,9 +143,10 @@ struct SpecTreeReader {
             kind = try readPool(kindNode, path: kindField)
         }
 
-        return ChildSpecNode(
+        let child = ChildSpecNode(
             id: id, kind: kind, restart: restart, shutdown: shutdown, significant: significant,
             location: context.location(of: node))
+        return (child, idNode)
     }
 
     private func readPool(_ node: Node, path: String) throws(SpecError) -> ChildSpecNode.Kind {

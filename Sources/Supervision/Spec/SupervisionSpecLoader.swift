@@ -5,8 +5,8 @@ import Yams
 /// entirely valid.
 ///
 /// The loader starts nothing: it only reads and checks, so the runtime never starts half a
-/// tree from a spec that turns out to be wrong further down. The first problem found, in
-/// document order, is thrown as a ``SpecError`` naming file, line, column and field.
+/// tree from a spec that turns out to be wrong further down. The first problem found is
+/// thrown as a ``SpecError`` naming file, line, column and field.
 /// The format is described in `docs/supervision-specs.md`.
 public struct SupervisionSpecLoader: Sendable {
     /// Worker type names a spec may use (`worker:` and `pool.worker`).
