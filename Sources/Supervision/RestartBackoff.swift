@@ -31,6 +31,8 @@ public struct RestartBackoff: Sendable, Hashable {
 
     /// The delay with jitter drawn from `unit` in 0..<1 (injected so tests are deterministic).
     public func delay(attempt: Int, unit: Double) -> Duration {
-        baseDelay(attempt: attempt) * (1 + jitter * unit)
+        let (seconds, attoseconds) = baseDelay(attempt: attempt).components
+        let nanoseconds = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
+        return .nanoseconds(Int64((nanoseconds * (1 + jitter * unit)).rounded()))
     }
 }

@@ -304,7 +304,7 @@ import Testing
 
     @Test func poolSizeAtTheCap_isAccepted() throws {
         let spec = try loader.parse(withChildren("    - {id: p, pool: {worker: flaky, size: 10000}}\n"), file: "ok.yaml")
-        #expect(spec.children[0].kind == .pool(worker: "flaky", size: 10_000, options: [:]))
+        #expect(spec.children[0].kind == .pool(PoolSpec(worker: "flaky", size: 10_000, options: [:])))
     }
 
     // MARK: Child kind

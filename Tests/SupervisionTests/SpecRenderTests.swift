@@ -33,7 +33,7 @@ import Testing
             castellan  supervisor one_for_one, intensity 5 in 10s
             ├─ ticker  worker ticker, permanent, shutdown 500ms, options {burst: 2, interval: 1s}
             ├─ auth  supervisor rest_for_one, intensity 3 in 5s, auto_shutdown any_significant, permanent, shutdown infinity
-            │  ├─ scram  pool of 8 × scram, permanent, shutdown infinity
+            │  ├─ scram  pool of 8 × scram, intensity 1 in 5s, permanent, shutdown infinity
             │  └─ job  worker flaky, transient, shutdown 5s, significant
             └─ last  worker flaky, temporary, shutdown 5s
 
@@ -55,7 +55,7 @@ import Testing
         let expected = """
             root  supervisor one_for_one, intensity 1 in 5s, backoff 10ms..1s jitter 0.2 reset after 30s
             └─ sub  supervisor one_for_one, intensity 1 in 5s, permanent, shutdown infinity
-               └─ p  pool of 4 × flaky, permanent, shutdown infinity, options {crash_rate: 0.3}
+               └─ p  pool of 4 × flaky, intensity 1 in 5s, permanent, shutdown infinity, options {crash_rate: 0.3}
 
             """
         #expect(try loader.parse(yaml, file: "t.yaml").renderTree() == expected)

@@ -13,7 +13,7 @@ public struct ChildSpecNode: Sendable, Hashable {
         ///
         /// The pool's own restart and shutdown are this child's; its workers get the
         /// worker defaults (permanent, ``ShutdownPolicy/workerDefault``).
-        case pool(worker: String, size: Int, options: [String: String])
+        case pool(PoolSpec)
     }
 
     /// Unique among its siblings; a path segment (never empty, no `/`, no whitespace).
@@ -54,5 +54,28 @@ public struct ChildSpecNode: Sendable, Hashable {
         case .worker: .workerDefault
         case .supervisor, .pool: .infinity
         }
+    }
+}
+
+/// A pool entry: `size` workers of one type under a dynamic supervisor of its own.
+public struct PoolSpec: Sendable, Hashable {
+    /// The registered worker type.
+    public var worker: String
+    public var size: Int
+    /// The worker type's options (scalars, kept as written).
+    public var options: [String: String]
+    /// The pool supervisor's own restart intensity (`intensity`/`period` inside `pool:`);
+    /// OTP's default (1 in 5 s) when not written.
+    public var intensity: RestartIntensity
+    /// A request running longer marks its worker hung (`request_deadline`); none by default.
+    public var requestDeadline: Duration?
+
+    public init(worker: String, size: Int, options: [String: String] = [:],
+                intensity: RestartIntensity = .otpDefault, requestDeadline: Duration? = nil) {
+        self.worker = worker
+        self.size = size
+        self.options = options
+        self.intensity = intensity
+        self.requestDeadline = requestDeadline
     }
 }

@@ -150,7 +150,7 @@ struct SpecTreeReader {
     }
 
     private func readPool(_ node: Node, path: String) throws(SpecError) -> ChildSpecNode.Kind {
-        let mapping = try SpecMapping(node, path: path, allowed: ["worker", "size", "options"], in: context)
+        let mapping = try SpecMapping(node, path: path, allowed: ["worker", "size", "options", "intensity", "period", "request_deadline"], in: context)
         let worker = try readWorkerType(mapping.required("worker", in: context), field: mapping.field("worker"))
         let sizeNode = try mapping.required("size", in: context)
         let size = try context.integer(sizeNode, field: mapping.field("size"))
@@ -162,7 +162,11 @@ struct SpecTreeReader {
         let options = try mapping["options"].map { node throws(SpecError) in
             try context.options(node, field: mapping.field("options"))
         } ?? [:]
-        return .pool(worker: worker, size: size, options: options)
+        let deadline = try mapping["request_deadline"].map { node throws(SpecError) in
+            try context.positiveDuration(node, field: mapping.field("request_deadline"))
+        }
+        return .pool(PoolSpec(worker: worker, size: size, options: options, intensity: try readIntensity(mapping),
+                              requestDeadline: deadline))
     }
 
     /// OTP's `intensity` and `period`, each defaulting as in OTP (1 restart in 5 s);

@@ -49,9 +49,11 @@ extension ChildSpecNode {
             options = workerOptions
         case .supervisor(let nested):
             parts = [nested.flagsSummary]
-        case .pool(let worker, let size, let poolOptions):
-            parts = ["pool of \(size) × \(worker)"]
-            options = poolOptions
+        case .pool(let pool):
+            parts = ["pool of \(pool.size) × \(pool.worker)",
+                     "intensity \(pool.intensity.maxRestarts) in \(SpecDuration.format(pool.intensity.within))"]
+            if let deadline = pool.requestDeadline { parts.append("deadline \(SpecDuration.format(deadline))") }
+            options = pool.options
         }
         parts.append(restart.rawValue)
         switch shutdown {
