@@ -143,6 +143,8 @@ public actor Supervisor: ChildProcess {
     /// Asks the supervisor to stop its children in reverse start order and return from ``run()``.
     public func stop() async { mailbox.yield(.stop) }
 
+    public nonisolated var stopsGracefully: Bool { true }
+
     // MARK: Control (OTP's supervisor API)
 
     /// Adds `spec` as the last child and starts it. Dynamic supervisors: use ``startChild()``.
@@ -483,16 +485,23 @@ public actor Supervisor: ChildProcess {
     /// Stops a running child: graceful request, then cancellation after its shutdown timeout.
     private func stopChild(_ id: String, reason: ExitReason) async {
         guard let index = index(of: id), case .running(let running) = records[index].slot else { return }
-        await running.process.stop()
-        switch records[index].spec.shutdown {
-        case .infinity:
-            await running.task.value
-        case .timeout(let limit):
-            await Self.waitForExit(running.task, upTo: limit, on: environment.clock)
-        }
+        await Self.stop(running, records[index].spec.shutdown, on: environment.clock)
         guard let index = self.index(of: id) else { return }
         records[index].slot = .stopped
         finish(id, running, reason: reason, event: .childStopped(reason: reason))
+    }
+
+    /// Graceful stop (when the child has one), then cancellation after the shutdown timeout.
+    static func stop(_ running: Running, _ shutdown: ShutdownPolicy, on clock: any SupervisionClock) async {
+        guard running.process.stopsGracefully else {
+            running.task.cancel()
+            return await running.task.value
+        }
+        await running.process.stop()
+        switch shutdown {
+        case .infinity: await running.task.value
+        case .timeout(let limit): await waitForExit(running.task, upTo: limit, on: clock)
+        }
     }
 
     /// Waits for `task` up to `limit`, then cancels it and waits for it to end.
@@ -534,14 +543,7 @@ public actor Supervisor: ChildProcess {
                     guard case .running(let running) = record.slot else { continue }
                     let limit = record.spec.shutdown
                     let clock = environment.clock
-                    group.addTask {
-                        await running.process.stop()
-                        if case .timeout(let limit) = limit {
-                            await Self.waitForExit(running.task, upTo: limit, on: clock)
-                        } else {
-                            await running.task.value
-                        }
-                    }
+                    group.addTask { await Self.stop(running, limit, on: clock) }
                 }
             }
             for record in records {

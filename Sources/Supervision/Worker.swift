@@ -51,6 +51,8 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
         }
     }
 
+    var stopsGracefully: Bool { true }
+
     /// Graceful: accept nothing new, finish what is queued, then return.
     func stop() async { mailbox.stopAccepting() }
 

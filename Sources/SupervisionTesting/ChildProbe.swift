@@ -130,6 +130,8 @@ public final class ScriptedChild: ChildProcess {
         }
     }
 
+    public var stopsGracefully: Bool { true }
+
     public func stop() async { send(.stop) }
 
     private func send(_ value: Signal) {

@@ -1,7 +1,11 @@
-/// The worker types a spec may name, until the runtime's worker registry replaces this list.
+import Supervision
+
+/// The worker types the `castellan` executable can run, by the names specs use.
 ///
-/// One place on purpose: `castellan tree` and `castellan demo` must accept the same names.
+/// One place on purpose: `castellan tree` and `castellan demo` accept the same names.
 enum KnownWorkerTypes {
     /// The demo workers: a ticking worker and one that crashes at a configured rate.
-    static let names: Set<String> = ["ticker", "flaky"]
+    static let all = WorkerTypes([TickerWorker.type, FlakyWorker.type])
+
+    static var names: Set<String> { all.names }
 }
