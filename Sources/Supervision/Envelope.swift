@@ -36,6 +36,9 @@ final class Envelope<Request: Sendable, Response: Sendable>: Sendable {
 
     var attempts: Int { state.withLock { $0.attempts } }
 
+    /// Answered or failed already.
+    var isComplete: Bool { state.withLock { $0.continuation == nil } }
+
     /// A worker's reply. Rejected (`false`) when the envelope was taken from that instance
     /// — a stale generation — or is already complete.
     @discardableResult

@@ -2,9 +2,10 @@ import Synchronization
 
 /// A worker's inbox: many senders, one receiver, FIFO, closable.
 ///
-/// Unlike `AsyncStream`, whatever was never handled can be taken back out (``close()``),
-/// so a supervisor can hand a dead worker's queued requests to another worker even while
-/// the dead instance still hangs.
+/// Unlike `AsyncStream`, whatever was never finished can be taken back out (``close()``):
+/// the queued elements and the one the receiver holds (received, not yet ``done()``).
+/// The hand-over happens under the same lock as the close, so a dead worker's requests are
+/// never lost between "received" and "being handled", even while the instance still hangs.
 final class Mailbox<Element: Sendable>: Sendable {
     private struct State {
         var queue: [Element] = []
@@ -12,10 +13,13 @@ final class Mailbox<Element: Sendable>: Sendable {
         var waiter: CheckedContinuation<Element?, Never>?
         var accepting = true
         var receiverCancelled = false
+        /// Received and not yet done: handed back by `close()`.
+        var current: Element?
 
         mutating func pop() -> Element? {
             guard head < queue.count else { return nil }
             let element = queue[head]
+            current = element
             head += 1
             if head > 64 && head * 2 > queue.count {
                 queue.removeFirst(head)
@@ -36,6 +40,7 @@ final class Mailbox<Element: Sendable>: Sendable {
             guard state.accepting else { return (false, nil) }
             if let waiter = state.waiter {
                 state.waiter = nil
+                state.current = element
                 return (true, waiter)
             }
             state.queue.append(element)
@@ -68,6 +73,9 @@ final class Mailbox<Element: Sendable>: Sendable {
         }
     }
 
+    /// The receiver finished the element it holds.
+    func done() { state.withLock { $0.current = nil } }
+
     /// Stops accepting; what is queued can still be received (a graceful stop drains it).
     func stopAccepting() {
         let waiter = state.withLock { state in
@@ -78,11 +86,12 @@ final class Mailbox<Element: Sendable>: Sendable {
         waiter?.resume(returning: nil)
     }
 
-    /// Stops accepting and returns everything never received.
+    /// Stops accepting and returns everything not done: the element in hand, then the queue.
     func close() -> [Element] {
         let (waiter, rest) = state.withLock { state in
             state.accepting = false
-            let rest = Array(state.queue[state.head...])
+            let rest = (state.current.map { [$0] } ?? []) + Array(state.queue[state.head...])
+            state.current = nil
             state.queue.removeAll()
             state.head = 0
             defer { state.waiter = nil }

@@ -13,13 +13,20 @@ public final class Registry: Sendable {
         public let generation: UInt64
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// The last generation issued per path, kept after unregistering so generations
+        /// at a path only grow — also when the supervisor above restarts.
+        var issued: [String: UInt64] = [:]
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     /// The current instance at `path`, if one is running.
     public func lookup(_ path: String) -> Entry? {
-        entries.withLock { $0[path] }
+        state.withLock { $0.entries[path] }
     }
 
     /// The current instance at `path` as a `T`, with its generation.
@@ -30,25 +37,34 @@ public final class Registry: Sendable {
 
     /// `true` when `generation` is the one registered at `path` now.
     public func isCurrent(_ path: String, generation: UInt64) -> Bool {
-        entries.withLock { $0[path]?.generation == generation }
+        state.withLock { $0.entries[path]?.generation == generation }
     }
 
     /// Paths registered under `prefix` (a supervisor's path), sorted.
     public func paths(under prefix: String) -> [String] {
-        entries.withLock { entries in
-            entries.keys.filter { $0 == prefix || $0.hasPrefix(prefix + "/") }.sorted()
+        state.withLock { state in
+            state.entries.keys.filter { $0 == prefix || $0.hasPrefix(prefix + "/") }.sorted()
+        }
+    }
+
+    /// The next generation for `path`: one more than any issued there before.
+    func nextGeneration(for path: String) -> UInt64 {
+        state.withLock { state in
+            let next = (state.issued[path] ?? 0) + 1
+            state.issued[path] = next
+            return next
         }
     }
 
     func register(_ path: String, _ process: any ChildProcess, generation: UInt64) {
-        entries.withLock { $0[path] = Entry(process: process, generation: generation) }
+        state.withLock { $0.entries[path] = Entry(process: process, generation: generation) }
     }
 
     /// Removes `path` only if `generation` is still the registered one, so a late removal
     /// by an old instance cannot unregister its replacement.
     func unregister(_ path: String, generation: UInt64) {
-        entries.withLock { entries in
-            if entries[path]?.generation == generation { entries[path] = nil }
+        state.withLock { state in
+            if state.entries[path]?.generation == generation { state.entries[path] = nil }
         }
     }
 }

@@ -7,11 +7,13 @@ struct RestartWindow: Sendable {
 
     init(_ intensity: RestartIntensity) { self.intensity = intensity }
 
-    /// Records one restart at `now`; `false` when that restart is one too many.
+    /// Records one restart at `now`; `false` when that restart is one too many (it is then
+    /// not kept: the supervisor gives up instead of restarting).
     mutating func record(at now: Duration) -> Bool {
         prune(at: now)
+        guard restarts.count < intensity.maxRestarts else { return false }
         restarts.append(now)
-        return restarts.count <= intensity.maxRestarts
+        return true
     }
 
     /// Restarts inside the window at `now`.

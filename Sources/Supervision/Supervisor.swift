@@ -67,7 +67,10 @@ public actor Supervisor: ChildProcess {
     public nonisolated let path: String
     let mode: Mode
     let environment: SupervisionEnvironment
+    /// The children in start order; `positions` indexes them by id, since dynamic
+    /// supervisors hold thousands and every step looks children up.
     private var records: [Record]
+    private var positions: [String: Int]
     private var window: RestartWindow
     private var phase = Phase.idle
     private let inbox: AsyncStream<Message>
@@ -97,6 +100,7 @@ public actor Supervisor: ChildProcess {
         self.records = children.map { Record(spec: $0) }
         self.window = RestartWindow(mode.intensity)
         (inbox, mailbox) = AsyncStream<Message>.makeStream()
+        positions = Self.positions(of: records)
     }
 
     // MARK: Lifecycle
@@ -130,11 +134,16 @@ public actor Supervisor: ChildProcess {
     /// Supervises until stopped (returns) or until the supervisor gives up (throws ``ShutdownExit``).
     /// If the task running it is cancelled, the children are stopped at once and it returns.
     public func run() async throws {
-        loop: for await message in inbox {
+        var messages = inbox.makeAsyncIterator()
+        while let message = await messages.next() {
             await handle(message)
-            if case .terminated = phase { break loop }
+            if case .terminated = phase { break }
         }
         if case .running = phase { await terminate(.shutdown("cancelled")) }
+        // The inbox is finished now; answer whatever control requests were still queued.
+        while let message = await messages.next() {
+            if case .control(_, let reply) = message { reply.resume(returning: .failure(.shuttingDown())) }
+        }
         if case .terminated(let reason, escalate: true) = phase, case .shutdown(let detail) = reason.kind {
             throw ShutdownExit(detail)
         }
@@ -182,7 +191,11 @@ public actor Supervisor: ChildProcess {
     }
 
     private func control(_ control: Control) async throws -> String {
-        let result = await withCheckedContinuation { mailbox.yield(.control(control, $0)) }
+        let result = await withCheckedContinuation { reply in
+            if case .terminated = mailbox.yield(.control(control, reply)) {
+                reply.resume(returning: .failure(.shuttingDown()))
+            }
+        }
         return try result.get()
     }
 
@@ -267,12 +280,12 @@ public actor Supervisor: ChildProcess {
             guard case .fixed = mode else { return .failure(.notDynamic()) }
             guard index(of: spec.id) == nil else { return .failure(.duplicateChild(spec.id)) }
             do { try validate([spec]) } catch { return .failure(error as? SupervisorError ?? .invalidSpec("\(error)")) }
-            records.append(Record(spec: spec))
+            append(Record(spec: spec))
             do {
                 try await launch(spec.id, restart: false)
                 return .success(spec.id)
             } catch {
-                records.removeAll { $0.spec.id == spec.id }
+                remove(spec.id)
                 return .failure(.startFailed("\(childPath(spec.id)): \(error)"))
             }
         case .startChild(nil):
@@ -280,7 +293,7 @@ public actor Supervisor: ChildProcess {
         case .terminateChild(let id):
             guard let index = index(of: id) else { return .failure(.noSuchChild(id)) }
             await stopChild(id, reason: .shutdown("terminated"))
-            if records[index].spec.restart == .temporary || mode.isDynamic { records.remove(at: index) }
+            if records[index].spec.restart == .temporary || mode.isDynamic { remove(id) }
             return .success(id)
         case .restartChild(let id):
             guard let index = index(of: id) else { return .failure(.noSuchChild(id)) }
@@ -294,7 +307,7 @@ public actor Supervisor: ChildProcess {
         case .deleteChild(let id):
             guard let index = index(of: id) else { return .failure(.noSuchChild(id)) }
             guard records[index].state != .running else { return .failure(.childRunning(id)) }
-            records.remove(at: index)
+            remove(id)
             return .success(id)
         case .kill(let id, let reason):
             guard let index = index(of: id) else { return .failure(.noSuchChild(id)) }
@@ -315,12 +328,12 @@ public actor Supervisor: ChildProcess {
         var spec = template
         spec.id = String(nextDynamicID)
         nextDynamicID += 1
-        records.append(Record(spec: spec))
+        append(Record(spec: spec))
         do {
             try await launch(spec.id, restart: false)
             return .success(spec.id)
         } catch {
-            records.removeAll { $0.spec.id == spec.id }
+            remove(spec.id)
             return .failure(.startFailed("\(childPath(spec.id)): \(error)"))
         }
     }
@@ -337,7 +350,7 @@ public actor Supervisor: ChildProcess {
         case .temporary: false
         }
         guard restarts else {
-            if spec.restart == .temporary || mode.isDynamic { records.remove(at: index) }
+            if spec.restart == .temporary || mode.isDynamic { remove(id) }
             if spec.significant, shouldAutoShutdown(afterExitOf: spec) {
                 await terminate(.shutdown("auto_shutdown"), escalate: true)
             }
@@ -361,11 +374,13 @@ public actor Supervisor: ChildProcess {
             guard let i = self.index(of: other), records[i].state == .running else { continue }
             await stopChild(other, reason: .shutdown("sibling_restart"))
             if let i = self.index(of: other) {
-                if records[i].spec.restart == .temporary { records.remove(at: i) } else { records[i].slot = .restarting }
+                if records[i].spec.restart == .temporary { remove(other) } else { records[i].slot = .restarting }
             }
         }
         let survivors = group.filter { self.index(of: $0) != nil }
-        for i in records.indices where survivors.contains(records[i].spec.id) { records[i].slot = .restarting }
+        for survivor in survivors {
+            if let i = self.index(of: survivor) { records[i].slot = .restarting }
+        }
         if let delay = backoffDelay(for: id) {
             schedule(survivors, after: delay)
         } else {
@@ -432,7 +447,7 @@ public actor Supervisor: ChildProcess {
     private func launch(_ id: String, restart: Bool) async throws {
         guard let index = index(of: id) else { throw SupervisorError.noSuchChild(id) }
         let spec = records[index].spec
-        let generation = records[index].generation + 1
+        let generation = environment.registry.nextGeneration(for: childPath(id))
         let now = environment.clock.now
         let liveness = Liveness(now: now)
         let context = ChildContext(path: childPath(id), generation: generation, clock: environment.clock,
@@ -587,7 +602,23 @@ public actor Supervisor: ChildProcess {
         }
     }
 
-    private func index(of id: String) -> Int? { records.firstIndex { $0.spec.id == id } }
+    private func index(of id: String) -> Int? { positions[id] }
+
+    private func append(_ record: Record) {
+        positions[record.spec.id] = records.count
+        records.append(record)
+    }
+
+    private func remove(_ id: String) {
+        guard let index = index(of: id) else { return }
+        records.remove(at: index)
+        positions = Self.positions(of: records)
+    }
+
+    /// Duplicate ids keep the first: `validate` refuses them before anything starts.
+    private static func positions(of records: [Record]) -> [String: Int] {
+        Dictionary(records.indices.map { (records[$0].spec.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
 
     private func childPath(_ id: String) -> String { path + "/" + id }
 }

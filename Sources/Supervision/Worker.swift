@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A pooled worker: a mailbox and a loop that hands each request to its ``WorkerBehavior``.
 ///
 /// The loop is the worker's own task, owned by its supervisor. A throw out of the behavior
@@ -13,7 +11,6 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
     let assignment: Letter.Assignment
     private let initial: Behavior
     private let mailbox = Mailbox<Letter>()
-    private let inHand = Mutex<Letter?>(nil)
     private let onTerminated: @Sendable (Worker, [Letter], ExitReason) -> Void
 
     init(context: ChildContext, behavior: Behavior,
@@ -36,7 +33,6 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
     func run() async throws {
         var behavior = initial
         while let letter = await mailbox.receive() {
-            inHand.withLock { $0 = letter }
             context.beginRequest()
             let response: Behavior.Response
             do {
@@ -46,8 +42,8 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
                 throw error
             }
             context.endRequest()
-            inHand.withLock { $0 = nil }
             letter.reply(.success(response), from: assignment)
+            mailbox.done()
         }
     }
 
@@ -57,11 +53,6 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
     func stop() async { mailbox.stopAccepting() }
 
     func terminated(_ reason: ExitReason) {
-        let held: Letter? = inHand.withLock { letter in
-            defer { letter = nil }
-            return letter
-        }
-        let undone: [Letter] = (held.map { [$0] } ?? []) + mailbox.close()
-        onTerminated(self, undone, reason)
+        onTerminated(self, mailbox.close(), reason)
     }
 }

@@ -142,7 +142,7 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
 
     func workerDied(_ worker: Worker<Behavior>, undone: [Letter], reason: ExitReason) {
         routing.withLock { $0.workers.removeAll { $0 === worker } }
-        for letter in undone {
+        for letter in undone where !letter.isComplete {
             if letter.idempotent && letter.attempts < 2 && !reason.isNormal {
                 dispatch(letter, avoiding: worker)
             } else {
