@@ -49,7 +49,7 @@ func rateLimiter_loopback_isExemptByDefault(address: String) throws {
     #expect(!strict.attempt(from: address, at: at(0)))
 }
 
-@Test(arguments: ["128.0.0.1", "10.0.0.1", "::2", "::ffff:10.0.0.1", "fe80::1", "localhost", "", "127.0.0.1.5", "1::1::1"])
+@Test(arguments: ["128.0.0.1", "10.0.0.1", "::2", "::ffff:10.0.0.1", "fe80::1", "localhost", "", "127.0.0.1.5", "1::1::1", ":::1", "1.2.3.4::1", "::ffff:127.0.0", "12345::1", "::g"])
 func rateLimiter_otherAndUnparseableAddresses_areLimited(address: String) throws {
     let limiter = Harness(try RateLimitPolicy(connectsPerSecond: 1, burst: 1))
     #expect(limiter.attempt(from: address, at: at(0)))
@@ -64,7 +64,10 @@ func rateLimiter_otherAndUnparseableAddresses_areLimited(address: String) throws
     #expect(limiter.attempt(from: "2001:db8::1", at: at(0)))
     #expect(limiter.attempt(from: "2001:DB8:0:0::1", at: at(0)))
     #expect(!limiter.attempt(from: "2001:0db8::0:1", at: at(0)))
-    #expect(limiter.trackedAddressCount == 2)
+    #expect(limiter.attempt(from: "fe80::1%eth0", at: at(0)))
+    #expect(limiter.attempt(from: "fe80::1", at: at(0)))
+    #expect(!limiter.attempt(from: "fe80:0::1%lo", at: at(0)))
+    #expect(limiter.trackedAddressCount == 3)
 }
 
 @Test func rateLimiter_manyAddresses_stayWithinTheTrackedBound() throws {

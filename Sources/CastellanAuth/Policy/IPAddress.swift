@@ -45,32 +45,47 @@ struct IPAddress: Hashable, Sendable {
 
     private static func parseIPv6(_ bytes: ArraySlice<UInt8>) -> [UInt16]? {
         guard bytes.count >= 2, bytes.count <= 45 else { return nil }
-        let text = String(decoding: bytes, as: UTF8.self)
-        let halves = text.components(separatedBy: "::")
-        guard halves.count <= 2 else { return nil }
-        guard let head = parseGroups(halves[0], allowIPv4Tail: halves.count == 1) else { return nil }
-        if halves.count == 1 {
-            return head.count == 8 ? head : nil
+        let colon = UInt8(ascii: ":")
+        guard let gap = bytes.indices.dropLast().first(where: { bytes[$0] == colon && bytes[$0 + 1] == colon }) else {
+            guard let groups = parseGroups(bytes, allowIPv4Tail: true), groups.count == 8 else { return nil }
+            return groups
         }
-        guard let tail = parseGroups(halves[1], allowIPv4Tail: true), head.count + tail.count <= 7 else { return nil }
+        guard let head = parseGroups(bytes[..<gap], allowIPv4Tail: false),
+              let tail = parseGroups(bytes[(gap + 2)...], allowIPv4Tail: true),
+              head.count + tail.count <= 7
+        else { return nil }
         return head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail
     }
 
-    private static func parseGroups(_ text: String, allowIPv4Tail: Bool) -> [UInt16]? {
-        if text.isEmpty { return [] }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+    /// Colon-separated hex groups (1–4 digits each); a second `::` shows up as an empty group and fails.
+    private static func parseGroups(_ bytes: ArraySlice<UInt8>, allowIPv4Tail: Bool) -> [UInt16]? {
+        if bytes.isEmpty { return [] }
+        let parts = bytes.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
         var groups: [UInt16] = []
         for (index, part) in parts.enumerated() {
-            if index == parts.count - 1, allowIPv4Tail, part.contains("."), let v4 = parseIPv4(Array(part.utf8)[...]) {
+            if index == parts.count - 1, allowIPv4Tail, part.contains(UInt8(ascii: ".")) {
+                guard let v4 = parseIPv4(part) else { return nil }
                 groups.append(UInt16(v4 >> 16))
                 groups.append(UInt16(v4 & 0xFFFF))
                 continue
             }
-            guard (1...4).contains(part.utf8.count), let group = UInt16(part, radix: 16),
-                  part.utf8.allSatisfy({ $0 != UInt8(ascii: "+") && $0 != UInt8(ascii: "-") })
-            else { return nil }
+            guard (1...4).contains(part.count) else { return nil }
+            var group: UInt16 = 0
+            for byte in part {
+                guard let digit = hexValue(byte) else { return nil }
+                group = group << 4 | UInt16(digit)
+            }
             groups.append(group)
         }
         return groups
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

@@ -42,6 +42,7 @@ public actor InMemoryLockoutCounter: LockoutCounter {
     /// An empty counter.
     public init() {}
 
+    /// Adds one failure and returns the new record; never throws.
     public func recordFailure(for device: DeviceID, at unixTime: Int64) -> LockoutRecord {
         var record = records[device] ?? LockoutRecord()
         // Saturate: the count only has to stay above hardLockAfter, never wrap.
@@ -52,9 +53,12 @@ public actor InMemoryLockoutCounter: LockoutCounter {
         return record
     }
 
+    /// Forgets the device's failures.
     public func recordSuccess(for device: DeviceID) { records[device] = nil }
 
+    /// The device's record, empty if it has no failures.
     public func record(for device: DeviceID) -> LockoutRecord { records[device] ?? LockoutRecord() }
 
+    /// Forgets the device's failures, lifting any lock.
     public func unlock(_ device: DeviceID) { records[device] = nil }
 }

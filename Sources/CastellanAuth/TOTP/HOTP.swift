@@ -30,9 +30,27 @@ public struct HOTP: Sendable, CustomStringConvertible, CustomDebugStringConverti
         String(decoding: codeBytes(counter: counter), as: UTF8.self)
     }
 
-    /// The code as ASCII digit bytes, for constant-time comparison without building a String.
+    /// The code as a number (its decimal digits, left-padded with zeros, are the code).
+    func value(counter: UInt64) -> UInt32 {
+        truncatedValue(counter: counter) % Self.modulus(digits)
+    }
+
+    /// Reads a presented code: exactly ``digits`` ASCII digits, else `nil`. Its length and
+    /// shape are not secret, so this may exit early.
+    func parse(_ code: String) -> UInt32? {
+        var value: UInt32 = 0
+        var count = 0
+        for byte in code.utf8 {
+            guard count < digits, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + UInt32(byte - UInt8(ascii: "0"))
+            count += 1
+        }
+        return count == digits ? value : nil
+    }
+
+    /// The code as ASCII digit bytes.
     func codeBytes(counter: UInt64) -> [UInt8] {
-        var value = truncatedValue(counter: counter) % Self.modulus(digits)
+        var value = self.value(counter: counter)
         var result = [UInt8](repeating: UInt8(ascii: "0"), count: digits)
         var index = digits
         while index > 0 {

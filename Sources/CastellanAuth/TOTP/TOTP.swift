@@ -56,28 +56,31 @@ public struct TOTP: Sendable, CustomStringConvertible, CustomDebugStringConverti
     ///   anything wider only helps an attacker. With 1 the previous, current and next steps count.
     /// - A code that is not exactly ``digits`` ASCII digits is refused before any MAC is computed
     ///   (its length is not a secret).
-    /// - Every candidate step is computed and compared in constant time, with no early exit,
-    ///   so the timing does not reveal which step matched.
-    /// - If two steps happen to share a code, the current step wins, then the previous, then
-    ///   the next: the step the device most likely used.
+    /// - Steps are tried current, previous, next — the order of likelihood, which also decides
+    ///   if two steps happen to share a code. Each comparison is constant-time. A wrong code
+    ///   always costs all the steps of the window; only a *correct* code stops early, so the
+    ///   timing can reveal which step a correct code belonged to, never how close a wrong one
+    ///   came. (That early stop triples the throughput of the common, in-sync case.)
     /// - Returns `nil` when nothing matches or `unixTime` has no step. Replay is the caller's
     ///   job: pass the returned step to ``TOTPReplayGuard/accept(step:for:)``.
     public func verify(_ code: String, at unixTime: Int64, window: Int = 1) -> Int64? {
-        let presented = Array(code.utf8)
-        guard presented.count == digits,
-              presented.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              let current = step(at: unixTime)
-        else { return nil }
-
-        let drift: Int64 = window >= 1 ? 1 : 0
-        var matched: Int64?
-        for offset in drift == 0 ? [0] : [0, -1, 1] as [Int64] {
-            let (candidate, overflow) = current.addingReportingOverflow(offset)
-            guard !overflow, candidate >= 0 else { continue }
-            let expected = hotp.codeBytes(counter: UInt64(bitPattern: candidate))
-            if ConstantTime.equal(expected, presented), matched == nil { matched = candidate }
+        guard let presented = hotp.parse(code), let current = step(at: unixTime) else { return nil }
+        var candidates = [current]
+        if window >= 1 {
+            for (neighbour, overflow) in [current.subtractingReportingOverflow(1), current.addingReportingOverflow(1)]
+            where !overflow && neighbour >= 0 {
+                candidates.append(neighbour)
+            }
         }
-        return matched
+        return candidates.first { matches(presented, step: $0) }
+    }
+
+    /// Compares the presented code with the step's code through ``ConstantTime/equal(_:_:)``.
+    private func matches(_ presented: UInt32, step: Int64) -> Bool {
+        let expected = hotp.value(counter: UInt64(bitPattern: step))
+        return withUnsafeBytes(of: expected) { expected in
+            withUnsafeBytes(of: presented) { presented in ConstantTime.equal(expected, presented) }
+        }
     }
 
     public var description: String { "TOTP(\(algorithm), \(digits) digits, \(period) s, T0 \(t0))" }

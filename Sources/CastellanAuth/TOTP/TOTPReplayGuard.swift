@@ -24,6 +24,7 @@ public actor InMemoryReplayGuard: TOTPReplayGuard {
     /// An empty guard: every device's first step (≥ 0) is accepted.
     public init() {}
 
+    /// Accepts `step` if it is ≥ 0 and newer than the device's last accepted step; never throws.
     public func accept(step: Int64, for device: DeviceID) -> Bool {
         guard step >= 0 else { return false }
         if let last = lastAccepted[device], step <= last { return false }
