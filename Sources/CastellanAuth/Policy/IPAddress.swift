@@ -1,0 +1,91 @@
+/// A parsed IPv4 or IPv6 address, as 128 bits (IPv4 held in its IPv4-mapped IPv6 form).
+///
+/// Just enough parsing to normalise the textual addresses the broker reports and to
+/// recognise loopback; anything unexpected yields `nil` rather than a guess.
+struct IPAddress: Hashable, Sendable {
+    let high: UInt64
+    let low: UInt64
+
+    /// Parses dotted-quad IPv4 or RFC 4291 IPv6 (with `::`, an embedded IPv4 tail, and an
+    /// optional `%zone`, which is ignored).
+    init?(parsing text: String) {
+        let bytes = Array(text.utf8)
+        if let v4 = Self.parseIPv4(bytes[...]) {
+            self.init(high: 0, low: 0xFFFF_0000_0000 | UInt64(v4))
+            return
+        }
+        let unzoned = bytes.firstIndex(of: UInt8(ascii: "%")).map { bytes[..<$0] } ?? bytes[...]
+        guard let groups = Self.parseIPv6(unzoned) else { return nil }
+        self.init(high: groups[0..<4].reduce(0) { $0 << 16 | UInt64($1) }, low: groups[4..<8].reduce(0) { $0 << 16 | UInt64($1) })
+    }
+
+    private init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// 127.0.0.0/8 (also IPv4-mapped) or ::1.
+    var isLoopback: Bool {
+        if high == 0, low >> 32 == 0xFFFF { return (low >> 24) & 0xFF == 127 }
+        return high == 0 && low == 1
+    }
+
+    private static func parseIPv4(_ bytes: ArraySlice<UInt8>) -> UInt32? {
+        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var value: UInt32 = 0
+        for part in parts {
+            guard (1...3).contains(part.count), part.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            let octet = part.reduce(0) { $0 * 10 + UInt32($1 - 0x30) }
+            guard octet <= 255 else { return nil }
+            value = value << 8 | octet
+        }
+        return value
+    }
+
+    private static func parseIPv6(_ bytes: ArraySlice<UInt8>) -> [UInt16]? {
+        guard bytes.count >= 2, bytes.count <= 45 else { return nil }
+        let colon = UInt8(ascii: ":")
+        guard let gap = bytes.indices.dropLast().first(where: { bytes[$0] == colon && bytes[$0 + 1] == colon }) else {
+            guard let groups = parseGroups(bytes, allowIPv4Tail: true), groups.count == 8 else { return nil }
+            return groups
+        }
+        guard let head = parseGroups(bytes[..<gap], allowIPv4Tail: false),
+              let tail = parseGroups(bytes[(gap + 2)...], allowIPv4Tail: true),
+              head.count + tail.count <= 7
+        else { return nil }
+        return head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail
+    }
+
+    /// Colon-separated hex groups (1–4 digits each); a second `::` shows up as an empty group and fails.
+    private static func parseGroups(_ bytes: ArraySlice<UInt8>, allowIPv4Tail: Bool) -> [UInt16]? {
+        if bytes.isEmpty { return [] }
+        let parts = bytes.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        var groups: [UInt16] = []
+        for (index, part) in parts.enumerated() {
+            if index == parts.count - 1, allowIPv4Tail, part.contains(UInt8(ascii: ".")) {
+                guard let v4 = parseIPv4(part) else { return nil }
+                groups.append(UInt16(v4 >> 16))
+                groups.append(UInt16(v4 & 0xFFFF))
+                continue
+            }
+            guard (1...4).contains(part.count) else { return nil }
+            var group: UInt16 = 0
+            for byte in part {
+                guard let digit = hexValue(byte) else { return nil }
+                group = group << 4 | UInt16(digit)
+            }
+            groups.append(group)
+        }
+        return groups
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
