@@ -22,3 +22,8 @@ import Testing
     #expect(PasswordVerifier.verify(password: "s3cret-Pass", against: credential))
     #expect(!PasswordVerifier.verify(password: "s3cret-pass", against: credential))
 }
+
+@Test func passwordVerifier_unknownUser_runsTheKeyDerivationAndRefuses() {
+    #expect(!PasswordVerifier.verifyUnknownUser(password: Array("pencil".utf8)))
+    #expect(!PasswordVerifier.verifyUnknownUser(password: [], iterations: 1))
+}

@@ -22,6 +22,21 @@ public enum PasswordVerifier {
         return ConstantTime.equal(keys.storedKey, credential.storedKey)
     }
 
+    /// Spends the same PBKDF2 work as a real check, then returns `false`: call it when the
+    /// user is unknown, so the response time does not tell unknown users from wrong passwords.
+    ///
+    /// `iterations` should be the count real credentials use (4096 by default).
+    public static func verifyUnknownUser(
+        password: [UInt8], iterations: Int = SCRAMCredential.defaultIterations
+    ) -> Bool {
+        let rounds = min(max(iterations, SCRAMCredential.minimumIterations), SCRAMCredential.maximumIterations)
+        let input = (try? SCRAMPassword.prepare(password)) ?? Array("unknown".utf8)
+        let salted = try? SCRAMHashFunction.sha256.saltedPassword(
+            input, salt: Array(repeating: 0, count: SCRAMCredential.minimumGeneratedSaltByteCount), iterations: rounds)
+        if let salted { _ = ConstantTime.equal(SCRAMKeys(saltedPassword: salted, hash: .sha256).storedKey, salted) }
+        return false
+    }
+
     /// `true` when `password` is the one `credential` was derived from.
     public static func verify(
         password: String, against credential: SCRAMCredential, allowLegacySHA1: Bool = false

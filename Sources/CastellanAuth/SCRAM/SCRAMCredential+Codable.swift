@@ -7,6 +7,7 @@ extension SCRAMCredential: Codable {
         case mechanism, salt, iterations, storedKey, serverKey
     }
 
+    /// Decodes and validates a stored credential; throws on a corrupt or weak record.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func bytes(_ key: CodingKeys) throws -> [UInt8] {
@@ -24,6 +25,7 @@ extension SCRAMCredential: Codable {
             serverKey: try bytes(.serverKey))
     }
 
+    /// Encodes the five stored fields, binary ones as base64 strings.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(mechanism, forKey: .mechanism)

@@ -46,8 +46,11 @@ public struct SCRAMCredential: Sendable, Equatable {
 
     /// Derives the credential for `password` with a given salt (tests, imports, interop vectors).
     ///
-    /// Refuses iteration counts under 4096 and passwords ``SCRAMPassword`` refuses
-    /// (empty, over 1024 bytes, control characters). No SASLprep: see docs in the source.
+    /// Password rules, in place of SASLprep (which neither swift-crypto nor Foundation
+    /// provides): the UTF-8 bytes are used as given, without normalisation; empty passwords,
+    /// passwords over 1024 bytes and passwords with a control character (NUL, C0, DEL, C1)
+    /// are refused. For printable ASCII this equals SASLprep's result. Iteration counts
+    /// under 4096 are refused.
     public static func derive(
         password: String, salt: [UInt8], iterations: Int, mechanism: SCRAMMechanism
     ) throws(SCRAMError) -> SCRAMCredential {
@@ -108,6 +111,8 @@ struct SCRAMKeys {
 
 /// Prints the mechanism and iteration count only, so a credential logged by mistake leaks no key.
 extension SCRAMCredential: CustomStringConvertible, CustomDebugStringConvertible {
+    /// `SCRAMCredential(<mechanism>, i=<iterations>)`: no salt, no key.
     public var description: String { "SCRAMCredential(\(mechanism), i=\(iterations))" }
+    /// The same as ``description``, so `debugPrint` and `String(reflecting:)` leak nothing either.
     public var debugDescription: String { description }
 }

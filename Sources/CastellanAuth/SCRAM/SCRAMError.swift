@@ -78,6 +78,7 @@ public struct SCRAMError: Error, Sendable, Hashable, CustomStringConvertible {
         /// Stored credential fields that cannot be right (key sizes, salt, iterations).
         public static let invalidCredential = Code(base: .invalidCredential)
 
+        /// The stable snake_case name, e.g. `invalid_proof`, for metrics and the audit log.
         public var description: String { base.rawValue }
     }
 
@@ -123,9 +124,12 @@ public struct SCRAMError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The RFC 5802 server-final message carrying this error: `e=<value>`.
     public var serverFinalMessage: [UInt8] { Array("e=\(serverErrorValue)".utf8) }
 
+    /// `SCRAM <code>: <detail>`, safe to log.
     public var description: String { "SCRAM \(code): \(detail)" }
 
+    /// Equal when the codes are equal; detail and throw site do not count.
     public static func == (lhs: SCRAMError, rhs: SCRAMError) -> Bool { lhs.code == rhs.code }
+    /// Hashes the code only, consistent with `==`.
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
 

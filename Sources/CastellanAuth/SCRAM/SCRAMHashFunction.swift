@@ -40,22 +40,51 @@ public struct SCRAMHashFunction: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// H(data).
-    func hash<D: DataProtocol>(_ data: D) -> [UInt8] {
+    func hash(_ data: [UInt8]) -> [UInt8] {
         switch kind {
-        case .sha1: Array(Insecure.SHA1.hash(data: data))
-        case .sha256: Array(SHA256.hash(data: data))
-        case .sha512: Array(SHA512.hash(data: data))
+        case .sha1: Self.hash(Insecure.SHA1.self, data)
+        case .sha256: Self.hash(SHA256.self, data)
+        case .sha512: Self.hash(SHA512.self, data)
         }
     }
 
     /// HMAC(key, data).
-    func hmac<D: DataProtocol>(key: [UInt8], _ data: D) -> [UInt8] {
-        let key = SymmetricKey(data: key)
-        return switch kind {
-        case .sha1: Array(HMAC<Insecure.SHA1>.authenticationCode(for: data, using: key))
-        case .sha256: Array(HMAC<SHA256>.authenticationCode(for: data, using: key))
-        case .sha512: Array(HMAC<SHA512>.authenticationCode(for: data, using: key))
+    func hmac(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+        switch kind {
+        case .sha1: Self.hmac(Insecure.SHA1.self, key: key, data)
+        case .sha256: Self.hmac(SHA256.self, key: key, data)
+        case .sha512: Self.hmac(SHA512.self, key: key, data)
         }
+    }
+
+    // The proof check runs three of these per exchange and must reach 200k exchanges/s per core.
+    // swift-crypto's generic `HMAC<H>` is not specialised across the module boundary and spends
+    // more time in runtime metadata lookups and key setup than in hashing, so HMAC (RFC 2104)
+    // is composed here from swift-crypto's hash functions through their buffer-pointer entry
+    // points. Tests check it against `HMAC<H>` for every key and message length class.
+
+    private static func hash<H: HashFunction>(_: H.Type, _ data: [UInt8]) -> [UInt8] {
+        var hasher = H()
+        data.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize().withUnsafeBytes { Array($0) }
+    }
+
+    /// HMAC(K, m) = H((K' ⊕ opad) ‖ H((K' ⊕ ipad) ‖ m)), K' = K (or H(K) when longer than a
+    /// block) zero-padded to the block size.
+    private static func hmac<H: HashFunction>(_: H.Type, key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+        let blockSize = H.blockByteCount
+        let shortKey = key.count > blockSize ? hash(H.self, key) : key
+        var inner = H(), outer = H()
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { pad in
+            for index in 0..<blockSize { pad[index] = (index < shortKey.count ? shortKey[index] : 0) ^ 0x36 }
+            inner.update(bufferPointer: UnsafeRawBufferPointer(pad))
+            for index in 0..<blockSize { pad[index] ^= 0x36 ^ 0x5C }
+            outer.update(bufferPointer: UnsafeRawBufferPointer(pad))
+            for index in 0..<blockSize { pad[index] = 0 }
+        }
+        data.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+        return outer.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// SaltedPassword = Hi(password, salt, i): PBKDF2 with HMAC-H and one digest of output.

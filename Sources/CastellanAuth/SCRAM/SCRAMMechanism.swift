@@ -50,6 +50,7 @@ public struct SCRAMMechanism: Sendable, Hashable, CustomStringConvertible, Codab
         SCRAMMechanism(hashFunction: hashFunction)
     }
 
+    /// The SASL mechanism name.
     public var description: String { name }
 
     /// Decodes from the mechanism name; SHA-1 names decode (stored credentials may hold

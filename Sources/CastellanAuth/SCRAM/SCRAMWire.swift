@@ -20,7 +20,15 @@ enum SCRAMWire {
 
     /// The comma-separated fields of `bytes`, empty ones included (so `a,,b` has three).
     static func fields(_ bytes: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
-        bytes.split(separator: comma, omittingEmptySubsequences: false)
+        var fields: [ArraySlice<UInt8>] = []
+        fields.reserveCapacity(6)
+        var start = bytes.startIndex
+        for index in bytes.indices where bytes[index] == comma {
+            fields.append(bytes[start..<index])
+            start = index + 1
+        }
+        fields.append(bytes[start..<bytes.endIndex])
+        return fields
     }
 
     /// Splits `x=value` into its name and non-empty value (`attr-val` of the grammar).
