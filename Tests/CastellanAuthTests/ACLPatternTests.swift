@@ -40,3 +40,11 @@ func aclPattern_percentThatIsNotAWholeToken_isRefused(_ text: String) {
     #expect(throws: ACLRuleError.invalidPattern(.misplacedToken)) { try ACLRule(effect: "allow", access: "all", pattern: "a%u") }
     #expect(throws: ACLRuleError.noAccess) { try ACLRule(.allow, [], ACLPattern("a")) }
 }
+
+@Test func aclPattern_combiningMarkAfterSlash_stillSplitsLevelsByBytes() throws {
+    // "/\u{301}" is one grapheme cluster; the broker still sees a level boundary there.
+    #expect(throws: ACLPatternError.sharedSubscriptionPattern) { try ACLPattern("$share/\u{301}g/a") }
+    let pattern = try ACLPattern("a/\u{301}/%u")
+    let filter = try #require(pattern.resolve(username: DeviceID("dev1"), clientID: nil))
+    #expect(Array(filter.rawValue.utf8) == Array("a/\u{301}/dev1".utf8))
+}

@@ -4,6 +4,11 @@ import Testing
 
 private let t0 = Date(timeIntervalSince1970: 1_750_000_000)
 
+/// Stand-in DER: identity `n` has serial `n` and the fingerprint SHA-256 of `[n]`.
+private func der(_ id: CertificateIdentity) -> [UInt8] {
+    Array(id.serialNumber.bytes.suffix(1))
+}
+
 private func identity(_ n: UInt8, device: String = "dev1") throws -> CertificateIdentity {
     CertificateIdentity(
         deviceID: try DeviceID(device), fingerprint: CertificateFingerprint(derEncoded: [n]),
@@ -12,7 +17,7 @@ private func identity(_ n: UInt8, device: String = "dev1") throws -> Certificate
 }
 
 private func insert(_ cache: CertificateVerificationCache, _ id: CertificateIdentity) {
-    cache.insert(id, validFrom: t0 - 1000, validUntil: t0 + 1000)
+    cache.insert(id, der: der(id), validFrom: t0 - 1000, validUntil: t0 + 1000)
 }
 
 @Test func verificationCache_hit_returnsTheStoredIdentity() throws {
@@ -102,4 +107,24 @@ private func insert(_ cache: CertificateVerificationCache, _ id: CertificateIden
         #expect(cache.count <= 16)
         if let found = cache.lookup(id.fingerprint, at: t0) { #expect(found == id) }
     }
+}
+
+@Test func verificationCache_lookupByDER_findsTheSameEntryWithoutHashing() throws {
+    let cache = CertificateVerificationCache(capacity: 4)
+    let a = try identity(1)
+    insert(cache, a)
+    #expect(cache.lookup(derEncoded: [1], at: t0) == a)
+    #expect(cache.lookup(derEncoded: [2], at: t0) == nil)
+    #expect(cache.lookup(derEncoded: [1, 0], at: t0) == nil)
+    cache.invalidate(fingerprint: a.fingerprint)
+    #expect(cache.lookup(derEncoded: [1], at: t0) == nil)
+}
+
+@Test func derKey_equalTails_butDifferentBytes_areDifferentKeys() {
+    let tail = [UInt8](repeating: 7, count: 64)
+    let a = DERKey([1] + tail), b = DERKey([2] + tail)
+    #expect(a != b)
+    #expect(a.hashValue == b.hashValue)
+    #expect(DERKey([1] + tail) == a)
+    #expect(DERKey([]) == DERKey([]))
 }

@@ -25,7 +25,9 @@ public struct ACLPattern: Sendable, Hashable, CustomStringConvertible {
     /// Parses and validates a pattern.
     public init(_ rawValue: String) throws(ACLPatternError) {
         guard rawValue.utf8.count <= Self.maxLength else { throw .tooLong }
-        guard !rawValue.hasPrefix("$share/") else { throw .sharedSubscriptionPattern }
+        // Bytes, not Characters: String.hasPrefix and split compare grapheme clusters, and a
+        // combining mark after `/` would hide a level boundary the broker does see.
+        guard !rawValue.utf8.starts(with: "$share/".utf8) else { throw .sharedSubscriptionPattern }
         do {
             _ = try TopicFilter(rawValue)
         } catch {
@@ -33,18 +35,17 @@ public struct ACLPattern: Sendable, Hashable, CustomStringConvertible {
         }
         var levels: [Level] = []
         var tokens = 0
-        for part in rawValue.split(separator: "/", omittingEmptySubsequences: false) {
-            switch part {
-            case "%u":
+        for part in rawValue.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+            if part.elementsEqual("%u".utf8) {
                 levels.append(.username)
                 tokens += 1
-            case "%c":
+            } else if part.elementsEqual("%c".utf8) {
                 levels.append(.clientID)
                 tokens += 1
-            case _ where part.utf8.contains(UInt8(ascii: "%")):
+            } else if part.contains(UInt8(ascii: "%")) {
                 throw .misplacedToken
-            default:
-                levels.append(.literal(String(part)))
+            } else {
+                levels.append(.literal(String(decoding: part, as: UTF8.self)))
             }
         }
         guard tokens <= Self.maxTokens else { throw .tooManyTokens }

@@ -38,11 +38,33 @@ public struct ClientACL: Sendable, Hashable {
     /// The rules, in order (order has no effect on decisions).
     public let rules: [Rule]
 
+    /// The hot-path copy of `rules`: every filter in one buffer and plain-value headers, so a
+    /// check touches no reference counts per rule.
+    private let filterBytes: [UInt8]
+    private let compiled: [CompiledRule]
+
+    private struct CompiledRule: Sendable, Hashable {
+        let effect: ACLEffect
+        let access: UInt8
+        let start: Int
+        let end: Int
+    }
+
     /// The rule set that refuses every request.
     public static let denyAll = ClientACL(uncheckedRules: [])
 
     init(uncheckedRules rules: [Rule]) {
         self.rules = rules
+        var bytes: [UInt8] = []
+        var compiled: [CompiledRule] = []
+        compiled.reserveCapacity(rules.count)
+        for rule in rules {
+            let start = bytes.count
+            bytes.append(contentsOf: rule.filter.bytes)
+            compiled.append(CompiledRule(effect: rule.effect, access: rule.access.rawValue, start: start, end: bytes.count))
+        }
+        self.filterBytes = bytes
+        self.compiled = compiled
     }
 
     /// Decides one request; `false` for anything malformed.
@@ -84,15 +106,18 @@ public struct ClientACL: Sendable, Hashable {
     private func evaluate(
         _ access: ACLAccess, _ matches: (UnsafeBufferPointer<UInt8>, ACLEffect) -> Bool
     ) -> Bool {
-        var allowed = false
-        for rule in rules where rule.access.contains(access) {
-            // Once allowed, only deny rules can change the outcome.
-            if allowed, rule.effect == .allow { continue }
-            let hit = rule.filter.bytes.withUnsafeBufferPointer { matches($0, rule.effect) }
-            guard hit else { continue }
-            if rule.effect == .deny { return false }
-            allowed = true
+        filterBytes.withUnsafeBufferPointer { bytes in
+            compiled.withUnsafeBufferPointer { rules in
+                var allowed = false
+                for rule in rules where rule.access & access.rawValue != 0 {
+                    // Once allowed, only deny rules can change the outcome.
+                    if allowed, rule.effect == .allow { continue }
+                    guard matches(UnsafeBufferPointer(rebasing: bytes[rule.start..<rule.end]), rule.effect) else { continue }
+                    if rule.effect == .deny { return false }
+                    allowed = true
+                }
+                return allowed
+            }
         }
-        return allowed
     }
 }

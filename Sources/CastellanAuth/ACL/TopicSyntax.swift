@@ -105,16 +105,34 @@ enum TopicSyntax {
     /// `#` matches its parent level and any number of children (`sport/#` matches `sport`);
     /// `+` matches exactly one level, which may be empty; a filter whose first character is a
     /// wildcard never matches a topic that starts with `$` (§4.7.2).
+    ///
+    /// One pass over both buffers with no level bookkeeping, since this runs for every message.
+    /// Expects a valid filter (wildcards fill whole levels, `#` last).
     static func matches(filter: UnsafeBufferPointer<UInt8>, topic: UnsafeBufferPointer<UInt8>) -> Bool {
         if startsWithDollar(topic), startsWithWildcard(filter) { return false }
-        var filterLevels = Levels(filter), topicLevels = Levels(topic)
-        while let f = filterLevels.next() {
-            if isSingle(hash, f, in: filter) { return true }
-            guard let t = topicLevels.next() else { return false }
-            if isSingle(plus, f, in: filter) { continue }
-            if !equal(filter, f, topic, t) { return false }
+        let filterCount = filter.count, topicCount = topic.count
+        var f = 0, t = 0
+        var topicDone = false
+        while true {
+            // Here f and t each start a level (f may equal filterCount: an empty last level).
+            if f < filterCount, filter[f] == hash { return true }
+            if topicDone { return false }
+            if f < filterCount, filter[f] == plus {
+                f += 1
+                while t < topicCount, topic[t] != slash { t += 1 }
+            } else {
+                while f < filterCount, filter[f] != slash {
+                    guard t < topicCount, topic[t] == filter[f] else { return false }
+                    f += 1
+                    t += 1
+                }
+                if t < topicCount, topic[t] != slash { return false }
+            }
+            // Both stand at the end of a level.
+            if t == topicCount { topicDone = true } else { t += 1 }
+            if f == filterCount { return topicDone }
+            f += 1
         }
-        return topicLevels.next() == nil
     }
 
     /// Does every topic that `filter` can match also match `pattern`? (filter-covers-filter)

@@ -4,7 +4,12 @@ import Synchronization
 /// Remembers certificates whose chain verified, so a reconnecting device costs a hash and a
 /// lookup instead of a signature check.
 ///
-/// - Keyed by the SHA-256 fingerprint of the exact DER, so a changed byte is a miss.
+/// - Keyed by the SHA-256 fingerprint of the exact DER, so a changed byte is a miss. A second
+///   index on the DER bytes themselves (hashed by their last 64 bytes — the signature, unique
+///   per certificate — and confirmed by comparing every byte) lets a reconnect skip computing
+///   SHA-256 at all: identical bytes have the identical, already known fingerprint. Only
+///   verified certificates (signed by our CA) enter the cache, so nobody can plant colliding
+///   tails, and `Hasher` is seeded per process anyway.
 /// - Bounded: at most `capacity` entries, evicted by the clock (second-chance) algorithm,
 ///   which approximates LRU with one bit per entry and no list surgery on a hit.
 /// - An entry is used only within the validity window of the whole verified chain (the latest
@@ -23,6 +28,7 @@ import Synchronization
 public final class CertificateVerificationCache: Sendable {
     struct Entry: Sendable {
         var identity: CertificateIdentity
+        var der: DERKey
         var validFrom: Date
         var validUntil: Date
         var referenced: Bool
@@ -31,6 +37,7 @@ public final class CertificateVerificationCache: Sendable {
     private struct State: Sendable {
         var slots: [Entry?] = []
         var index: [CertificateFingerprint: Int] = [:]
+        var byDER: [DERKey: Int] = [:]
         var byDevice: [DeviceID: Set<CertificateFingerprint>] = [:]
         var free: [Int] = []
         var hand = 0
@@ -40,6 +47,7 @@ public final class CertificateVerificationCache: Sendable {
             slots[slot] = nil
             free.append(slot)
             index[entry.identity.fingerprint] = nil
+            byDER[entry.der] = nil
             let device = entry.identity.deviceID
             byDevice[device]?.remove(entry.identity.fingerprint)
             if byDevice[device]?.isEmpty == true { byDevice[device] = nil }
@@ -63,20 +71,35 @@ public final class CertificateVerificationCache: Sendable {
     /// outside its window is removed.
     public func lookup(_ fingerprint: CertificateFingerprint, at time: Date) -> CertificateIdentity? {
         state.withLock { state in
-            guard let slot = state.index[fingerprint], let entry = state.slots[slot] else { return nil }
-            guard entry.validFrom <= time, time <= entry.validUntil else {
-                state.remove(slot: slot)
-                return nil
-            }
-            if !entry.referenced { state.slots[slot]?.referenced = true }
-            return entry.identity
+            guard let slot = state.index[fingerprint] else { return nil }
+            return Self.use(slot: slot, at: time, in: &state)
         }
     }
 
-    /// Records a verified certificate, valid from `validFrom` to `validUntil` inclusive.
-    func insert(_ identity: CertificateIdentity, validFrom: Date, validUntil: Date) {
+    /// The cached identity for exactly these DER bytes, without hashing them with SHA-256.
+    public func lookup(derEncoded der: [UInt8], at time: Date) -> CertificateIdentity? {
+        guard capacity > 0 else { return nil }
+        return state.withLock { state in
+            guard let slot = state.byDER[DERKey(der)] else { return nil }
+            return Self.use(slot: slot, at: time, in: &state)
+        }
+    }
+
+    private static func use(slot: Int, at time: Date, in state: inout State) -> CertificateIdentity? {
+        guard let entry = state.slots[slot] else { return nil }
+        guard entry.validFrom <= time, time <= entry.validUntil else {
+            state.remove(slot: slot)
+            return nil
+        }
+        if !entry.referenced { state.slots[slot]?.referenced = true }
+        return entry.identity
+    }
+
+    /// Records a verified certificate (`der` must be the bytes `identity.fingerprint` was
+    /// computed from), valid from `validFrom` to `validUntil` inclusive.
+    func insert(_ identity: CertificateIdentity, der: [UInt8], validFrom: Date, validUntil: Date) {
         guard capacity > 0 else { return }
-        let entry = Entry(identity: identity, validFrom: validFrom, validUntil: validUntil, referenced: false)
+        let entry = Entry(identity: identity, der: DERKey(der), validFrom: validFrom, validUntil: validUntil, referenced: false)
         let capacity = capacity
         state.withLock { state in
             if let slot = state.index[identity.fingerprint] { state.remove(slot: slot) }
@@ -97,8 +120,10 @@ public final class CertificateVerificationCache: Sendable {
                 _ = state.free.popLast()
                 state.hand = (state.hand + 1) % capacity
             }
+            if let stale = state.byDER[entry.der] { state.remove(slot: stale) }
             state.slots[slot] = entry
             state.index[identity.fingerprint] = slot
+            state.byDER[entry.der] = slot
             state.byDevice[identity.deviceID, default: []].insert(identity.fingerprint)
         }
     }
@@ -122,5 +147,29 @@ public final class CertificateVerificationCache: Sendable {
     /// Drops everything.
     public func removeAll() {
         state.withLock { $0 = State() }
+    }
+}
+
+/// A certificate's DER as a dictionary key: hashed by its tail, compared in full.
+struct DERKey: Hashable, Sendable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes.count)
+        bytes.withUnsafeBytes { raw in
+            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: raw.suffix(64)))
+        }
+    }
+
+    static func == (lhs: DERKey, rhs: DERKey) -> Bool {
+        guard lhs.bytes.count == rhs.bytes.count else { return false }
+        return lhs.bytes.withUnsafeBytes { a in
+            rhs.bytes.withUnsafeBytes { b in
+                guard let x = a.baseAddress, let y = b.baseAddress else { return a.count == 0 }
+                return memcmp(x, y, a.count) == 0
+            }
+        }
     }
 }

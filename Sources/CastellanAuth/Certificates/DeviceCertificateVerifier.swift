@@ -44,10 +44,10 @@ public struct DeviceCertificateVerifier: Sendable {
         guard !der.isEmpty, der.count <= configuration.maxCertificateSize else {
             return .denied(CertificateDenialCode.malformed.reason("certificate is empty or over \(configuration.maxCertificateSize) bytes"))
         }
-        let fingerprint = CertificateFingerprint(derEncoded: der)
-        if let cached = cache.lookup(fingerprint, at: time) {
+        if let cached = cache.lookup(derEncoded: der, at: time) {
             return try await revocationChecked(cached)
         }
+        let fingerprint = CertificateFingerprint(derEncoded: der)
         let certificate: Certificate
         do {
             certificate = try Certificate(derEncoded: der)
@@ -74,7 +74,7 @@ public struct DeviceCertificateVerifier: Sendable {
         let decision = try await revocationChecked(identity)
         if case .verified = decision {
             cache.insert(
-                identity,
+                identity, der: der,
                 validFrom: chain.map(\.notValidBefore).max() ?? certificate.notValidBefore,
                 validUntil: chain.map(\.notValidAfter).min() ?? certificate.notValidAfter
             )
