@@ -27,7 +27,9 @@ public enum ACLAccess: UInt8, Sendable, Hashable, CaseIterable, CustomStringConv
 
 /// The accesses a rule applies to; `all` is every one of them.
 public struct ACLAccessSet: OptionSet, Sendable, Hashable, CustomStringConvertible {
+    /// The bits, as in the serialized format: 0x01 publish, 0x02 subscribe, 0x04 receive.
     public let rawValue: UInt8
+    /// A set from raw bits; bits outside ``all`` make a set that no rule accepts.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// Sending PUBLISH.

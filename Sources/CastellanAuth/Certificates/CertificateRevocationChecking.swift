@@ -20,6 +20,7 @@ public struct RevocationCheck: CertificateRevocationChecking {
         self.body = body
     }
 
+    /// Runs the closure.
     public func isRevoked(serialNumber: Certificate.SerialNumber, fingerprint: CertificateFingerprint) async throws -> Bool {
         try await body(serialNumber, fingerprint)
     }
