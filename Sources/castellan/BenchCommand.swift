@@ -6,8 +6,33 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the service's building blocks (use a release build).",
-        subcommands: [Supervision.self]
+        subcommands: [Supervision.self, Auth.self]
     )
+
+    /// `castellan bench auth [--json]`: the auth core's throughput (SCRAM, TOTP, ACL, certificates).
+    struct Auth: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "SCRAM verifications/s, TOTP verifications/s, ACL match time, certificate identity/s.")
+
+        @Flag(name: .long, help: "Print one JSON object on one line.")
+        var json = false
+
+        func run() async throws {
+            var rows = try SCRAMBench.run()
+            rows += try TOTPBench.run()
+            rows += try ACLBench.run()
+            rows += try await CertificateBench.run()
+            if json {
+                let body = rows.map { "\"\($0.name)\":\(String(format: "%.2f", $0.value))" }.joined(separator: ",")
+                printLine("{\(body)}")
+            } else {
+                let width = rows.map(\.name.count).max() ?? 0
+                for row in rows {
+                    printLine("\(row.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(format: "%14.2f", row.value)) \(row.unit)")
+                }
+            }
+        }
+    }
 
     /// `castellan bench supervision [--json]`.
     struct Supervision: AsyncParsableCommand {
