@@ -1,10 +1,17 @@
+/// Starts one instance of a child (OTP's start function): builds it, or throws (a failed start).
+///
+/// Synchronous on purpose: it runs on the supervisor's executor, so a restart costs no
+/// executor hop. Slow initialisation (connecting to a database, say) belongs at the top of
+/// the child's `run()`, where a failure is a crash its supervisor handles the same way.
+public typealias ChildStarter = @Sendable (ChildContext) throws -> any ChildProcess
+
 /// How a supervisor starts, restarts and stops one child (OTP's child specification).
 public struct ChildSpec: Sendable {
     /// How the child comes to life.
     public indirect enum Start: Sendable {
         /// Builds a worker. Throwing is a start failure (at init: the supervisor's start
         /// fails; on a restart: a failed attempt, which counts toward intensity).
-        case worker(@Sendable (ChildContext) async throws -> any ChildProcess)
+        case worker(ChildStarter)
         /// A nested supervisor with its own children.
         case supervisor(SupervisorOptions, [ChildSpec])
         /// A dynamic supervisor: many children of one template, started on demand.
@@ -41,7 +48,7 @@ public struct ChildSpec: Sendable {
     public static func worker(
         id: String, restart: RestartType = .permanent, shutdown: ShutdownPolicy = .workerDefault,
         significant: Bool = false, watchdog: Watchdog? = nil,
-        _ make: @escaping @Sendable (ChildContext) async throws -> any ChildProcess
+        _ make: @escaping ChildStarter
     ) -> ChildSpec {
         ChildSpec(id: id, start: .worker(make), restart: restart, shutdown: shutdown,
                   significant: significant, watchdog: watchdog)

@@ -4,10 +4,19 @@
 /// exit, and `normal` and `shutdown` are the two normal ones (as in OTP, where a supervisor
 /// that gives up exits with `shutdown`, so a transient parent entry does not restart it).
 public struct ExitReason: Sendable, Hashable, CustomStringConvertible {
+    /// The error a child crashed with. Described only when someone asks: `String(describing:)`
+    /// of an arbitrary error uses reflection, far too slow for the restart path.
+    struct Crash: Sendable, Hashable {
+        let error: any Error
+        var description: String { String(describing: error) }
+        static func == (lhs: Crash, rhs: Crash) -> Bool { lhs.description == rhs.description }
+        func hash(into hasher: inout Hasher) { hasher.combine(description) }
+    }
+
     enum Kind: Sendable, Hashable {
         case normal
         case shutdown(String)
-        case crashed(String)
+        case crashed(Crash)
         case killed
         case hung(String)
     }
@@ -18,7 +27,7 @@ public struct ExitReason: Sendable, Hashable, CustomStringConvertible {
     /// The child stopped on purpose: a supervisor that gave up, an auto-shutdown, a stop request.
     public static func shutdown(_ detail: String) -> ExitReason { ExitReason(kind: .shutdown(detail)) }
     /// The child threw out of `run()` (or its start failed): let it fail.
-    public static func crashed(_ error: any Error) -> ExitReason { ExitReason(kind: .crashed(String(describing: error))) }
+    public static func crashed(_ error: any Error) -> ExitReason { ExitReason(kind: .crashed(Crash(error: error))) }
     /// Killed through the supervision API (chaos, operator).
     public static let killed = ExitReason(kind: .killed)
     /// Killed by a watchdog: a request over its deadline or a missed heartbeat.
@@ -36,7 +45,7 @@ public struct ExitReason: Sendable, Hashable, CustomStringConvertible {
         switch kind {
         case .normal: "normal"
         case .shutdown(let detail): "shutdown(\(detail))"
-        case .crashed(let error): "crashed(\(error))"
+        case .crashed(let crash): "crashed(\(crash.description))"
         case .killed: "killed"
         case .hung(let detail): "hung(\(detail))"
         }

@@ -485,7 +485,7 @@ public actor Supervisor: ChildProcess {
     private func make(_ spec: ChildSpec, _ context: ChildContext) async throws -> any ChildProcess {
         switch spec.start {
         case .worker(let make):
-            return try await make(context)
+            return try make(context)
         case .supervisor(let options, let children):
             let child = Supervisor(path: context.path, options: options, children: children, environment: environment)
             try await child.start()

@@ -74,10 +74,27 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
     typealias Letter = Envelope<Behavior.Request, Behavior.Response>
 
     private struct Routing {
+        /// Live workers, in no particular order; `slots` finds one's index so a death
+        /// removes it in O(1) (swap with the last) even in a pool of thousands.
         var workers: [Worker<Behavior>] = []
+        var slots: [ObjectIdentifier: Int] = [:]
         var next = 0
         var open = false
         var parked: [Letter] = []
+
+        mutating func add(_ worker: Worker<Behavior>) {
+            slots[ObjectIdentifier(worker)] = workers.count
+            workers.append(worker)
+        }
+
+        mutating func remove(_ worker: Worker<Behavior>) {
+            guard let index = slots.removeValue(forKey: ObjectIdentifier(worker)) else { return }
+            let last = workers.removeLast()
+            if index < workers.count {
+                workers[index] = last
+                slots[ObjectIdentifier(last)] = index
+            }
+        }
     }
 
     private enum Route {
@@ -96,7 +113,7 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
 
     func add(_ worker: Worker<Behavior>) {
         let parked = routing.withLock { routing in
-            routing.workers.append(worker)
+            routing.add(worker)
             routing.open = true
             defer { routing.parked.removeAll() }
             return routing.parked
@@ -141,7 +158,7 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
     }
 
     func workerDied(_ worker: Worker<Behavior>, undone: [Letter], reason: ExitReason) {
-        routing.withLock { $0.workers.removeAll { $0 === worker } }
+        routing.withLock { $0.remove(worker) }
         for letter in undone where !letter.isComplete {
             if letter.idempotent && letter.attempts < 2 && !reason.isNormal {
                 dispatch(letter, avoiding: worker)

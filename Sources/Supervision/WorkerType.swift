@@ -6,7 +6,7 @@
 public struct WorkerType: Sendable {
     /// The name specs use.
     public let name: String
-    private let makeWorker: @Sendable ([String: String]) throws -> @Sendable (ChildContext) async throws -> any ChildProcess
+    private let makeWorker: @Sendable ([String: String]) throws -> ChildStarter
     private let makePool: (@Sendable (_ id: String, PoolSpec) throws -> ChildSpec)?
 
     /// A worker type whose `pool:` entries become a dynamic supervisor of identical workers.
@@ -15,7 +15,7 @@ public struct WorkerType: Sendable {
     ///   returns the function that starts one instance.
     public init(
         _ name: String,
-        make: @escaping @Sendable ([String: String]) throws -> @Sendable (ChildContext) async throws -> any ChildProcess
+        make: @escaping @Sendable ([String: String]) throws -> ChildStarter
     ) {
         self.name = name
         self.makeWorker = make
@@ -25,7 +25,7 @@ public struct WorkerType: Sendable {
     /// A worker type that builds its own pools (for example a request-serving ``WorkerPool``).
     public init(
         _ name: String,
-        make: @escaping @Sendable ([String: String]) throws -> @Sendable (ChildContext) async throws -> any ChildProcess,
+        make: @escaping @Sendable ([String: String]) throws -> ChildStarter,
         pool: @escaping @Sendable (_ id: String, PoolSpec) throws -> ChildSpec
     ) {
         self.name = name
