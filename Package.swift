@@ -63,7 +63,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SupervisionTests",
-            dependencies: ["Supervision", "SupervisionTesting"],
+            dependencies: ["Supervision", "SupervisionTesting", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: strict
         ),
         .testTarget(

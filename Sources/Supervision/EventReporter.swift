@@ -8,9 +8,13 @@ import Metrics
 /// `castellan_supervisor_events_total{event}` and `castellan_supervisor_restarts_total{path}`.
 public struct EventReporter: Sendable {
     private let logger: Logger
+    private let metrics: any MetricsFactory
 
-    public init(logger: Logger = Logger(label: "castellan.supervision")) {
+    /// - Parameter metrics: where counters go; the process-wide `MetricsSystem` by default.
+    public init(logger: Logger = Logger(label: "castellan.supervision"),
+                metrics: any MetricsFactory = MetricsSystem.factory) {
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Reports `events` until the stream ends or the task is cancelled.
@@ -18,17 +22,22 @@ public struct EventReporter: Sendable {
         for await event in events { report(event) }
     }
 
-    func report(_ event: SupervisionEvent) {
-        Counter(label: "castellan_supervisor_events_total", dimensions: [("event", event.name)]).increment()
+    /// Logs and counts one event.
+    public func report(_ event: SupervisionEvent) {
+        Counter(label: "castellan_supervisor_events_total", dimensions: [("event", event.name)], factory: metrics)
+            .increment()
         let level: Logger.Level
         switch event.kind {
         case .childRestarted:
-            Counter(label: "castellan_supervisor_restarts_total", dimensions: [("path", event.path)]).increment()
+            Counter(label: "castellan_supervisor_restarts_total", dimensions: [("path", event.path)], factory: metrics)
+                .increment()
             level = .notice
         case .childExited(let reason):
             level = reason.isNormal ? .info : .warning
-        case .restartFailed, .supervisorTerminated, .intensityExceeded:
+        case .restartFailed, .intensityExceeded:
             level = .error
+        case .supervisorTerminated(let reason):
+            level = reason == .shutdown("shutdown") ? .info : .error
         case .childStarted, .childStopped, .shutdownComplete:
             level = .info
         }

@@ -599,6 +599,10 @@ public actor Supervisor: ChildProcess {
             if spec.significant && spec.restart == .permanent {
                 throw SupervisorError.invalidSpec("\(spec.id): a significant child cannot be permanent")
             }
+            // OTP refuses this combination too ({bad_combination, [{auto_shutdown, never}, {significant, true}]}).
+            if spec.significant && mode.autoShutdown == .never {
+                throw SupervisorError.invalidSpec("\(spec.id): significant children need auto_shutdown other than never")
+            }
         }
     }
 

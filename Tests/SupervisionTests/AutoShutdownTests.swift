@@ -36,13 +36,13 @@ import Testing
         #expect(await harness.stop().error == nil)
     }
 
-    @Test func never_ignoresSignificantChildren() async throws {
-        let harness = await Harness(SupervisorOptions(autoShutdown: .never)) { probe in
-            [probe.spec("job", restart: .temporary, significant: true), probe.spec("b")]
-        }
-        harness.probe.latest("job")?.exitNormally()
-        await harness.events.next("child_exited", at: "/root/job")
-        #expect(await harness.states() == ["b": .running])
-        #expect(await harness.stop().error == nil)
+    @Test func significantChildUnderNever_isRefused_asOTPRefusesIt() async throws {
+        let probe = ChildProbe()
+        let tree = SupervisionTree(
+            id: "root", options: SupervisorOptions(autoShutdown: .never),
+            children: [probe.spec("job", restart: .temporary, significant: true)],
+            environment: SupervisionEnvironment(clock: ManualClock()))
+        await #expect(throws: SupervisorError.invalidSpec("")) { try await tree.run() }
+        #expect(probe.log.isEmpty)
     }
 }

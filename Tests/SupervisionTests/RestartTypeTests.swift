@@ -69,3 +69,24 @@ import Testing
         await harness.stop()
     }
 }
+
+@Suite struct WatchdogTests {
+    @Test func childMissingItsHeartbeat_isKilledAsHung_andRestarted() async throws {
+        let harness = await Harness(SupervisorOptions(intensity: RestartIntensity(maxRestarts: 5, within: .seconds(60)))) {
+            probe in [probe.spec("beating", watchdog: Watchdog(heartbeat: .seconds(2))), probe.spec("other")]
+        }
+        await harness.clock.waitForSleepers()  // the watchdog's tick
+        harness.probe.latest("beating")?.context.heartbeat()
+        harness.clock.advance(by: .seconds(1))
+        await harness.clock.waitForSleepers()
+        harness.clock.advance(by: .seconds(1))
+        await harness.clock.waitForSleepers()
+        #expect(harness.probe.starts("beating") == 1, "beats within the limit keep it alive")
+        harness.clock.advance(by: .seconds(2))
+        let exit = await harness.events.next("child_exited", at: "/root/beating")
+        #expect(exit.detail == "hung(no heartbeat for 2.0 seconds)")
+        await harness.restarted("/root/beating")
+        #expect(harness.probe.starts("other") == 1)
+        await harness.stop()
+    }
+}

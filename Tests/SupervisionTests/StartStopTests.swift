@@ -58,6 +58,7 @@ import Testing
         for children in [
             [probe.spec("a"), probe.spec("a")],
             [probe.spec("sig", restart: .permanent, significant: true)],
+            [probe.spec("sig", restart: .transient, significant: true)],
             [probe.spec("bad/id")],
         ] {
             let tree = SupervisionTree(id: "root", options: SupervisorOptions(), children: children,
