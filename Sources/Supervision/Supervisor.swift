@@ -280,14 +280,7 @@ public actor Supervisor: ChildProcess {
             guard case .fixed = mode else { return .failure(.notDynamic()) }
             guard index(of: spec.id) == nil else { return .failure(.duplicateChild(spec.id)) }
             do { try validate([spec]) } catch { return .failure(error as? SupervisorError ?? .invalidSpec("\(error)")) }
-            append(Record(spec: spec))
-            do {
-                try await launch(spec.id, restart: false)
-                return .success(spec.id)
-            } catch {
-                remove(spec.id)
-                return .failure(.startFailed("\(childPath(spec.id)): \(error)"))
-            }
+            return await addAndStart(spec)
         case .startChild(nil):
             return await startDynamicChild()
         case .terminateChild(let id):
@@ -328,6 +321,11 @@ public actor Supervisor: ChildProcess {
         var spec = template
         spec.id = String(nextDynamicID)
         nextDynamicID += 1
+        return await addAndStart(spec)
+    }
+
+    /// Adds a child after the others and starts it; a failed start leaves no trace.
+    private func addAndStart(_ spec: ChildSpec) async -> Result<String, SupervisorError> {
         append(Record(spec: spec))
         do {
             try await launch(spec.id, restart: false)

@@ -31,7 +31,7 @@ import Testing
     private static let alphabet: [Character] = Array(":-[]{}&*!'\"#|>%@,?~. \t\n09azé\u{0}") + ["infinity", "-1", "10001"].flatMap { Array($0) }
 
     @Test func twoThousandMutatedSpecs_areAcceptedOrRefusedWithoutTrapping() {
-        var random = SplitMix64(seed: 0xCA57E11A)
+        var random = SeededRandom(seed: 0xCA57E11A)
         let loader = SupervisionSpecLoader(workerTypes: ["ticker", "flaky"])
         let lineCount = Self.seedSpec.split(separator: "\n", omittingEmptySubsequences: false).count
         var accepted = 0
@@ -56,18 +56,5 @@ import Testing
         // Some mutations keep the spec valid (a digit of a duration, say); most do not.
         #expect(accepted > 0)
         #expect(accepted < 2_000)
-    }
-}
-
-/// SplitMix64, local to this file so the suite's shared test support stays free to define its own.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
