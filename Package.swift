@@ -62,6 +62,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "CastellanCLITests",
+            dependencies: ["castellan", "Supervision", "SupervisionTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "SupervisionTests",
             dependencies: ["Supervision", "SupervisionTesting", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: strict
