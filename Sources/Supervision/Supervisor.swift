@@ -81,6 +81,9 @@ public actor Supervisor: ChildProcess {
     private var watchdogTask: Task<Void, Never>?
     /// Tasks of killed or hung instances that may still be winding down.
     private var abandoned: [Task<Void, Never>] = []
+    /// Events of the step in progress, published when it ends: in order, and without waking
+    /// subscribers in the middle of a restart.
+    private var pendingEvents: [SupervisionEvent] = []
 
     /// A supervisor over fixed children, started in the order given.
     public init(path: String, options: SupervisorOptions, children: [ChildSpec], environment: SupervisionEnvironment) {
@@ -108,6 +111,7 @@ public actor Supervisor: ChildProcess {
     /// Starts the children in spec order. If one fails to start, stops the started ones
     /// (newest first) and throws ``SupervisorError/startFailed(_:file:line:)``.
     public func start() async throws {
+        defer { publishEvents() }
         try validate(records.map(\.spec))
         var started: [String] = []
         for record in records {
@@ -137,9 +141,11 @@ public actor Supervisor: ChildProcess {
         var messages = inbox.makeAsyncIterator()
         while let message = await messages.next() {
             await handle(message)
+            publishEvents()
             if case .terminated = phase { break }
         }
         if case .running = phase { await terminate(.shutdown("cancelled")) }
+        publishEvents()
         // The inbox is finished now; answer whatever control requests were still queued.
         while let message = await messages.next() {
             if case .control(_, let reply) = message { reply.resume(returning: .failure(.shuttingDown())) }
@@ -253,9 +259,7 @@ public actor Supervisor: ChildProcess {
         case .exited(let id, let generation, let reason):
             guard let index = index(of: id), case .running(let running) = records[index].slot,
                   records[index].generation == generation else { return }  // already handled: stale
-            records[index].slot = .stopped
-            finish(id, running, reason: reason, event: .childExited(reason: reason))
-            await childDied(id, reason: reason, running: running)
+            await exited(id, running, reason: reason)
         case .control(let control, let reply):
             guard !phase.isTerminated else { return reply.resume(returning: .failure(.shuttingDown())) }
             reply.resume(returning: await perform(control))
@@ -308,9 +312,7 @@ public actor Supervisor: ChildProcess {
             // No brutal kill in Swift: cancel, abandon, and treat the instance as dead now.
             running.task.cancel()
             abandoned.append(running.task)
-            records[index].slot = .stopped
-            finish(id, running, reason: reason, event: .childExited(reason: reason))
-            await childDied(id, reason: reason, running: running)
+            await exited(id, running, reason: reason)
             return .success(id)
         }
     }
@@ -394,7 +396,7 @@ public actor Supervisor: ChildProcess {
             do {
                 try await launch(id, restart: true)
             } catch {
-                environment.events.emit(SupervisionEvent(path: childPath(id), kind: .restartFailed(error: "\(error)")))
+                report(childPath(id), .restartFailed(error: "\(error)"))
                 if let index = index(of: id) { records[index].consecutive += 1 }
                 guard await countRestart() else { return }
                 let rest = Array(ids[position...])
@@ -408,8 +410,7 @@ public actor Supervisor: ChildProcess {
     private func countRestart() async -> Bool {
         if window.record(at: environment.clock.now) { return true }
         let intensity = mode.intensity
-        environment.events.emit(SupervisionEvent(
-            path: path, kind: .intensityExceeded(restarts: intensity.maxRestarts + 1, within: intensity.within)))
+        report(path, .intensityExceeded(restarts: intensity.maxRestarts + 1, within: intensity.within))
         await terminate(.shutdown("reached_max_restart_intensity"), escalate: true)
         return false
     }
@@ -472,11 +473,9 @@ public actor Supervisor: ChildProcess {
         environment.registry.register(context.path, process, generation: generation)
         if restart {
             records[index].restarts += 1
-            environment.events.emit(SupervisionEvent(
-                path: context.path,
-                kind: .childRestarted(attempt: max(records[index].consecutive, 1), generation: generation)))
+            report(context.path, .childRestarted(attempt: max(records[index].consecutive, 1), generation: generation))
         } else {
-            environment.events.emit(SupervisionEvent(path: context.path, kind: .childStarted(generation: generation)))
+            report(context.path, .childStarted(generation: generation))
         }
     }
 
@@ -533,13 +532,38 @@ public actor Supervisor: ChildProcess {
         }
     }
 
+    /// A child died on its own (or was killed): report it, apply the restart rules, and only
+    /// then let the dead instance hand back its work, so a retried request finds the
+    /// replacement already accepting.
+    private func exited(_ id: String, _ running: Running, reason: ExitReason) async {
+        guard let index = index(of: id) else { return }
+        let spec = records[index].spec
+        records[index].slot = .stopped
+        environment.registry.unregister(childPath(id), generation: records[index].generation)
+        report(childPath(id), .childExited(reason: reason))
+        await childDied(id, reason: reason, running: running)
+        running.process.terminated(reason)
+        spec.onExit?(reason)
+    }
+
+    /// Queues an event for the end of the current step.
+    private func report(_ path: String, _ kind: SupervisionEvent.Kind) {
+        pendingEvents.append(SupervisionEvent(path: path, kind: kind))
+    }
+
+    /// Publishes the step's events.
+    private func publishEvents() {
+        for event in pendingEvents { environment.events.emit(event) }
+        pendingEvents.removeAll(keepingCapacity: true)
+    }
+
     /// Bookkeeping once an instance is dead: unregister, let it hand back work, report.
     private func finish(_ id: String, _ running: Running, reason: ExitReason, event: SupervisionEvent.Kind) {
         guard let index = index(of: id) else { return }
         environment.registry.unregister(childPath(id), generation: records[index].generation)
         running.process.terminated(reason)
         records[index].spec.onExit?(reason)
-        environment.events.emit(SupervisionEvent(path: childPath(id), kind: event))
+        report(childPath(id), event)
     }
 
     /// Stops every child (reverse start order; a dynamic supervisor's concurrently), ends
@@ -570,7 +594,7 @@ public actor Supervisor: ChildProcess {
         for task in abandoned { await Self.waitForExit(task, upTo: .seconds(5), on: environment.clock) }
         abandoned.removeAll()
         mailbox.finish()
-        environment.events.emit(SupervisionEvent(path: path, kind: .supervisorTerminated(reason: reason)))
+        report(path, .supervisorTerminated(reason: reason))
     }
 
     private func startWatchdog() {
