@@ -49,6 +49,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The device certificate authority: keys, certificates, CSRs, CRLs, sealed credential bundles.
+        .target(
+            name: "CastellanCA",
+            dependencies: [
+                "CastellanAuth",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "castellan",
             dependencies: [
@@ -58,6 +69,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CastellanCATests",
+            dependencies: [
+                "CastellanCA",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -1,0 +1,109 @@
+import CastellanAuth
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// Castellan's own certificate authority: the device CA that mosquitto's TLS listener and the
+/// service trust, kept as `ca.pem` and `ca.key` (0600) in the CA folder.
+///
+/// Issues device certificates (URI SAN `urn:castellan:device:<id>`, clientAuth, digitalSignature,
+/// never a CA, random 128-bit serial) from a generated key or a checked CSR, the broker's server
+/// certificate (serverAuth), and CRLs. Built on swift-certificates and swift-crypto; it never
+/// shells out to openssl.
+public struct CertificateAuthority: Sendable {
+    /// The key types `castellan ca init --key` accepts.
+    public enum KeyType: String, Sendable, CaseIterable {
+        case ecdsaP256 = "ecdsa-p256"
+        case ecdsaP384 = "ecdsa-p384"
+    }
+
+    public static let certificateFile = "ca.pem"
+    public static let keyFile = "ca.key"
+    /// Device certificates' URI SAN prefix; the rest is the device id.
+    public static let deviceURIPrefix = DeviceCertificateConfiguration.uriPrefix
+
+    /// The CA certificate.
+    public let certificate: Certificate
+    let privateKey: Certificate.PrivateKey
+    let signatureAlgorithm: Certificate.SignatureAlgorithm
+
+    init(certificate: Certificate, privateKey: Certificate.PrivateKey) throws(CAError) {
+        guard certificate.publicKey == privateKey.publicKey else { throw .invalid("ca.key does not belong to ca.pem") }
+        self.certificate = certificate
+        self.privateKey = privateKey
+        if P256.Signing.PublicKey(privateKey.publicKey) != nil {
+            signatureAlgorithm = .ecdsaWithSHA256
+        } else if P384.Signing.PublicKey(privateKey.publicKey) != nil {
+            signatureAlgorithm = .ecdsaWithSHA384
+        } else {
+            throw .invalid("the CA key must be ECDSA P-256 or P-384")
+        }
+    }
+
+    /// Creates a new CA in `folder`: `ca.pem` and `ca.key` (0600). Refuses if either exists.
+    public static func create(
+        in folder: String, subject: DistinguishedName, keyType: KeyType = .ecdsaP256, validityDays: Int = 3650,
+        now: Date = Date(), entropy: any EntropySource = SystemEntropy()
+    ) throws(CAError) -> CertificateAuthority {
+        guard (1...36500).contains(validityDays) else { throw .invalid("validity must be 1 to 36500 days") }
+        let certificatePath = folder + "/" + certificateFile, keyPath = folder + "/" + keyFile
+        for path in [certificatePath, keyPath] where FileManager.default.fileExists(atPath: path) { throw .exists(path) }
+        let key: Certificate.PrivateKey
+        let algorithm: Certificate.SignatureAlgorithm
+        switch keyType {
+        case .ecdsaP256: (key, algorithm) = (Certificate.PrivateKey(P256.Signing.PrivateKey()), .ecdsaWithSHA256)
+        case .ecdsaP384: (key, algorithm) = (Certificate.PrivateKey(P384.Signing.PrivateKey()), .ecdsaWithSHA384)
+        }
+        let certificate: Certificate
+        do {
+            certificate = try Certificate(
+                version: .v3, serialNumber: try serialNumber(entropy), publicKey: key.publicKey,
+                notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Double(validityDays) * 86400),
+                issuer: subject, subject: subject, signatureAlgorithm: algorithm,
+                extensions: try Certificate.Extensions {
+                    Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                    Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
+                    SubjectKeyIdentifier(hash: key.publicKey)
+                },
+                issuerPrivateKey: key)
+        } catch {
+            throw .invalid("cannot build the CA certificate: \(error)")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw .io("cannot create \(folder): \(error)")
+        }
+        try SecretFile.create(keyPath, text: try pem(key.serializeAsPEM), mode: 0o600)
+        try SecretFile.create(certificatePath, text: try pem(certificate.serializeAsPEM), mode: 0o644)
+        return try CertificateAuthority(certificate: certificate, privateKey: key)
+    }
+
+    /// Loads the CA from `folder`.
+    public static func load(from folder: String) throws(CAError) -> CertificateAuthority {
+        let certificateText = String(decoding: try SecretFile.read(folder + "/" + certificateFile), as: UTF8.self)
+        let keyText = String(decoding: try SecretFile.read(folder + "/" + keyFile), as: UTF8.self)
+        do {
+            return try CertificateAuthority(
+                certificate: Certificate(pemEncoded: certificateText), privateKey: Certificate.PrivateKey(pemEncoded: keyText))
+        } catch let error as CAError {
+            throw error
+        } catch {
+            throw .invalid("cannot read the CA in \(folder): \(error)")
+        }
+    }
+
+    /// A random positive 128-bit serial number (RFC 5280 §4.1.2.2: at most 20 octets, positive).
+    static func serialNumber(_ entropy: any EntropySource) throws(CAError) -> Certificate.SerialNumber {
+        var bytes: [UInt8]
+        do { bytes = try entropy.bytes(16) } catch { throw .io("entropy source failed: \(error)") }
+        guard bytes.count == 16 else { throw .io("entropy source returned \(bytes.count) of 16 bytes") }
+        bytes[0] = (bytes[0] & 0x7F) | 0x01  // positive, and never a leading zero byte
+        return Certificate.SerialNumber(bytes: bytes)
+    }
+
+    static func pem(_ serialize: () throws -> PEMDocument) throws(CAError) -> String {
+        do { return try serialize().pemString + "\n" } catch { throw .invalid("cannot encode PEM: \(error)") }
+    }
+}
