@@ -10,6 +10,9 @@ struct MigrationTests {
         #expect(try await fixture.store.appliedMigrations() == SQLiteSchema.versions)
         let journal = try await fixture.store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
+        try await fixture.addDevice("a")
+        #expect(try mode(of: fixture.databasePath) == 0o600, "the database holds SCRAM keys")
+        #expect(try mode(of: fixture.databasePath + "-wal") == 0o600)
     }
 
     @Test func reopeningAMigratedDatabase_keepsItsData() async throws {

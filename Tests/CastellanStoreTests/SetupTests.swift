@@ -14,7 +14,7 @@ struct SetupTests {
         #expect(try mode(of: result.adminToken) == 0o600)
         #expect(try Data(contentsOf: URL(fileURLWithPath: result.masterKey)).count == 32)
         #expect(try String(contentsOfFile: result.adminToken, encoding: .utf8).count == 64)
-        #expect(FileManager.default.fileExists(atPath: "\(dir)/castellan.db"))
+        #expect(try mode(of: "\(dir)/castellan.db") == 0o600)
 
         let config = try CastellanConfiguration.load(result.configuration)
         #expect(config.store == .sqlite(path: "\(dir)/castellan.db"))

@@ -28,6 +28,16 @@ public final class SQLiteStore: CredentialStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.foreignKeysEnabled = true
+        // The file holds SCRAM keys (enough for offline guessing): create it 0600, never world-readable.
+        // SQLite gives the -wal and -shm files the database file's mode.
+        if !FileManager.default.fileExists(atPath: path) {
+            do {
+                try SecretFile.create(path, bytes: [])
+            } catch {
+                // Another process creating it at the same moment is fine; anything else is not.
+                guard error.alreadyExists else { throw error }
+            }
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
         sealer = Mutex(SecretSealer(key: masterKey))
         self.clock = clock
