@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "castellan", targets: ["castellan"]),
         .library(name: "Supervision", targets: ["Supervision"]),
         .library(name: "CastellanAuth", targets: ["CastellanAuth"]),
+        .library(name: "CastellanStore", targets: ["CastellanStore"]),
+        .library(name: "CastellanCA", targets: ["CastellanCA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -20,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
     ],
     targets: [
         // Erlang/OTP supervision in Swift actors. Knows nothing of MQTT or auth.
@@ -49,11 +52,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Devices, credentials, rules, certificates and the audit trail, behind one async protocol.
+        .target(
+            name: "CastellanStore",
+            dependencies: [
+                "CastellanAuth",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // The device certificate authority: keys, certificates, CSRs, CRLs, sealed credential bundles.
         .target(
             name: "CastellanCA",
             dependencies: [
                 "CastellanAuth",
+                "CastellanStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -65,6 +80,7 @@ let package = Package(
             dependencies: [
                 "Supervision",
                 "CastellanAuth",
+                "CastellanStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -97,6 +113,17 @@ let package = Package(
             dependencies: [
                 "CastellanAuth",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CastellanStoreTests",
+            dependencies: [
+                "CastellanStore",
+                "castellan",
+                "CastellanAuth",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

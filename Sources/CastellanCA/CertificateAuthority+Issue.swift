@@ -16,8 +16,8 @@ public struct IssuedCertificate: Sendable {
         where FileManager.default.fileExists(atPath: path) {
             throw .exists(path)
         }
-        if let privateKey { try SecretFile.create(keyPath, text: try CertificateAuthority.pem(privateKey.serializeAsPEM)) }
-        try SecretFile.create(certificatePath, text: try CertificateAuthority.pem(certificate.serializeAsPEM), mode: 0o644)
+        if let privateKey { try CAFiles.createKey(keyPath, pem: try CertificateAuthority.pem(privateKey.serializeAsPEM)) }
+        try CAFiles.createPublic(certificatePath, pem: try CertificateAuthority.pem(certificate.serializeAsPEM))
     }
 
     /// The SHA-256 fingerprint of the DER certificate, lowercase hex.

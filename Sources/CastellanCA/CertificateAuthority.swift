@@ -75,15 +75,15 @@ public struct CertificateAuthority: Sendable {
         } catch {
             throw .io("cannot create \(folder): \(error)")
         }
-        try SecretFile.create(keyPath, text: try pem(key.serializeAsPEM), mode: 0o600)
-        try SecretFile.create(certificatePath, text: try pem(certificate.serializeAsPEM), mode: 0o644)
+        try CAFiles.createKey(keyPath, pem: try pem(key.serializeAsPEM))
+        try CAFiles.createPublic(certificatePath, pem: try pem(certificate.serializeAsPEM))
         return try CertificateAuthority(certificate: certificate, privateKey: key)
     }
 
     /// Loads the CA from `folder`.
     public static func load(from folder: String) throws(CAError) -> CertificateAuthority {
-        let certificateText = String(decoding: try SecretFile.read(folder + "/" + certificateFile), as: UTF8.self)
-        let keyText = String(decoding: try SecretFile.read(folder + "/" + keyFile), as: UTF8.self)
+        let certificateText = try CAFiles.readPublic(folder + "/" + certificateFile)
+        let keyText = try CAFiles.readKey(folder + "/" + keyFile)
         do {
             return try CertificateAuthority(
                 certificate: Certificate(pemEncoded: certificateText), privateKey: Certificate.PrivateKey(pemEncoded: keyText))

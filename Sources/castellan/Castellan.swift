@@ -10,7 +10,10 @@ struct Castellan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "castellan",
         abstract: "Device authentication for Eclipse Mosquitto, run under an OTP-style supervision tree.",
-        subcommands: [TreeCommand.self, DemoCommand.self, TOTPCommand.self, BenchCommand.self]
+        subcommands: [
+            TreeCommand.self, DemoCommand.self, TOTPCommand.self, BenchCommand.self,
+            InitCommand.self, DeviceCommand.self, SCRAMCommand.self, ACLCommand.self, AuditCommand.self, KeyCommand.self,
+        ]
     )
 
     static func main() async {

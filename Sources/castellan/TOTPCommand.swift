@@ -2,12 +2,12 @@ import ArgumentParser
 import CastellanAuth
 import Foundation
 
-/// `castellan totp …`: TOTP tools that need no configuration.
+/// `castellan totp …`: TOTP tools (`code` needs no configuration, `enroll` uses the store).
 struct TOTPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "totp",
         abstract: "TOTP tools.",
-        subcommands: [Code.self]
+        subcommands: [Code.self, Enroll.self]
     )
 
     /// `castellan totp code`: print the code for a secret, to check a device's clock or the RFC vectors.

@@ -63,7 +63,7 @@ import X509
             RevokedCertificate(serial: one.certificate.serialNumber.bytes.map { $0 }, revokedAt: Date(), reason: .keyCompromise),
             RevokedCertificate(serial: two.certificate.serialNumber.bytes.map { $0 }, revokedAt: Date()),
         ], number: 7)
-        try SecretFile.create(scratch.file("crl.pem"), text: crl, mode: 0o644)
+        try crl.write(toFile: scratch.file("crl.pem"), atomically: true, encoding: .utf8)
         let checked = try run("/usr/bin/openssl", ["crl", "-in", scratch.file("crl.pem"), "-CAfile", scratch.file("ca.pem"), "-noout", "-text"])
         #expect(checked.status == 0, "\(checked.output)")
         #expect(checked.output.contains("verify OK") || !checked.output.contains("verify failure"))
@@ -71,7 +71,7 @@ import X509
         #expect(checked.output.uppercased().contains(two.serial.uppercased()))
         #expect(checked.output.contains("Key Compromise"))
         #expect(checked.output.contains("X509v3 CRL Number") && checked.output.contains("7"))
-        try SecretFile.create(scratch.file("device.pem"), text: try one.certificate.serializeAsPEM().pemString, mode: 0o644)
+        try one.certificate.serializeAsPEM().pemString.write(toFile: scratch.file("device.pem"), atomically: true, encoding: .utf8)
         let refused = try run("/usr/bin/openssl", ["verify", "-crl_check", "-CAfile", scratch.file("ca.pem"),
                                                    "-CRLfile", scratch.file("crl.pem"), scratch.file("device.pem")])
         #expect(refused.status != 0 && refused.output.contains("revoked"), "\(refused.output)")

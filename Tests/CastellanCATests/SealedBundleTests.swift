@@ -49,7 +49,7 @@ import Testing
         #expect(throws: (any Error).self) { try MixedEntropy { count in [UInt8](repeating: 1, count: count - 1) }.bytes(16) }
         #expect(throws: (any Error).self) { try MixedEntropy(extraPath: "/nonexistent/qrng").bytes(16) }
         let scratch = try Scratch()
-        try SecretFile.create(scratch.file("short"), contents: [1, 2, 3])
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: scratch.file("short")))
         #expect(throws: (any Error).self) { try MixedEntropy(extraPath: scratch.file("short")).bytes(16) }
     }
 }

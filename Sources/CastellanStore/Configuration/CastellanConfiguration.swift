@@ -1,0 +1,42 @@
+import CastellanAuth
+
+/// Everything `castellan.yaml` says, with every path made absolute.
+///
+/// Relative paths in the file are relative to the file's own folder, so every command finds
+/// the same database and keys from any working directory. Only `store` and `master_key_file`
+/// are required; every other key has the default documented in `docs/configuration.md`.
+public struct CastellanConfiguration: Sendable {
+    /// The configuration file (absolute).
+    public var file: String
+    /// The folder relative paths are resolved against.
+    public var directory: String
+    /// The store, as written (for messages: `sqlite:castellan.db`).
+    public var storeText: String
+    /// The store backend and location.
+    public var store: StoreURL
+    /// The 32-byte master key file (mode 0600).
+    public var masterKeyFile: String
+    /// The Unix socket the broker plugin connects to.
+    public var bridgeSocket: String
+    /// The certificate authority's folder.
+    public var caDirectory: String
+    /// The supervision tree spec.
+    public var supervisionSpec: String
+    /// Where the admin API listens.
+    public var adminListen: AdminListen
+    /// The admin bearer token file (mode 0600).
+    public var adminTokenFile: String
+    /// TOTP enrolment defaults.
+    public var totp: TOTPDefaults
+    /// When failures lock a device out.
+    public var lockout: LockoutPolicy
+    /// Per-address connect limits.
+    public var rateLimit: RateLimitPolicy
+    /// How a client id must relate to the device identity.
+    public var clientIDBinding: ClientIDBinding
+
+    /// Reads and validates `file`; see ``ConfigurationLoader``.
+    public static func load(_ file: String) throws(ConfigurationError) -> CastellanConfiguration {
+        try ConfigurationLoader.load(file)
+    }
+}

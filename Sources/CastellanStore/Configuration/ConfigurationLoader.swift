@@ -1,0 +1,162 @@
+import CastellanAuth
+import Foundation
+import Yams
+
+/// Reads `castellan.yaml` through Yams' node API, so every refusal names file, line and key.
+///
+/// Refused: a missing or unreadable file, YAML syntax errors, a document that is not a mapping,
+/// unknown keys (typos are errors, not silently ignored), duplicate keys, missing required keys,
+/// and values of the wrong kind or out of range.
+public enum ConfigurationLoader {
+    /// Larger files are refused before parsing.
+    public static let maxFileSize = 1 << 20
+
+    static let topKeys = [
+        "store", "master_key_file", "bridge", "ca", "supervision", "admin", "totp", "lockout", "rate_limit",
+        "client_id_binding",
+    ]
+
+    /// Reads and validates the file at `path` (made absolute by the caller or taken as given).
+    public static func load(_ path: String) throws(ConfigurationError) -> CastellanConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
+            throw ConfigurationError(file: path, line: 0, column: 0, key: "", message: reason)
+        }
+        guard data.count <= maxFileSize else {
+            throw ConfigurationError(file: path, line: 0, column: 0, key: "", message: "the file is larger than \(maxFileSize) bytes")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(file: path, line: 0, column: 0, key: "", message: "the file is not valid UTF-8")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Validates `yaml` as the configuration found at `file` (whose folder anchors relative paths).
+    public static func parse(_ yaml: String, file: String) throws(ConfigurationError) -> CastellanConfiguration {
+        let reader = ConfigurationReader(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw reader.syntaxError(error)
+        }
+        guard let root else { throw reader.error(at: nil, key: "", "the file is empty") }
+        let top = try reader.mapping(root, path: "", allowed: topKeys)
+        let base = (file as NSString).deletingLastPathComponent
+
+        let storeNode = try top.required("store", reader)
+        let storeText = try reader.string(storeNode, key: "store")
+        let store: StoreURL
+        do { store = try StoreURL(parsing: storeText, relativeTo: base) } catch {
+            throw reader.error(at: storeNode, key: "store", error.description)
+        }
+        func path(_ node: Node?, key: String, default value: String) throws(ConfigurationError) -> String {
+            guard let node else { return PathResolution.resolve(value, relativeTo: base) }
+            let text = try reader.string(node, key: key)
+            guard !text.utf8.contains(0) else { throw reader.error(at: node, key: key, "path contains NUL") }
+            return PathResolution.resolve(text, relativeTo: base)
+        }
+        let masterKeyFile = try path(try top.required("master_key_file", reader), key: "master_key_file", default: "")
+
+        let bridge = try reader.optionalMapping(top["bridge"], path: "bridge", allowed: ["socket"])
+        let ca = try reader.optionalMapping(top["ca"], path: "ca", allowed: ["dir"])
+        let supervision = try reader.optionalMapping(top["supervision"], path: "supervision", allowed: ["spec"])
+        let admin = try reader.optionalMapping(top["admin"], path: "admin", allowed: ["listen", "token_file"])
+
+        var adminListen = AdminListen.unix(path: PathResolution.resolve("admin.sock", relativeTo: base))
+        if let node = admin?["listen"] {
+            let text = try reader.string(node, key: "admin.listen")
+            guard let parsed = AdminListen(parsing: text, relativeTo: base) else {
+                throw reader.error(at: node, key: "admin.listen", "expected unix:PATH or http://127.0.0.1:PORT, found '\(text)'")
+            }
+            adminListen = parsed
+        }
+
+        var clientIDBinding = ClientIDBinding.default
+        if let node = top["client_id_binding"] {
+            let text = try reader.string(node, key: "client_id_binding")
+            do { clientIDBinding = try ClientIDBinding(parsing: text) } catch {
+                throw reader.error(at: node, key: "client_id_binding", "expected equal, prefix or any, found '\(text)'")
+            }
+        }
+
+        return CastellanConfiguration(
+            file: file,
+            directory: base,
+            storeText: storeText,
+            store: store,
+            masterKeyFile: masterKeyFile,
+            bridgeSocket: try path(bridge?["socket"], key: "bridge.socket", default: "castellan.sock"),
+            caDirectory: try path(ca?["dir"], key: "ca.dir", default: "ca"),
+            supervisionSpec: try path(supervision?["spec"], key: "supervision.spec", default: "supervision.yaml"),
+            adminListen: adminListen,
+            adminTokenFile: try path(admin?["token_file"], key: "admin.token_file", default: "admin.token"),
+            totp: try totpDefaults(top["totp"], reader),
+            lockout: try lockoutPolicy(top["lockout"], reader),
+            rateLimit: try rateLimitPolicy(top["rate_limit"], reader),
+            clientIDBinding: clientIDBinding)
+    }
+
+    private static func totpDefaults(_ node: Node?, _ reader: ConfigurationReader) throws(ConfigurationError) -> TOTPDefaults {
+        var defaults = TOTPDefaults.standard
+        guard let map = try reader.optionalMapping(node, path: "totp", allowed: ["algorithm", "digits", "period", "issuer"]) else {
+            return defaults
+        }
+        if let node = map["algorithm"] {
+            let text = try reader.string(node, key: "totp.algorithm")
+            do { defaults.algorithm = try OTPAlgorithm(parsing: text) } catch {
+                throw reader.error(at: node, key: "totp.algorithm", "expected SHA1, SHA256 or SHA512, found '\(text)'")
+            }
+        }
+        if let node = map["digits"] {
+            defaults.digits = try reader.integer(node, key: "totp.digits", in: 6...8, hint: "6, 7 or 8")
+        }
+        if let node = map["period"] {
+            defaults.period = try reader.integer(node, key: "totp.period", in: TOTP.periodRange, hint: "1 to 300 seconds")
+        }
+        if let node = map["issuer"] {
+            let issuer = try reader.string(node, key: "totp.issuer")
+            guard !issuer.isEmpty, issuer.utf8.count <= OTPAuthURI.maxNameLength,
+                  !issuer.unicodeScalars.contains(where: { $0 == ":" || $0.properties.generalCategory == .control })
+            else {
+                throw reader.error(at: node, key: "totp.issuer", "must be 1 to 256 bytes without ':' or control characters")
+            }
+            defaults.issuer = issuer
+        }
+        return defaults
+    }
+
+    private static func lockoutPolicy(_ node: Node?, _ reader: ConfigurationReader) throws(ConfigurationError) -> LockoutPolicy {
+        let allowed = ["threshold", "base_delay", "max_delay", "hard_lock_after"]
+        guard let map = try reader.optionalMapping(node, path: "lockout", allowed: allowed) else { return .default }
+        let standard = LockoutPolicy.default
+        let threshold = try map["threshold"].map { (n) throws(ConfigurationError) in try reader.integer(n, key: "lockout.threshold", in: 1...100, hint: "1 to 100") } ?? standard.threshold
+        let base = try map["base_delay"].map { (n) throws(ConfigurationError) in try reader.integer(n, key: "lockout.base_delay", in: 1...86_400, hint: "1 to 86400 seconds") } ?? Int(standard.baseDelay)
+        let maximum = try map["max_delay"].map { (n) throws(ConfigurationError) in try reader.integer(n, key: "lockout.max_delay", in: 1...604_800, hint: "1 to 604800 seconds") } ?? Int(standard.maxDelay)
+        let hard = try map["hard_lock_after"].map { (n) throws(ConfigurationError) in try reader.integer(n, key: "lockout.hard_lock_after", in: 1...LockoutPolicy.maxHardLockAfter, hint: "1 to 100") } ?? standard.hardLockAfter
+        do {
+            return try LockoutPolicy(threshold: threshold, baseDelay: Int64(base), maxDelay: Int64(maximum), hardLockAfter: hard)
+        } catch {
+            throw reader.error(at: map.node, key: "lockout", error.description)
+        }
+    }
+
+    private static func rateLimitPolicy(_ node: Node?, _ reader: ConfigurationReader) throws(ConfigurationError) -> RateLimitPolicy {
+        let allowed = ["connects_per_second", "burst", "limit_loopback", "max_tracked_addresses"]
+        guard let map = try reader.optionalMapping(node, path: "rate_limit", allowed: allowed) else { return .default }
+        let standard = RateLimitPolicy.default
+        var rate = standard.connectsPerSecond
+        if let node = map["connects_per_second"] {
+            rate = try reader.decimal(node, key: "rate_limit.connects_per_second")
+            guard rate > 0 else { throw reader.error(at: node, key: "rate_limit.connects_per_second", "must be greater than 0") }
+        }
+        let burst = try map["burst"].map { (n) throws(ConfigurationError) in try reader.integer(n, key: "rate_limit.burst", in: 1...1_000_000, hint: "1 to 1000000") } ?? standard.burst
+        let loopback = try map["limit_loopback"].map { (n) throws(ConfigurationError) in try reader.bool(n, key: "rate_limit.limit_loopback") } ?? standard.limitLoopback
+        let tracked = try map["max_tracked_addresses"].map { (n) throws(ConfigurationError) in try reader.integer(n, key: "rate_limit.max_tracked_addresses", in: 1...100_000_000, hint: "1 to 100000000") } ?? standard.maxTrackedAddresses
+        do {
+            return try RateLimitPolicy(connectsPerSecond: rate, burst: burst, limitLoopback: loopback, maxTrackedAddresses: tracked)
+        } catch {
+            throw reader.error(at: map.node, key: "rate_limit", error.description)
+        }
+    }
+}

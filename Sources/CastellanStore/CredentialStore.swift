@@ -1,0 +1,74 @@
+import CastellanAuth
+
+/// Where devices, credentials, rules, certificates and the audit trail live.
+///
+/// One protocol for every backend (SQLite now, PostgreSQL later), chosen by ``StoreURL``. Every
+/// method is `async throws`: a backend may sit across a network, and only infrastructure
+/// failures and refusals throw (``StoreError``). Every write is one transaction — a refused or
+/// failed call changes nothing. A store is also the durable, shared ``TOTPReplayGuard`` (an
+/// atomic compare-and-set per device) and ``LockoutCounter`` (an atomic increment per device).
+public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
+    // MARK: Devices
+
+    /// Adds a device; throws ``StoreError/deviceExists(_:fileID:line:)`` if the id is taken.
+    func addDevice(_ device: DeviceRecord) async throws
+    /// The device, or `nil`.
+    func device(_ id: DeviceID) async throws -> DeviceRecord?
+    /// Every device, sorted by id.
+    func devices() async throws -> [DeviceRecord]
+    /// Enables or disables a device; emits ``StoreEvent/deviceDisabled(_:)`` or ``StoreEvent/deviceEnabled(_:)``.
+    func setEnabled(_ enabled: Bool, device: DeviceID) async throws
+    /// Removes the device with its credentials, rules and lockout count, and revokes its
+    /// unrevoked certificates (reason `cessationOfOperation`); emits ``StoreEvent/deviceRemoved(_:)``.
+    func removeDevice(_ id: DeviceID) async throws
+
+    // MARK: Credentials
+
+    /// Sets (replaces) the device's one SCRAM credential.
+    func setSCRAMCredential(_ credential: SCRAMCredential, device: DeviceID) async throws
+    /// The device's SCRAM credential, or `nil`.
+    func scramCredential(device: DeviceID) async throws -> SCRAMCredential?
+    /// Enrols (replaces) the device's TOTP credential, sealing the secret; the step history starts over.
+    func setTOTP(_ totp: TOTP, device: DeviceID) async throws
+    /// The device's opened TOTP credential, or `nil`; throws if the sealed secret was tampered with.
+    func totpEnrolment(device: DeviceID) async throws -> TOTPEnrolment?
+    /// Re-seals every TOTP secret under `newKey` in one transaction; the store uses `newKey` afterwards.
+    func rotateMasterKey(to newKey: MasterKey) async throws
+
+    // MARK: ACL rules
+
+    /// Stores a rule for a device (which must exist) or a group; returns its new id.
+    func addRule(_ rule: ACLRule, scope: ACLScope) async throws -> Int64
+    /// The rules of one scope, or all rules when `scope` is `nil`, in id order.
+    func rules(scope: ACLScope?) async throws -> [StoredACLRule]
+    /// The device's own rules and its groups' rules, in id order: what its ACL is built from.
+    func effectiveRules(device: DeviceID) async throws -> [ACLRule]
+    /// Removes a rule; throws ``StoreError/unknownRule(_:fileID:line:)`` if there is none.
+    func removeRule(id: Int64) async throws
+
+    // MARK: Certificates
+
+    /// Records an issued certificate; the device must exist.
+    func addCertificate(_ certificate: CertificateRecord) async throws
+    /// The certificate with this serial (lower-case hex), or `nil`.
+    func certificate(serial: String) async throws -> CertificateRecord?
+    /// The device's certificates, by serial.
+    func certificates(device: DeviceID) async throws -> [CertificateRecord]
+    /// Revokes a certificate (a second revocation keeps the first time and reason); emits
+    /// ``StoreEvent/certificateRevoked(serial:device:)``.
+    func revokeCertificate(serial: String, at unixTime: Int64, reason: String) async throws
+
+    // MARK: Audit
+
+    /// Appends entries in one transaction (callers batch them off the decision path).
+    func appendAudit(_ entries: [AuditEntry]) async throws
+    /// The newest `limit` entries, oldest first.
+    func recentAudit(limit: Int) async throws -> [AuditEntry]
+    /// Entries with an id greater than `id`, oldest first, at most `limit`: for `audit tail --follow`.
+    func audit(after id: Int64, limit: Int) async throws -> [AuditEntry]
+
+    // MARK: Change events
+
+    /// A new stream of the changes committed from now on through this store.
+    func events() -> AsyncStream<StoreEvent>
+}

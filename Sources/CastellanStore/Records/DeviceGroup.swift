@@ -1,0 +1,30 @@
+import CastellanAuth
+
+/// The name of a device group: ACL rules given to a group apply to all its members.
+///
+/// Group names follow the identity character rules of ``DeviceID`` (no `+`, `#`, `/`, control
+/// characters; 1 to 128 bytes), so a group name is as safe in a message or a log as an id.
+public struct DeviceGroup: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    /// The group name as text.
+    public let rawValue: String
+
+    /// Validates `rawValue`; throws ``StoreError/invalidGroup(_:fileID:line:)`` naming the broken rule.
+    public init(_ rawValue: String) throws(StoreError) {
+        do { _ = try DeviceID(rawValue) } catch { throw .invalidGroup(error.description.replacingOccurrences(of: "identity", with: "group name")) }
+        self.rawValue = rawValue
+    }
+
+    public var description: String { rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Decodes and validates a group name.
+    public init(from decoder: any Decoder) throws {
+        try self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    /// Encodes the name as a string.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}

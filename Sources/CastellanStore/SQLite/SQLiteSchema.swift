@@ -1,0 +1,86 @@
+import GRDB
+
+/// The SQLite schema, as a list of versioned migrations.
+///
+/// Migrations are append-only: a released one is never edited, a change is a new one. Opening
+/// a database that holds a migration this list does not know (written by a newer Castellan) is
+/// refused before anything is written, so an old build cannot corrupt a newer schema.
+enum SQLiteSchema {
+    /// The identifiers of every migration this build knows, oldest first.
+    static let versions = ["v1"]
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE devices (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    enabled INTEGER NOT NULL,
+                    policy TEXT NOT NULL,
+                    created INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE device_groups (
+                    device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+                    group_name TEXT NOT NULL,
+                    PRIMARY KEY (device_id, group_name)
+                ) WITHOUT ROWID;
+                CREATE INDEX device_groups_by_group ON device_groups(group_name);
+                CREATE TABLE scram_credentials (
+                    device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+                    mechanism TEXT NOT NULL,
+                    salt BLOB NOT NULL,
+                    iterations INTEGER NOT NULL,
+                    stored_key BLOB NOT NULL,
+                    server_key BLOB NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE totp_credentials (
+                    device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+                    sealed_secret BLOB NOT NULL,
+                    algorithm TEXT NOT NULL,
+                    digits INTEGER NOT NULL,
+                    period INTEGER NOT NULL,
+                    t0 INTEGER NOT NULL,
+                    last_step INTEGER
+                ) WITHOUT ROWID;
+                CREATE TABLE acl_rules (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    device_id TEXT REFERENCES devices(id) ON DELETE CASCADE,
+                    group_name TEXT,
+                    effect TEXT NOT NULL,
+                    access INTEGER NOT NULL,
+                    pattern TEXT NOT NULL,
+                    CHECK ((device_id IS NULL) <> (group_name IS NULL))
+                );
+                CREATE INDEX acl_rules_by_device ON acl_rules(device_id);
+                CREATE INDEX acl_rules_by_group ON acl_rules(group_name);
+                CREATE TABLE certificates (
+                    serial TEXT PRIMARY KEY NOT NULL,
+                    device_id TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL UNIQUE,
+                    not_before INTEGER NOT NULL,
+                    not_after INTEGER NOT NULL,
+                    revoked_at INTEGER,
+                    revocation_reason TEXT
+                ) WITHOUT ROWID;
+                CREATE INDEX certificates_by_device ON certificates(device_id);
+                CREATE TABLE lockout_counters (
+                    device_id TEXT PRIMARY KEY NOT NULL,
+                    failures INTEGER NOT NULL,
+                    last_failure INTEGER
+                ) WITHOUT ROWID;
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    time INTEGER NOT NULL,
+                    identity TEXT,
+                    client_id TEXT,
+                    address TEXT,
+                    method TEXT NOT NULL,
+                    result TEXT NOT NULL,
+                    reason TEXT,
+                    broker_id TEXT
+                );
+                """)
+        }
+        return migrator
+    }
+}

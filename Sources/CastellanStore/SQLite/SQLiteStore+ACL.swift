@@ -1,0 +1,82 @@
+import CastellanAuth
+import GRDB
+
+extension SQLiteStore {
+    /// Stores a rule for a device (which must exist) or a group; returns its new id.
+    public func addRule(_ rule: ACLRule, scope: ACLScope) async throws -> Int64 {
+        try await write { db in
+            let device: String?, group: String?
+            switch scope {
+            case .device(let id):
+                try self.requireDevice(db, id)
+                (device, group) = (id.rawValue, nil)
+            case .group(let name):
+                (device, group) = (nil, name.rawValue)
+            }
+            try db.execute(
+                sql: "INSERT INTO acl_rules (device_id, group_name, effect, access, pattern) VALUES (?, ?, ?, ?, ?)",
+                arguments: [device, group, rule.effect.description, rule.access.rawValue, rule.pattern.rawValue])
+            return (db.lastInsertedRowID, [.rulesChanged(scope)])
+        }
+    }
+
+    /// The rules of one scope, or all, in id order.
+    public func rules(scope: ACLScope?) async throws -> [StoredACLRule] {
+        try await pool.read { db in
+            let rows: [Row]
+            switch scope {
+            case nil:
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM acl_rules ORDER BY id")
+            case .device(let id)?:
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM acl_rules WHERE device_id = ? ORDER BY id", arguments: [id.rawValue])
+            case .group(let group)?:
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM acl_rules WHERE group_name = ? ORDER BY id", arguments: [group.rawValue])
+            }
+            return try rows.map(Self.storedRule)
+        }
+    }
+
+    /// The device's rules and its groups' rules, in id order.
+    public func effectiveRules(device id: DeviceID) async throws -> [ACLRule] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM acl_rules
+                    WHERE device_id = ? OR group_name IN (SELECT group_name FROM device_groups WHERE device_id = ?)
+                    ORDER BY id
+                    """,
+                arguments: [id.rawValue, id.rawValue]
+            ).map { try Self.storedRule($0).rule }
+        }
+    }
+
+    /// Removes a rule; throws ``StoreError/unknownRule(_:fileID:line:)`` if there is none.
+    public func removeRule(id: Int64) async throws {
+        try await write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM acl_rules WHERE id = ?", arguments: [id]) else {
+                throw StoreError.unknownRule(id)
+            }
+            let scope = try Self.storedRule(row).scope
+            try db.execute(sql: "DELETE FROM acl_rules WHERE id = ?", arguments: [id])
+            return ((), [.rulesChanged(scope)])
+        }
+    }
+
+    static func storedRule(_ row: Row) throws -> StoredACLRule {
+        let id: Int64 = row["id"]
+        do {
+            let scope: ACLScope
+            if let device: String = row["device_id"] {
+                scope = .device(try DeviceID(device))
+            } else {
+                scope = .group(try DeviceGroup(row["group_name"]))
+            }
+            guard let effect = ACLEffect(keyword: row["effect"]) else { throw StoreError.corruptRecord("effect") }
+            let rule = try ACLRule(effect, ACLAccessSet(rawValue: row["access"]), ACLPattern(row["pattern"]))
+            return StoredACLRule(id: id, scope: scope, rule: rule)
+        } catch {
+            throw StoreError.corruptRecord("ACL rule \(id): \(error)")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import CastellanAuth
+import GRDB
+
+extension SQLiteStore {
+    /// Adds a device and its group memberships in one transaction.
+    public func addDevice(_ device: DeviceRecord) async throws {
+        try await write { db in
+            guard try !self.deviceExists(db, device.id) else { throw StoreError.deviceExists(device.id.rawValue) }
+            try db.execute(
+                sql: "INSERT INTO devices (id, enabled, policy, created) VALUES (?, ?, ?, ?)",
+                arguments: [device.id.rawValue, device.enabled, device.policy.name, device.created])
+            for group in device.groups {
+                try db.execute(
+                    sql: "INSERT INTO device_groups (device_id, group_name) VALUES (?, ?)",
+                    arguments: [device.id.rawValue, group.rawValue])
+            }
+            return ((), [])
+        }
+    }
+
+    /// The device, or `nil`.
+    public func device(_ id: DeviceID) async throws -> DeviceRecord? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ?", arguments: [id.rawValue]) else {
+                return nil
+            }
+            return try Self.deviceRecord(row, groups: Self.groups(db, of: id.rawValue))
+        }
+    }
+
+    /// Every device, sorted by id.
+    public func devices() async throws -> [DeviceRecord] {
+        try await pool.read { db in
+            var groups: [String: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT device_id, group_name FROM device_groups") {
+                groups[row["device_id"], default: []].append(row["group_name"])
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM devices ORDER BY id").map { row in
+                try Self.deviceRecord(row, groups: groups[row["id"]] ?? [])
+            }
+        }
+    }
+
+    /// Enables or disables a device; emits an event only when the state changed.
+    public func setEnabled(_ enabled: Bool, device id: DeviceID) async throws {
+        try await write { db in
+            try self.requireDevice(db, id)
+            try db.execute(
+                sql: "UPDATE devices SET enabled = ? WHERE id = ? AND enabled <> ?",
+                arguments: [enabled, id.rawValue, enabled])
+            guard db.changesCount == 1 else { return ((), []) }
+            return ((), [enabled ? .deviceEnabled(id) : .deviceDisabled(id)])
+        }
+    }
+
+    /// Removes the device, its credentials, rules and lockout count; revokes its certificates.
+    public func removeDevice(_ id: DeviceID) async throws {
+        let now = clock()
+        try await write { db in
+            try self.requireDevice(db, id)
+            let revoked = try String.fetchAll(
+                db, sql: "SELECT serial FROM certificates WHERE device_id = ? AND revoked_at IS NULL ORDER BY serial",
+                arguments: [id.rawValue])
+            try db.execute(
+                sql: """
+                    UPDATE certificates SET revoked_at = ?, revocation_reason = 'cessationOfOperation'
+                    WHERE device_id = ? AND revoked_at IS NULL
+                    """,
+                arguments: [now, id.rawValue])
+            try db.execute(sql: "DELETE FROM lockout_counters WHERE device_id = ?", arguments: [id.rawValue])
+            try db.execute(sql: "DELETE FROM devices WHERE id = ?", arguments: [id.rawValue])
+            let events = revoked.map { StoreEvent.certificateRevoked(serial: $0, device: id) } + [.deviceRemoved(id)]
+            return ((), events)
+        }
+    }
+
+    static func groups(_ db: Database, of id: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT group_name FROM device_groups WHERE device_id = ?", arguments: [id])
+    }
+
+    static func deviceRecord(_ row: Row, groups: [String]) throws -> DeviceRecord {
+        let rawID: String = row["id"]
+        do {
+            return DeviceRecord(
+                id: try DeviceID(rawID),
+                enabled: row["enabled"],
+                policy: try AuthFactors(parsing: row["policy"]),
+                groups: try groups.map { try DeviceGroup($0) },
+                created: row["created"])
+        } catch {
+            throw StoreError.corruptRecord("device row '\(rawID)': \(error)")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import CastellanAuth
+import Foundation
+import GRDB
+import Synchronization
+
+/// The embedded store: one SQLite file in WAL mode, through a GRDB `DatabasePool`.
+///
+/// Readers never block the writer nor each other; writes are serialized and each is one
+/// immediate transaction, so every compare-and-set is atomic across tasks and, with the busy
+/// timeout, across processes sharing the file (the service and the CLI). Opening migrates the
+/// schema and refuses a database written by a newer build (``StoreError/schemaTooNew(_:fileID:line:)``).
+/// Change events are delivered in-process only.
+public final class SQLiteStore: CredentialStore {
+    /// How long a write waits for another process's write before failing.
+    public static let busyTimeout: TimeInterval = 5
+
+    let pool: DatabasePool
+    let broadcaster = StoreEventBroadcaster()
+    let sealer: Mutex<SecretSealer>
+    let clock: @Sendable () -> Int64
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    ///
+    /// - Parameters:
+    ///   - masterKey: seals and opens TOTP secrets.
+    ///   - clock: Unix seconds, for the times the store stamps itself (automatic revocations).
+    public init(path: String, masterKey: MasterKey, clock: @escaping @Sendable () -> Int64 = SQLiteStore.systemClock) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.foreignKeysEnabled = true
+        // The file holds SCRAM keys (enough for offline guessing): create it 0600, never world-readable.
+        // SQLite gives the -wal and -shm files the database file's mode.
+        if !FileManager.default.fileExists(atPath: path) {
+            do {
+                try SecretFile.create(path, bytes: [])
+            } catch {
+                // Another process creating it at the same moment is fine; anything else is not.
+                guard error.alreadyExists else { throw error }
+            }
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        sealer = Mutex(SecretSealer(key: masterKey))
+        self.clock = clock
+        let migrator = SQLiteSchema.migrator
+        let unknown = try pool.read { db -> [String] in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            return applied.filter { !SQLiteSchema.versions.contains($0) }
+        }
+        guard unknown.isEmpty else {
+            throw StoreError.schemaTooNew("unknown migrations: \(unknown.sorted().joined(separator: ", "))")
+        }
+        try migrator.migrate(pool)
+    }
+
+    /// The system clock in Unix seconds.
+    public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970.rounded(.down)) }
+
+    /// The schema migrations applied to the database, oldest first.
+    public func appliedMigrations() async throws -> [String] {
+        try await pool.read { db in try SQLiteSchema.migrator.appliedIdentifiers(db).sorted() }
+    }
+
+    /// A new stream of changes committed through this store from now on.
+    public func events() -> AsyncStream<StoreEvent> { broadcaster.stream() }
+
+    /// Runs `body` in one write transaction, then publishes the events it returned.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> (T, [StoreEvent])) async throws -> T {
+        let (value, events) = try await pool.write { db in try body(db) }
+        broadcaster.publish(events)
+        return value
+    }
+
+    func deviceExists(_ db: Database, _ id: DeviceID) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM devices WHERE id = ?", arguments: [id.rawValue]) ?? false
+    }
+
+    func requireDevice(_ db: Database, _ id: DeviceID) throws {
+        guard try deviceExists(db, id) else { throw StoreError.unknownDevice(id.rawValue) }
+    }
+}

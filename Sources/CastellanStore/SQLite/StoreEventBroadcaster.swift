@@ -1,0 +1,37 @@
+import Synchronization
+
+/// Hands every committed change to every open ``CredentialStore/events()`` stream.
+///
+/// In-process only: enough for SQLite, where one service owns the database. Streams buffer
+/// without bound — events are rare (operator actions) and a slow consumer must not lose a
+/// revocation.
+final class StoreEventBroadcaster: Sendable {
+    private let state = Mutex<(next: Int, continuations: [Int: AsyncStream<StoreEvent>.Continuation])>((0, [:]))
+
+    func stream() -> AsyncStream<StoreEvent> {
+        let (stream, continuation) = AsyncStream<StoreEvent>.makeStream(bufferingPolicy: .unbounded)
+        let key = state.withLock { state in
+            let key = state.next
+            state.next += 1
+            state.continuations[key] = continuation
+            return key
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.continuations.removeValue(forKey: key) }
+        }
+        return stream
+    }
+
+    func publish(_ events: [StoreEvent]) {
+        guard !events.isEmpty else { return }
+        let continuations = state.withLock { Array($0.continuations.values) }
+        for continuation in continuations {
+            for event in events { continuation.yield(event) }
+        }
+    }
+
+    deinit {
+        let continuations = state.withLock { Array($0.continuations.values) }
+        for continuation in continuations { continuation.finish() }
+    }
+}

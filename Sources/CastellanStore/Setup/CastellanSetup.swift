@@ -1,0 +1,119 @@
+import CastellanAuth
+import Foundation
+
+/// What `castellan init` creates: a folder holding a complete, working setup.
+///
+/// `castellan.yaml` (every path in it relative), a 32-byte master key and an admin token
+/// (both created 0600), and the migrated SQLite database. An existing setup is never
+/// overwritten: if any of those files exists, or the store URL is unusable, nothing is
+/// written. If a step fails midway, what was already created is removed again.
+public enum CastellanSetup {
+    /// The master key file name written by init.
+    public static let masterKeyFileName = "master.key"
+    /// The admin token file name written by init.
+    public static let tokenFileName = "admin.token"
+    /// The store written when none is given: relative to the configuration's folder.
+    public static let defaultStore = "sqlite:castellan.db"
+
+    /// What init created, absolute paths.
+    public struct Result: Sendable, Hashable {
+        /// The configuration file.
+        public let configuration: String
+        /// The master key file.
+        public let masterKey: String
+        /// The admin token file.
+        public let adminToken: String
+        /// The store, as written in the configuration.
+        public let store: String
+    }
+
+    /// Creates the setup in `directory` (created if missing, with parents).
+    ///
+    /// - Parameter store: the store URL to write; a relative `sqlite:PATH` is relative to
+    ///   `directory`, as every path in the file is. `postgres://` is refused for now.
+    public static func create(in directory: String, store: String = defaultStore, entropy: any EntropySource = SystemEntropy()) throws(SetupError) -> Result {
+        guard !store.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw SetupError("invalid store URL: contains a control character")
+        }
+        let storeURL: StoreURL
+        do { storeURL = try StoreURL(parsing: store, relativeTo: directory) } catch { throw SetupError(error.description) }
+        guard case .sqlite(let databasePath) = storeURL else { throw SetupError(StoreError.postgresNotBuilt().description) }
+
+        let configPath = PathResolution.resolve(ConfigurationLocator.defaultFileName, relativeTo: directory)
+        let keyPath = PathResolution.resolve(masterKeyFileName, relativeTo: directory)
+        let tokenPath = PathResolution.resolve(tokenFileName, relativeTo: directory)
+        let files = FileManager.default
+        for path in [configPath, keyPath, tokenPath, databasePath] where files.fileExists(atPath: path) {
+            throw SetupError("\(path) already exists; refusing to overwrite an existing setup", existingSetup: true)
+        }
+
+        var created: [String] = []
+        var isDirectory: ObjCBool = false
+        if !files.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            do { try files.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw SetupError("cannot create \(directory): \(error.localizedDescription)")
+            }
+            created.append(directory)
+        } else if !isDirectory.boolValue {
+            throw SetupError("\(directory) exists and is not a folder")
+        }
+
+        do {
+            let key = try MasterKey.generate(using: entropy)
+            try key.create(at: keyPath)
+            created.append(keyPath)
+            let token = try entropy.bytes(32)
+            guard token.count == 32 else { throw SetupError("entropy source returned a short read") }
+            try SecretFile.create(tokenPath, bytes: Array(token.map { String(format: "%02x", $0) }.joined().utf8))
+            created.append(tokenPath)
+            created += [databasePath, databasePath + "-wal", databasePath + "-shm"]
+            _ = try SQLiteStore(path: databasePath, masterKey: key)
+            try SecretFile.create(configPath, bytes: Array(template(store: store).utf8))
+            created.append(configPath)
+        } catch {
+            for path in created.reversed() { try? files.removeItem(atPath: path) }
+            if let error = error as? SetupError { throw error }
+            throw SetupError("init failed: \(error)")
+        }
+        return Result(configuration: configPath, masterKey: keyPath, adminToken: tokenPath, store: store)
+    }
+
+    /// The configuration init writes: every key, every path relative.
+    static func template(store: String) -> String {
+        let quoted = "\"" + store.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        let lockout = LockoutPolicy.default
+        let rate = RateLimitPolicy.default
+        return """
+            # Castellan configuration, written by `castellan init`.
+            # Relative paths are relative to this file's folder. Every key: docs/configuration.md.
+            store: \(quoted)
+            master_key_file: \(masterKeyFileName)
+            bridge:
+              socket: castellan.sock
+            ca:
+              dir: ca
+            supervision:
+              spec: supervision.yaml
+            admin:
+              listen: unix:admin.sock
+              token_file: \(tokenFileName)
+            totp:
+              algorithm: SHA1
+              digits: 6
+              period: 30
+              issuer: Castellan
+            lockout:
+              threshold: \(lockout.threshold)
+              base_delay: \(lockout.baseDelay)
+              max_delay: \(lockout.maxDelay)
+              hard_lock_after: \(lockout.hardLockAfter)
+            rate_limit:
+              connects_per_second: \(Int(rate.connectsPerSecond))
+              burst: \(rate.burst)
+              limit_loopback: \(rate.limitLoopback)
+              max_tracked_addresses: \(rate.maxTrackedAddresses)
+            client_id_binding: equal
+
+            """
+    }
+}

@@ -1,0 +1,115 @@
+/// Why a store operation was refused or failed.
+///
+/// A struct over a private code so cases can be added without breaking callers; equal by code,
+/// not by where it was raised. Messages name devices, rule ids and serials, never a secret,
+/// a key or a password.
+public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    private enum Code: Hashable, Sendable {
+        case unknownDevice(String)
+        case deviceExists(String)
+        case unknownRule(Int64)
+        case unknownCertificate(String)
+        case certificateExists(String)
+        case schemaTooNew(String)
+        case postgresNotBuilt
+        case invalidStoreURL(String)
+        case sealedSecretRejected(String)
+        case corruptRecord(String)
+        case masterKey(String)
+        case invalidGroup(String)
+    }
+
+    private let code: Code
+    /// The file that raised the error, for debugging; not part of equality.
+    public let fileID: String
+    /// The line that raised the error, for debugging; not part of equality.
+    public let line: Int
+
+    private init(_ code: Code, fileID: String, line: Int) {
+        self.code = code
+        self.fileID = fileID
+        self.line = line
+    }
+
+    /// No device has this id.
+    public static func unknownDevice(_ id: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.unknownDevice(id), fileID: fileID, line: line)
+    }
+
+    /// A device with this id already exists.
+    public static func deviceExists(_ id: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.deviceExists(id), fileID: fileID, line: line)
+    }
+
+    /// No ACL rule has this id.
+    public static func unknownRule(_ id: Int64, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.unknownRule(id), fileID: fileID, line: line)
+    }
+
+    /// No certificate has this serial number.
+    public static func unknownCertificate(_ serial: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.unknownCertificate(serial), fileID: fileID, line: line)
+    }
+
+    /// A certificate with this serial number or fingerprint is already recorded.
+    public static func certificateExists(_ serial: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.certificateExists(serial), fileID: fileID, line: line)
+    }
+
+    /// The database was migrated by a newer Castellan; this build refuses to touch it.
+    public static func schemaTooNew(_ detail: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.schemaTooNew(detail), fileID: fileID, line: line)
+    }
+
+    /// A `postgres://` store URL: that backend is not part of this build yet.
+    public static func postgresNotBuilt(fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.postgresNotBuilt, fileID: fileID, line: line)
+    }
+
+    /// A store URL that is neither `sqlite:PATH` nor `postgres://…`.
+    public static func invalidStoreURL(_ why: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.invalidStoreURL(why), fileID: fileID, line: line)
+    }
+
+    /// A sealed secret failed authentication: tampered, or sealed under another master key.
+    public static func sealedSecretRejected(_ device: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.sealedSecretRejected(device), fileID: fileID, line: line)
+    }
+
+    /// A stored row that cannot be a valid record (hand-edited or corrupt).
+    public static func corruptRecord(_ what: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.corruptRecord(what), fileID: fileID, line: line)
+    }
+
+    /// The master key file is missing, has the wrong size or is readable by others.
+    public static func masterKey(_ why: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.masterKey(why), fileID: fileID, line: line)
+    }
+
+    /// A group name that breaks the identity character rules.
+    public static func invalidGroup(_ why: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.invalidGroup(why), fileID: fileID, line: line)
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+
+    public var description: String {
+        switch code {
+        case .unknownDevice(let id): "unknown device '\(id)'"
+        case .deviceExists(let id): "device '\(id)' already exists"
+        case .unknownRule(let id): "unknown ACL rule \(id)"
+        case .unknownCertificate(let serial): "unknown certificate serial \(serial)"
+        case .certificateExists(let serial): "certificate \(serial) is already recorded"
+        case .schemaTooNew(let detail):
+            "the database schema is newer than this build of castellan knows (\(detail)); upgrade castellan"
+        case .postgresNotBuilt: "PostgreSQL backend not built yet; use a sqlite:PATH store"
+        case .invalidStoreURL(let why): "invalid store URL: \(why)"
+        case .sealedSecretRejected(let device):
+            "sealed TOTP secret of device '\(device)' failed authentication (tampered, or sealed under another master key)"
+        case .corruptRecord(let what): "corrupt record: \(what)"
+        case .masterKey(let why): "master key: \(why)"
+        case .invalidGroup(let why): "invalid group: \(why)"
+        }
+    }
+}

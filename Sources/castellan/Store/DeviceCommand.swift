@@ -1,0 +1,148 @@
+import ArgumentParser
+import CastellanAuth
+import CastellanStore
+
+/// `castellan device …`: add, list, show, disable, enable, remove and unlock devices.
+struct DeviceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "device",
+        abstract: "Manage devices.",
+        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Remove.self, Unlock.self]
+    )
+
+    /// `device add ID --policy POLICY [--group G ...]`.
+    struct Add: StoreSubcommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a device.")
+        static let label = "device add"
+
+        @OptionGroup var config: ConfigOption
+        @Argument(help: "The device id.") var id: String
+        @Option(help: "One of: \(AuthFactors.allCases.map(\.name).joined(separator: ", ")).") var policy: String
+        @Option(name: .customLong("group"), help: "A group the device belongs to (repeatable).") var groups: [String] = []
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            let factors: AuthFactors
+            do { factors = try AuthFactors(parsing: policy) } catch { throw CommandFailure.usage(error.description) }
+            let device = try Arguments.device(id)
+            let groups = try groups.map(Arguments.group)
+            let (_, store) = try config.openStore(environment)
+            try await store.addDevice(DeviceRecord(id: device, policy: factors, groups: groups, created: environment.now()))
+            environment.output.out("added device \(device) (policy \(factors))")
+        }
+    }
+
+    /// `device list [--json]`.
+    struct List: StoreSubcommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List devices.")
+        static let label = "device list"
+
+        @OptionGroup var config: ConfigOption
+        @Flag(help: "Print a JSON array.") var json = false
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            let (_, store) = try config.openStore(environment)
+            let devices = try await store.devices()
+            if json {
+                environment.output.out(try Arguments.json(devices.map(DeviceSummary.init)))
+                return
+            }
+            environment.output.out("ID\tENABLED\tPOLICY\tGROUPS")
+            for device in devices {
+                let groups = device.groups.map(\.rawValue).joined(separator: ",")
+                environment.output.out("\(device.id)\t\(device.enabled ? "yes" : "no")\t\(device.policy)\t\(groups.isEmpty ? "-" : groups)")
+            }
+        }
+    }
+
+    /// `device show ID [--json]`.
+    struct Show: StoreSubcommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a device, its credentials (never the secrets) and its rules.")
+        static let label = "device show"
+
+        @OptionGroup var config: ConfigOption
+        @Argument(help: "The device id.") var id: String
+        @Flag(help: "Print a JSON object.") var json = false
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            let device = try Arguments.device(id)
+            let (_, store) = try config.openStore(environment)
+            guard let record = try await store.device(device) else { throw StoreError.unknownDevice(device.rawValue) }
+            let details = DeviceDetails(
+                device: DeviceSummary(record),
+                scram: try await store.scramCredential(device: device).map { .init(mechanism: $0.mechanism.name, iterations: $0.iterations) },
+                totp: try await store.totpEnrolment(device: device).map {
+                    .init(algorithm: $0.totp.algorithm.name, digits: $0.totp.digits, period: $0.totp.period, lastAcceptedStep: $0.lastAcceptedStep)
+                },
+                lockoutFailures: try await store.record(for: device).consecutiveFailures,
+                rules: try await store.rules(scope: .device(device)).map(RuleSummary.init),
+                certificates: try await store.certificates(device: device).map(CertificateSummary.init))
+            if json {
+                environment.output.out(try Arguments.json(details))
+            } else {
+                details.lines.forEach(environment.output.out)
+            }
+        }
+    }
+
+    /// `device disable ID`.
+    struct Disable: StoreSubcommand {
+        static let configuration = CommandConfiguration(commandName: "disable", abstract: "Refuse the device's connects and kick its sessions.")
+        static let label = "device disable"
+        @OptionGroup var config: ConfigOption
+        @Argument(help: "The device id.") var id: String
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            let device = try Arguments.device(id)
+            let (_, store) = try config.openStore(environment)
+            try await store.setEnabled(false, device: device)
+            environment.output.out("disabled device \(device)")
+        }
+    }
+
+    /// `device enable ID`.
+    struct Enable: StoreSubcommand {
+        static let configuration = CommandConfiguration(commandName: "enable", abstract: "Allow a disabled device again.")
+        static let label = "device enable"
+        @OptionGroup var config: ConfigOption
+        @Argument(help: "The device id.") var id: String
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            let device = try Arguments.device(id)
+            let (_, store) = try config.openStore(environment)
+            try await store.setEnabled(true, device: device)
+            environment.output.out("enabled device \(device)")
+        }
+    }
+
+    /// `device remove ID`.
+    struct Remove: StoreSubcommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Remove a device with its credentials and rules; revoke its certificates.")
+        static let label = "device remove"
+        @OptionGroup var config: ConfigOption
+        @Argument(help: "The device id.") var id: String
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            let device = try Arguments.device(id)
+            let (_, store) = try config.openStore(environment)
+            try await store.removeDevice(device)
+            environment.output.out("removed device \(device)")
+        }
+    }
+
+    /// `device unlock ID`.
+    struct Unlock: StoreSubcommand {
+        static let configuration = CommandConfiguration(commandName: "unlock", abstract: "Clear the device's failure count, lifting a lockout.")
+        static let label = "device unlock"
+        @OptionGroup var config: ConfigOption
+        @Argument(help: "The device id.") var id: String
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            let device = try Arguments.device(id)
+            let (_, store) = try config.openStore(environment)
+            guard try await store.device(device) != nil else { throw StoreError.unknownDevice(device.rawValue) }
+            try await store.unlock(device)
+            environment.output.out("unlocked device \(device)")
+        }
+    }
+}
