@@ -81,6 +81,7 @@ let package = Package(
                 "Supervision",
                 "CastellanAuth",
                 "CastellanStore",
+                "CastellanCA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -53,7 +53,7 @@ struct ConfigurationTests {
     @Test func aMinimalFile_getsTheDocumentedDefaults() throws {
         let config = try ConfigurationLoader.parse("store: sqlite:c.db\nmaster_key_file: m.key\n", file: "/a/castellan.yaml")
         #expect(config.bridgeSocket == "/a/castellan.sock")
-        #expect(config.caDirectory == "/a/ca")
+        #expect(config.caDirectory == "/a/certs")
         #expect(config.adminListen == .unix(path: "/a/admin.sock"))
         #expect(config.adminTokenFile == "/a/admin.token")
         #expect(config.totp == .standard)

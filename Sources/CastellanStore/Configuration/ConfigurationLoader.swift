@@ -87,7 +87,7 @@ public enum ConfigurationLoader {
             store: store,
             masterKeyFile: masterKeyFile,
             bridgeSocket: try path(bridge?["socket"], key: "bridge.socket", default: "castellan.sock"),
-            caDirectory: try path(ca?["dir"], key: "ca.dir", default: "ca"),
+            caDirectory: try path(ca?["dir"], key: "ca.dir", default: "certs"),
             supervisionSpec: try path(supervision?["spec"], key: "supervision.spec", default: "supervision.yaml"),
             adminListen: adminListen,
             adminTokenFile: try path(admin?["token_file"], key: "admin.token_file", default: "admin.token"),

@@ -91,7 +91,7 @@ public enum CastellanSetup {
             bridge:
               socket: castellan.sock
             ca:
-              dir: ca
+              dir: certs
             supervision:
               spec: supervision.yaml
             admin:

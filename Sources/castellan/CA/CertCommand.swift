@@ -1,0 +1,201 @@
+import ArgumentParser
+import CastellanAuth
+import CastellanCA
+import CastellanStore
+import Foundation
+import X509
+
+/// `castellan cert …`: issue, list and revoke certificates, and write the CRL.
+struct CertCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cert", abstract: "Issue, list and revoke certificates.",
+        subcommands: [Server.self, Issue.self, List.self, Revoke.self, CRL.self])
+
+    /// `castellan cert server --dns NAME ... [--ip ADDR ...] --out PREFIX`.
+    struct Server: StoreSubcommand {
+        static let configuration = CommandConfiguration(abstract: "Make the broker's TLS server certificate.")
+        static let label = "cert server"
+
+        @OptionGroup var config: ConfigOption
+        @Option(help: "A DNS name (repeat for several).") var dns: [String] = []
+        @Option(help: "An IP address (repeat for several).") var ip: [String] = []
+        @Option(help: "Writes PREFIX.pem and PREFIX.key (0600).") var out: String
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            let configuration = try config.load(environment)
+            let prefix = absolute(out, environment)
+            try CAContext.refusing {
+                let ca = try CertificateAuthority.load(from: configuration.caDirectory)
+                let issued = try ca.issueServer(dns: dns, ips: ip, now: now(environment), entropy: environment.entropy)
+                try issued.write(prefix: prefix)
+            }
+            // Recorded for `castellan mosquitto-conf`: the broker certificate is this prefix.
+            try? FileManager.default.removeItem(atPath: configuration.caDirectory + "/broker-certificate")
+            try (prefix + "\n").write(toFile: configuration.caDirectory + "/broker-certificate", atomically: true, encoding: .utf8)
+            environment.output.out("wrote \(prefix).pem and \(prefix).key")
+        }
+    }
+
+    /// `castellan cert issue ID [--csr FILE] [--validity-days N] --out PREFIX`.
+    struct Issue: StoreSubcommand {
+        static let configuration = CommandConfiguration(abstract: "Issue a device certificate (generated key, or from a CSR).")
+        static let label = "cert issue"
+
+        @OptionGroup var config: ConfigOption
+        @Argument(help: "The device id (it must exist).") var id: String
+        @Option(help: "A PEM certificate signing request from the device.") var csr: String?
+        @Option(name: .customLong("validity-days")) var validityDays = 365
+        @Option(help: "Writes PREFIX.pem (and PREFIX.key, 0600, for a generated key).") var out: String
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            let device = try Arguments.device(id)
+            let (configuration, store) = try config.openStore(environment)
+            guard try await store.device(device) != nil else { throw CommandFailure.refused("no device \(device)") }
+            let request: CertificateSigningRequest?
+            if let csr {
+                guard let text = try? String(contentsOfFile: absolute(csr, environment), encoding: .utf8),
+                      let parsed = try? CertificateSigningRequest(pemEncoded: text) else {
+                    throw CommandFailure.refused("\(csr) is not a PEM certificate signing request")
+                }
+                request = parsed
+            } else {
+                request = nil
+            }
+            let prefix = absolute(out, environment)
+            let issued = try CAContext.refusing { () throws -> IssuedCertificate in
+                let ca = try CertificateAuthority.load(from: configuration.caDirectory)
+                if let request {
+                    return try ca.issueDevice(device, csr: request, validityDays: validityDays, now: now(environment),
+                                              entropy: environment.entropy)
+                }
+                return try ca.issueDevice(device, validityDays: validityDays, now: now(environment), entropy: environment.entropy)
+            }
+            for path in [prefix + ".pem"] + (issued.privateKey == nil ? [] : [prefix + ".key"])
+            where FileManager.default.fileExists(atPath: path) {
+                throw CommandFailure.refused("\(path) exists already; refusing to overwrite it")
+            }
+            guard let fingerprint = CertificateFingerprint(hex: issued.fingerprint) else {
+                throw CommandFailure.refused("cannot fingerprint the certificate")
+            }
+            // Recorded first: a certificate the store does not know would be refused at connect anyway.
+            try await store.addCertificate(CertificateRecord(
+                serial: issued.serial, device: device, fingerprint: fingerprint,
+                notBefore: Int64(issued.certificate.notValidBefore.timeIntervalSince1970),
+                notAfter: Int64(issued.certificate.notValidAfter.timeIntervalSince1970)))
+            try CAContext.refusing { try issued.write(prefix: prefix) }
+            environment.output.out("issued \(issued.serial) for \(device): \(prefix).pem")
+        }
+    }
+
+    /// `castellan cert list [--device ID] [--json]`.
+    struct List: StoreSubcommand {
+        static let configuration = CommandConfiguration(abstract: "List certificates.")
+        static let label = "cert list"
+
+        @OptionGroup var config: ConfigOption
+        @Option(help: "Only this device's certificates.") var device: String?
+        @Flag(help: "One JSON array.") var json = false
+
+        struct Row: Encodable {
+            let serial, device, fingerprint: String
+            let notBefore, notAfter: Int64
+            let revokedAt: Int64?
+            let reason: String?
+        }
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            let (_, store) = try config.openStore(environment)
+            var records: [CertificateRecord] = []
+            if let device {
+                records = try await store.certificates(device: try Arguments.device(device))
+            } else {
+                for record in try await store.devices() { records += try await store.certificates(device: record.id) }
+            }
+            let rows = records.map {
+                Row(serial: $0.serial, device: $0.device.rawValue, fingerprint: $0.fingerprint.description,
+                    notBefore: $0.notBefore, notAfter: $0.notAfter, revokedAt: $0.revokedAt, reason: $0.revocationReason)
+            }
+            if json { return environment.output.out(try Arguments.json(rows)) }
+            for row in rows {
+                environment.output.out("\(row.serial)  \(row.device)  \(row.revokedAt == nil ? "valid" : "revoked (\(row.reason ?? ""))")")
+            }
+        }
+    }
+
+    /// `castellan cert revoke (SERIAL | --device ID) [--reason REASON]`.
+    struct Revoke: StoreSubcommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a certificate, or all of a device's.")
+        static let label = "cert revoke"
+
+        @OptionGroup var config: ConfigOption
+        @Argument(help: "The serial number (hex).") var serial: String?
+        @Option(help: "Revoke every certificate of this device.") var device: String?
+        @Option(help: "unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation.")
+        var reason = "unspecified"
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            guard (serial == nil) != (device == nil) else { throw CommandFailure.usage("give a SERIAL or --device, not both") }
+            guard RevokedCertificate.Reason(rawValue: reason) != nil else {
+                throw CommandFailure.usage("--reason must be one of \(RevokedCertificate.Reason.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let (_, store) = try config.openStore(environment)
+            var serials: [String] = []
+            if let serial {
+                guard try await store.certificate(serial: serial.lowercased()) != nil else { throw CommandFailure.refused("no certificate \(serial)") }
+                serials = [serial.lowercased()]
+            } else if let device {
+                serials = try await store.certificates(device: try Arguments.device(device)).filter { !$0.isRevoked }.map(\.serial)
+                guard !serials.isEmpty else { throw CommandFailure.refused("\(device) has no valid certificate") }
+            }
+            for serial in serials { try await store.revokeCertificate(serial: serial, at: environment.now(), reason: reason) }
+            environment.output.out("revoked \(serials.joined(separator: ", "))")
+        }
+    }
+
+    /// `castellan cert crl --out FILE`.
+    struct CRL: StoreSubcommand {
+        static let configuration = CommandConfiguration(commandName: "crl", abstract: "Write the CA-signed CRL (PEM) for mosquitto's crlfile.")
+        static let label = "cert crl"
+
+        @OptionGroup var config: ConfigOption
+        @Option(help: "Where to write the CRL (replaced if it exists).") var out: String
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            let (configuration, store) = try config.openStore(environment)
+            var revoked: [RevokedCertificate] = []
+            for device in try await store.devices() {
+                for record in try await store.certificates(device: device.id) {
+                    guard let at = record.revokedAt, let serial = hexBytes(record.serial) else { continue }
+                    revoked.append(RevokedCertificate(
+                        serial: serial, revokedAt: Date(timeIntervalSince1970: TimeInterval(at)),
+                        reason: record.revocationReason.flatMap(RevokedCertificate.Reason.init(rawValue:)) ?? .unspecified))
+                }
+            }
+            let pem = try CAContext.refusing {
+                try CertificateAuthority.load(from: configuration.caDirectory)
+                    .revocationList(revoked, number: Int(environment.now()), now: now(environment))
+            }
+            try pem.write(toFile: absolute(out, environment), atomically: true, encoding: .utf8)
+            environment.output.out("wrote \(out) (\(revoked.count) revoked)")
+        }
+    }
+}
+
+private func now(_ environment: CommandEnvironment) -> Date { Date(timeIntervalSince1970: TimeInterval(environment.now())) }
+
+private func absolute(_ path: String, _ environment: CommandEnvironment) -> String {
+    path.hasPrefix("/") ? path : environment.workingDirectory + "/" + path
+}
+
+private func hexBytes(_ hex: String) -> [UInt8]? {
+    guard hex.count % 2 == 0 else { return nil }
+    var bytes: [UInt8] = []
+    var index = hex.startIndex
+    while index < hex.endIndex {
+        let next = hex.index(index, offsetBy: 2)
+        guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+        bytes.append(byte)
+        index = next
+    }
+    return bytes
+}
