@@ -50,6 +50,22 @@ public enum SealedBundle {
     public static func open(_ bundle: [UInt8], as device: DeviceID, with key: XWingMLKEM768X25519.PrivateKey)
         throws(CAError) -> [String: [UInt8]]
     {
+        let envelope = try decode(bundle)
+        guard envelope.device == device.rawValue else { throw .bundleRefused("it was made for another device") }
+        return try open(envelope, as: device, with: key)
+    }
+
+    /// Opens a bundle with the device's private key, for the device the bundle names; the name
+    /// is authenticated (HPKE info and AEAD data), so a relabelled bundle does not open.
+    public static func open(_ bundle: [UInt8], with key: XWingMLKEM768X25519.PrivateKey)
+        throws(CAError) -> (device: DeviceID, files: [String: [UInt8]])
+    {
+        let envelope = try decode(bundle)
+        guard let device = try? DeviceID(envelope.device) else { throw .bundleRefused("it names an invalid device id") }
+        return (device, try open(envelope, as: device, with: key))
+    }
+
+    private static func decode(_ bundle: [UInt8]) throws(CAError) -> Envelope {
         guard bundle.count <= 1 << 20 else { throw .bundleRefused("larger than 1 MiB") }
         guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(bundle)) else {
             throw .bundleRefused("not a Castellan bundle")
@@ -57,7 +73,12 @@ public enum SealedBundle {
         guard envelope.format == format, envelope.version == version, envelope.suite == suiteName else {
             throw .bundleRefused("unsupported format \(envelope.format) v\(envelope.version) (\(envelope.suite))")
         }
-        guard envelope.device == device.rawValue else { throw .bundleRefused("it was made for another device") }
+        return envelope
+    }
+
+    private static func open(_ envelope: Envelope, as device: DeviceID, with key: XWingMLKEM768X25519.PrivateKey)
+        throws(CAError) -> [String: [UInt8]]
+    {
         let plaintext: Data
         do {
             var recipient = try HPKE.Recipient(privateKey: key, ciphersuite: suite, info: binding(device),
@@ -68,6 +89,10 @@ public enum SealedBundle {
         }
         guard let files = try? JSONDecoder().decode([String: Data].self, from: plaintext) else {
             throw .bundleRefused("its contents do not parse")
+        }
+        // File names become paths on the device: plain names only.
+        for name in files.keys where name.isEmpty || name.contains("/") || name.hasPrefix(".") || name.utf8.count > 64 {
+            throw .bundleRefused("it holds a file name that is not a plain name")
         }
         return files.mapValues { Array($0) }
     }

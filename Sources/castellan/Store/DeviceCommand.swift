@@ -7,7 +7,7 @@ struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
         abstract: "Manage devices.",
-        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Remove.self, Unlock.self]
+        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Remove.self, Unlock.self, Provision.self]
     )
 
     /// `device add ID --policy POLICY [--group G ...]`.
