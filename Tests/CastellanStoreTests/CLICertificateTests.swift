@@ -56,3 +56,17 @@ import Testing
         #expect(recorded.trimmingCharacters(in: .newlines) == fixture.directory.file("broker"))
     }
 }
+
+@Suite struct CLIEntropyTests {
+    @Test func configuredExtraEntropySource_isUsed_andAShortOneIsAnError_notAFallback() async throws {
+        let fixture = try await CLIFixture()
+        let yaml = try String(contentsOfFile: fixture.config, encoding: .utf8)
+        try (yaml + "entropy:\n  extra: qrng.bin\n").write(toFile: fixture.config, atomically: true, encoding: .utf8)
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: fixture.setup + "/qrng.bin"))
+        let refused = await fixture.run(["ca", "init"])
+        #expect(refused.status == 1 && refused.error.contains("qrng.bin"), "\(refused.error)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.setup + "/certs/ca.pem"))
+        try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: URL(fileURLWithPath: fixture.setup + "/qrng.bin"))
+        #expect(await fixture.run(["ca", "init"]).status == 0)
+    }
+}

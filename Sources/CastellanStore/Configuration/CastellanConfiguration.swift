@@ -34,6 +34,15 @@ public struct CastellanConfiguration: Sendable {
     public var rateLimit: RateLimitPolicy
     /// How a client id must relate to the device identity.
     public var clientIDBinding: ClientIDBinding
+    /// `entropy.extra`: a file or device whose bytes are mixed into the CSPRNG for every secret
+    /// (see `MixedEntropy`); `nil` uses the CSPRNG alone.
+    public var entropyExtra: String?
+
+    /// Where this configuration's secrets come from: the CSPRNG, with `entropy.extra` mixed in.
+    public func entropySource(system: any EntropySource = SystemEntropy()) -> any EntropySource {
+        guard let entropyExtra else { return system }
+        return MixedEntropy(extraPath: entropyExtra, system: system)
+    }
 
     /// Reads and validates `file`; see ``ConfigurationLoader``.
     public static func load(_ file: String) throws(ConfigurationError) -> CastellanConfiguration {

@@ -13,7 +13,7 @@ public enum ConfigurationLoader {
 
     static let topKeys = [
         "store", "master_key_file", "bridge", "ca", "supervision", "admin", "totp", "lockout", "rate_limit",
-        "client_id_binding",
+        "client_id_binding", "entropy",
     ]
 
     /// Reads and validates the file at `path` (made absolute by the caller or taken as given).
@@ -62,6 +62,9 @@ public enum ConfigurationLoader {
         let ca = try reader.optionalMapping(top["ca"], path: "ca", allowed: ["dir"])
         let supervision = try reader.optionalMapping(top["supervision"], path: "supervision", allowed: ["spec"])
         let admin = try reader.optionalMapping(top["admin"], path: "admin", allowed: ["listen", "token_file"])
+        let entropy = try reader.optionalMapping(top["entropy"], path: "entropy", allowed: ["extra"])
+        var entropyExtra: String?
+        if let node = entropy?["extra"] { entropyExtra = try path(node, key: "entropy.extra", default: "") }
 
         var adminListen = AdminListen.unix(path: PathResolution.resolve("admin.sock", relativeTo: base))
         if let node = admin?["listen"] {
@@ -94,7 +97,8 @@ public enum ConfigurationLoader {
             totp: try totpDefaults(top["totp"], reader),
             lockout: try lockoutPolicy(top["lockout"], reader),
             rateLimit: try rateLimitPolicy(top["rate_limit"], reader),
-            clientIDBinding: clientIDBinding)
+            clientIDBinding: clientIDBinding,
+            entropyExtra: entropyExtra)
     }
 
     private static func totpDefaults(_ node: Node?, _ reader: ConfigurationReader) throws(ConfigurationError) -> TOTPDefaults {

@@ -31,7 +31,7 @@ struct CACommand: AsyncParsableCommand {
                 try CertificateAuthority.create(
                     in: configuration.caDirectory, subject: try DistinguishedName(parsing: subject), keyType: keyType,
                     validityDays: validityDays, now: Date(timeIntervalSince1970: TimeInterval(environment.now())),
-                    entropy: environment.entropy)
+                    entropy: configuration.entropySource(system: environment.entropy))
             }
             environment.output.out("created \(configuration.caDirectory)/\(CertificateAuthority.certificateFile) (\(ca.certificate.subject))")
         }

@@ -26,7 +26,7 @@ struct CertCommand: AsyncParsableCommand {
             let prefix = absolute(out, environment)
             try CAContext.refusing {
                 let ca = try CertificateAuthority.load(from: configuration.caDirectory)
-                let issued = try ca.issueServer(dns: dns, ips: ip, now: now(environment), entropy: environment.entropy)
+                let issued = try ca.issueServer(dns: dns, ips: ip, now: now(environment), entropy: configuration.entropySource(system: environment.entropy))
                 try issued.write(prefix: prefix)
             }
             // Recorded for `castellan mosquitto-conf`: the broker certificate is this prefix.
@@ -66,9 +66,9 @@ struct CertCommand: AsyncParsableCommand {
                 let ca = try CertificateAuthority.load(from: configuration.caDirectory)
                 if let request {
                     return try ca.issueDevice(device, csr: request, validityDays: validityDays, now: now(environment),
-                                              entropy: environment.entropy)
+                                              entropy: configuration.entropySource(system: environment.entropy))
                 }
-                return try ca.issueDevice(device, validityDays: validityDays, now: now(environment), entropy: environment.entropy)
+                return try ca.issueDevice(device, validityDays: validityDays, now: now(environment), entropy: configuration.entropySource(system: environment.entropy))
             }
             for path in [prefix + ".pem"] + (issued.privateKey == nil ? [] : [prefix + ".key"])
             where FileManager.default.fileExists(atPath: path) {

@@ -32,13 +32,14 @@ extension DeviceCommand {
             let (configuration, store) = try config.openStore(environment)
             guard let record = try await store.device(device) else { throw StoreError.unknownDevice(device.rawValue) }
             let now = Date(timeIntervalSince1970: TimeInterval(environment.now()))
+            let entropy = configuration.entropySource(system: environment.entropy)
             var files: [String: [UInt8]] = [:]
             var certificate: IssuedCertificate?
             var credential: SCRAMCredential?
             var totp: TOTP?
             if record.policy.requiresCertificate {
                 let ca = try CAContext.refusing { try CertificateAuthority.load(from: configuration.caDirectory) }
-                let issued = try CAContext.refusing { try ca.issueDevice(device, now: now, entropy: environment.entropy) }
+                let issued = try CAContext.refusing { try ca.issueDevice(device, now: now, entropy: entropy) }
                 files["device.pem"] = Array(try issued.certificate.serializeAsPEM().pemString.utf8)
                 files["device.key"] = Array(try issued.privateKey!.serializeAsPEM().pemString.utf8)
                 files["ca.pem"] = Array(try ca.certificate.serializeAsPEM().pemString.utf8)
@@ -46,14 +47,14 @@ extension DeviceCommand {
             }
             if record.policy.usesSCRAM || record.policy.usesPassword {
                 // 24 random bytes as base64url: 192 bits, printable, no characters SCRAM must escape.
-                let password = Data(try environment.entropy.bytes(24)).base64EncodedString()
+                let password = Data(try entropy.bytes(24)).base64EncodedString()
                     .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                credential = try SCRAMCredential.generate(password: password, entropy: environment.entropy)
+                credential = try SCRAMCredential.generate(password: password, entropy: entropy)
                 files["password"] = Array(password.utf8)
             }
             if record.policy.requiresTOTP {
                 let defaults = configuration.totp
-                let made = try TOTP(secret: TOTPSecret.generate(using: environment.entropy, algorithm: defaults.algorithm),
+                let made = try TOTP(secret: TOTPSecret.generate(using: entropy, algorithm: defaults.algorithm),
                                     algorithm: defaults.algorithm, digits: defaults.digits, period: defaults.period)
                 files["totp.uri"] = Array(try OTPAuthURI(issuer: defaults.issuer, account: device.rawValue, totp: made).uri.utf8)
                 files["totp.secret"] = Array(made.secret.base32.utf8)

@@ -41,7 +41,7 @@ struct SCRAMCommand: AsyncParsableCommand {
                 throw CommandFailure.refused("--iterations \(count) is weaker than the minimum of \(SCRAMCredential.minimumIterations)")
             }
             let device = try Arguments.device(id)
-            let (_, store) = try config.openStore(environment)
+            let (configuration, store) = try config.openStore(environment)
             guard let record = try await store.device(device) else { throw StoreError.unknownDevice(device.rawValue) }
             guard record.policy.usesSCRAM || record.policy.usesPassword else {
                 throw CommandFailure.refused("device \(device) has policy \(record.policy), which uses no password")
@@ -50,7 +50,7 @@ struct SCRAMCommand: AsyncParsableCommand {
             let credential: SCRAMCredential
             do {
                 credential = try SCRAMCredential.generate(
-                    password: password, mechanism: parsedMechanism, iterations: count, entropy: environment.entropy)
+                    password: password, mechanism: parsedMechanism, iterations: count, entropy: configuration.entropySource(system: environment.entropy))
             } catch {
                 throw CommandFailure.refused("password refused: \(error)")
             }

@@ -56,7 +56,7 @@ extension TOTPCommand {
             }
             let defaults = configuration.totp
             let totp = try TOTP(
-                secret: TOTPSecret.generate(using: environment.entropy, algorithm: chosenAlgorithm ?? defaults.algorithm),
+                secret: TOTPSecret.generate(using: configuration.entropySource(system: environment.entropy), algorithm: chosenAlgorithm ?? defaults.algorithm),
                 algorithm: chosenAlgorithm ?? defaults.algorithm,
                 digits: chosenDigits ?? defaults.digits,
                 period: chosenPeriod ?? defaults.period)
