@@ -32,11 +32,12 @@ public struct IssuedCertificate: Sendable {
 }
 
 extension CertificateAuthority {
-    /// A device certificate for `device` with a freshly generated ECDSA P-256 key.
+    /// A device certificate for `device` with a freshly generated key.
     public func issueDevice(
-        _ device: DeviceID, validityDays: Int = 365, now: Date = Date(), entropy: any EntropySource = SystemEntropy()
+        _ device: DeviceID, keyType: KeyType = .ecdsaP256, validityDays: Int = 365, now: Date = Date(),
+        entropy: any EntropySource = SystemEntropy()
     ) throws(CAError) -> IssuedCertificate {
-        let key = Certificate.PrivateKey(P256.Signing.PrivateKey())
+        let key = Self.generateKey(keyType)
         let certificate = try sign(
             subject: try DistinguishedName(parsing: "CN=\(device.rawValue)"), publicKey: key.publicKey,
             validityDays: validityDays, now: now, entropy: entropy, extensions: try deviceExtensions(device, key.publicKey))
@@ -57,7 +58,7 @@ extension CertificateAuthority {
 
     /// The broker's TLS server certificate (EKU serverAuth) for the given names and addresses.
     public func issueServer(
-        dns: [String], ips: [String] = [], validityDays: Int = 825, now: Date = Date(),
+        dns: [String], ips: [String] = [], keyType: KeyType = .ecdsaP256, validityDays: Int = 825, now: Date = Date(),
         entropy: any EntropySource = SystemEntropy()
     ) throws(CAError) -> IssuedCertificate {
         guard !dns.isEmpty || !ips.isEmpty else { throw .invalid("a server certificate needs at least one --dns or --ip") }
@@ -71,7 +72,7 @@ extension CertificateAuthority {
             guard let bytes = IPAddressBytes(address) else { throw .invalid("'\(address)' is not an IP address") }
             names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes))))
         }
-        let key = Certificate.PrivateKey(P256.Signing.PrivateKey())
+        let key = Self.generateKey(keyType)
         let extensions: Certificate.Extensions
         do {
             extensions = try Certificate.Extensions {

@@ -49,12 +49,8 @@ public struct CertificateAuthority: Sendable {
         guard (1...36500).contains(validityDays) else { throw .invalid("validity must be 1 to 36500 days") }
         let certificatePath = folder + "/" + certificateFile, keyPath = folder + "/" + keyFile
         for path in [certificatePath, keyPath] where FileManager.default.fileExists(atPath: path) { throw .exists(path) }
-        let key: Certificate.PrivateKey
-        let algorithm: Certificate.SignatureAlgorithm
-        switch keyType {
-        case .ecdsaP256: (key, algorithm) = (Certificate.PrivateKey(P256.Signing.PrivateKey()), .ecdsaWithSHA256)
-        case .ecdsaP384: (key, algorithm) = (Certificate.PrivateKey(P384.Signing.PrivateKey()), .ecdsaWithSHA384)
-        }
+        let key = generateKey(keyType)
+        let algorithm: Certificate.SignatureAlgorithm = keyType == .ecdsaP256 ? .ecdsaWithSHA256 : .ecdsaWithSHA384
         let certificate: Certificate
         do {
             certificate = try Certificate(
@@ -77,6 +73,9 @@ public struct CertificateAuthority: Sendable {
         }
         try CAFiles.createKey(keyPath, pem: try pem(key.serializeAsPEM))
         try CAFiles.createPublic(certificatePath, pem: try pem(certificate.serializeAsPEM))
+        if !FileManager.default.fileExists(atPath: folder + "/" + CertificateProfiles.fileName) {
+            try CAFiles.createPublic(folder + "/" + CertificateProfiles.fileName, pem: CertificateProfiles.defaultText)
+        }
         return try CertificateAuthority(certificate: certificate, privateKey: key)
     }
 
@@ -91,6 +90,13 @@ public struct CertificateAuthority: Sendable {
             throw error
         } catch {
             throw .invalid("cannot read the CA in \(folder): \(error)")
+        }
+    }
+
+    static func generateKey(_ type: KeyType) -> Certificate.PrivateKey {
+        switch type {
+        case .ecdsaP256: Certificate.PrivateKey(P256.Signing.PrivateKey())
+        case .ecdsaP384: Certificate.PrivateKey(P384.Signing.PrivateKey())
         }
     }
 

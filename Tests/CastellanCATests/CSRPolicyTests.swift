@@ -60,6 +60,6 @@ import X509
         let ca = try CertificateAuthority.create(in: scratch.path, subject: try DistinguishedName(parsing: "CN=CA"))
         let forged = try csr(cn: "dev9", signer: P256.Signing.PrivateKey())
         #expect(throws: CAError.csrRefused("its signature does not verify")) { try ca.issueDevice(device, csr: forged) }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted() == ["ca.key", "ca.pem"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted() == ["ca.key", "ca.pem", "profiles.yaml"])
     }
 }

@@ -26,7 +26,10 @@ struct CertCommand: AsyncParsableCommand {
             let prefix = absolute(out, environment)
             try CAContext.refusing {
                 let ca = try CertificateAuthority.load(from: configuration.caDirectory)
-                let issued = try ca.issueServer(dns: dns, ips: ip, now: now(environment), entropy: configuration.entropySource(system: environment.entropy))
+                let profile = try CertificateProfiles.load(from: configuration.caDirectory).server
+                let issued = try ca.issueServer(
+                    dns: dns, ips: ip, keyType: profile.keyType, validityDays: profile.validityDays, now: now(environment),
+                    entropy: configuration.entropySource(system: environment.entropy))
                 try issued.write(prefix: prefix)
             }
             // Recorded for `castellan mosquitto-conf`: the broker certificate is this prefix.
@@ -44,7 +47,8 @@ struct CertCommand: AsyncParsableCommand {
         @OptionGroup var config: ConfigOption
         @Argument(help: "The device id (it must exist).") var id: String
         @Option(help: "A PEM certificate signing request from the device.") var csr: String?
-        @Option(name: .customLong("validity-days")) var validityDays = 365
+        @Option(name: .customLong("validity-days"), help: "Default: the device profile in profiles.yaml (365).")
+        var validityDays: Int?
         @Option(help: "Writes PREFIX.pem (and PREFIX.key, 0600, for a generated key).") var out: String
 
         func execute(_ environment: CommandEnvironment) async throws {
@@ -64,11 +68,14 @@ struct CertCommand: AsyncParsableCommand {
             let prefix = absolute(out, environment)
             let issued = try CAContext.refusing { () throws -> IssuedCertificate in
                 let ca = try CertificateAuthority.load(from: configuration.caDirectory)
+                let profile = try CertificateProfiles.load(from: configuration.caDirectory).device
+                let entropy = configuration.entropySource(system: environment.entropy)
                 if let request {
-                    return try ca.issueDevice(device, csr: request, validityDays: validityDays, now: now(environment),
-                                              entropy: configuration.entropySource(system: environment.entropy))
+                    return try ca.issueDevice(device, csr: request, validityDays: validityDays ?? profile.validityDays,
+                                              now: now(environment), entropy: entropy)
                 }
-                return try ca.issueDevice(device, validityDays: validityDays, now: now(environment), entropy: configuration.entropySource(system: environment.entropy))
+                return try ca.issueDevice(device, keyType: profile.keyType, validityDays: validityDays ?? profile.validityDays,
+                                          now: now(environment), entropy: entropy)
             }
             for path in [prefix + ".pem"] + (issued.privateKey == nil ? [] : [prefix + ".key"])
             where FileManager.default.fileExists(atPath: path) {

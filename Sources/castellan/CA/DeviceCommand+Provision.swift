@@ -39,7 +39,10 @@ extension DeviceCommand {
             var totp: TOTP?
             if record.policy.requiresCertificate {
                 let ca = try CAContext.refusing { try CertificateAuthority.load(from: configuration.caDirectory) }
-                let issued = try CAContext.refusing { try ca.issueDevice(device, now: now, entropy: entropy) }
+                let profile = try CAContext.refusing { try CertificateProfiles.load(from: configuration.caDirectory).device }
+                let issued = try CAContext.refusing {
+                    try ca.issueDevice(device, keyType: profile.keyType, validityDays: profile.validityDays, now: now, entropy: entropy)
+                }
                 files["device.pem"] = Array(try issued.certificate.serializeAsPEM().pemString.utf8)
                 files["device.key"] = Array(try issued.privateKey!.serializeAsPEM().pemString.utf8)
                 files["ca.pem"] = Array(try ca.certificate.serializeAsPEM().pemString.utf8)
