@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "castellan", targets: ["castellan"]),
         .library(name: "Supervision", targets: ["Supervision"]),
         .library(name: "CastellanAuth", targets: ["CastellanAuth"]),
+        .library(name: "CastellanClient", targets: ["CastellanClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
     ],
     targets: [
         // Erlang/OTP supervision in Swift actors. Knows nothing of MQTT or auth.
@@ -49,11 +52,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The device SDK: an MQTT 5 / 3.1.1 client on SwiftNIO that speaks enhanced auth (SCRAM, TOTP) and mTLS.
+        .target(
+            name: "CastellanClient",
+            dependencies: [
+                "CastellanAuth",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "castellan",
             dependencies: [
                 "Supervision",
                 "CastellanAuth",
+                "CastellanClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -72,6 +87,19 @@ let package = Package(
                 "CastellanAuth",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CastellanClientTests",
+            dependencies: [
+                "CastellanClient",
+                "CastellanAuth",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: strict
         ),

@@ -1,0 +1,28 @@
+/// An application message received on a subscription.
+public struct MQTTMessage: Sendable, Hashable {
+    /// The topic it was published to.
+    public var topic: String
+    /// The payload bytes.
+    public var payload: [UInt8]
+    /// The QoS it was delivered with (already acknowledged when QoS 1).
+    public var qos: MQTTQoS
+    /// It was a retained message.
+    public var retain: Bool
+    /// The 5.0 PUBLISH properties.
+    public var properties: MQTTProperties
+
+    /// The payload as UTF-8 text, invalid sequences repaired.
+    public var payloadString: String { String(decoding: payload, as: UTF8.self) }
+}
+
+/// What the broker answered to a successful CONNECT.
+public struct MQTTConnectResult: Sendable, Hashable {
+    /// The broker resumed a stored session.
+    public var sessionPresent: Bool
+    /// Always success for a result (refusals throw).
+    public var reasonCode: MQTTReasonCode
+    /// The client id in use: the one assigned by the broker when the client sent none.
+    public var clientID: String
+    /// The CONNACK properties (limits, assigned client id, reason string…).
+    public var properties: MQTTProperties
+}
