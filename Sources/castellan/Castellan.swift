@@ -10,7 +10,7 @@ struct Castellan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "castellan",
         abstract: "Device authentication for Eclipse Mosquitto, run under an OTP-style supervision tree.",
-        subcommands: [TreeCommand.self, DemoCommand.self, TOTPCommand.self, BenchCommand.self]
+        subcommands: [TreeCommand.self, DemoCommand.self, TOTPCommand.self, BenchCommand.self, ClientCommand.self]
     )
 
     static func main() async {
