@@ -87,7 +87,7 @@ public actor MQTTClient {
             return try await logIn(channel)
         } catch {
             if error.code == .authenticationFailed || error.code == .protocolViolation {
-                try? await channel.writeAndFlush(MQTTPacket.disconnect(MQTTDisconnect(reasonCode: .unspecifiedError)))
+                try? await write(.disconnect(MQTTDisconnect(reasonCode: .unspecifiedError)), channel: channel)
             }
             await close()
             throw error
@@ -351,8 +351,15 @@ public actor MQTTClient {
         return lastPacketIdentifier
     }
 
+    /// Writes and flushes, bounded by the timeout (a broker that stops reading fills the socket).
     private func write(_ packet: MQTTPacket, channel: any Channel) async throws(MQTTClientError) {
-        do { try await channel.writeAndFlush(packet) } catch { throw endReason ?? .wrapping(error) }
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(packet, promise: written)
+        let timeout = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.timeout)) {
+            written.fail(MQTTClientError.timedOut("writing \(packet.name)"))
+        }
+        defer { timeout.cancel() }
+        do { try await written.futureResult.get() } catch { throw endReason ?? .wrapping(error) }
     }
 
     /// Sends a packet that the broker answers with CONNACK or AUTH, and waits for the answer.
