@@ -67,10 +67,3 @@ public struct SCRAMAuthMechanism: EnhancedAuthMechanism {
         guard client.isAuthenticated else { throw SCRAMAuthMechanismError("server signature not verified") }
     }
 }
-
-/// An exchange step out of order; SCRAM failures themselves are ``SCRAMError``.
-public struct SCRAMAuthMechanismError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// What went wrong.
-    public let description: String
-    init(_ description: String) { self.description = description }
-}

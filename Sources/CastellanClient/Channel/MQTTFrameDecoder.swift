@@ -20,13 +20,3 @@ struct MQTTFrameDecoder: ByteToMessageDecoder {
         try decode(context: context, buffer: &buffer)
     }
 }
-
-/// Writes packets with ``MQTTPacket/encode(version:)``.
-struct MQTTPacketEncoder: MessageToByteEncoder {
-    typealias OutboundIn = MQTTPacket
-    let version: MQTTProtocolVersion
-
-    func encode(data: MQTTPacket, out: inout ByteBuffer) throws {
-        out.writeBytes(try data.encode(version: version))
-    }
-}
