@@ -63,11 +63,12 @@ final class Broker {
     ///
     /// SIGKILL, not SIGTERM: a child started from a test thread inherits that thread's signal
     /// mask, in which SIGTERM is blocked, so `terminate()` would never end it.
+    /// Killed without asking `isRunning` first: SIGKILL to a broker that already exited (and is
+    /// not yet reaped) is harmless, and this way no broker can outlive its test.
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        let pid = process.processIdentifier
+        if pid > 0 { kill(pid, SIGKILL) }
+        process.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
     }
 
