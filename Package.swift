@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "CastellanAuth", targets: ["CastellanAuth"]),
         .library(name: "CastellanStore", targets: ["CastellanStore"]),
         .library(name: "CastellanCA", targets: ["CastellanCA"]),
+        .library(name: "CastellanClient", targets: ["CastellanClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -23,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
     ],
     targets: [
         // Erlang/OTP supervision in Swift actors. Knows nothing of MQTT or auth.
@@ -76,6 +79,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The device SDK: an MQTT 5 / 3.1.1 client on SwiftNIO that speaks enhanced auth (SCRAM, TOTP) and mTLS.
+        .target(
+            name: "CastellanClient",
+            dependencies: [
+                "CastellanAuth",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "castellan",
             dependencies: [
@@ -83,6 +97,7 @@ let package = Package(
                 "CastellanAuth",
                 "CastellanStore",
                 "CastellanCA",
+                "CastellanClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -127,6 +142,19 @@ let package = Package(
                 "CastellanAuth",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CastellanClientTests",
+            dependencies: [
+                "CastellanClient",
+                "CastellanAuth",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: strict
         ),

@@ -1,0 +1,35 @@
+import CastellanAuth
+import Foundation
+
+/// How a client proves who it is with enhanced authentication: a factory of fresh
+/// ``EnhancedAuthMechanism`` values, one per exchange (connect and each re-authentication).
+///
+/// A factory rather than a value because SCRAM exchanges are single-use and a TOTP code must be
+/// computed when the exchange starts, not when the client was configured.
+public struct MQTTAuthentication: Sendable {
+    /// Makes the mechanism for one exchange; a throw fails that connect or re-authentication.
+    public let makeMechanism: @Sendable () throws -> any EnhancedAuthMechanism
+
+    /// Any mechanism.
+    public init(_ makeMechanism: @escaping @Sendable () throws -> any EnhancedAuthMechanism) {
+        self.makeMechanism = makeMechanism
+    }
+
+    /// SCRAM with a password.
+    public static func scram(_ mechanism: SCRAMMechanism, username: String, password: String) -> Self {
+        Self { try SCRAMAuthMechanism(mechanism: mechanism, username: username, password: password) }
+    }
+
+    /// SCRAM with a password and the TOTP code current when each exchange starts, sent as `t=`.
+    ///
+    /// - Parameter now: Unix seconds; the system clock by default, injectable for tests.
+    public static func scramWithTOTP(
+        _ mechanism: SCRAMMechanism, username: String, password: String, totp: TOTP,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970.rounded(.down)) }
+    ) -> Self {
+        Self {
+            try SCRAMAuthMechanism(mechanism: mechanism, username: username, password: password,
+                                   totpCode: try totp.code(at: now()))
+        }
+    }
+}

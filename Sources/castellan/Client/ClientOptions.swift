@@ -1,0 +1,116 @@
+import ArgumentParser
+import CastellanAuth
+import CastellanClient
+import Foundation
+
+/// Connection and credential options shared by every `castellan client` subcommand.
+struct ClientOptions: ParsableArguments {
+    @Option(help: "Broker host name or IP address.")
+    var host: String
+
+    @Option(help: "Broker port.")
+    var port: Int
+
+    @Flag(help: "Use TLS (needs --ca).")
+    var tls = false
+
+    @Option(help: "PEM file of the CA that signed the broker's certificate.")
+    var ca: String?
+
+    @Option(help: "PEM file of the client certificate (mutual TLS).")
+    var cert: String?
+
+    @Option(help: "PEM file of the client's private key.")
+    var key: String?
+
+    @Option(name: .customLong("client-id"), help: "Client identifier (default: assigned by the broker).")
+    var clientID: String?
+
+    @Option(help: "Username.")
+    var username: String?
+
+    @Option(name: .customLong("password-file"), help: "File holding the password (one trailing newline is dropped).")
+    var passwordFile: String?
+
+    @Option(name: .customLong("totp-secret-file"),
+            help: "File holding the base32 TOTP secret: the code goes in SCRAM's t= with --scram, else after the password.")
+    var totpSecretFile: String?
+
+    @Option(help: "Enhanced authentication: SCRAM-SHA-256 or SCRAM-SHA-512 (MQTT 5 only).")
+    var scram: String?
+
+    @Option(name: .customLong("protocol"), help: "MQTT version: 5 or 3.1.1.")
+    var protocolVersion: String = "5"
+
+    @Option(help: "Seconds to wait for each broker answer.")
+    var timeout: Double = 10
+
+    @Flag(help: "Print one JSON object per result.")
+    var json = false
+
+    /// Builds the client configuration; every problem is a usage error (exit 2).
+    func configuration() throws -> MQTTClientConfiguration {
+        guard let version = MQTTProtocolVersion(name: protocolVersion) else {
+            throw ValidationError("--protocol must be 5 or 3.1.1")
+        }
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535") }
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be 0 < s <= 3600") }
+        var configuration = MQTTClientConfiguration(host: host, port: port)
+        configuration.protocolVersion = version
+        configuration.timeout = .milliseconds(Int64(timeout * 1000))
+        configuration.clientID = clientID ?? ""
+        if tls {
+            guard let ca else { throw ValidationError("--tls needs --ca") }
+            configuration.tls = MQTTTLSConfiguration(caFile: ca, certificateFile: cert, privateKeyFile: key)
+        } else if ca != nil || cert != nil || key != nil {
+            throw ValidationError("--ca, --cert and --key need --tls")
+        }
+        let password = try passwordFile.map(Self.readPassword)
+        let totp = try totpSecretFile.map(Self.readTOTP)
+        if let scram {
+            guard let mechanism = SCRAMMechanism(name: scram), !mechanism.usesChannelBinding else {
+                throw ValidationError("--scram must be SCRAM-SHA-256 or SCRAM-SHA-512")
+            }
+            guard version == .v5 else { throw ValidationError("--scram needs --protocol 5") }
+            guard let username, let password else { throw ValidationError("--scram needs --username and --password-file") }
+            configuration.authentication = if let totp {
+                .scramWithTOTP(mechanism, username: username, password: password, totp: totp)
+            } else {
+                .scram(mechanism, username: username, password: password)
+            }
+        } else {
+            configuration.username = username
+            if let totp {
+                guard let password else { throw ValidationError("--totp-secret-file needs --password-file") }
+                let code = try totp.code(at: Int64(Date().timeIntervalSince1970.rounded(.down)))
+                configuration.password = password + code
+            } else {
+                configuration.password = password
+            }
+        }
+        return configuration
+    }
+
+    /// The file's text without one trailing newline; nothing else is trimmed.
+    static func readPassword(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read the password file \(path)")
+        }
+        var text = String(decoding: data, as: UTF8.self)
+        if text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+
+    /// A base32 secret, surrounding whitespace ignored; 6 digits, 30 s, SHA-1 (the authenticator default).
+    static func readTOTP(_ path: String) throws -> TOTP {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read the TOTP secret file \(path)")
+        }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        do {
+            return try TOTP(secret: try TOTPSecret(base32: text))
+        } catch {
+            throw ValidationError("the TOTP secret file does not hold a usable base32 secret")
+        }
+    }
+}

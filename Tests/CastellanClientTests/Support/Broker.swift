@@ -1,0 +1,114 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real mosquitto for one test: its own config in a temporary folder, a free loopback port,
+/// started on demand and stopped by ``stop()``.
+///
+/// Readiness is a bounded number of TCP connect attempts, not a fixed sleep; a broker that
+/// exits or never listens fails the test with its log.
+final class Broker {
+    /// The loopback port it listens on.
+    let port: Int
+    /// Its temporary folder: config, log, password file, certificates.
+    let directory: URL
+    private let process: Process
+
+    /// Writes `mosquitto.conf` (listener on a free port + `settings`) and starts the broker.
+    ///
+    /// - Parameters:
+    ///   - settings: config lines for the listener, e.g. `allow_anonymous true`; `{dir}` stands
+    ///     for the broker's folder.
+    ///   - prepare: writes files the config refers to, given the folder (password file, certs).
+    static func start(settings: [String] = ["allow_anonymous true"], prepare: (URL) throws -> Void = { _ in }) async throws -> Broker {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("castellan-broker-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try prepare(directory)
+        let port = try freePort()
+        let config = ["user root", "persistence false", "log_dest file \(directory.path)/mosquitto.log", "log_type all",
+                      "listener \(port) 127.0.0.1"]
+            + settings.map { $0.replacingOccurrences(of: "{dir}", with: directory.path) }
+        let configURL = directory.appendingPathComponent("mosquitto.conf")
+        try (config.joined(separator: "\n") + "\n").write(to: configURL, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
+        process.arguments = ["-c", configURL.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let broker = Broker(port: port, directory: directory, process: process)
+        for _ in 0..<500 {
+            guard process.isRunning else { break }
+            if canConnect(port: port) { return broker }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let log = broker.log
+        broker.stop()
+        throw BrokerError(description: "mosquitto did not start on port \(port); log:\n\(log)")
+    }
+
+    private init(port: Int, directory: URL, process: Process) {
+        self.port = port
+        self.directory = directory
+        self.process = process
+    }
+
+    /// The broker's log so far.
+    var log: String {
+        (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? ""
+    }
+
+    /// Stops the broker, waits for it, and deletes its folder.
+    ///
+    /// SIGKILL, not SIGTERM: a child started from a test thread inherits that thread's signal
+    /// mask, in which SIGTERM is blocked, so `terminate()` would never end it.
+    /// Killed without asking `isRunning` first: SIGKILL to a broker that already exited (and is
+    /// not yet reaped) is harmless, and this way no broker can outlive its test.
+    func stop() {
+        let pid = process.processIdentifier
+        if pid > 0 { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Asks the kernel for a free loopback port by binding port 0.
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw BrokerError(description: "socket() failed") }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw BrokerError(description: "bind() failed") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+}
+
+/// A broker that would not start, or a tool that failed.
+struct BrokerError: Error, CustomStringConvertible {
+    let description: String
+}
