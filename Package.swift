@@ -38,7 +38,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Test support for anything built on Supervision: a manual clock, scripted children, an event recorder.
+        // Test support: a manual clock, scripted children, an event recorder, seeded randomness.
         .target(
             name: "SupervisionTesting",
             dependencies: ["Supervision"],
@@ -129,6 +129,7 @@ let package = Package(
             name: "CastellanAuthTests",
             dependencies: [
                 "CastellanAuth",
+                "SupervisionTesting",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -149,6 +150,7 @@ let package = Package(
             name: "CastellanClientTests",
             dependencies: [
                 "CastellanClient",
+                "SupervisionTesting",
                 "CastellanAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Testing
 @testable import CastellanAuth
+import SupervisionTesting
 
 /// Bytes that exercise the topic grammar's interesting characters far more often than chance.
 private func randomTopicBytes(_ random: inout SeededRandom, maxLength: Int = 24) -> [UInt8] {

@@ -1,5 +1,6 @@
 import Testing
 import CastellanAuth
+import SupervisionTesting
 
 /// RFC 4648 §10 test vectors.
 private let rfc4648: [(String, String)] = [

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import X509
 @testable import CastellanAuth
+import SupervisionTesting
 
 /// Mutations of one valid device certificate: each must come back as a decision (almost all
 /// `certificate_malformed` or `certificate_untrusted`), never a crash and never an accepted

@@ -1,5 +1,6 @@
 import Testing
 import CastellanAuth
+import SupervisionTesting
 
 private let secret20 = Array("12345678901234567890".utf8)
 private let secretText = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"

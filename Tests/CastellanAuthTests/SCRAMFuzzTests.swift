@@ -1,5 +1,6 @@
 @testable import CastellanAuth
 import Testing
+import SupervisionTesting
 
 /// Random and mutated SCRAM messages: every parser and state machine answers with a value
 /// or a typed ``SCRAMError`` (the typed `throws` guarantees the type), and never traps.

@@ -2,6 +2,7 @@
 import Crypto
 import Foundation
 import Testing
+import SupervisionTesting
 
 /// Castellan composes HMAC from swift-crypto's hashes for speed; it must equal `HMAC<H>`.
 @Test func scramHMAC_matchesSwiftCryptoForEveryKeyAndMessageLength() {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Supervision
+import SupervisionTesting
 
 /// Mutated specs never trap the loader: each is either accepted or refused with a positioned error.
 @Suite struct SpecFuzzTests {

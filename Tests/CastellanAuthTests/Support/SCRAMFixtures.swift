@@ -1,6 +1,7 @@
 import CastellanAuth
 import Foundation
 import Testing
+import SupervisionTesting
 
 /// Deterministic randomness for SCRAM tests: a counter run through SplitMix64.
 struct SCRAMTestEntropy: EntropySource {

@@ -1,5 +1,6 @@
 import Testing
 @testable import CastellanClient
+import SupervisionTesting
 
 @Suite("MQTT codec fuzzing")
 struct MQTTCodecFuzzTests {
