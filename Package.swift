@@ -109,6 +109,7 @@ let package = Package(
             name: "CastellanCATests",
             dependencies: [
                 "CastellanCA",
+                "SupervisionTesting",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),

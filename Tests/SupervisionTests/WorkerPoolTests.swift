@@ -19,6 +19,8 @@ struct Scripted: WorkerBehavior {
         case .echo(let value): return value
         case .crash: throw ScriptedFailure.crashed("pool")
         case .hang:
+            // A hung request, not a wait: on the manual clock it ends only by cancellation, and
+            // tests await `waitForSleepers` to know the worker is stuck in it.
             try await clock.sleep(for: .seconds(3600))
             return -1
         }

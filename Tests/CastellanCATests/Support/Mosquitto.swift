@@ -1,4 +1,5 @@
 import Foundation
+import SupervisionTesting
 
 /// A real mosquitto broker on a free loopback port, with a config written for one test.
 final class Mosquitto {
@@ -6,7 +7,7 @@ final class Mosquitto {
     private let process = Process()
 
     /// Starts `mosquitto -c` with `listener PORT 127.0.0.1` followed by `settings`; returns once
-    /// the port accepts TCP connections (bounded number of attempts).
+    /// mosquitto logs that it is running (its listener is open by then).
     init(in scratch: Scratch, settings: String) throws {
         port = try Self.freePort()
         let config = """
@@ -21,14 +22,14 @@ final class Mosquitto {
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
         process.arguments = ["-c", path]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let log = Pipe()
+        process.standardError = log
+        let watch = OutputWatch(fileDescriptor: log.fileHandleForReading.fileDescriptor, marker: " running")
         try process.run()
-        for _ in 0..<500 {
-            if Self.accepts(port) { return }
-            guard process.isRunning else { throw MosquittoError("mosquitto exited with status \(process.terminationStatus)") }
-            usleep(10_000)  // polling a port that has no event to await; bounded to 5 s
+        guard watch.waitForMarker(timeout: .seconds(10)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw MosquittoError("mosquitto did not start on \(port):\n\(watch.text)")
         }
-        throw MosquittoError("mosquitto did not listen on \(port)")
     }
 
     /// SIGKILL, not SIGTERM: children spawned by Foundation's `Process` inherit the test
@@ -50,20 +51,6 @@ final class Mosquitto {
         }
         guard bound else { throw MosquittoError("no free port") }
         return UInt16(bigEndian: address.sin_port)
-    }
-
-    static func accepts(_ port: UInt16) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SupervisionTesting
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +7,8 @@ import Glibc
 /// A real mosquitto for one test: its own config in a temporary folder, a free loopback port,
 /// started on demand and stopped by ``stop()``.
 ///
-/// Readiness is a bounded number of TCP connect attempts, not a fixed sleep; a broker that
-/// exits or never listens fails the test with its log.
+/// Readiness is awaited, not polled: the broker also logs to stderr, and ``start(settings:prepare:)``
+/// returns when it says it is running; a broker that exits or never starts fails the test with its log.
 final class Broker {
     /// The loopback port it listens on.
     let port: Int
@@ -26,7 +27,7 @@ final class Broker {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try prepare(directory)
         let port = try freePort()
-        let config = ["user root", "persistence false", "log_dest file \(directory.path)/mosquitto.log", "log_type all",
+        let config = ["user root", "persistence false", "log_dest file \(directory.path)/mosquitto.log", "log_dest stderr", "log_type all",
                       "listener \(port) 127.0.0.1"]
             + settings.map { $0.replacingOccurrences(of: "{dir}", with: directory.path) }
         let configURL = directory.appendingPathComponent("mosquitto.conf")
@@ -35,14 +36,12 @@ final class Broker {
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
         process.arguments = ["-c", configURL.path]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardError = output
+        let watch = OutputWatch(fileDescriptor: output.fileHandleForReading.fileDescriptor, marker: " running")
         try process.run()
         let broker = Broker(port: port, directory: directory, process: process)
-        for _ in 0..<500 {
-            guard process.isRunning else { break }
-            if canConnect(port: port) { return broker }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        if watch.waitForMarker(timeout: .seconds(10)) { return broker }
         let log = broker.log
         broker.stop()
         throw BrokerError(description: "mosquitto did not start on port \(port); log:\n\(log)")
@@ -87,16 +86,6 @@ final class Broker {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = loopback(port: port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
     }
 
     static func loopback(port: Int) -> sockaddr_in {
