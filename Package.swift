@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "CastellanStore", targets: ["CastellanStore"]),
         .library(name: "CastellanCA", targets: ["CastellanCA"]),
         .library(name: "CastellanClient", targets: ["CastellanClient"]),
+        .library(name: "CastellanBridge", targets: ["CastellanBridge"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -90,6 +91,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The service end of the bridge protocol: frames, the listener, one session per broker.
+        .target(
+            name: "CastellanBridge",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "castellan",
             dependencies: [
@@ -102,6 +112,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CastellanBridgeTests",
+            dependencies: [
+                "CastellanBridge",
+                "SupervisionTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

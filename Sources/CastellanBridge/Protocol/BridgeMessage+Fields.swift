@@ -1,0 +1,108 @@
+/// The field layout of each message type: the one place that knows it, for both directions.
+extension BridgeMessage {
+    var typeCode: UInt8 {
+        switch self {
+        case .hello: 0x01
+        case .ping: 0x02
+        case .basicAuth: 0x03
+        case .extAuth: 0x04
+        case .disconnect: 0x05
+        case .helloAck: 0x81
+        case .pong: 0x82
+        case .decision: 0x83
+        case .kick: 0x90
+        case .setRules: 0x91
+        }
+    }
+
+    func encodeFields(into writer: inout FrameWriter) {
+        switch self {
+        case .hello(let version, let brokerID):
+            writer.u16(version)
+            writer.string(brokerID)
+        case .ping, .pong:
+            break
+        case .basicAuth(let request):
+            writer.u64(request.connection)
+            writer.u8(request.protocolLevel.rawValue)
+            writer.string(request.address)
+            writer.optionalBytes(request.clientID)
+            writer.optionalBytes(request.username)
+            writer.optionalBytes(request.password)
+            writer.bytes(request.certificate)
+        case .extAuth(let request):
+            writer.u64(request.connection)
+            writer.u8(request.protocolLevel.rawValue)
+            writer.u8(request.step.rawValue)
+            writer.string(request.address)
+            writer.string(request.method)
+            writer.optionalBytes(request.clientID)
+            writer.optionalBytes(request.username)
+            writer.bytes(request.data)
+            writer.bytes(request.certificate)
+        case .disconnect(let connection):
+            writer.u64(connection)
+        case .helloAck(let version):
+            writer.u16(version)
+        case .decision(let decision):
+            writer.u8(decision.result.rawValue)
+            writer.string(decision.username)
+            writer.bytes(decision.rules)
+            writer.bytes(decision.data)
+        case .kick(let clientID):
+            writer.string(clientID)
+        case .setRules(let connection, let rules):
+            writer.u64(connection)
+            writer.bytes(rules)
+        }
+    }
+
+    static func decodeFields(type: UInt8, from reader: inout FrameReader, direction: BridgeDirection) throws(BridgeFrameError) -> BridgeMessage {
+        switch (direction, type) {
+        case (.plugin, 0x01):
+            return .hello(version: try reader.u16(), brokerID: try reader.string("broker_id"))
+        case (.plugin, 0x02):
+            return .ping
+        case (.plugin, 0x03):
+            let connection = try reader.u64()
+            let level = try protocolLevel(&reader)
+            return .basicAuth(BasicAuthRequest(
+                connection: connection, protocolLevel: level, address: try reader.string("address"),
+                clientID: try reader.optionalBytes(), username: try reader.optionalBytes(),
+                password: try reader.optionalBytes(), certificate: try reader.bytes("certificate")))
+        case (.plugin, 0x04):
+            let connection = try reader.u64()
+            let level = try protocolLevel(&reader)
+            let stepByte = try reader.u8()
+            guard let step = ExtAuthRequest.Step(rawValue: stepByte) else { throw .badValue(field: "step", stepByte) }
+            return .extAuth(ExtAuthRequest(
+                connection: connection, protocolLevel: level, step: step, address: try reader.string("address"),
+                method: try reader.string("method"), clientID: try reader.optionalBytes(),
+                username: try reader.optionalBytes(), data: try reader.bytes("data"),
+                certificate: try reader.bytes("certificate")))
+        case (.plugin, 0x05):
+            return .disconnect(connection: try reader.u64())
+        case (.service, 0x81):
+            return .helloAck(version: try reader.u16())
+        case (.service, 0x82):
+            return .pong
+        case (.service, 0x83):
+            let resultByte = try reader.u8()
+            guard let result = BridgeDecision.Result(rawValue: resultByte) else { throw .badValue(field: "result", resultByte) }
+            return .decision(BridgeDecision(result: result, username: try reader.string("username"),
+                                            rules: try reader.bytes("rules"), data: try reader.bytes("data")))
+        case (.service, 0x90):
+            return .kick(clientID: try reader.string("client_id"))
+        case (.service, 0x91):
+            return .setRules(connection: try reader.u64(), rules: try reader.bytes("rules"))
+        default:
+            throw .unknownType(type, direction)
+        }
+    }
+
+    private static func protocolLevel(_ reader: inout FrameReader) throws(BridgeFrameError) -> MQTTProtocolLevel {
+        let byte = try reader.u8()
+        guard let level = MQTTProtocolLevel(rawValue: byte) else { throw .badValue(field: "protocol", byte) }
+        return level
+    }
+}

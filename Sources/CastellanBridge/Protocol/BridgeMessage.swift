@@ -1,0 +1,131 @@
+/// One message of the bridge protocol (docs/bridge-protocol.md), either direction.
+///
+/// Byte fields stay bytes: the plugin forwards what mosquitto hands it, and judging those
+/// bytes (UTF-8, identity rules) is the service's job, not the codec's.
+public enum BridgeMessage: Sendable, Hashable {
+    // Plugin → service.
+    case hello(version: UInt16, brokerID: String)
+    case ping
+    case basicAuth(BasicAuthRequest)
+    case extAuth(ExtAuthRequest)
+    case disconnect(connection: UInt64)
+    // Service → plugin.
+    case helloAck(version: UInt16)
+    case pong
+    case decision(BridgeDecision)
+    case kick(clientID: String)
+    case setRules(connection: UInt64, rules: [UInt8])
+
+    /// Who sends it.
+    public var direction: BridgeDirection {
+        switch self {
+        case .hello, .ping, .basicAuth, .extAuth, .disconnect: .plugin
+        case .helloAck, .pong, .decision, .kick, .setRules: .service
+        }
+    }
+
+    /// Notifications and pushes carry request id 0; everything else a non-zero id.
+    var isNotification: Bool {
+        switch self {
+        case .disconnect, .kick, .setRules: true
+        default: false
+        }
+    }
+}
+
+/// Which side sends a message: the broker plugin or the service.
+public enum BridgeDirection: String, Sendable, Hashable {
+    case plugin
+    case service
+}
+
+/// The MQTT protocol version of a connection, as mosquitto reports it.
+public enum MQTTProtocolLevel: UInt8, Sendable, Hashable {
+    case v31 = 3
+    case v311 = 4
+    case v5 = 5
+}
+
+/// `MOSQ_EVT_BASIC_AUTH`: a CONNECT without an authentication method.
+public struct BasicAuthRequest: Sendable, Hashable {
+    public var connection: UInt64
+    public var protocolLevel: MQTTProtocolLevel
+    public var address: String
+    public var clientID: [UInt8]?
+    public var username: [UInt8]?
+    public var password: [UInt8]?
+    /// The client certificate (DER), empty when the client presented none.
+    public var certificate: [UInt8]
+
+    public init(connection: UInt64, protocolLevel: MQTTProtocolLevel, address: String, clientID: [UInt8]?,
+                username: [UInt8]?, password: [UInt8]?, certificate: [UInt8] = []) {
+        self.connection = connection
+        self.protocolLevel = protocolLevel
+        self.address = address
+        self.clientID = clientID
+        self.username = username
+        self.password = password
+        self.certificate = certificate
+    }
+}
+
+/// `MOSQ_EVT_EXT_AUTH_START` / `_CONTINUE`: one step of MQTT 5 enhanced authentication.
+public struct ExtAuthRequest: Sendable, Hashable {
+    /// Which callback this step came from.
+    public enum Step: UInt8, Sendable, Hashable {
+        case start = 0
+        case `continue` = 1
+        /// A START on a connection that is already authenticated (AUTH with reason 0x19).
+        case reauthenticate = 2
+    }
+
+    public var connection: UInt64
+    public var protocolLevel: MQTTProtocolLevel
+    public var step: Step
+    public var address: String
+    public var method: String
+    public var clientID: [UInt8]?
+    public var username: [UInt8]?
+    public var data: [UInt8]
+    public var certificate: [UInt8]
+
+    public init(connection: UInt64, protocolLevel: MQTTProtocolLevel = .v5, step: Step, address: String, method: String,
+                clientID: [UInt8]?, username: [UInt8]?, data: [UInt8], certificate: [UInt8] = []) {
+        self.connection = connection
+        self.protocolLevel = protocolLevel
+        self.step = step
+        self.address = address
+        self.method = method
+        self.clientID = clientID
+        self.username = username
+        self.data = data
+        self.certificate = certificate
+    }
+}
+
+/// The service's answer to an auth request.
+public struct BridgeDecision: Sendable, Hashable {
+    public enum Result: UInt8, Sendable, Hashable {
+        case deny = 0
+        case allow = 1
+        case `continue` = 2
+    }
+
+    public var result: Result
+    /// On allow: the device identity the broker names the connection by.
+    public var username: String
+    /// On allow: the connection's ACL rules in the wire format of docs/acl-format.md §3.
+    public var rules: [UInt8]
+    /// On continue: the AUTH data for the client; on allow: the final server data, if any.
+    public var data: [UInt8]
+
+    public init(result: Result, username: String = "", rules: [UInt8] = [], data: [UInt8] = []) {
+        self.result = result
+        self.username = username
+        self.rules = rules
+        self.data = data
+    }
+
+    /// A refusal: no name, no rules, no data — the broker learns nothing else.
+    public static let deny = BridgeDecision(result: .deny)
+}

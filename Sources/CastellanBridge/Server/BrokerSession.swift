@@ -1,0 +1,132 @@
+import NIOCore
+import Synchronization
+
+/// What the service does with a broker's requests. A decision is a value: failing closed
+/// (deny on any doubt) is the handler's duty, and it must always answer.
+public protocol BridgeRequestHandler: Sendable {
+    /// A broker finished the handshake.
+    func brokerConnected(_ broker: BrokerLink) async
+    /// Decides one authentication step.
+    func decide(_ request: BridgeAuthRequest, from broker: BrokerLink) async -> BridgeDecision
+    /// The plugin reports that a client connection is gone.
+    func connectionClosed(_ connection: UInt64, on broker: BrokerLink) async
+    /// The broker's connection ended; its clients' sessions are unknown from now on.
+    func brokerDisconnected(_ broker: BrokerLink) async
+}
+
+/// An authentication step from a broker.
+public enum BridgeAuthRequest: Sendable, Hashable {
+    case basic(BasicAuthRequest)
+    case enhanced(ExtAuthRequest)
+
+    /// The plugin's handle of the client connection.
+    public var connection: UInt64 {
+        switch self {
+        case .basic(let request): request.connection
+        case .enhanced(let request): request.connection
+        }
+    }
+}
+
+/// One connected broker, as the service sees it: its name and a way to push to it.
+public final class BrokerLink: Sendable, Hashable, CustomStringConvertible {
+    /// Distinguishes connections of brokers that share a name (a broker that reconnected).
+    public let session: UInt64
+    /// `plugin_opt_broker_id`.
+    public let brokerID: String
+    private let outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>
+
+    private static let sessions = Atomic<UInt64>(0)
+
+    init(brokerID: String, outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>) {
+        self.session = Self.sessions.add(1, ordering: .relaxed).newValue
+        self.brokerID = brokerID
+        self.outbound = outbound
+    }
+
+    /// Sends a push (``BridgeMessage/kick(clientID:)``, ``BridgeMessage/setRules(connection:rules:)``).
+    /// Throws when the broker's connection is gone.
+    public func push(_ message: BridgeMessage) async throws {
+        try await outbound.write(BridgeFrame(id: 0, message))
+    }
+
+    public var description: String { "\(brokerID)#\(session)" }
+    public static func == (lhs: BrokerLink, rhs: BrokerLink) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
+
+/// Why a broker session ended other than by the broker closing it.
+public enum BrokerSessionError: Error, Sendable, Hashable, CustomStringConvertible {
+    case handshake(String)
+    case unexpected(String)
+
+    public var description: String {
+        switch self {
+        case .handshake(let detail): "bridge handshake failed: \(detail)"
+        case .unexpected(let detail): "unexpected frame: \(detail)"
+        }
+    }
+}
+
+/// Serves one plugin connection: the handshake, then every request concurrently.
+public enum BrokerSession {
+    /// Runs until the broker closes the connection (returns) or sends something malformed
+    /// (throws; the connection is closed). Requests still being decided when it ends are
+    /// answered into a closed channel, which the plugin has stopped waiting for anyway.
+    public static func run(_ channel: BridgeChannel, handler: some BridgeRequestHandler) async throws {
+        try await channel.executeThenClose { inbound, outbound in
+            var frames = inbound.makeAsyncIterator()
+            guard let hello = try await frames.next() else { return }
+            guard case .hello(let version, let brokerID) = hello.message else {
+                throw BrokerSessionError.handshake("first frame is not HELLO")
+            }
+            guard version == BridgeFrame.version else {
+                throw BrokerSessionError.handshake("plugin speaks version \(version), we speak \(BridgeFrame.version)")
+            }
+            try await outbound.write(BridgeFrame(id: hello.id, .helloAck(version: BridgeFrame.version)))
+            let broker = BrokerLink(brokerID: brokerID, outbound: outbound)
+            await handler.brokerConnected(broker)
+            do {
+                try await serve(&frames, broker: broker, outbound: outbound, handler: handler)
+            } catch {
+                await handler.brokerDisconnected(broker)
+                throw error
+            }
+            await handler.brokerDisconnected(broker)
+        }
+    }
+
+    private static func serve(
+        _ frames: inout NIOAsyncChannelInboundStream<BridgeFrame>.AsyncIterator, broker: BrokerLink,
+        outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, handler: some BridgeRequestHandler
+    ) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            while let frame = try await frames.next() {
+                let id = frame.id
+                switch frame.message {
+                case .ping:
+                    try await outbound.write(BridgeFrame(id: id, .pong))
+                case .basicAuth(let request):
+                    group.addTask { await answer(.basic(request), id: id, broker: broker, outbound: outbound, handler: handler) }
+                case .extAuth(let request):
+                    group.addTask { await answer(.enhanced(request), id: id, broker: broker, outbound: outbound, handler: handler) }
+                case .disconnect(let connection):
+                    group.addTask { await handler.connectionClosed(connection, on: broker) }
+                case .hello:
+                    throw BrokerSessionError.unexpected("a second HELLO")
+                case .helloAck, .pong, .decision, .kick, .setRules:
+                    throw BrokerSessionError.unexpected("a service message from the plugin")  // the decoder refuses these
+                }
+            }
+        }
+    }
+
+    private static func answer(
+        _ request: BridgeAuthRequest, id: UInt32, broker: BrokerLink,
+        outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, handler: some BridgeRequestHandler
+    ) async {
+        let decision = await handler.decide(request, from: broker)
+        // The broker may be gone; it then denies on its own, so a failed write loses nothing.
+        try? await outbound.write(BridgeFrame(id: id, .decision(decision)))
+    }
+}
