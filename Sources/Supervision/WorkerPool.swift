@@ -58,6 +58,18 @@ public final class WorkerPool<Behavior: WorkerBehavior>: Sendable {
         }
     }
 
+    /// Runs `request` on the worker that `affinity` picks among the live ones, so requests with
+    /// the same affinity meet the same worker state (a multi-step exchange) while the pool's
+    /// membership is unchanged.
+    ///
+    /// When a worker dies the mapping shifts, and a follow-up step reaches a worker that never
+    /// saw the first: the behavior must treat that as a refusal. Never retried.
+    public func submit(_ request: Behavior.Request, affinity: UInt64) async throws -> Behavior.Response {
+        try await withCheckedThrowingContinuation { continuation in
+            router.dispatch(Envelope(request, idempotent: false, continuation: continuation), affinity: affinity)
+        }
+    }
+
     /// Workers accepting requests now.
     public var liveWorkers: Int { router.liveWorkers }
 
@@ -131,10 +143,11 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
         for letter in parked { letter.fail(WorkerPoolError.unavailable) }
     }
 
-    func dispatch(_ letter: Letter, avoiding dead: Worker<Behavior>? = nil) {
+    func dispatch(_ letter: Letter, avoiding dead: Worker<Behavior>? = nil, affinity: UInt64? = nil) {
         for _ in 0..<8 {
             let route = routing.withLock { routing -> Route in
                 let count = routing.workers.count
+                if let affinity, count > 0 { return .send(routing.workers[Int(affinity % UInt64(count))]) }
                 for _ in 0..<count {
                     routing.next = (routing.next + 1) % count
                     let worker = routing.workers[routing.next]

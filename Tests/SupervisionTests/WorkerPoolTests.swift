@@ -8,6 +8,8 @@ struct Scripted: WorkerBehavior {
         case echo(Int)
         case crash
         case hang
+        /// How many requests this worker instance has handled, this one included.
+        case tally
     }
 
     let clock: any SupervisionClock
@@ -18,6 +20,7 @@ struct Scripted: WorkerBehavior {
         switch request {
         case .echo(let value): return value
         case .crash: throw ScriptedFailure.crashed("pool")
+        case .tally: return handled
         case .hang:
             // A hung request, not a wait: on the manual clock it ends only by cancellation, and
             // tests await `waitForSleepers` to know the worker is stuck in it.
@@ -43,6 +46,24 @@ struct Scripted: WorkerBehavior {
         await recorder.next("child_started", at: "/root")
         #expect(pool.liveWorkers == 3)
         for value in 0..<10 { #expect(try await pool.submit(.echo(value)) == value) }
+        await tree.stop()
+        try await running.value
+    }
+
+    @Test func requestsWithOneAffinity_meetTheSameWorker() async throws {
+        let clock = ManualClock()
+        let pool = pool(clock: clock)
+        let tree = SupervisionTree(id: "root", options: SupervisorOptions(), children: [pool.childSpec],
+                                   environment: SupervisionEnvironment(clock: clock))
+        let recorder = EventRecorder(tree.environment.events)
+        let running = Task { try await tree.run() }
+        await recorder.next("child_started", at: "/root")
+        var tallies: [Int] = []
+        for _ in 0..<5 { tallies.append(try await pool.submit(.tally, affinity: 7)) }
+        #expect(tallies == [1, 2, 3, 4, 5])
+        var spread: [Int] = []
+        for _ in 0..<3 { spread.append(try await pool.submit(.tally)) }
+        #expect(spread.filter { $0 == 1 }.count == 2)  // round-robin reaches the two other workers
         await tree.stop()
         try await running.value
     }
