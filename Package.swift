@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CastellanCA", targets: ["CastellanCA"]),
         .library(name: "CastellanClient", targets: ["CastellanClient"]),
         .library(name: "CastellanBridge", targets: ["CastellanBridge"]),
+        .library(name: "CastellanService", targets: ["CastellanService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -100,6 +101,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The service: settings, the authenticator workers, the bridge's request handler, the tree.
+        .target(
+            name: "CastellanService",
+            dependencies: [
+                "Supervision",
+                "CastellanAuth",
+                "CastellanStore",
+                "CastellanBridge",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "castellan",
             dependencies: [
@@ -108,9 +123,12 @@ let package = Package(
                 "CastellanStore",
                 "CastellanCA",
                 "CastellanClient",
+                "CastellanBridge",
+                "CastellanService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -122,6 +140,24 @@ let package = Package(
                 "SupervisionTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CastellanServiceTests",
+            dependencies: [
+                "CastellanService",
+                "CastellanBridge",
+                "CastellanStore",
+                "CastellanCA",
+                "CastellanAuth",
+                "CastellanClient",
+                "Supervision",
+                "SupervisionTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -160,6 +196,7 @@ let package = Package(
             name: "CastellanStoreTests",
             dependencies: [
                 "CastellanStore",
+                "SupervisionTesting",
                 "castellan",
                 "CastellanAuth",
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -28,7 +28,7 @@ public struct IssuedCertificate: Sendable {
     }
 
     /// The serial number, lowercase hex.
-    public var serial: String { certificate.serialNumber.bytes.map { String(format: "%02x", $0) }.joined() }
+    public var serial: String { certificate.serialNumber.hexString }
 }
 
 extension CertificateAuthority {

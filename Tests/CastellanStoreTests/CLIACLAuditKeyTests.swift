@@ -1,3 +1,4 @@
+import SupervisionTesting
 import CastellanAuth
 import CastellanStore
 import Foundation

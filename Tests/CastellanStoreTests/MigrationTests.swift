@@ -1,3 +1,4 @@
+import SupervisionTesting
 import CastellanAuth
 @testable import CastellanStore
 import GRDB

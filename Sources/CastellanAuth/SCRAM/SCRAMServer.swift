@@ -103,6 +103,17 @@ public struct SCRAMServer: Sendable {
         return nil
     }
 
+    /// The username the client named in client-first, before it proved anything; `nil` before
+    /// client-first and after a failure. For counting a failed proof against that device.
+    public var claimedUsername: String? {
+        switch state {
+        case .awaitingAccount(let clientFirst): clientFirst.username
+        case .awaitingClientFinal(let pending): pending.clientFirst.username
+        case .awaitingTOTP(let username, _), .succeeded(let username): username
+        case .awaitingClientFirst, .failed: nil
+        }
+    }
+
     /// `true` when the exchange has ended, successfully or not: no step is accepted any more.
     public var isFinished: Bool {
         switch state {

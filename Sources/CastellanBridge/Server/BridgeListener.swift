@@ -12,7 +12,7 @@ public enum BridgeListener {
     /// `accept` should return quickly (start a session elsewhere): it runs in the accept loop.
     public static func run(
         path: String, mode: UInt32 = 0o660, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        accept: @Sendable (BridgeChannel) async -> Void
+        listening: @Sendable () -> Void = {}, accept: @Sendable (BridgeChannel) async -> Void
     ) async throws {
         try BridgeSocket.prepare(path: path)
         let server = try await ServerBootstrap(group: group)
@@ -21,6 +21,7 @@ public enum BridgeListener {
                 channel.eventLoop.makeCompletedFuture { try channel.bridgeAsyncChannel(decoding: .plugin) }
             }
         try BridgeSocket.setMode(mode, path: path)
+        listening()
         try await withTaskCancellationHandler {
             try await server.executeThenClose { connections in
                 for try await connection in connections { await accept(connection) }

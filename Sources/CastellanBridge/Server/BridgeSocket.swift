@@ -25,13 +25,32 @@ public enum BridgeSocket {
 
     /// Whether something accepts connections on `path` right now.
     public static func isLive(path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
+        guard let fd = connected(to: path) else { return false }
+        close(fd)
+        return true
+    }
+
+    /// The process listening on `path` (the kernel's `SO_PEERCRED`), or `nil` if none is.
+    /// How `castellan reload` finds the service without a PID file that could go stale.
+    public static func listenerProcessID(path: String) -> Int32? {
+        guard let fd = connected(to: path) else { return nil }
         defer { close(fd) }
+        // `struct ucred { pid_t pid; uid_t uid; gid_t gid; }`: Glibc hides the type without
+        // _GNU_SOURCE, so read the same 12 bytes as a tuple.
+        var credentials: (pid: Int32, uid: UInt32, gid: UInt32) = (0, 0, 0)
+        var length = socklen_t(MemoryLayout.size(ofValue: credentials))
+        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0, credentials.pid > 0 else { return nil }
+        return credentials.pid
+    }
+
+    /// A blocking stream socket connected to `path`, or `nil`.
+    private static func connected(to path: String) -> Int32? {
+        let bytes = Array(path.utf8)
+        guard bytes.count <= maxPathLength else { return nil }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count <= maxPathLength else { return false }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             raw.copyBytes(from: bytes)
             raw[bytes.count] = 0
@@ -41,7 +60,11 @@ public enum BridgeSocket {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        return result == 0
+        guard result == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 
     /// Sets the socket file's permission bits (0660: the service's user and the broker's group).

@@ -14,3 +14,12 @@ func onTerminationSignal(_ handler: @escaping @Sendable () -> Void) -> [any Disp
         return source
     }
 }
+
+/// Runs `handler` each time the process gets `number` (SIGHUP: reload).
+func onSignal(_ number: Int32, _ handler: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
+    signal(number, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+    source.setEventHandler(handler: handler)
+    source.resume()
+    return [source]
+}

@@ -1,4 +1,5 @@
 @testable import castellan
+import SupervisionTesting
 import ArgumentParser
 import CastellanAuth
 import CastellanStore

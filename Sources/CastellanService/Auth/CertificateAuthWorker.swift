@@ -1,0 +1,43 @@
+import CastellanAuth
+import CastellanBridge
+import Foundation
+import Supervision
+
+/// Decides connects that present a client certificate: policies `cert` and `cert+totp`.
+///
+/// Stateless between requests: the verified-chain cache is the verifier's, shared by the pool
+/// and rebuilt on reload.
+struct CertificateAuthWorker: WorkerBehavior {
+    let context: ServiceContext
+
+    mutating func handle(_ request: BasicAuthRequest) async throws -> AuthOutcome {
+        let method = "certificate"
+        guard let verifier = context.certificateVerifier else {
+            return .deny(.notPermitted("no device CA configured (ca.pem missing)"), method: method)
+        }
+        let identity: DeviceID
+        switch try await verifier.verify(derEncoded: request.certificate, at: Date()) {
+        case .denied(let reason): return .deny(reason, method: method)
+        case .verified(let verified): identity = verified.deviceID
+        }
+        let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
+        let device: DeviceGate.Candidate
+        switch try await gate.device(identity, allowing: [.cert, .certTOTP], method: method) {
+        case .refused(let refusal): return refusal
+        case .ready(let candidate): device = candidate
+        }
+        if device.policy == .certTOTP {
+            // The code travels as the MQTT password; checked only after the certificate verified.
+            guard let password = request.password, let code = String(validating: password, as: UTF8.self) else {
+                try await gate.failed(identity)
+                return .deny(.badCredentials("TOTP code missing"), identity: identity, method: "cert+totp")
+            }
+            if let refusal = try await gate.checkTOTP(code, device: identity) {
+                try await gate.failed(identity)
+                return .deny(refusal, identity: identity, method: "cert+totp")
+            }
+            return try await gate.admit(device, clientID: request.clientID, username: request.username, method: "cert+totp")
+        }
+        return try await gate.admit(device, clientID: request.clientID, username: request.username, method: method)
+    }
+}

@@ -1,0 +1,76 @@
+import CastellanAuth
+import CastellanStore
+
+/// The checks every method shares once it knows which device is asking: the device exists,
+/// is enabled, its policy is this method, it is not locked out, the client id and username
+/// fit the identity — and then the connection's ACL.
+struct DeviceGate: Sendable {
+    let store: any CredentialStore
+    let settings: ServiceSettings
+    let now: Int64
+
+    /// A device that may try now, and whether it has failures on record to clear on success.
+    struct Candidate: Sendable {
+        let record: DeviceRecord
+        let hasFailures: Bool
+        var id: DeviceID { record.id }
+        var policy: AuthFactors { record.policy }
+    }
+
+    /// A device that may try, or the refusal to send.
+    enum Lookup: Sendable {
+        case ready(Candidate)
+        case refused(AuthOutcome)
+    }
+
+    /// The device if it may try `policies` now, or the refusal.
+    func device(_ id: DeviceID, allowing policies: Set<AuthFactors>, method: String) async throws -> Lookup {
+        guard let device = try await store.device(id), device.enabled else {
+            return .refused(.deny(.notPermitted("unknown or disabled device"), identity: id, method: method))
+        }
+        guard policies.contains(device.policy) else {
+            return .refused(.deny(.notPermitted("policy \(device.policy) does not use \(method)"), identity: id, method: method))
+        }
+        let lockout = try await store.record(for: id)
+        if let locked = settings.lockout.status(of: lockout, now: now).denialReason {
+            return .refused(.deny(locked, identity: id, method: method))
+        }
+        return .ready(Candidate(record: device, hasFailures: lockout.consecutiveFailures > 0))
+    }
+
+    /// Allows `device` if the client id and username fit; the rules come from the store.
+    func admit(_ device: Candidate, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8] = [], method: String) async throws -> AuthOutcome {
+        let id = device.id
+        guard let clientID, let clientIDText = String(validating: clientID, as: UTF8.self) else {
+            return .deny(.malformed("client id missing or not UTF-8"), identity: id, method: method)
+        }
+        let usernameText: String?
+        if let username {
+            guard let text = String(validating: username, as: UTF8.self) else {
+                return .deny(.usernameMismatch(), identity: id, method: method)
+            }
+            usernameText = text
+        } else {
+            usernameText = nil
+        }
+        if let mismatch = settings.identityCheck.denial(clientID: clientIDText, username: usernameText, identity: id) {
+            return .deny(mismatch, identity: id, method: method)
+        }
+        if device.hasFailures { try await store.recordSuccess(for: id) }
+        let rules = try ACLRuleSet.device(adding: try await store.effectiveRules(device: id))
+        return .allow(id, rules: rules.resolve(username: id.rawValue, clientID: clientIDText), data: data, method: method)
+    }
+
+    /// Counts a failed attempt of a known device towards its lockout.
+    func failed(_ id: DeviceID) async throws {
+        _ = try await store.recordFailure(for: id, at: now)
+    }
+
+    /// Checks a TOTP code once, cluster-wide.
+    func checkTOTP(_ code: String, device id: DeviceID) async throws -> DenialReason? {
+        guard let enrolment = try await store.totpEnrolment(device: id) else {
+            return .notPermitted("no TOTP enrolment")
+        }
+        return try await enrolment.totp.verifyOnce(code, at: now, device: id, replayGuard: store).denialReason
+    }
+}

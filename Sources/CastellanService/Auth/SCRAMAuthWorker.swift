@@ -1,0 +1,116 @@
+import CastellanAuth
+import CastellanBridge
+import Supervision
+
+/// One step of an enhanced-auth exchange, with the broker it came through.
+struct SCRAMStep: Sendable {
+    let broker: UInt64
+    let request: ExtAuthRequest
+
+    var exchange: SCRAMExchangeKey { SCRAMExchangeKey(broker: broker, connection: request.connection) }
+}
+
+/// A pending exchange belongs to one client connection of one broker session.
+struct SCRAMExchangeKey: Hashable, Sendable {
+    let broker: UInt64
+    let connection: UInt64
+
+    /// Routes every step of an exchange to the same worker (``WorkerPool/submit(_:affinity:)``).
+    var affinity: UInt64 { broker &* 0x9E37_79B9_7F4A_7C15 ^ connection }
+}
+
+/// Runs SCRAM-SHA-256 / SCRAM-SHA-512 exchanges (policies `scram` and `scram+totp`).
+///
+/// Pending exchanges live in the worker: when it crashes they are gone, and the next step of
+/// such an exchange is refused — an interrupted exchange fails closed.
+struct SCRAMAuthWorker: WorkerBehavior {
+    let context: ServiceContext
+    var exchanges: [SCRAMExchangeKey: SCRAMServer] = [:]
+    /// More pending exchanges than this and the oldest expire early: bounded memory.
+    static let maxPending = 10_000
+
+    init(context: ServiceContext) { self.context = context }
+
+    mutating func handle(_ step: SCRAMStep) async throws -> AuthOutcome {
+        let request = step.request
+        switch request.step {
+        case .start, .reauthenticate:
+            return try await start(step)
+        case .continue:
+            guard var server = exchanges.removeValue(forKey: step.exchange) else {
+                return .deny(.unavailable("no exchange in progress (its worker restarted, or it expired)"), method: request.method)
+            }
+            return try await finish(&server, request)
+        }
+    }
+
+    private mutating func start(_ step: SCRAMStep) async throws -> AuthOutcome {
+        let request = step.request
+        exchanges[step.exchange] = nil
+        prune()
+        guard let mechanism = SCRAMMechanism(name: request.method), !mechanism.usesChannelBinding else {
+            return .deny(.malformed("unsupported authentication method"), method: "enhanced")
+        }
+        let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
+        do {
+            var server = try SCRAMServer(mechanism: mechanism, configuration: context.settings.scram,
+                                         createdAt: .now, entropy: context.entropy)
+            let serverFirst = try await server.handleClientFirst(request.data) { username in
+                // Unknown, disabled, locked or another policy: a fake exchange that fails at the proof.
+                guard let identity = try? DeviceID(username),
+                      case .ready(let device) = try await gate.device(identity, allowing: [.scram, .scramTOTP], method: mechanism.name),
+                      let credential = try await context.store.scramCredential(device: identity),
+                      credential.mechanism == mechanism
+                else { return nil }
+                return SCRAMAccount(credential: credential, requiresTOTP: device.policy == .scramTOTP)
+            }
+            exchanges[step.exchange] = server
+            return .proceed(serverFirst, method: mechanism.name)
+        } catch let error as SCRAMError {
+            return .deny(.malformed("SCRAM client-first refused: \(error)"), method: mechanism.name)
+        }
+    }
+
+    private func finish(_ server: inout SCRAMServer, _ request: ExtAuthRequest) async throws -> AuthOutcome {
+        let method = server.mechanism.name
+        guard !server.isExpired(at: .now) else { return .deny(.badCredentials("SCRAM exchange timed out"), method: method) }
+        let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
+        let claimed = server.claimedUsername
+        let serverFinal: [UInt8]
+        do {
+            serverFinal = try await server.handleClientFinal(request.data) { username, code in
+                guard let identity = try? DeviceID(username) else { return false }
+                return try await gate.checkTOTP(code, device: identity) == nil
+            }
+        } catch let error as SCRAMError {
+            // A wrong proof from a known device counts towards its lockout.
+            if let name = claimed, let identity = try? DeviceID(name),
+               try await context.store.device(identity) != nil {
+                try await gate.failed(identity)
+                return .deny(.badCredentials("SCRAM: \(error)"), identity: identity, method: method)
+            }
+            return .deny(.badCredentials("SCRAM: \(error)"), method: method)
+        }
+        guard let name = server.authenticatedUsername, let identity = try? DeviceID(name) else {
+            return .deny(.badCredentials("SCRAM exchange did not complete"), method: method)
+        }
+        // Checked again: the device may have been disabled while the exchange was pending.
+        switch try await gate.device(identity, allowing: [.scram, .scramTOTP], method: method) {
+        case .refused(let refusal):
+            return refusal
+        case .ready(let device):
+            return try await gate.admit(device, clientID: request.clientID, username: request.username,
+                                        data: serverFinal, method: method)
+        }
+    }
+
+    /// Drops expired exchanges, and the oldest ones beyond ``maxPending``.
+    private mutating func prune() {
+        let now = ContinuousClock.now
+        exchanges = exchanges.filter { !$0.value.isExpired(at: now) }
+        if exchanges.count >= Self.maxPending {
+            let oldest = exchanges.sorted { $0.value.createdAt < $1.value.createdAt }.prefix(exchanges.count - Self.maxPending + 1)
+            for (key, _) in oldest { exchanges[key] = nil }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import CastellanAuth
+import CastellanBridge
+import CastellanStore
+import Logging
+import Supervision
+
+/// Turns store changes into pushes to the brokers: a disabled or removed device, or a
+/// revoked certificate, is kicked off every broker; changed rules reach live connections.
+///
+/// With PostgreSQL the store's events include other service instances' changes (LISTEN/
+/// NOTIFY), so a revocation made anywhere reaches every broker.
+struct Notifier: ChildProcess {
+    let context: ServiceContext
+    let logger: Logger
+
+    func run() async throws {
+        for await event in context.store.events() {
+            try await handle(event)
+        }
+    }
+
+    func handle(_ event: StoreEvent) async throws {
+        switch event {
+        case .deviceDisabled(let device), .deviceRemoved(let device), .certificateRevoked(_, let device):
+            for session in context.sessions.sessions(of: device) {
+                logger.info("kicking", metadata: ["device": "\(device)", "broker": "\(session.broker)"])
+                try? await session.broker.push(.kick(clientID: session.clientID))
+            }
+        case .rulesChanged(let scope):
+            for session in context.sessions.all where try await affects(scope, session.device) {
+                let rules = try ACLRuleSet.device(adding: try await context.store.effectiveRules(device: session.device))
+                    .resolve(username: session.device.rawValue, clientID: session.clientID)
+                try? await session.broker.push(.setRules(connection: session.connection, rules: rules.encode()))
+            }
+        case .deviceEnabled, .credentialsChanged:
+            break
+        }
+    }
+
+    private func affects(_ scope: ACLScope, _ device: DeviceID) async throws -> Bool {
+        switch scope {
+        case .device(let id): return id == device
+        case .group(let group): return try await context.store.device(device)?.groups.contains(group) ?? false
+        }
+    }
+}

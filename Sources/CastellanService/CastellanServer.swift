@@ -1,0 +1,67 @@
+import CastellanBridge
+import CastellanStore
+import Foundation
+import Logging
+import Supervision
+
+/// The running service: configuration, store, the supervision tree and its workers.
+public final class CastellanServer: Sendable {
+    public let context: ServiceContext
+    public let tree: SupervisionTree
+    public let specFile: String
+    private let configurationFile: String
+    private let logger: Logger
+
+    /// Loads everything and builds the tree; nothing runs yet.
+    ///
+    /// Refuses to start when another process serves on the bridge socket. A missing spec file
+    /// means the built-in default tree (the same as `supervision/castellan.yaml`).
+    public init(configuration: CastellanConfiguration, logger: Logger, environment: SupervisionEnvironment = SupervisionEnvironment()) throws {
+        self.configurationFile = configuration.file
+        self.logger = logger
+        try BridgeSocket.prepare(path: configuration.bridgeSocket)
+        let masterKey = try MasterKey.load(from: configuration.masterKeyFile)
+        let store = try StoreOpener.open(configuration.store, masterKey: masterKey)
+        let entropy = configuration.entropySource()
+        context = ServiceContext(store: store, settings: try ServiceSettings(configuration: configuration, entropy: entropy),
+                                 entropy: entropy)
+        let loader = SupervisionSpecLoader(workerTypes: ServiceWorkerTypes.names)
+        let spec: SupervisorSpec
+        if FileManager.default.fileExists(atPath: configuration.supervisionSpec) {
+            spec = try loader.load(contentsOf: configuration.supervisionSpec)
+            specFile = configuration.supervisionSpec
+        } else {
+            spec = try loader.parse(DefaultServiceSpec.yaml, file: "<built-in supervision/castellan.yaml>")
+            specFile = "<built-in>"
+        }
+        tree = try spec.makeTree(using: ServiceWorkerTypes.all(context, logger: logger), environment: environment)
+    }
+
+    /// Runs until ``stop()``; throws when the root supervisor gave up.
+    public func run() async throws {
+        try await tree.run()
+    }
+
+    /// Stops the tree in reverse start order, then writes what the audit trail still holds.
+    public func stop() async {
+        await tree.stop()
+    }
+
+    /// Re-reads `castellan.yaml` and the CA certificate and puts them in force for new
+    /// connections. A bad file is refused and the running settings stay.
+    ///
+    /// The store, master key, bridge socket and supervision spec are read once at start;
+    /// changing them needs a restart, and the returned notes say so.
+    public func reload() throws -> [String] {
+        let fresh = try CastellanConfiguration.load(configurationFile)
+        let settings = try ServiceSettings(configuration: fresh, entropy: context.entropy)
+        let running = context.settings.configuration
+        var notes: [String] = []
+        if fresh.storeText != running.storeText { notes.append("store changed: takes effect after a restart") }
+        if fresh.bridgeSocket != running.bridgeSocket { notes.append("bridge.socket changed: takes effect after a restart") }
+        if fresh.supervisionSpec != running.supervisionSpec { notes.append("supervision.spec changed: takes effect after a restart") }
+        context.apply(settings)
+        logger.info("configuration reloaded", metadata: ["file": "\(configurationFile)"])
+        return notes
+    }
+}

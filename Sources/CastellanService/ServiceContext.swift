@@ -1,0 +1,65 @@
+import CastellanAuth
+import CastellanStore
+import Foundation
+import Synchronization
+
+/// What every part of the running service shares: the store, the current settings, the
+/// audit trail, the live sessions, and the authenticator pools.
+public final class ServiceContext: Sendable {
+    public let store: any CredentialStore
+    public let audit: AuditBatcher
+    public let sessions = SessionDirectory()
+    public let pools = AuthPools()
+    /// Whether the bridge socket is listening.
+    public let bridge = Readiness()
+    let arrivingBrokers = ArrivingBrokers()
+    let entropy: any EntropySource
+    let metrics = DecisionMetrics()
+    private let current: Mutex<Current>
+    private let rateLimiter: Mutex<RateLimiter>
+
+    /// Settings and what is derived from them, swapped together on reload.
+    private struct Current: Sendable {
+        var settings: ServiceSettings
+        var verifier: DeviceCertificateVerifier?
+    }
+
+    public init(store: any CredentialStore, settings: ServiceSettings, entropy: any EntropySource) {
+        self.store = store
+        self.entropy = entropy
+        audit = AuditBatcher(store: store)
+        rateLimiter = Mutex(RateLimiter(policy: settings.configuration.rateLimit))
+        current = Mutex(Current(settings: settings, verifier: Self.verifier(settings, store: store)))
+    }
+
+    /// The settings new requests use.
+    public var settings: ServiceSettings { current.withLock { $0.settings } }
+
+    /// The certificate verifier of the current settings (its cache starts empty on reload).
+    var certificateVerifier: DeviceCertificateVerifier? { current.withLock { $0.verifier } }
+
+    /// Puts new settings in force for every request from now on.
+    public func apply(_ settings: ServiceSettings) {
+        let verifier = Self.verifier(settings, store: store)
+        current.withLock { $0 = Current(settings: settings, verifier: verifier) }
+        rateLimiter.withLock { $0 = RateLimiter(policy: settings.configuration.rateLimit) }
+    }
+
+    /// Whether `address` may try to connect now (a token bucket per address).
+    func admitsAttempt(from address: String) -> Bool {
+        rateLimiter.withLock { $0.attempt(from: address, at: .now) }
+    }
+
+    /// The current Unix time, whole seconds: TOTP steps and lockouts count in those.
+    var unixTime: Int64 { Int64(Date().timeIntervalSince1970) }
+
+    /// A certificate is good only while the store knows it, unrevoked, with this fingerprint:
+    /// a certificate the CA signed but the store never recorded is refused too.
+    private static func verifier(_ settings: ServiceSettings, store: any CredentialStore) -> DeviceCertificateVerifier? {
+        guard let configuration = settings.certificates else { return nil }
+        return DeviceCertificateVerifier(configuration: configuration, revocation: RevocationCheck { serial, fingerprint in
+            guard let record = try await store.certificate(serial: serial.hexString) else { return true }
+            return record.isRevoked || record.fingerprint != fingerprint
+        })
+    }
+}

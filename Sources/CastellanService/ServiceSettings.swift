@@ -1,0 +1,33 @@
+import CastellanAuth
+import CastellanStore
+import Foundation
+import X509
+
+/// What `castellan.yaml` and the CA folder say about deciding, ready to use.
+///
+/// Immutable: a reload builds a new value and swaps it in whole, so a request sees either
+/// the old settings or the new ones, never a mix.
+public struct ServiceSettings: Sendable {
+    public let configuration: CastellanConfiguration
+    /// Client certificates, or `nil` when the CA folder holds no `ca.pem` yet (every
+    /// certificate is then refused).
+    public let certificates: DeviceCertificateConfiguration?
+    public let identityCheck: ConnectIdentityCheck
+    public let scram: SCRAMServerConfiguration
+
+    /// Reads the CA certificate (public part only: the service never needs the CA key).
+    public init(configuration: CastellanConfiguration, entropy: any EntropySource) throws {
+        self.configuration = configuration
+        let caFile = configuration.caDirectory + "/ca.pem"
+        if FileManager.default.fileExists(atPath: caFile) {
+            let pem = try String(contentsOfFile: caFile, encoding: .utf8)
+            certificates = DeviceCertificateConfiguration(trustRoots: [try Certificate(pemEncoded: pem)])
+        } else {
+            certificates = nil
+        }
+        identityCheck = ConnectIdentityCheck(binding: configuration.clientIDBinding)
+        scram = try SCRAMServerConfiguration(entropy: entropy)
+    }
+
+    public var lockout: LockoutPolicy { configuration.lockout }
+}

@@ -1,0 +1,89 @@
+import CastellanStore
+import Logging
+import Supervision
+
+/// The worker types `supervision/castellan.yaml` names, bound to one running service.
+public enum ServiceWorkerTypes {
+    /// The names, for validating a spec without a running service.
+    public static let names: Set<String> = [
+        "audit_writer", "certificate_auth", "password_auth", "scram_auth", "notifier", "bridge_listener", "bridge_connections",
+    ]
+
+    public static func all(_ context: ServiceContext, logger: Logger) -> WorkerTypes {
+        WorkerTypes([
+            WorkerType("audit_writer") { values in
+                _ = try WorkerOptions(values, allowed: [])
+                return { _ in AuditWriterProcess(audit: context.audit) }
+            },
+            pool("certificate_auth") { spec in
+                let pool = WorkerPool(id: spec.id, size: spec.size, intensity: spec.intensity, requestDeadline: spec.deadline) { _ in
+                    CertificateAuthWorker(context: context)
+                }
+                context.pools.install(pool)
+                return pool.childSpec
+            },
+            pool("password_auth") { spec in
+                let pool = WorkerPool(id: spec.id, size: spec.size, intensity: spec.intensity, requestDeadline: spec.deadline) { _ in
+                    try PasswordAuthWorker(context: context)
+                }
+                context.pools.install(pool)
+                return pool.childSpec
+            },
+            pool("scram_auth") { spec in
+                let pool = WorkerPool(id: spec.id, size: spec.size, intensity: spec.intensity, requestDeadline: spec.deadline) { _ in
+                    SCRAMAuthWorker(context: context)
+                }
+                context.pools.install(pool)
+                return pool.childSpec
+            },
+            WorkerType("notifier") { values in
+                _ = try WorkerOptions(values, allowed: [])
+                return { _ in Notifier(context: context, logger: logger) }
+            },
+            WorkerType("bridge_listener") { values in
+                let options = try WorkerOptions(values, allowed: ["connections"])
+                let sibling = options.values["connections"] ?? "connections"
+                return { child in
+                    let parent = child.path.split(separator: "/").dropLast().joined(separator: "/")
+                    return BridgeListenerProcess(context: context, connectionsPath: "/" + parent + "/" + sibling,
+                                                 registry: child.registry, logger: logger)
+                }
+            },
+            WorkerType("bridge_connections", make: { _ in throw WorkerOptionsError("bridge_connections is a pool: its size is the most brokers") },
+                       pool: { id, spec in
+                           // Empty at start: the listener adds one temporary child per accepted broker.
+                           let broker = ChildSpec.worker(id: "broker", restart: .temporary) { _ in
+                               guard let channel = context.arrivingBrokers.take() else {
+                                   throw BridgeSetupError("a broker child started without a connection")
+                               }
+                               return BrokerConnectionProcess(channel: channel, handler: Authenticator(context: context, logger: logger),
+                                                              logger: logger)
+                           }
+                           return ChildSpec(id: id, start: .dynamic(DynamicSupervisorOptions(
+                               intensity: spec.intensity, maxChildren: spec.size, initialChildren: 0), template: broker))
+                       }),
+        ])
+    }
+
+    /// What a pool type needs from its spec entry.
+    struct PoolEntry {
+        let id: String
+        let size: Int
+        let intensity: RestartIntensity
+        let deadline: Duration?
+    }
+
+    private static func pool(_ name: String, _ build: @escaping @Sendable (PoolEntry) throws -> ChildSpec) -> WorkerType {
+        WorkerType(name, make: { _ in throw WorkerOptionsError("\(name) runs as a pool (pool: {worker: \(name), size: N})") },
+                   pool: { id, spec in
+                       _ = try WorkerOptions(spec.options, allowed: [])
+                       return try build(PoolEntry(id: id, size: spec.size, intensity: spec.intensity, deadline: spec.requestDeadline))
+                   })
+    }
+}
+
+/// The audit trail's writer as a supervised child.
+struct AuditWriterProcess: ChildProcess {
+    let audit: AuditBatcher
+    func run() async throws { try await audit.run() }
+}

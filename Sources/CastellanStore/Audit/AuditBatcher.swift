@@ -1,0 +1,95 @@
+import Synchronization
+
+/// Collects audit entries off the decision path and writes them in batches.
+///
+/// ``record(_:)`` never waits: it appends to a buffer and wakes the writer. ``run()``
+/// (a supervised worker) writes what has gathered as one transaction per batch, so a burst
+/// of connects costs a few transactions, not one each. If a write fails the batch goes back
+/// to the front of the buffer and `run()` throws — its supervisor restarts it and the entries
+/// are written then. Beyond ``capacity`` waiting entries the oldest are dropped and counted:
+/// an unreachable store must not grow the service without bound.
+public final class AuditBatcher: Sendable {
+    /// Entries written per transaction at most.
+    public static let maxBatch = 512
+    /// Entries held while the store cannot keep up.
+    public let capacity: Int
+    private let store: any CredentialStore
+    private let state = Mutex(State())
+
+    private struct State {
+        var pending: [AuditEntry] = []
+        var dropped = 0
+        var wake: AsyncStream<Void>.Continuation?
+        /// Waiters for ``flush()``: resumed once everything recorded before them is written.
+        var flushes: [(upTo: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var recorded = 0
+        var written = 0
+    }
+
+    public init(store: any CredentialStore, capacity: Int = 100_000) {
+        self.store = store
+        self.capacity = capacity
+    }
+
+    /// Queues `entry` for the next batch. Never blocks.
+    public func record(_ entry: AuditEntry) {
+        let wake = state.withLock { state -> AsyncStream<Void>.Continuation? in
+            state.pending.append(entry)
+            state.recorded += 1
+            if state.pending.count > capacity {
+                state.pending.removeFirst(state.pending.count - capacity)
+                state.dropped += 1
+                state.written += 1  // never will be: do not let a flush wait for it
+            }
+            return state.wake
+        }
+        wake?.yield()
+    }
+
+    /// Entries dropped because the buffer was full.
+    public var dropped: Int { state.withLock { $0.dropped } }
+
+    /// Writes batches until cancelled; throws when the store fails (after putting the batch back).
+    public func run() async throws {
+        let (signals, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        state.withLock { $0.wake = wake }
+        defer { state.withLock { $0.wake = nil } }
+        wake.yield()  // entries may have gathered while no writer ran
+        for await _ in signals {
+            while true {
+                let batch = state.withLock { state -> [AuditEntry] in
+                    let count = min(state.pending.count, Self.maxBatch)
+                    defer { state.pending.removeFirst(count) }
+                    return Array(state.pending.prefix(count))
+                }
+                if batch.isEmpty { break }
+                do {
+                    try await store.appendAudit(batch)
+                } catch {
+                    state.withLock { $0.pending.insert(contentsOf: batch, at: 0) }
+                    throw error
+                }
+                let done = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                    state.written += batch.count
+                    let written = state.written
+                    let ready = state.flushes.filter { $0.upTo <= written }
+                    state.flushes.removeAll { $0.upTo <= written }
+                    return ready.map(\.continuation)
+                }
+                for continuation in done { continuation.resume() }
+            }
+        }
+    }
+
+    /// Returns once every entry recorded before the call is written (needs a running ``run()``).
+    public func flush() async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool in
+                if state.written >= state.recorded { return true }
+                state.flushes.append((state.recorded, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import CastellanService
+import CastellanStore
+import Dispatch
+import Foundation
+import Logging
+import Supervision
+
+/// `castellan serve`: the service the broker plugin asks.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the service: the bridge socket for mosquitto's plugin, the authenticators, the supervision tree.",
+        discussion: """
+            SIGTERM or SIGINT stops the tree in order (exit 0); SIGHUP re-reads castellan.yaml (as does \
+            `castellan reload`). Exits 1 if the root supervisor gives up, so systemd restarts the service.
+            """
+    )
+
+    @OptionGroup var config: ConfigOption
+
+    @Flag(name: .long, help: "Print supervision events as JSON lines instead of text.")
+    var json = false
+
+    func run() async throws {
+        let logger = Logger(label: "castellan")
+        let server: CastellanServer
+        do {
+            let configuration = try config.load(.process())
+            server = try CastellanServer(configuration: configuration, logger: logger)
+            printLine("castellan serve: bridge socket \(configuration.bridgeSocket), store \(configuration.storeText), tree \(server.specFile)")
+        } catch {
+            FileHandle.standardError.write(Data("castellan serve: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let events = server.tree.events()
+        let json = json
+        let printer = Task { for await event in events { printLine(json ? EventLine.json(event) : EventLine.text(event)) } }
+        let stopping = onTerminationSignal { Task { await server.stop() } }
+        let reloading = onSignal(SIGHUP) {
+            do {
+                let notes = try server.reload()
+                printLine("castellan serve: configuration reloaded" + notes.map { "; " + $0 }.joined())
+            } catch {
+                FileHandle.standardError.write(Data("castellan serve: reload refused, keeping the running configuration: \(error)\n".utf8))
+            }
+        }
+        defer { (stopping + reloading).forEach { $0.cancel() } }
+        do {
+            try await server.run()
+        } catch {
+            server.tree.environment.events.finish()
+            await printer.value
+            FileHandle.standardError.write(Data("castellan serve: the root supervisor gave up: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        server.tree.environment.events.finish()
+        await printer.value
+    }
+}

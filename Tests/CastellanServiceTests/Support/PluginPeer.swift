@@ -1,0 +1,135 @@
+import CastellanBridge
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The plugin's side of the bridge, in Swift: what the C plugin sends, for driving the service
+/// directly. Pushes (KICK, SET_RULES) that arrive while waiting for a reply are kept in order.
+actor PluginPeer {
+    private let channel: BridgeChannel
+    private let frames = FrameQueue()
+    private var pushes: [BridgeMessage] = []
+    private var nextID: UInt32 = 1
+
+    private init(channel: BridgeChannel) {
+        self.channel = channel
+        let frames = frames
+        Task {
+            do { for try await frame in channel.inbound { frames.put(frame) } } catch {}
+            frames.finish()
+        }
+    }
+
+    /// Connects and completes the handshake.
+    static func connect(to path: String, brokerID: String = "test-broker") async throws -> PluginPeer {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(unixDomainSocketPath: path) { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.bridgeAsyncChannel(decoding: .service) }
+            }
+        let peer = PluginPeer(channel: channel)
+        let reply = try await peer.request(.hello(version: BridgeFrame.version, brokerID: brokerID))
+        guard case .helloAck(BridgeFrame.version) = reply else { throw PeerError("handshake answered with \(reply)") }
+        return peer
+    }
+
+    /// Sends a request and returns its reply.
+    func request(_ message: BridgeMessage) async throws -> BridgeMessage {
+        let id = nextID
+        nextID += 1
+        try await channel.outbound.write(BridgeFrame(id: id, message))
+        while true {
+            guard let frame = try await nextFrame() else { throw PeerError("service closed the connection") }
+            if frame.id == id { return frame.message }
+            if frame.id == 0 { pushes.append(frame.message) }
+        }
+    }
+
+    func decide(_ message: BridgeMessage) async throws -> BridgeDecision {
+        let reply = try await request(message)
+        guard case .decision(let decision) = reply else { throw PeerError("expected a decision, got \(reply)") }
+        return decision
+    }
+
+    func notify(_ message: BridgeMessage) async throws {
+        try await channel.outbound.write(BridgeFrame(id: 0, message))
+    }
+
+    /// The next push from the service (waits for it).
+    func nextPush() async throws -> BridgeMessage {
+        if !pushes.isEmpty { return pushes.removeFirst() }
+        while true {
+            guard let frame = try await nextFrame() else { throw PeerError("service closed the connection") }
+            if frame.id == 0 { return frame.message }
+        }
+    }
+
+    private func nextFrame() async throws -> BridgeFrame? { await frames.take() }
+
+    func close() async {
+        try? await channel.channel.close()
+    }
+}
+
+struct PeerError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension BridgeMessage {
+    static func password(_ connection: UInt64, client: String, username: String?, password: String?, protocolLevel: MQTTProtocolLevel = .v5) -> BridgeMessage {
+        .basicAuth(BasicAuthRequest(connection: connection, protocolLevel: protocolLevel, address: "127.0.0.1",
+                                    clientID: Array(client.utf8), username: username.map { Array($0.utf8) },
+                                    password: password.map { Array($0.utf8) }))
+    }
+
+    static func certificate(_ connection: UInt64, client: String, der: [UInt8], password: String? = nil) -> BridgeMessage {
+        .basicAuth(BasicAuthRequest(connection: connection, protocolLevel: .v5, address: "127.0.0.1",
+                                    clientID: Array(client.utf8), username: nil, password: password.map { Array($0.utf8) },
+                                    certificate: der))
+    }
+
+    static func scram(_ connection: UInt64, step: ExtAuthRequest.Step, client: String, method: String = "SCRAM-SHA-256", data: [UInt8]) -> BridgeMessage {
+        .extAuth(ExtAuthRequest(connection: connection, step: step, address: "127.0.0.1", method: method,
+                                clientID: Array(client.utf8), username: nil, data: data))
+    }
+}
+
+/// Frames read off the channel by a background task, taken one at a time; `nil` once closed.
+final class FrameQueue: Sendable {
+    private struct State {
+        var frames: [BridgeFrame] = []
+        var waiters: [CheckedContinuation<BridgeFrame?, Never>] = []
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+
+    func put(_ frame: BridgeFrame) {
+        let waiter = state.withLock { state -> CheckedContinuation<BridgeFrame?, Never>? in
+            if state.waiters.isEmpty { state.frames.append(frame); return nil }
+            return state.waiters.removeFirst()
+        }
+        waiter?.resume(returning: frame)
+    }
+
+    func finish() {
+        let waiters = state.withLock { state -> [CheckedContinuation<BridgeFrame?, Never>] in
+            state.finished = true
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: nil) }
+    }
+
+    func take() async -> BridgeFrame? {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> BridgeFrame?? in
+                if !state.frames.isEmpty { return .some(state.frames.removeFirst()) }
+                if state.finished { return .some(nil) }
+                state.waiters.append(continuation)
+                return .none
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}

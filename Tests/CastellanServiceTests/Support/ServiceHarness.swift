@@ -1,0 +1,89 @@
+import CastellanAuth
+import CastellanCA
+import CastellanService
+import CastellanStore
+import Foundation
+import Logging
+import Supervision
+import SwiftASN1
+import SupervisionTesting
+import X509
+
+/// A real `castellan serve` in-process: a fresh setup folder (config, master key, SQLite, CA),
+/// the service tree running, the bridge socket listening.
+final class ServiceHarness: Sendable {
+    let directory = TemporaryDirectory()
+    let configuration: CastellanConfiguration
+    let server: CastellanServer
+    let ca: CertificateAuthority
+    let recorder: EventRecorder
+    private let running: Task<Void, any Error>
+
+    var store: any CredentialStore { server.context.store }
+    var socket: String { configuration.bridgeSocket }
+
+    /// Starts the service; `yaml` replaces the default tree when given.
+    init(spec yaml: String? = nil) async throws {
+        let setup = try CastellanSetup.create(in: directory.path)
+        let loaded = try CastellanConfiguration.load(setup.configuration)
+        ca = try CertificateAuthority.create(in: loaded.caDirectory, subject: try DistinguishedName(parsing: "CN=Test Device CA"))
+        if let yaml { try yaml.write(toFile: loaded.supervisionSpec, atomically: true, encoding: .utf8) }
+        configuration = loaded
+        var logger = Logger(label: "castellan-test")
+        logger.logLevel = .warning
+        let environment = SupervisionEnvironment()
+        recorder = EventRecorder(environment.events)
+        server = try CastellanServer(configuration: loaded, logger: logger, environment: environment)
+        let server = server
+        running = Task { try await server.run() }
+        await server.context.bridge.wait()
+    }
+
+    func stop() async throws {
+        await server.stop()
+        try await running.value
+    }
+
+    // MARK: Devices
+
+    @discardableResult
+    func addDevice(_ name: String, policy: AuthFactors, groups: [String] = []) async throws -> DeviceID {
+        let id = try DeviceID(name)
+        try await store.addDevice(DeviceRecord(id: id, policy: policy, groups: try groups.map { try DeviceGroup($0) },
+                                               created: Int64(Date().timeIntervalSince1970)))
+        return id
+    }
+
+    func setPassword(_ password: String, for name: String, mechanism: SCRAMMechanism = .sha256) async throws {
+        let credential = try SCRAMCredential.generate(password: password, mechanism: mechanism, entropy: SystemEntropy())
+        try await store.setSCRAMCredential(credential, device: try DeviceID(name))
+    }
+
+    func enrolTOTP(_ name: String) async throws -> TOTP {
+        let totp = try TOTP(secret: try TOTPSecret.generate())
+        try await store.setTOTP(totp, device: try DeviceID(name))
+        return totp
+    }
+
+    /// Issues a device certificate and records it in the store, as `castellan cert issue` does.
+    func issueCertificate(_ name: String, validityDays: Int = 30, now: Date = Date()) async throws -> IssuedCertificate {
+        let id = try DeviceID(name)
+        let issued = try ca.issueDevice(id, validityDays: validityDays, now: now)
+        try await store.addCertificate(CertificateRecord(
+            serial: issued.serial, device: id, fingerprint: CertificateFingerprint(hex: issued.fingerprint)!,
+            notBefore: Int64(issued.certificate.notValidBefore.timeIntervalSince1970),
+            notAfter: Int64(issued.certificate.notValidAfter.timeIntervalSince1970)))
+        return issued
+    }
+
+    static var now: Int64 { Int64(Date().timeIntervalSince1970) }
+}
+
+extension IssuedCertificate {
+    /// The certificate's DER, as the plugin forwards it.
+    func der() throws -> [UInt8] {
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        return serializer.serializedBytes
+    }
+}
