@@ -261,7 +261,7 @@ void castellan_bridge__tick(struct castellan_bridge *b)
 {
 	uint64_t now = now_us();
 	if(b->state == CASTELLAN_DOWN && now >= b->next_attempt_us) start_connect(b);
-	if(b->state == CASTELLAN_HANDSHAKE && now - b->hello_sent_us > HELLO_LIMIT_US){
+	if(b->state == CASTELLAN_HANDSHAKE && now > b->hello_sent_us + HELLO_LIMIT_US){
 		disconnect(b, "no HELLO_ACK");
 	}
 	if(b->fd < 0) return;

@@ -58,9 +58,10 @@ static void on_push(void *ctx, const struct castellan_reply *push)
 		struct castellan_conn *c = castellan_conn_table__find(&p->conns, (const void *)(uintptr_t)push->conn);
 		if(c == NULL || !c->authenticated) return;
 		struct castellan_acl *acl = castellan_acl__decode(push->rules.ptr, push->rules.len);
-		if(acl == NULL) mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: undecodable SET_RULES; that connection is now denied everything.");
 		free(c->rules);
 		c->rules = acl;
+		if(acl == NULL) mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: undecodable SET_RULES; that connection is now denied everything.");
+		else mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: rules replaced for one connection (SET_RULES).");
 	}
 }
 

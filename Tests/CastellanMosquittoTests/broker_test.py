@@ -351,7 +351,8 @@ class RawClient:
         while len(body) < n:
             body += self.s.recv(n - len(body))
         ptype = head[0] & 0xF0
-        reason_at = 1 if ptype == 0x20 else 0  # CONNACK: flags, reason; AUTH/DISCONNECT: reason
+        # CONNACK: flags, reason; PUBACK: packet id, reason; AUTH/DISCONNECT: reason
+        reason_at = {0x20: 1, 0x40: 2}.get(ptype, 0)
         reason = body[reason_at] if len(body) > reason_at else 0
         data, i = None, reason_at + 1
         if len(body) > i:
@@ -384,12 +385,16 @@ class RawClient:
                     j += 1
         return ptype, reason, data
 
+    def publish_qos1(self, topic, packet_id=1):
+        self.send(0x32, mstr(topic) + struct.pack(">H", packet_id) + b"\x00" + b"x")
+
     def close(self):
         self.s.close()
 
 
 # ---- the tests --------------------------------------------------------------------------------
 
+NO_SUBSCRIBERS = 0x10  # PUBACK for an accepted publish nobody subscribed to
 DEV1_RULES = rules((True, ALL, "devices/dev1/#"))
 WATCHER_RULES = rules((True, SUBSCRIBE | RECEIVE, "#"))
 
@@ -444,6 +449,9 @@ def test_allow_enforces_rules_and_deny_refuses(tmp):
         r = pub(broker, "dev1", "dev1", "wrong", "devices/dev1/t")
         assert r.returncode != 0 and "not authori" in (r.stderr + r.stdout).lower(), \
             "denied connect not refused as not authorised: rc=%d %s" % (r.returncode, r.stderr)
+        # MOSQ_EVT_DISCONNECT fires for refused connects too, and is forwarded.
+        refused = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["password"] == b"wrong", "the refused BASIC_AUTH")
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == refused["conn"], "DISCONNECT for a refused connect")
         r = pub(broker, "anon", None, None, "devices/dev1/t")
         assert r.returncode != 0, "anonymous connect accepted"
         assert broker.alive()
@@ -562,6 +570,18 @@ def test_enhanced_auth_continue_and_reauth(tmp):
         assert c.read()[:2] == (0xF0, 0x00), "re-auth not accepted"
         reauth = svc.wait_for(lambda f: f["type"] == EXT_AUTH and f["step"] == 2, "re-auth START as step 2")
         assert reauth["username"] == b"dev1", reauth
+        # The stored rules judge publishes; SET_RULES replaces them on the live connection.
+        c.publish_qos1(b"devices/dev1/t", 1)
+        assert c.read()[:2] == (0x40, NO_SUBSCRIBERS), "publish inside the rules refused"
+        c.publish_qos1(b"devices/dev2/t", 2)
+        assert c.read()[:2] == (0x40, 0x87), "publish outside the rules not refused with 0x87"
+        mark = broker.log_size()
+        svc.push(frame(SET_RULES, 0, struct.pack(">Q", reauth["conn"]) + blob(rules((True, ALL, "devices/dev2/#")))))
+        broker.wait_log("rules replaced", after=mark)
+        c.publish_qos1(b"devices/dev1/t", 3)
+        assert c.read()[:2] == (0x40, 0x87), "SET_RULES did not take away the old rules"
+        c.publish_qos1(b"devices/dev2/t", 4)
+        assert c.read()[:2] == (0x40, NO_SUBSCRIBERS), "SET_RULES did not grant the new rules"
         c.close()
 
         bad = RawClient(broker.port)
