@@ -54,6 +54,10 @@ $(PLUGIN_DIR)/plugin-tests: $(PLUGIN_CORE) $(PLUGIN_HEADERS) $(wildcard $(PLUGIN
 	cc $(PLUGIN_CFLAGS) -g -fsanitize=address,undefined -fno-sanitize-recover=all -I$(PLUGIN_SRC) \
 	  -o $@ $(PLUGIN_CORE) $(PLUGIN_TESTS)/unit_tests.c
 
+$(PLUGIN_DIR)/plugin-bench: $(PLUGIN_CORE) $(PLUGIN_HEADERS) $(PLUGIN_TESTS)/unit_tests.c
+	@mkdir -p $(PLUGIN_DIR)
+	cc $(PLUGIN_CFLAGS) -I$(PLUGIN_SRC) -o $@ $(PLUGIN_CORE) $(PLUGIN_TESTS)/unit_tests.c
+
 $(PLUGIN_DIR)/acl-cases.txt: Tests/Fixtures/acl-cases.json $(PLUGIN_TESTS)/acl_cases.py
 	@mkdir -p $(PLUGIN_DIR)
 	python3 $(PLUGIN_TESTS)/acl_cases.py $< > $@
@@ -69,9 +73,10 @@ $(PLUGIN_DIR)/fuzz-corpus/.seeded: Tests/Fixtures/bridge-frames.txt Tests/Fixtur
 
 # Unit tests (golden frames, the ACL case table, conn table, micro-benchmarks), a short fuzz
 # run, then the real plugin inside a real mosquitto against a scripted service.
-plugin-test: plugin $(PLUGIN_DIR)/plugin-tests $(PLUGIN_DIR)/acl-cases.txt $(PLUGIN_DIR)/fuzz-bridge $(PLUGIN_DIR)/fuzz-corpus/.seeded
+plugin-test: plugin $(PLUGIN_DIR)/plugin-tests $(PLUGIN_DIR)/plugin-bench $(PLUGIN_DIR)/acl-cases.txt $(PLUGIN_DIR)/fuzz-bridge $(PLUGIN_DIR)/fuzz-corpus/.seeded
 	@if ldd $(PLUGIN_DIR)/castellan_mosquitto.so | grep -qi swift; then echo "castellan_mosquitto.so links the Swift runtime"; exit 1; fi
 	$(PLUGIN_DIR)/plugin-tests Tests/Fixtures/bridge-frames.txt $(PLUGIN_DIR)/acl-cases.txt
+	$(PLUGIN_DIR)/plugin-bench --bench
 	@mkdir -p $(PLUGIN_DIR)/fuzz-work
 	$(PLUGIN_DIR)/fuzz-bridge -runs=20000 -seed=1 $(PLUGIN_DIR)/fuzz-work $(PLUGIN_DIR)/fuzz-corpus 2>&1 | tail -n 2
 	python3 $(PLUGIN_TESTS)/broker_test.py $(abspath $(PLUGIN_DIR)/castellan_mosquitto.so)
