@@ -200,14 +200,14 @@ BROKERS = []  # started by the running test, so a failure can show their logs
 class Broker:
     # Generous by default: a Python peer on a loaded CI machine can miss 10 ms. Fail-fast
     # timing is tested with its own explicit deadline.
-    def __init__(self, tmp, socket_path, timeout_ms=250):
+    def __init__(self, tmp, socket_path, timeout_ms=250, listener_extra=""):
         self.port = free_port()
         conf = os.path.join(tmp, "mosquitto.conf")
         with open(conf, "w") as f:
             f.write("per_listener_settings false\nallow_anonymous false\nuser root\n"
-                    "listener %d 127.0.0.1\nplugin %s\nplugin_opt_socket %s\nplugin_opt_timeout_ms %d\n"
+                    "listener %d 127.0.0.1\n%splugin %s\nplugin_opt_socket %s\nplugin_opt_timeout_ms %d\n"
                     "plugin_opt_broker_id test-broker\nlog_dest stderr\nlog_type all\n"
-                    % (self.port, PLUGIN, socket_path, timeout_ms))
+                    % (self.port, listener_extra, PLUGIN, socket_path, timeout_ms))
         self.proc = subprocess.Popen(["mosquitto", "-c", conf], stderr=subprocess.PIPE, text=True)
         self.lines, self.cond = [], threading.Condition()
         BROKERS.append(self)
@@ -594,6 +594,54 @@ def test_enhanced_auth_continue_and_reauth(tmp):
         assert other.read()[:2] == (0x20, 0x87)
         svc.wait_for(lambda f: f["type"] == EXT_AUTH and f["method"] == "UNKNOWN-METHOD", "unknown method forwarded")
         other.close()
+        assert broker.alive()
+    finally:
+        broker.stop()
+        svc.close()
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True, timeout=WAIT)
+
+
+def issue(tmp, name, cn):
+    """An EC P-256 key and a certificate for `cn`, signed by the test CA (ca.pem/ca.key)."""
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", name + ".key",
+            "-out", name + ".csr", "-subj", "/CN=" + cn, cwd=tmp)
+    openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", name + ".pem", "-days", "1", cwd=tmp)
+
+
+def test_client_certificate_is_forwarded_as_der(tmp):
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
+            "-out", "ca.pem", "-subj", "/CN=Castellan Test CA", "-days", "1", cwd=tmp)
+    issue(tmp, "server", "127.0.0.1")
+    issue(tmp, "client", "dev1")
+    openssl("x509", "-in", "client.pem", "-outform", "DER", "-out", "client.der", cwd=tmp)
+    with open(os.path.join(tmp, "client.der"), "rb") as f:
+        der = f.read()
+
+    def by_certificate(req):
+        ok = req["type"] == BASIC_AUTH and req["certificate"] == der and req["username"] is None
+        return (1, "dev1", DEV1_RULES, b"") if ok else (0, "", b"", b"")
+
+    tls = ("cafile {0}/ca.pem\ncertfile {0}/server.pem\nkeyfile {0}/server.key\nrequire_certificate true\n"
+           "use_identity_as_username false\nset_tcp_nodelay true\n").format(tmp)
+    svc = Service(os.path.join(tmp, "bridge.sock"), by_certificate)
+    broker = Broker(tmp, svc.path, listener_extra=tls)
+    try:
+        base = ["mosquitto_pub", "-V", "5", "-h", "127.0.0.1", "-p", str(broker.port), "-i", "dev1", "-t",
+                "devices/dev1/t", "-m", "x", "-q", "1", "--cafile", os.path.join(tmp, "ca.pem"), "--insecure"]
+        r = subprocess.run(base + ["--cert", os.path.join(tmp, "client.pem"), "--key", os.path.join(tmp, "client.key")],
+                           capture_output=True, text=True, timeout=WAIT)
+        assert r.returncode == 0 and "failed" not in r.stderr, "certificate client refused: %s" % r.stderr
+        req = svc.wait_for(lambda f: f["type"] == BASIC_AUTH, "BASIC_AUTH over TLS")
+        assert req["certificate"] == der, "certificate not forwarded as the client's DER"
+        # Another certificate from the same CA is not the one the service expects: refused.
+        issue(tmp, "other", "dev2")
+        r = subprocess.run(base + ["--cert", os.path.join(tmp, "other.pem"), "--key", os.path.join(tmp, "other.key")],
+                           capture_output=True, text=True, timeout=WAIT)
+        assert r.returncode != 0, "other certificate accepted"
         assert broker.alive()
     finally:
         broker.stop()
