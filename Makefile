@@ -52,6 +52,12 @@ $(PLUGIN_DIR)/castellan_mosquitto.so: $(PLUGIN_CORE) $(PLUGIN_SRC)/plugin.c $(PL
 	@mkdir -p $(PLUGIN_DIR)
 	cc -shared -fPIC $(PLUGIN_CFLAGS) -o $@ $(PLUGIN_CORE) $(PLUGIN_SRC)/plugin.c -lcrypto
 
+# The same plugin with ASan/UBSan, loaded into the real broker by plugin-test.
+$(PLUGIN_DIR)/castellan_mosquitto_asan.so: $(PLUGIN_CORE) $(PLUGIN_SRC)/plugin.c $(PLUGIN_HEADERS)
+	@mkdir -p $(PLUGIN_DIR)
+	cc -shared -fPIC $(PLUGIN_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -o $@ $(PLUGIN_CORE) $(PLUGIN_SRC)/plugin.c -lcrypto
+
 $(PLUGIN_DIR)/plugin-tests: $(PLUGIN_CORE) $(PLUGIN_HEADERS) $(wildcard $(PLUGIN_TESTS)/*.c $(PLUGIN_TESTS)/*.h)
 	@mkdir -p $(PLUGIN_DIR)
 	cc $(PLUGIN_CFLAGS) -g -fsanitize=address,undefined -fno-sanitize-recover=all -I$(PLUGIN_SRC) \
@@ -76,7 +82,7 @@ $(PLUGIN_DIR)/fuzz-corpus/.seeded: Tests/Fixtures/bridge-frames.txt Tests/Fixtur
 
 # Unit tests (golden frames, the ACL case table, conn table, micro-benchmarks), a short fuzz
 # run, then the real plugin inside a real mosquitto against a scripted service.
-plugin-test: plugin $(PLUGIN_DIR)/plugin-tests $(PLUGIN_DIR)/plugin-bench $(PLUGIN_DIR)/acl-cases.txt $(PLUGIN_FUZZ_DEPS)
+plugin-test: plugin $(PLUGIN_DIR)/castellan_mosquitto_asan.so $(PLUGIN_DIR)/plugin-tests $(PLUGIN_DIR)/plugin-bench $(PLUGIN_DIR)/acl-cases.txt $(PLUGIN_FUZZ_DEPS)
 	@if ldd $(PLUGIN_DIR)/castellan_mosquitto.so | grep -qi swift; then echo "castellan_mosquitto.so links the Swift runtime"; exit 1; fi
 	$(PLUGIN_DIR)/plugin-tests Tests/Fixtures/bridge-frames.txt $(PLUGIN_DIR)/acl-cases.txt
 	$(PLUGIN_DIR)/plugin-bench --bench
@@ -89,6 +95,10 @@ else
 	@echo "skipping the fuzz run: $(FUZZ_CC) (clang with libFuzzer) not found"
 endif
 	python3 $(PLUGIN_TESTS)/broker_test.py $(abspath $(PLUGIN_DIR)/castellan_mosquitto.so)
+	@rm -rf $(PLUGIN_DIR)/asan-reports && mkdir -p $(PLUGIN_DIR)/asan-reports
+	CASTELLAN_BROKER_PRELOAD="$$(cc -print-file-name=libasan.so) $$(cc -print-file-name=libubsan.so)" \
+	CASTELLAN_ASAN_LOG_DIR=$(abspath $(PLUGIN_DIR)/asan-reports) \
+	  python3 $(PLUGIN_TESTS)/broker_test.py $(abspath $(PLUGIN_DIR)/castellan_mosquitto_asan.so)
 
 # A longer fuzz run (FUZZ_SECONDS), seeded from the golden frames and ACL cases.
 plugin-fuzz: $(PLUGIN_DIR)/fuzz-bridge $(PLUGIN_DIR)/fuzz-corpus/.seeded

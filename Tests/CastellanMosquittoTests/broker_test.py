@@ -196,6 +196,20 @@ def free_port():
 
 BROKERS = []  # started by the running test, so a failure can show their logs
 
+# For a sanitizer build of the plugin: CASTELLAN_BROKER_PRELOAD names the runtime(s) to preload
+# into mosquitto only, and CASTELLAN_ASAN_LOG_DIR collects its reports (main() fails on any).
+PRELOAD = os.environ.get("CASTELLAN_BROKER_PRELOAD", "")
+ASAN_LOG_DIR = os.environ.get("CASTELLAN_ASAN_LOG_DIR", "")
+
+
+def broker_env():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASTELLAN_")}
+    if PRELOAD:
+        env["LD_PRELOAD"] = PRELOAD
+        env["ASAN_OPTIONS"] = "detect_leaks=1:log_path=%s/mosquitto" % ASAN_LOG_DIR
+        env["UBSAN_OPTIONS"] = "print_stacktrace=1:log_path=%s/mosquitto" % ASAN_LOG_DIR
+    return env
+
 
 class Broker:
     # Generous by default: a Python peer on a loaded CI machine can miss 10 ms. Fail-fast
@@ -208,7 +222,7 @@ class Broker:
                     "listener %d 127.0.0.1\n%splugin %s\nplugin_opt_socket %s\nplugin_opt_timeout_ms %d\n"
                     "plugin_opt_broker_id test-broker\nlog_dest stderr\nlog_type all\n"
                     % (self.port, listener_extra, PLUGIN, socket_path, timeout_ms))
-        self.proc = subprocess.Popen(["mosquitto", "-c", conf], stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(["mosquitto", "-c", conf], stderr=subprocess.PIPE, text=True, env=broker_env())
         self.lines, self.cond = [], threading.Condition()
         BROKERS.append(self)
         threading.Thread(target=self._drain, daemon=True).start()
@@ -670,6 +684,16 @@ def main():
         finally:
             BROKERS.clear()
             shutil.rmtree(tmp, ignore_errors=True)
+    if ASAN_LOG_DIR:
+        reports = sorted(os.listdir(ASAN_LOG_DIR)) if os.path.isdir(ASAN_LOG_DIR) else []
+        for name in reports:
+            with open(os.path.join(ASAN_LOG_DIR, name)) as f:
+                print("sanitizer report %s:\n%s" % (name, f.read()[:4000]))
+        if reports:
+            failed += 1
+        else:
+            passed += 1
+            print("ok   no sanitizer report from mosquitto with the plugin inside")
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
