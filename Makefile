@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libssl-dev libsqlite3-dev openssl postgresql
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test bench clean plugin plugin-test plugin-fuzz
 
 # Installs only what is missing, so it is a no-op on a prepared machine.
 deps:
@@ -21,7 +21,7 @@ run: deps
 	$(SWIFT) build --product castellan
 	$$($(SWIFT) build --show-bin-path)/castellan demo --spec supervision/demo.yaml
 
-test: deps
+test: deps plugin-test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -32,3 +32,75 @@ bench: deps
 
 clean:
 	rm -rf .build
+
+# ---- the mosquitto plugin (C, no Swift runtime inside the broker) --------------------------
+PLUGIN_DIR := .build-plugin
+PLUGIN_SRC := Sources/CastellanMosquitto
+PLUGIN_TESTS := Tests/CastellanMosquittoTests
+PLUGIN_CORE := $(PLUGIN_SRC)/frame.c $(PLUGIN_SRC)/acl.c $(PLUGIN_SRC)/conn_table.c $(PLUGIN_SRC)/bridge.c
+PLUGIN_HEADERS := $(wildcard $(PLUGIN_SRC)/*.h)
+PLUGIN_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror
+FUZZ_CC ?= /opt/swift/usr/bin/clang
+FUZZ_SECONDS ?= 120
+# libFuzzer ships with the Swift toolchain's clang; without it plugin-test skips the fuzz step.
+HAVE_FUZZ_CC := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo yes)
+PLUGIN_FUZZ_DEPS := $(if $(HAVE_FUZZ_CC),$(PLUGIN_DIR)/fuzz-bridge $(PLUGIN_DIR)/fuzz-corpus/.seeded)
+
+plugin: deps $(PLUGIN_DIR)/castellan_mosquitto.so
+
+$(PLUGIN_DIR)/castellan_mosquitto.so: $(PLUGIN_CORE) $(PLUGIN_SRC)/plugin.c $(PLUGIN_HEADERS)
+	@mkdir -p $(PLUGIN_DIR)
+	cc -shared -fPIC $(PLUGIN_CFLAGS) -o $@ $(PLUGIN_CORE) $(PLUGIN_SRC)/plugin.c -lcrypto
+
+# The same plugin with ASan/UBSan, loaded into the real broker by plugin-test.
+$(PLUGIN_DIR)/castellan_mosquitto_asan.so: $(PLUGIN_CORE) $(PLUGIN_SRC)/plugin.c $(PLUGIN_HEADERS)
+	@mkdir -p $(PLUGIN_DIR)
+	cc -shared -fPIC $(PLUGIN_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -o $@ $(PLUGIN_CORE) $(PLUGIN_SRC)/plugin.c -lcrypto
+
+$(PLUGIN_DIR)/plugin-tests: $(PLUGIN_CORE) $(PLUGIN_HEADERS) $(wildcard $(PLUGIN_TESTS)/*.c $(PLUGIN_TESTS)/*.h)
+	@mkdir -p $(PLUGIN_DIR)
+	cc $(PLUGIN_CFLAGS) -g -fsanitize=address,undefined -fno-sanitize-recover=all -I$(PLUGIN_SRC) \
+	  -o $@ $(PLUGIN_CORE) $(PLUGIN_TESTS)/unit_tests.c
+
+$(PLUGIN_DIR)/plugin-bench: $(PLUGIN_CORE) $(PLUGIN_HEADERS) $(PLUGIN_TESTS)/unit_tests.c
+	@mkdir -p $(PLUGIN_DIR)
+	cc $(PLUGIN_CFLAGS) -I$(PLUGIN_SRC) -o $@ $(PLUGIN_CORE) $(PLUGIN_TESTS)/unit_tests.c
+
+$(PLUGIN_DIR)/acl-cases.txt: Tests/Fixtures/acl-cases.json $(PLUGIN_TESTS)/acl_cases.py
+	@mkdir -p $(PLUGIN_DIR)
+	python3 $(PLUGIN_TESTS)/acl_cases.py $< > $@
+
+$(PLUGIN_DIR)/fuzz-bridge: $(PLUGIN_CORE) $(PLUGIN_HEADERS) $(PLUGIN_TESTS)/fuzz_bridge.c
+	@mkdir -p $(PLUGIN_DIR)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fuse-ld=lld -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -I$(PLUGIN_SRC) -o $@ $(PLUGIN_SRC)/frame.c $(PLUGIN_SRC)/acl.c $(PLUGIN_TESTS)/fuzz_bridge.c
+
+$(PLUGIN_DIR)/fuzz-corpus/.seeded: Tests/Fixtures/bridge-frames.txt Tests/Fixtures/acl-cases.json $(PLUGIN_TESTS)/fuzz_seeds.py
+	python3 $(PLUGIN_TESTS)/fuzz_seeds.py $(PLUGIN_DIR)/fuzz-corpus
+	@touch $@
+
+# Unit tests (golden frames, the ACL case table, conn table, micro-benchmarks), a short fuzz
+# run, then the real plugin inside a real mosquitto against a scripted service.
+plugin-test: plugin $(PLUGIN_DIR)/castellan_mosquitto_asan.so $(PLUGIN_DIR)/plugin-tests $(PLUGIN_DIR)/plugin-bench $(PLUGIN_DIR)/acl-cases.txt $(PLUGIN_FUZZ_DEPS)
+	@if ldd $(PLUGIN_DIR)/castellan_mosquitto.so | grep -qi swift; then echo "castellan_mosquitto.so links the Swift runtime"; exit 1; fi
+	$(PLUGIN_DIR)/plugin-tests Tests/Fixtures/bridge-frames.txt $(PLUGIN_DIR)/acl-cases.txt
+	$(PLUGIN_DIR)/plugin-bench --bench
+ifeq ($(HAVE_FUZZ_CC),yes)
+	@mkdir -p $(PLUGIN_DIR)/fuzz-work
+	@$(PLUGIN_DIR)/fuzz-bridge -runs=20000 -seed=1 $(PLUGIN_DIR)/fuzz-work $(PLUGIN_DIR)/fuzz-corpus \
+	  > $(PLUGIN_DIR)/fuzz-run.log 2>&1 || { tail -n 40 $(PLUGIN_DIR)/fuzz-run.log; exit 1; }
+	@echo "fuzz: $$(tail -n 1 $(PLUGIN_DIR)/fuzz-run.log)"
+else
+	@echo "skipping the fuzz run: $(FUZZ_CC) (clang with libFuzzer) not found"
+endif
+	python3 $(PLUGIN_TESTS)/broker_test.py $(abspath $(PLUGIN_DIR)/castellan_mosquitto.so)
+	@rm -rf $(PLUGIN_DIR)/asan-reports && mkdir -p $(PLUGIN_DIR)/asan-reports
+	CASTELLAN_BROKER_PRELOAD="$$(cc -print-file-name=libasan.so) $$(cc -print-file-name=libubsan.so)" \
+	CASTELLAN_ASAN_LOG_DIR=$(abspath $(PLUGIN_DIR)/asan-reports) \
+	  python3 $(PLUGIN_TESTS)/broker_test.py $(abspath $(PLUGIN_DIR)/castellan_mosquitto_asan.so)
+
+# A longer fuzz run (FUZZ_SECONDS), seeded from the golden frames and ACL cases.
+plugin-fuzz: $(PLUGIN_DIR)/fuzz-bridge $(PLUGIN_DIR)/fuzz-corpus/.seeded
+	@mkdir -p $(PLUGIN_DIR)/fuzz-work
+	$(PLUGIN_DIR)/fuzz-bridge -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(PLUGIN_DIR)/fuzz-work $(PLUGIN_DIR)/fuzz-corpus

@@ -1,0 +1,41 @@
+/* Per-connection state, keyed by the broker's `struct mosquitto *`.
+ *
+ * Keyed by connection, never by client id: on a session takeover the old connection's
+ * DISCONNECT arrives after the new one authenticated, with the same client id. Open addressing
+ * with linear probing and backward-shift deletion: O(1) expected, no tombstones, and ACL_CHECK
+ * (every message) costs one hash and usually one probe. */
+#ifndef CASTELLAN_CONN_TABLE_H
+#define CASTELLAN_CONN_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct castellan_acl;
+
+struct castellan_conn {
+	const void *key;             /* NULL marks an empty slot */
+	char *method;                /* remembered at EXT_AUTH_START: CONTINUE gets NULL */
+	struct castellan_acl *rules; /* NULL: denied everything */
+	bool authenticated;          /* tells a re-auth START (step 2) from a first one */
+};
+
+struct castellan_conn_table {
+	struct castellan_conn *slots;
+	size_t cap;   /* a power of two */
+	size_t count;
+};
+
+/* Returns 0, or -1 when out of memory. */
+int castellan_conn_table__init(struct castellan_conn_table *t, size_t initial_cap);
+void castellan_conn_table__free(struct castellan_conn_table *t);
+
+/* The returned pointers stay valid only until the next add or remove. */
+struct castellan_conn *castellan_conn_table__find(const struct castellan_conn_table *t, const void *key);
+/* Finds or inserts a zeroed entry; NULL when out of memory. */
+struct castellan_conn *castellan_conn_table__add(struct castellan_conn_table *t, const void *key);
+/* Frees the entry's method and rules; unknown keys are ignored. */
+void castellan_conn_table__remove(struct castellan_conn_table *t, const void *key);
+/* Frees the state an entry holds and clears it, keeping the entry itself. */
+void castellan_conn__reset(struct castellan_conn *c);
+
+#endif

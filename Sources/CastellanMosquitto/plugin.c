@@ -1,0 +1,343 @@
+/* castellan_mosquitto.so: the mosquitto v5 plugin. It forwards every authentication step to
+ * the Castellan service (bridge.c), enforces the decision, and judges ACL checks locally from
+ * the rules the service sent at connect time (acl.c). Whatever goes wrong, it denies.
+ *
+ * mosquitto.conf:
+ *   plugin /path/to/castellan_mosquitto.so
+ *   plugin_opt_socket /run/castellan/bridge.sock   (required)
+ *   plugin_opt_timeout_ms 10                       (per request)
+ *   plugin_opt_broker_id mosquitto                 (sent in HELLO)
+ * TICK only fires with `per_listener_settings false`, and KICK relies on it. */
+#include "acl.h"
+#include "bridge.h"
+#include "conn_table.h"
+
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+#include <openssl/x509.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+struct kick {
+	struct kick *next;
+	char client_id[];
+};
+
+struct castellan_plugin {
+	mosquitto_plugin_id_t *identifier;
+	struct castellan_bridge bridge;
+	struct castellan_conn_table conns;
+	struct kick *kicks, **kicks_tail; /* FIFO, emptied at each TICK */
+};
+
+static void log_line(enum castellan_log_level level, const char *message)
+{
+	int l = level == CASTELLAN_LOG_ERR ? MOSQ_LOG_ERR : level == CASTELLAN_LOG_WARNING ? MOSQ_LOG_WARNING : MOSQ_LOG_INFO;
+	mosquitto_log_printf(l, "%s", message);
+}
+
+/* ---- pushes from the service ---- */
+
+/* A KICK may arrive while we wait inside an auth callback, in the middle of the broker
+ * handling another client; it is queued and carried out at the next TICK instead. */
+static void on_push(void *ctx, const struct castellan_reply *push)
+{
+	struct castellan_plugin *p = ctx;
+	if(push->type == CASTELLAN_KICK){
+		struct kick *k = malloc(sizeof(*k) + push->client_id.len + 1);
+		if(k == NULL) return;
+		memcpy(k->client_id, push->client_id.ptr, push->client_id.len);
+		k->client_id[push->client_id.len] = '\0';
+		k->next = NULL;
+		*p->kicks_tail = k;
+		p->kicks_tail = &k->next;
+	}else if(push->type == CASTELLAN_SET_RULES){
+		/* Look up, never dereference: the handle is only ever a key into our own table. */
+		struct castellan_conn *c = castellan_conn_table__find(&p->conns, (const void *)(uintptr_t)push->conn);
+		if(c == NULL || !c->authenticated) return;
+		struct castellan_acl *acl = castellan_acl__decode(push->rules.ptr, push->rules.len);
+		free(c->rules);
+		c->rules = acl;
+		if(acl == NULL) mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: undecodable SET_RULES; that connection is now denied everything.");
+		else mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: rules replaced for one connection (SET_RULES).");
+	}
+}
+
+/* ---- request building ---- */
+
+static struct castellan_bytes opt_bytes(const void *s, size_t len)
+{
+	return (struct castellan_bytes){ s, (uint32_t)len, s != NULL };
+}
+
+static struct castellan_bytes opt_string(const char *s)
+{
+	return opt_bytes(s, s ? strlen(s) : 0);
+}
+
+/* The fields every auth request carries. `der` receives the certificate (OPENSSL_free it).
+ * Returns -1 when a present certificate cannot be encoded: deny rather than send it empty. */
+static int fill_common(struct castellan_request *req, struct mosquitto *client, uint8_t **der)
+{
+	const char *address = mosquitto_client_address(client);
+	req->conn = (uint64_t)(uintptr_t)client;
+	req->protocol = (uint8_t)mosquitto_client_protocol_version(client);
+	req->address = opt_string(address ? address : "");
+	req->client_id = opt_string(mosquitto_client_id(client));
+	*der = NULL;
+	req->certificate = opt_bytes("", 0);
+	X509 *cert = mosquitto_client_certificate(client); /* a new reference: ours to free */
+	if(cert == NULL) return 0;
+	int len = i2d_X509(cert, der);
+	X509_free(cert);
+	if(len <= 0) return -1;
+	req->certificate = opt_bytes(*der, (size_t)len);
+	return 0;
+}
+
+/* Enforces an allow: names the client after the device identity and stores its rules.
+ * Returns false (deny) if any part fails. */
+static bool accept(struct castellan_plugin *p, struct mosquitto *client, const struct castellan_reply *r)
+{
+	/* Reject wildcards in the identity: the v5 plugin path lacks mosquitto's own guard
+	 * (CVE-2017-7650 class), and it may be used for %u-style matching elsewhere. */
+	if(r->username.len == 0 || memchr(r->username.ptr, '+', r->username.len) || memchr(r->username.ptr, '#', r->username.len)){
+		mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: allow with an empty or wildcard identity; denied.");
+		return false;
+	}
+	struct castellan_acl *acl = castellan_acl__decode(r->rules.ptr, r->rules.len);
+	if(acl == NULL){
+		mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: allow with undecodable rules; denied.");
+		return false;
+	}
+	char *name = strndup((const char *)r->username.ptr, r->username.len);
+	int rc = name ? mosquitto_set_username(client, name) : MOSQ_ERR_NOMEM;
+	free(name);
+	struct castellan_conn *c = rc == MOSQ_ERR_SUCCESS ? castellan_conn_table__add(&p->conns, client) : NULL;
+	if(c == NULL){
+		free(acl);
+		return false;
+	}
+	free(c->rules);
+	c->rules = acl;
+	c->authenticated = true;
+	return true;
+}
+
+/* data_out must come from malloc: the broker releases it with free(). */
+static bool set_data_out(struct mosquitto_evt_extended_auth *ed, struct castellan_bytes data)
+{
+	if(data.len == 0) return true;
+	if(data.len > UINT16_MAX || (ed->data_out = malloc(data.len)) == NULL) return false;
+	memcpy(ed->data_out, data.ptr, data.len);
+	ed->data_out_len = (uint16_t)data.len;
+	return true;
+}
+
+/* ---- callbacks ---- */
+
+static int on_basic_auth(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_basic_auth *ed = event_data;
+	struct castellan_plugin *p = userdata;
+	struct castellan_request req = { .type = CASTELLAN_BASIC_AUTH };
+	struct castellan_reply r;
+	uint8_t *der;
+	(void)event;
+	/* BASIC_AUTH is always a connection's first authentication: nothing earlier counts. */
+	castellan_conn_table__remove(&p->conns, ed->client);
+	int rc = fill_common(&req, ed->client, &der);
+	req.username = opt_string(ed->username);
+	req.password = opt_string(ed->password);
+	if(rc == 0) rc = castellan_bridge__call(&p->bridge, &req, &r);
+	OPENSSL_free(der);
+	/* A "continue" has no meaning without enhanced auth: deny, like everything unexpected. */
+	if(rc != 0 || r.result != CASTELLAN_ALLOW || !accept(p, ed->client, &r)) return MOSQ_ERR_AUTH;
+	return MOSQ_ERR_SUCCESS;
+}
+
+/* START and CONTINUE. We never return MOSQ_ERR_PLUGIN_DEFER: we are the only auth plugin,
+ * and even an unknown method goes to the service, which decides. */
+static int on_ext_auth(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_extended_auth *ed = event_data;
+	struct castellan_plugin *p = userdata;
+	struct castellan_request req = { .type = CASTELLAN_EXT_AUTH };
+	struct castellan_reply r;
+	struct castellan_conn *c;
+	uint8_t *der;
+	if(event == MOSQ_EVT_EXT_AUTH_START){
+		/* No re-auth flag in the event: our own state tells a re-auth (AUTH 0x19). */
+		char *method = ed->auth_method ? strdup(ed->auth_method) : NULL;
+		c = method ? castellan_conn_table__add(&p->conns, ed->client) : NULL;
+		if(c == NULL){
+			free(method);
+			return MOSQ_ERR_AUTH;
+		}
+		free(c->method);
+		c->method = method;
+		req.step = c->authenticated ? 2 : 0;
+	}else{
+		/* CONTINUE arrives with auth_method NULL: use the one remembered at START. */
+		c = castellan_conn_table__find(&p->conns, ed->client);
+		if(c == NULL || c->method == NULL) return MOSQ_ERR_AUTH;
+		req.step = 1;
+	}
+	req.method = opt_string(c->method); /* SET_RULES during the call never frees a method */
+	req.username = opt_string(mosquitto_client_username(ed->client));
+	req.data = opt_bytes(ed->data_in ? ed->data_in : "", ed->data_in_len);
+	int rc = fill_common(&req, ed->client, &der);
+	if(rc == 0) rc = castellan_bridge__call(&p->bridge, &req, &r);
+	OPENSSL_free(der);
+	if(rc == 0 && r.result == CASTELLAN_CONTINUE && set_data_out(ed, r.data)) return MOSQ_ERR_AUTH_CONTINUE;
+	if(rc == 0 && r.result == CASTELLAN_ALLOW && accept(p, ed->client, &r) && set_data_out(ed, r.data)){
+		return MOSQ_ERR_SUCCESS;
+	}
+	/* A failed re-auth ends the session: drop its rules so nothing more is granted. */
+	c = castellan_conn_table__find(&p->conns, ed->client);
+	if(c){
+		free(c->rules);
+		c->rules = NULL;
+		c->authenticated = false;
+	}
+	return MOSQ_ERR_AUTH;
+}
+
+static int on_acl_check(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_acl_check *ed = event_data;
+	struct castellan_plugin *p = userdata;
+	int access;
+	(void)event;
+	switch(ed->access){
+		case MOSQ_ACL_WRITE: access = CASTELLAN_ACCESS_PUBLISH; break;
+		case MOSQ_ACL_READ: access = CASTELLAN_ACCESS_RECEIVE; break;
+		case MOSQ_ACL_SUBSCRIBE: access = CASTELLAN_ACCESS_SUBSCRIBE; break;
+		case MOSQ_ACL_UNSUBSCRIBE: return MOSQ_ERR_SUCCESS; /* leaving grants nothing */
+		default: return MOSQ_ERR_ACL_DENIED;
+	}
+	const struct castellan_conn *c = castellan_conn_table__find(&p->conns, ed->client);
+	if(c == NULL || ed->topic == NULL) return MOSQ_ERR_ACL_DENIED;
+	bool ok = castellan_acl__check(c->rules, access, (const uint8_t *)ed->topic, strlen(ed->topic));
+	return ok ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+}
+
+/* Fires for refused connects and failed TLS handshakes too, so every entry gets freed. */
+static int on_disconnect(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_disconnect *ed = event_data;
+	struct castellan_plugin *p = userdata;
+	struct castellan_request req = { .type = CASTELLAN_DISCONNECT, .conn = (uint64_t)(uintptr_t)ed->client };
+	(void)event;
+	castellan_bridge__notify(&p->bridge, &req);
+	castellan_conn_table__remove(&p->conns, ed->client);
+	return MOSQ_ERR_SUCCESS;
+}
+
+static int on_tick(int event, void *event_data, void *userdata)
+{
+	struct castellan_plugin *p = userdata;
+	(void)event;
+	(void)event_data;
+	castellan_bridge__tick(&p->bridge);
+	while(p->kicks){
+		struct kick *k = p->kicks;
+		p->kicks = k->next;
+		/* without the will: a revoked device must not get a last word */
+		mosquitto_kick_client_by_clientid(k->client_id, false);
+		free(k);
+	}
+	p->kicks_tail = &p->kicks;
+	return MOSQ_ERR_SUCCESS;
+}
+
+/* ---- plugin entry points ---- */
+
+static const struct { int event; MOSQ_FUNC_generic_callback cb; } callbacks[] = {
+	{ MOSQ_EVT_BASIC_AUTH, on_basic_auth },
+	{ MOSQ_EVT_EXT_AUTH_START, on_ext_auth },
+	{ MOSQ_EVT_EXT_AUTH_CONTINUE, on_ext_auth },
+	{ MOSQ_EVT_ACL_CHECK, on_acl_check },
+	{ MOSQ_EVT_DISCONNECT, on_disconnect },
+	{ MOSQ_EVT_TICK, on_tick },
+};
+#define CALLBACK_COUNT (sizeof(callbacks) / sizeof(callbacks[0]))
+
+int mosquitto_plugin_version(int supported_version_count, const int *supported_versions)
+{
+	for(int i = 0; i < supported_version_count; i++){
+		if(supported_versions[i] == 5) return 5;
+	}
+	return -1;
+}
+
+static void release(struct castellan_plugin *p, size_t registered)
+{
+	for(size_t i = 0; i < registered; i++){
+		mosquitto_callback_unregister(p->identifier, callbacks[i].event, callbacks[i].cb, NULL);
+	}
+	castellan_bridge__cleanup(&p->bridge);
+	castellan_conn_table__free(&p->conns);
+	while(p->kicks){
+		struct kick *k = p->kicks;
+		p->kicks = k->next;
+		free(k);
+	}
+	free(p);
+}
+
+/* Reads the options and registers the callbacks. Never connects: a failing init would stop
+ * the broker from starting, and the service may well start after it. */
+int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, struct mosquitto_opt *options, int option_count)
+{
+	const char *socket_path = NULL, *broker_id = "mosquitto";
+	long timeout_ms = 10;
+	size_t registered = 0;
+	for(int i = 0; i < option_count; i++){
+		if(!strcmp(options[i].key, "socket")) socket_path = options[i].value;
+		else if(!strcmp(options[i].key, "broker_id")) broker_id = options[i].value;
+		else if(!strcmp(options[i].key, "timeout_ms")){
+			char *end;
+			timeout_ms = strtol(options[i].value, &end, 10);
+			if(*options[i].value == '\0' || *end != '\0' || timeout_ms < 1 || timeout_ms > 60000){
+				mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: plugin_opt_timeout_ms must be 1…60000.");
+				return MOSQ_ERR_INVAL;
+			}
+		}
+	}
+	if(socket_path == NULL || *socket_path == '\0'){
+		mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: plugin_opt_socket is required.");
+		return MOSQ_ERR_INVAL;
+	}
+	struct castellan_plugin *p = calloc(1, sizeof(*p));
+	if(p == NULL) return MOSQ_ERR_NOMEM;
+	p->identifier = identifier;
+	p->kicks_tail = &p->kicks;
+	if(castellan_conn_table__init(&p->conns, 64) != 0) goto error;
+	if(castellan_bridge__init(&p->bridge, socket_path, broker_id, (int)timeout_ms, on_push, log_line, p) != 0){
+		mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: invalid plugin_opt_socket (too long?) or out of memory.");
+		goto error;
+	}
+	for(; registered < CALLBACK_COUNT; registered++){
+		if(mosquitto_callback_register(identifier, callbacks[registered].event, callbacks[registered].cb, NULL, p) != MOSQ_ERR_SUCCESS){
+			mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: cannot register callback %d.", callbacks[registered].event);
+			goto error;
+		}
+	}
+	*userdata = p;
+	mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: service socket %s, timeout %ld ms, broker id %s.", socket_path, timeout_ms, broker_id);
+	return MOSQ_ERR_SUCCESS;
+error:
+	release(p, registered);
+	return MOSQ_ERR_UNKNOWN;
+}
+
+int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options, int option_count)
+{
+	(void)options;
+	(void)option_count;
+	if(userdata) release(userdata, CALLBACK_COUNT);
+	return MOSQ_ERR_SUCCESS;
+}
