@@ -46,6 +46,12 @@ let package = Package(
             dependencies: ["Supervision"],
             swiftSettings: strict
         ),
+        // Test support: a real mosquitto per test, on free loopback ports.
+        .target(
+            name: "MosquittoTesting",
+            dependencies: ["SupervisionTesting"],
+            swiftSettings: strict
+        ),
         // Pure authentication decisions: no I/O, nothing of ours.
         .target(
             name: "CastellanAuth",
@@ -209,6 +215,7 @@ let package = Package(
             dependencies: [
                 "CastellanClient",
                 "SupervisionTesting",
+                "MosquittoTesting",
                 "CastellanAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

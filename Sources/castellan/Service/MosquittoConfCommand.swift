@@ -1,4 +1,5 @@
 import ArgumentParser
+import CastellanService
 import CastellanStore
 import Foundation
 

@@ -1,3 +1,4 @@
+import MosquittoTesting
 import CastellanAuth
 import CastellanClient
 import Foundation

@@ -1,3 +1,4 @@
+import MosquittoTesting
 import CastellanClient
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import MosquittoTesting
 import CastellanAuth
 @testable import CastellanClient
 import NIOCore

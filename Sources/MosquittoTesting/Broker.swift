@@ -9,11 +9,13 @@ import Glibc
 ///
 /// Readiness is awaited, not polled: the broker also logs to stderr, and ``start(settings:prepare:)``
 /// returns when it says it is running; a broker that exits or never starts fails the test with its log.
-final class Broker {
+public final class Broker: Sendable {
     /// The loopback port it listens on.
-    let port: Int
+    public let port: Int
+    /// Every port it listens on (the first is ``port``).
+    public let ports: [Int]
     /// Its temporary folder: config, log, password file, certificates.
-    let directory: URL
+    public let directory: URL
     private let process: Process
 
     /// Writes `mosquitto.conf` (listener on a free port + `settings`) and starts the broker.
@@ -22,14 +24,23 @@ final class Broker {
     ///   - settings: config lines for the listener, e.g. `allow_anonymous true`; `{dir}` stands
     ///     for the broker's folder.
     ///   - prepare: writes files the config refers to, given the folder (password file, certs).
-    static func start(settings: [String] = ["allow_anonymous true"], prepare: (URL) throws -> Void = { _ in }) async throws -> Broker {
+    public static func start(settings: [String] = ["allow_anonymous true"], prepare: (URL) throws -> Void = { _ in }) async throws -> Broker {
+        try await start(ports: 1, prepare: prepare) { directory, ports in
+            ["listener \(ports[0]) 127.0.0.1"] + settings.map { $0.replacingOccurrences(of: "{dir}", with: directory.path) }
+        }
+    }
+
+    /// Starts a broker on `ports` free loopback ports with the config lines `settings` makes
+    /// from its folder and those ports (the logging and `user root` lines come first).
+    public static func start(
+        ports count: Int, prepare: (URL) throws -> Void = { _ in }, settings: (URL, [Int]) throws -> [String]
+    ) async throws -> Broker {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("castellan-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try prepare(directory)
-        let port = try freePort()
-        let config = ["user root", "persistence false", "log_dest file \(directory.path)/mosquitto.log", "log_dest stderr", "log_type all",
-                      "listener \(port) 127.0.0.1"]
-            + settings.map { $0.replacingOccurrences(of: "{dir}", with: directory.path) }
+        let ports = try (0..<count).map { _ in try freePort() }
+        let config = ["user root", "persistence false", "log_dest file \(directory.path)/mosquitto.log", "log_dest stderr", "log_type all"]
+            + (try settings(directory, ports))
         let configURL = directory.appendingPathComponent("mosquitto.conf")
         try (config.joined(separator: "\n") + "\n").write(to: configURL, atomically: true, encoding: .utf8)
         let process = Process()
@@ -40,21 +51,25 @@ final class Broker {
         process.standardError = output
         let watch = OutputWatch(fileDescriptor: output.fileHandleForReading.fileDescriptor, marker: " running")
         try process.run()
-        let broker = Broker(port: port, directory: directory, process: process)
+        let broker = Broker(ports: ports, directory: directory, process: process)
         if watch.waitForMarker(timeout: .seconds(10)) { return broker }
         let log = broker.log
         broker.stop()
-        throw BrokerError(description: "mosquitto did not start on port \(port); log:\n\(log)")
+        throw BrokerError(description: "mosquitto did not start on ports \(ports); log:\n\(log)")
     }
 
-    private init(port: Int, directory: URL, process: Process) {
-        self.port = port
+    private init(ports: [Int], directory: URL, process: Process) {
+        self.port = ports[0]
+        self.ports = ports
         self.directory = directory
         self.process = process
     }
 
+    /// The broker's process id (for SIGSTOP-style tests of its neighbours, and for logs).
+    public var processIdentifier: Int32 { process.processIdentifier }
+
     /// The broker's log so far.
-    var log: String {
+    public var log: String {
         (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? ""
     }
 
@@ -64,7 +79,7 @@ final class Broker {
     /// mask, in which SIGTERM is blocked, so `terminate()` would never end it.
     /// Killed without asking `isRunning` first: SIGKILL to a broker that already exited (and is
     /// not yet reaped) is harmless, and this way no broker can outlive its test.
-    func stop() {
+    public func stop() {
         let pid = process.processIdentifier
         if pid > 0 { kill(pid, SIGKILL) }
         process.waitUntilExit()
@@ -72,7 +87,7 @@ final class Broker {
     }
 
     /// Asks the kernel for a free loopback port by binding port 0.
-    private static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw BrokerError(description: "socket() failed") }
         defer { close(fd) }
@@ -88,7 +103,7 @@ final class Broker {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func loopback(port: Int) -> sockaddr_in {
+    public static func loopback(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
@@ -98,6 +113,7 @@ final class Broker {
 }
 
 /// A broker that would not start, or a tool that failed.
-struct BrokerError: Error, CustomStringConvertible {
-    let description: String
+public struct BrokerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
 }

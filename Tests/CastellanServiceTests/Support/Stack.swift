@@ -1,0 +1,89 @@
+import CastellanAuth
+import CastellanCA
+import CastellanClient
+import CastellanService
+import Foundation
+import MosquittoTesting
+import SupervisionTesting
+
+/// The whole product for one test: the service (in-process), a real mosquitto with the real
+/// plugin on a plain and an mTLS listener, both on free loopback ports.
+final class Stack: Sendable {
+    let service: ServiceHarness
+    let broker: Broker
+    let serverPrefix: String
+
+    static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    /// Built by `make plugin` (which `make test` runs first).
+    static let plugin = repository + "/.build-plugin/castellan_mosquitto.so"
+
+    var plainPort: Int { broker.ports[0] }
+    var tlsPort: Int { broker.ports[1] }
+
+    /// - Parameter timeoutMilliseconds: the plugin's deadline; generous by default because the
+    ///   service under test is a debug build.
+    init(service: ServiceHarness? = nil, socket: String? = nil, timeoutMilliseconds: Int = 3000) async throws {
+        guard FileManager.default.fileExists(atPath: Self.plugin) else {
+            throw BrokerError(description: "\(Self.plugin) is missing: run `make plugin` (make test does)")
+        }
+        let service = if let service { service } else { try await ServiceHarness() }
+        self.service = service
+        let prefix = service.directory.file("broker")
+        try service.ca.issueServer(dns: ["localhost"], ips: ["127.0.0.1"]).write(prefix: prefix)
+        serverPrefix = prefix
+        let caFile = service.configuration.caDirectory + "/ca.pem"
+        let bridgeSocket = socket ?? service.socket
+        broker = try await Broker.start(ports: 2) { _, ports in
+            MosquittoConf(
+                plugin: Self.plugin, socket: bridgeSocket, brokerID: "e2e-broker", timeoutMilliseconds: timeoutMilliseconds,
+                user: "root", bind: "127.0.0.1", port: ports[0],
+                tls: MosquittoConf.TLS(port: ports[1], caFile: caFile, certificateFile: prefix + ".pem", keyFile: prefix + ".key")
+            ).lines.filter { !$0.hasPrefix("#") && !$0.hasPrefix("user ") && !$0.isEmpty }
+        }
+    }
+
+    func stop() async throws {
+        broker.stop()
+        try await service.stop()
+    }
+
+    /// A client of the plain listener.
+    func client(_ clientID: String, username: String? = nil, password: String? = nil,
+                version: MQTTProtocolVersion = .v5, authentication: MQTTAuthentication? = nil) -> MQTTClient {
+        var configuration = MQTTClientConfiguration(host: "127.0.0.1", port: plainPort)
+        configuration.clientID = clientID
+        configuration.username = username
+        configuration.password = password
+        configuration.protocolVersion = version
+        configuration.authentication = authentication
+        configuration.timeout = .seconds(10)
+        return MQTTClient(configuration: configuration)
+    }
+
+    /// A client of the mTLS listener presenting `certificate` (written to files first).
+    func certificateClient(_ clientID: String, certificate: IssuedCertificate, username: String? = nil) throws -> MQTTClient {
+        let prefix = service.directory.file("client-\(UUID().uuidString)")
+        try certificate.write(prefix: prefix)
+        var configuration = MQTTClientConfiguration(host: "127.0.0.1", port: tlsPort)
+        configuration.clientID = clientID
+        configuration.username = username
+        configuration.tls = MQTTTLSConfiguration(caFile: service.configuration.caDirectory + "/ca.pem",
+                                                 certificateFile: prefix + ".pem", privateKeyFile: prefix + ".key",
+                                                 serverHostname: "localhost")
+        configuration.timeout = .seconds(10)
+        return MQTTClient(configuration: configuration)
+    }
+}
+
+extension MQTTClient {
+    /// The CONNACK reason code: 0 for success, the refusal's code otherwise.
+    func connectCode() async -> MQTTReasonCode? {
+        do { return try await connect().reasonCode } catch { return error.reasonCode }
+    }
+
+    /// Returns once the broker has closed the connection (the message stream ends).
+    func waitUntilDisconnected() async {
+        for await _ in messages {}
+    }
+}
