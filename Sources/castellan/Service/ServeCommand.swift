@@ -33,6 +33,11 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("castellan serve: \(error)\n".utf8))
             throw ExitCode.failure
         }
+        let ready = Task {
+            await server.context.bridge.wait()
+            printLine("castellan serve: ready, bridge listening on \(server.context.settings.configuration.bridgeSocket)")
+        }
+        defer { ready.cancel() }
         let events = server.tree.events()
         let json = json
         let printer = Task { for await event in events { printLine(json ? EventLine.json(event) : EventLine.text(event)) } }

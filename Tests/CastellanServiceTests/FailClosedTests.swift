@@ -1,0 +1,114 @@
+import CastellanAuth
+import CastellanClient
+import Foundation
+import MosquittoTesting
+import Testing
+
+/// The service dies, hangs or is attacked; the broker keeps serving and nothing is granted.
+@Suite struct FailClosedTests {
+    /// Connects until the broker admits the client: each attempt is a real CONNACK, bounded in number.
+    func eventuallyAdmitted(_ makeClient: () throws -> MQTTClient) async throws -> Bool {
+        for _ in 0..<100 {
+            let client = try makeClient()
+            if await client.connectCode() == .success {
+                await client.disconnect()
+                return true
+            }
+        }
+        return false
+    }
+
+    @Test func serviceKilled_refusesNewConnects_keepsLiveClients_andRecoversWithoutABrokerRestart() async throws {
+        let setup = try await ServiceHarness()
+        try await setup.addDevice("otp1", policy: .totp)
+        let totp = try await setup.enrolTOTP("otp1")
+        try await setup.addDevice("cam1", policy: .cert)
+        let certificate = try await setup.issueCertificate("cam1")
+        try await setup.stop()
+
+        let serve = try ServeProcess(configuration: setup.configuration.file)
+        let stack = try await Stack(service: setup, timeoutMilliseconds: 500)
+        let live = stack.client("otp1", username: "otp1", password: try totp.code(at: ServiceHarness.now))
+        #expect(await live.connectCode() == .success)
+
+        serve.kill()
+        #expect(await (try stack.certificateClient("cam1", certificate: certificate)).connectCode() == .notAuthorized)
+        #expect(try await live.publish(topic: "devices/otp1/alive", payload: [1], qos: .atLeastOnce) != .notAuthorized)
+
+        let again = try ServeProcess(configuration: setup.configuration.file)
+        #expect(try await eventuallyAdmitted { try stack.certificateClient("cam1", certificate: certificate) })
+        again.kill()
+        stack.broker.stop()
+    }
+
+    @Test func serviceStopped_keepsTheBrokerResponsive_andRecoversOnContinue() async throws {
+        let setup = try await ServiceHarness()
+        try await setup.addDevice("cam0", policy: .cert)
+        let liveCertificate = try await setup.issueCertificate("cam0")
+        try await setup.addDevice("cam1", policy: .cert)
+        let certificate = try await setup.issueCertificate("cam1")
+        try await setup.stop()
+
+        let serve = try ServeProcess(configuration: setup.configuration.file)
+        defer { serve.kill() }
+        let stack = try await Stack(service: setup, timeoutMilliseconds: 200)
+        defer { stack.broker.stop() }
+        let live = try stack.certificateClient("cam0", certificate: liveCertificate)
+        var connected = false
+        for _ in 0..<20 where !connected { connected = await live.connectCode() == .success }
+        #expect(connected)
+
+        serve.signal(SIGSTOP)
+        for _ in 0..<4 {
+            #expect(await (try stack.certificateClient("cam1", certificate: certificate)).connectCode() == .notAuthorized)
+        }
+        // Failing fast now: the broker answers an unrelated client at once, not after a deadline.
+        let started = ContinuousClock.now
+        #expect(try await live.publish(topic: "devices/cam0/alive", payload: [1], qos: .atLeastOnce) != .notAuthorized)
+        #expect(started.duration(to: .now) < .milliseconds(100))
+
+        serve.signal(SIGCONT)
+        #expect(try await eventuallyAdmitted { try stack.certificateClient("cam1", certificate: certificate) })
+    }
+
+    @Test func malformedFramesToTheServiceSocket_closeThatConnectionOnly() async throws {
+        let stack = try await Stack()
+        try await stack.service.addDevice("otp1", policy: .totp)
+        let totp = try await stack.service.enrolTOTP("otp1")
+        for garbage: [UInt8] in [[0xFF, 0xFF, 0xFF, 0xFF, 1], [0, 0, 0, 5, 0x7E, 0, 0, 0, 1], [0, 0, 0, 5, 0x02, 0, 0, 0, 1]] {
+            #expect(try RawSocket.sendAndAwaitClose(garbage, to: stack.service.socket))
+        }
+        let client = stack.client("otp1", username: "otp1", password: try totp.code(at: ServiceHarness.now))
+        #expect(await client.connectCode() == .success)
+        await client.disconnect()
+        try await stack.stop()
+    }
+}
+
+/// A blocking Unix-socket peer that writes bytes and reads until the other side closes.
+enum RawSocket {
+    static func sendAndAwaitClose(_ bytes: [UInt8], to path: String) throws -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw BrokerError(description: "socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: Array(path.utf8))
+            raw[path.utf8.count] = 0
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw BrokerError(description: "connect() failed") }
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count == 0 { return true }    // closed by the service
+            if count < 0 { return false }    // timed out: still open
+        }
+    }
+}
