@@ -2,6 +2,7 @@ import CastellanAuth
 import CastellanStore
 import Foundation
 import Testing
+@testable import castellan
 
 @Suite("CLI: scram and totp")
 struct CLICredentialTests {
@@ -71,9 +72,25 @@ struct CLICredentialTests {
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.hasPrefix("otpauth://totp/Castellan:d?secret="))
         #expect(result.output.contains("&algorithm=SHA1&digits=6&period=30"))
-        #expect(result.error.contains("no QR code"))
+        #expect(result.error.contains("Scan the QR code"))
         let enrolment = try #require(try await fixture.openStore().totpEnrolment(device: DeviceID("d")))
         #expect(result.output.contains("secret=\(enrolment.totp.secret.base32)&"))
+    }
+
+    @Test func totpEnroll_printsAQRCodeOfTheURI_afterIt() async throws {
+        let fixture = try await CLIFixture()
+        _ = await fixture.run(["device", "add", "d", "--policy", "scram+totp"])
+        let result = await fixture.run(["totp", "enroll", "d"])
+        #expect(result.status == 0, "\(result.error)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        let uri = try #require(lines.first)
+        #expect(uri.hasPrefix("otpauth://totp/"))
+        // The rest of stdout is the half-block drawing of that URI at level M, and nothing else.
+        let expected = try QRCode(encoding: Array(uri.utf8), level: .medium).terminalLines()
+        #expect(Array(lines.dropFirst()) == expected)
+        #expect(expected.count >= 15)
+        #expect(expected.allSatisfy { $0.allSatisfy { "█▀▄ ".contains($0) } })
+        #expect(expected.first?.allSatisfy { $0 == "█" } == true, "the quiet zone is drawn light")
     }
 
     @Test func totpEnroll_withJSON_printsUriSecretAlgorithmDigitsAndPeriod() async throws {
@@ -81,6 +98,7 @@ struct CLICredentialTests {
         _ = await fixture.run(["device", "add", "d", "--policy", "totp"])
         let result = await fixture.run(["totp", "enroll", "d", "--algorithm", "SHA512", "--digits", "8", "--period", "60", "--json"])
         #expect(result.status == 0, "\(result.error)")
+        #expect(!result.output.contains("█"), "no QR code in JSON mode")
         let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as! [String: Any]
         #expect(Set(object.keys) == ["uri", "secret", "algorithm", "digits", "period"])
         #expect(object["algorithm"] as? String == "SHA512")

@@ -7,8 +7,8 @@ extension TOTPCommand {
     struct Enroll: StoreSubcommand {
         static let configuration = CommandConfiguration(
             commandName: "enroll",
-            abstract: "Give a device a new TOTP secret and print its otpauth:// URI.",
-            discussion: "Replaces any earlier secret. The secret is sealed at rest under the master key; this is the only time it is shown."
+            abstract: "Give a device a new TOTP secret and print its otpauth:// URI and a QR code of it.",
+            discussion: "Replaces any earlier secret. The secret is sealed at rest under the master key; this is the only time it is shown. The QR code is drawn with block characters for a dark terminal background; --json prints no QR code."
         )
         static let label = "totp enroll"
 
@@ -71,7 +71,15 @@ extension TOTPCommand {
                     period: totp.period)))
             } else {
                 environment.output.out(uri.uri)
-                environment.output.err("(no QR code in this build: paste the URI into the authenticator, or render it with a QR tool)")
+                // Level M: the code is read off a screen, where glare and moiré cost more than the
+                // few extra modules do; a typical URI is version 7 (53 columns with the quiet zone).
+                do {
+                    let code = try QRCode(encoding: Array(uri.uri.utf8), level: .medium)
+                    for line in code.terminalLines() { environment.output.out(line) }
+                    environment.output.err("Scan the QR code (drawn for a dark terminal background) or paste the URI into the authenticator app; the secret is not shown again.")
+                } catch {
+                    environment.output.err("(no QR code: \(error); paste the URI into the authenticator app; the secret is not shown again)")
+                }
             }
         }
     }
