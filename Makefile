@@ -16,10 +16,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The main job. At this stage: the supervision demo tree, events live until Ctrl-C.
-run: deps
+# The main job: the service and a mosquitto with the plugin, demo devices connected, the live tree; Ctrl-C stops it all.
+run: deps plugin
 	$(SWIFT) build --product castellan
-	$$($(SWIFT) build --show-bin-path)/castellan demo --spec supervision/demo.yaml
+	$$($(SWIFT) build --show-bin-path)/castellan stack --dir .castellan --plugin .build-plugin/castellan_mosquitto.so
 
 test: deps plugin-test
 	$(SWIFT) build --build-tests

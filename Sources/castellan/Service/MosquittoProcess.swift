@@ -1,0 +1,42 @@
+import Foundation
+
+/// A mosquitto child process for `castellan stack`, stopped with the stack.
+struct MosquittoProcess {
+    let process: Process
+
+    /// Writes the conf into `folder`, starts mosquitto, and returns once its log says it runs.
+    static func start(executable: String, conf: String, folder: String) throws -> MosquittoProcess {
+        let confFile = folder + "/mosquitto.conf"
+        let logFile = folder + "/mosquitto.log"
+        try (conf + "log_dest file \(logFile)\nlog_dest stderr\n").write(toFile: confFile, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-c", confFile]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // mosquitto prints "... running" on stderr once its listeners are open.
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains(" running") {
+            let chunk = errors.fileHandleForReading.availableData
+            guard !chunk.isEmpty else {
+                throw StackError("mosquitto exited: \(String(decoding: seen, as: UTF8.self)) (see \(logFile))")
+            }
+            seen.append(chunk)
+        }
+        // Keep draining so a chatty broker never blocks on a full pipe; the log file has it all.
+        errors.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
+        return MosquittoProcess(process: process)
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+struct StackError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
