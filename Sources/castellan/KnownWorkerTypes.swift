@@ -1,3 +1,4 @@
+import CastellanService
 import Supervision
 
 /// The worker types the `castellan` executable can run, by the names specs use.
@@ -7,5 +8,6 @@ enum KnownWorkerTypes {
     /// The demo workers: a ticking worker and one that crashes at a configured rate.
     static let all = WorkerTypes([TickerWorker.type, FlakyWorker.type])
 
-    static var names: Set<String> { all.names }
+    /// The demo types and the service's (so `castellan tree` validates supervision/castellan.yaml too).
+    static var names: Set<String> { all.names.union(ServiceWorkerTypes.names) }
 }

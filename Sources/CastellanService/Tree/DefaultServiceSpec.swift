@@ -41,5 +41,6 @@ supervisor:
             pool: {worker: bridge_connections, size: 64, intensity: 1000, period: 1s}
           - id: listener
             worker: bridge_listener
+
 """#
 }

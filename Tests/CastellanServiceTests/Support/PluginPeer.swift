@@ -66,8 +66,12 @@ actor PluginPeer {
     private func nextFrame() async throws -> BridgeFrame? { await frames.take() }
 
     func close() async {
+        channel.outbound.finish()
         try? await channel.channel.close()
     }
+
+    // NIO traps when an async channel's writer is dropped unfinished.
+    deinit { channel.outbound.finish() }
 }
 
 struct PeerError: Error, CustomStringConvertible {
