@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server: CastellanServer
         do {
             let configuration = try config.load(.process())
-            server = try CastellanServer(configuration: configuration, logger: logger)
+            server = try await CastellanServer(configuration: configuration, logger: logger)
             printLine("castellan serve: bridge socket \(configuration.bridgeSocket), store \(configuration.storeText), tree \(server.specFile)")
         } catch {
             FileHandle.standardError.write(Data("castellan serve: \(error)\n".utf8))

@@ -24,7 +24,7 @@ final class ServiceHarness: Sendable {
 
     /// Starts the service; `yaml` replaces the default tree when given.
     init(spec yaml: String? = nil) async throws {
-        let setup = try CastellanSetup.create(in: directory.path)
+        let setup = try await CastellanSetup.create(in: directory.path)
         let loaded = try CastellanConfiguration.load(setup.configuration)
         ca = try CertificateAuthority.create(in: loaded.caDirectory, subject: try DistinguishedName(parsing: "CN=Test Device CA"))
         if let yaml { try yaml.write(toFile: loaded.supervisionSpec, atomically: true, encoding: .utf8) }
@@ -33,7 +33,7 @@ final class ServiceHarness: Sendable {
         logger.logLevel = .warning
         let environment = SupervisionEnvironment()
         recorder = EventRecorder(environment.events)
-        server = try CastellanServer(configuration: loaded, logger: logger, environment: environment)
+        server = try await CastellanServer(configuration: loaded, logger: logger, environment: environment)
         let server = server
         running = Task { try await server.run() }
         await server.context.bridge.wait()
