@@ -47,10 +47,14 @@ let package = Package(
             dependencies: ["Supervision"],
             swiftSettings: strict
         ),
-        // Test support: a real mosquitto per test, on free loopback ports.
+        // Test support: real servers for tests — a mosquitto per test, one PostgreSQL per run.
         .target(
-            name: "MosquittoTesting",
-            dependencies: ["SupervisionTesting"],
+            name: "ServerTesting",
+            dependencies: [
+                "SupervisionTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // Pure authentication decisions: no I/O, nothing of ours.
@@ -207,6 +211,7 @@ let package = Package(
             dependencies: [
                 "CastellanStore",
                 "SupervisionTesting",
+                "ServerTesting",
                 "castellan",
                 "CastellanAuth",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -221,7 +226,7 @@ let package = Package(
             dependencies: [
                 "CastellanClient",
                 "SupervisionTesting",
-                "MosquittoTesting",
+                "ServerTesting",
                 "CastellanAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import ServerTesting
 import CastellanStore
 import SupervisionTesting
 import Foundation

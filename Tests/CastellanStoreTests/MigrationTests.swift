@@ -1,3 +1,4 @@
+import ServerTesting
 import SupervisionTesting
 import CastellanAuth
 @testable import CastellanStore

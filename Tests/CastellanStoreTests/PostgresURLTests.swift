@@ -1,4 +1,5 @@
 @testable import CastellanStore
+import ServerTesting
 import Testing
 
 @Suite("PostgreSQL store URLs")

@@ -1,4 +1,5 @@
 @testable import CastellanStore
+import ServerTesting
 import SupervisionTesting
 import CastellanAuth
 import Foundation

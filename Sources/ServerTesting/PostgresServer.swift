@@ -22,23 +22,23 @@ import Glibc
 ///
 /// Each test asks ``makeDatabase()`` for its own empty database (`CREATE DATABASE t_<random>`),
 /// so tests run in parallel and LISTEN/NOTIFY channels never cross tests.
-actor PostgresServer {
-    static let shared = PostgresServer()
+public actor PostgresServer {
+    public static let shared = PostgresServer()
 
     /// A running cluster.
-    struct Instance: Sendable {
+    public struct Instance: Sendable {
         let root: String
         let port: Int
         var socketDirectory: String { root }
     }
 
     /// A fresh database and the URLs that reach it.
-    struct Database: Sendable {
-        let name: String
+    public struct Database: Sendable {
+        public let name: String
         /// `postgres://postgres@/NAME?host=DIR&port=P`: the Unix-socket form.
-        let socketURL: String
+        public let socketURL: String
         /// `postgres://postgres@127.0.0.1:P/NAME?sslmode=disable`: the TCP form.
-        let tcpURL: String
+        public let tcpURL: String
     }
 
     private enum State {
@@ -53,7 +53,7 @@ actor PostgresServer {
     /// A new empty database on the shared server (starting it if needed).
     ///
     /// Each call uses a connection of its own, so tests create their databases in parallel.
-    nonisolated func makeDatabase() async throws -> Database {
+    public nonisolated func makeDatabase() async throws -> Database {
         let instance = try await running()
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let admin = try await PostgresConnection.connect(
@@ -94,7 +94,7 @@ actor PostgresServer {
         }
     }
 
-    static let logger = Logger(label: "castellan.tests.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    public static let logger = Logger(label: "castellan.tests.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
     // MARK: Starting
 
@@ -241,25 +241,7 @@ actor PostgresServer {
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago.
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ServerError("socket: errno \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw ServerError("bind: errno \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw ServerError("getsockname: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    private static func freePort() throws -> Int { try Broker.freePort() }
 
     /// Runs blocking process work off the cooperative pool.
     private static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -268,8 +250,8 @@ actor PostgresServer {
         }
     }
 
-    struct ServerError: Error, CustomStringConvertible {
-        let description: String
+    public struct ServerError: Error, CustomStringConvertible {
+        public let description: String
         init(_ description: String) { self.description = description }
     }
 }
