@@ -47,6 +47,8 @@ public actor Supervisor: ChildProcess {
 
     struct Record {
         var spec: ChildSpec
+        /// The child's path, built once: the restart path would otherwise build it four times.
+        let path: String
         var slot: Slot = .stopped
         var generation: UInt64 = 0
         var restarts = 0
@@ -106,7 +108,7 @@ public actor Supervisor: ChildProcess {
         self.path = path
         self.mode = mode
         self.environment = environment
-        self.records = children.map { Record(spec: $0) }
+        self.records = children.map { Record(spec: $0, path: path + "/" + $0.id) }
         self.window = RestartWindow(mode.intensity)
         positions = Self.positions(of: records)
     }
@@ -387,7 +389,7 @@ public actor Supervisor: ChildProcess {
 
     /// Adds a child after the others and starts it; a failed start leaves no trace.
     private func addAndStart(_ spec: ChildSpec) async -> Result<String, SupervisorError> {
-        append(Record(spec: spec))
+        append(Record(spec: spec, path: childPath(spec.id)))
         do {
             try await launch(spec.id, restart: false)
             return .success(spec.id)
@@ -402,14 +404,15 @@ public actor Supervisor: ChildProcess {
     /// OTP's restart decision for a child that died on its own (or was killed).
     private func childDied(_ id: String, reason: ExitReason, running: Running) async {
         guard let index = index(of: id) else { return }
-        let spec = records[index].spec
-        let restarts = switch spec.restart {
+        let restartType = records[index].spec.restart
+        let restarts = switch restartType {
         case .permanent: true
         case .transient: !reason.isNormal
         case .temporary: false
         }
         guard restarts else {
-            if spec.restart == .temporary || mode.isDynamic { remove(id) }
+            let spec = records[index].spec
+            if restartType == .temporary || mode.isDynamic { remove(id) }
             if spec.significant, shouldAutoShutdown(afterExitOf: spec) {
                 await terminate(.shutdown("auto_shutdown"), escalate: true)
             }
@@ -504,10 +507,11 @@ public actor Supervisor: ChildProcess {
     private func launch(_ id: String, restart: Bool) async throws {
         guard let index = index(of: id) else { throw SupervisorError.noSuchChild(id) }
         let spec = records[index].spec
-        let generation = environment.registry.nextGeneration(for: childPath(id))
+        let path = records[index].path
+        let generation = environment.registry.nextGeneration(for: path)
         let now = environment.clock.now
         let liveness = Liveness(now: now)
-        let context = ChildContext(path: childPath(id), generation: generation, clock: environment.clock,
+        let context = ChildContext(path: path, generation: generation, clock: environment.clock,
                                    registry: environment.registry, liveness: liveness)
         let process = try await make(spec, context)
         guard let index = self.index(of: id) else { return }
@@ -597,8 +601,8 @@ public actor Supervisor: ChildProcess {
         guard let index = index(of: id) else { return }
         let spec = records[index].spec
         records[index].slot = .stopped
-        environment.registry.unregister(childPath(id), generation: records[index].generation)
-        report(childPath(id), .childExited(reason: reason))
+        environment.registry.unregister(records[index].path, generation: records[index].generation)
+        report(records[index].path, .childExited(reason: reason))
         await childDied(id, reason: reason, running: running)
         running.process.terminated(reason)
         spec.onExit?(reason)
@@ -618,10 +622,11 @@ public actor Supervisor: ChildProcess {
     /// Bookkeeping once an instance is dead: unregister, let it hand back work, report.
     private func finish(_ id: String, _ running: Running, reason: ExitReason, event: SupervisionEvent.Kind) {
         guard let index = index(of: id) else { return }
-        environment.registry.unregister(childPath(id), generation: records[index].generation)
+        let path = records[index].path
+        environment.registry.unregister(path, generation: records[index].generation)
         running.process.terminated(reason)
         records[index].spec.onExit?(reason)
-        report(childPath(id), event)
+        report(path, event)
     }
 
     /// Stops every child (reverse start order; a dynamic supervisor's concurrently), ends
