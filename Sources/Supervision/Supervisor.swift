@@ -18,10 +18,25 @@
 public actor Supervisor: ChildProcess {
     enum Message: Sendable {
         case exited(id: String, generation: UInt64, reason: ExitReason)
-        case control(Control, CheckedContinuation<Result<String, SupervisorError>, Never>)
+        /// Boxed: `CheckedContinuation`'s layout is not known at compile time (it comes
+        /// from a resilient module), and as a direct payload it made every copy, switch
+        /// and destruction of any message a call into the runtime.
+        case control(ControlRequest)
         case retry(ids: [String], timer: Int)
         case watchdogTick
         case stop
+    }
+
+    final class ControlRequest: Sendable {
+        let control: Control
+        let reply: CheckedContinuation<Result<String, SupervisorError>, Never>
+
+        init(_ control: Control, reply: CheckedContinuation<Result<String, SupervisorError>, Never>) {
+            self.control = control
+            self.reply = reply
+        }
+
+        func refuse() { reply.resume(returning: .failure(.shuttingDown())) }
     }
 
     enum Control: Sendable {
@@ -216,7 +231,7 @@ public actor Supervisor: ChildProcess {
     }
 
     private func control(_ control: Control) async throws -> String {
-        let result = await withCheckedContinuation { reply in post(.control(control, reply)) }
+        let result = await withCheckedContinuation { reply in post(.control(ControlRequest(control, reply: reply))) }
         return try result.get()
     }
 
@@ -273,7 +288,7 @@ public actor Supervisor: ChildProcess {
     /// is answered ``SupervisorError/shuttingDown(file:line:)`` and anything else dropped.
     private func post(_ message: Message) {
         guard inbox.append(message) else {
-            if case .control(_, let reply) = message { reply.resume(returning: .failure(.shuttingDown())) }
+            if case .control(let request) = message { request.refuse() }
             return
         }
         // A step in progress is followed by the loop (or rings for it, see `childEnded`).
@@ -292,12 +307,25 @@ public actor Supervisor: ChildProcess {
     /// cancelled task (a killed instance) only queues: the step's timeouts must not see
     /// its cancellation.
     private func childEnded(_ id: String, generation: UInt64, reason: ExitReason) async {
-        let message = Message.exited(id: id, generation: generation, reason: reason)
-        guard case .running = phase, !stepping, inbox.isEmpty, !Task.isCancelled else { return post(message) }
-        await step(message)
+        guard case .running = phase, !stepping, inbox.isEmpty, !Task.isCancelled else {
+            return post(.exited(id: id, generation: generation, reason: reason))
+        }
+        // The step, as `step(_:)` would take it, without wrapping the exit in a message.
+        stepping = true
+        await exited(id, generation: generation, reason: reason)
+        publishEvents()
+        stepping = false
         // Hand over to the loop what arrived meanwhile, the end of the supervisor, or the
         // cancellation of the loop's task that it waited to act on.
         if !inbox.isEmpty || phase.isTerminated || doorbell.cancelRequested { doorbell.ring() }
+    }
+
+    /// The exit of generation `generation` of child `id`, unless it was already handled
+    /// (the instance was killed, or stopped by its supervisor).
+    private func exited(_ id: String, generation: UInt64, reason: ExitReason) async {
+        guard let index = index(of: id), case .running(let running) = records[index].slot,
+              records[index].generation == generation else { return }  // already handled: stale
+        await exited(id, running, reason: reason)
     }
 
     /// Handles one message; its events are published when it is done.
@@ -311,19 +339,17 @@ public actor Supervisor: ChildProcess {
     /// No more messages: answer the control requests still queued.
     private func closeInbox() {
         for message in inbox.close() {
-            if case .control(_, let reply) = message { reply.resume(returning: .failure(.shuttingDown())) }
+            if case .control(let request) = message { request.refuse() }
         }
     }
 
     private func handle(_ message: Message) async {
         switch message {
         case .exited(let id, let generation, let reason):
-            guard let index = index(of: id), case .running(let running) = records[index].slot,
-                  records[index].generation == generation else { return }  // already handled: stale
-            await exited(id, running, reason: reason)
-        case .control(let control, let reply):
-            guard !phase.isTerminated else { return reply.resume(returning: .failure(.shuttingDown())) }
-            reply.resume(returning: await perform(control))
+            await exited(id, generation: generation, reason: reason)
+        case .control(let request):
+            guard !phase.isTerminated else { return request.refuse() }
+            request.reply.resume(returning: await perform(request.control))
         case .retry(let ids, let timer):
             timers[timer] = nil
             await restart(ids.filter { id in index(of: id).map { records[$0].state == .restarting } ?? false })
