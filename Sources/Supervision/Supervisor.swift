@@ -452,7 +452,10 @@ public actor Supervisor: ChildProcess {
         let group: [String]
         switch mode.strategyKind {
         case .oneForOne:
-            group = [id]
+            // No siblings to stop: the restart path of every pool, kept short.
+            records[index].slot = .restarting
+            if let delay = backoffDelay(for: id) { schedule([id], after: delay) } else { await restart([id]) }
+            return
         case .oneForAll:
             group = records.map(\.spec.id)
         case .restForOne:
@@ -625,13 +628,13 @@ public actor Supervisor: ChildProcess {
     /// replacement already accepting.
     private func exited(_ id: String, _ running: Running, reason: ExitReason) async {
         guard let index = index(of: id) else { return }
-        let spec = records[index].spec
+        let onExit = records[index].spec.onExit  // kept: a temporary child's record goes away
         records[index].slot = .stopped
         environment.registry.unregister(records[index].path, generation: records[index].generation)
         report(records[index].path, .childExited(reason: reason))
         await childDied(id, reason: reason, running: running)
         running.process.terminated(reason)
-        spec.onExit?(reason)
+        onExit?(reason)
     }
 
     /// Queues an event for the end of the current step.
