@@ -43,6 +43,7 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.castellan = os.path.abspath(args.castellan)
+        self.service = os.path.abspath(args.service or args.castellan)
         self.plugin = os.path.abspath(args.plugin)
         self.dir = tempfile.mkdtemp(prefix="castellan-bench-")
         self.procs = []
@@ -50,7 +51,7 @@ class Bench:
 
     # ---- processes -------------------------------------------------------------------------
     def run(self, *argv, **kw):
-        return subprocess.run([self.castellan, *argv], cwd=self.dir, check=True, capture_output=True, text=True, **kw).stdout
+        return subprocess.run([self.service, *argv], cwd=self.dir, check=True, capture_output=True, text=True, **kw).stdout
 
     def spawn(self, argv, name, ready=None, port=None):
         logf = open(os.path.join(self.dir, name + ".log"), "w")
@@ -127,7 +128,7 @@ class Bench:
         base = self.args.base_port
         self.ports = {"anon": base, "dynsec": base + 1, "castellan": base + 2, "castellan_tls": base + 3, "mtls": base + 4}
         d = self.dir
-        self.spawn([self.castellan, "serve", "--config", os.path.join(d, "castellan.yaml")], "castellan-serve", ready="ready")
+        self.spawn([self.service, "serve", "--config", os.path.join(d, "castellan.yaml")], "castellan-serve", ready="ready")
         common = "user %s\nlog_dest file %s/%%s.mosquitto.log\nlog_type error\nlog_type warning\n" % (os.environ.get("USER", "root") if os.geteuid() else "root", d)
         confs = {
             "anon": "listener %d 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\n" % self.ports["anon"],
@@ -197,6 +198,9 @@ class Bench:
         loops = ["anon", "dynsec", "castellan_password", "castellan_scram", "mtls", "castellan_cert",
                  "py_anon", "py_dynsec", "py_castellan_password"]
         res = {}
+        self.has_count = "--count" in subprocess.run([self.castellan, "client", "load", "--help"], capture_output=True, text=True).stdout
+        if not self.has_count:
+            log("bench: this castellan has no `client load --count`: single-connect rows (cold, TOTP) skipped")
         for run in range(a.runs):
             for conc in (1, 4):
                 for s in loops:
@@ -205,6 +209,8 @@ class Bench:
                     log("A run %d %-20s c=%d  %8.1f/s  p50 %6d µs  p99 %6d µs  failures %d" % (
                         run + 1, s, conc, r["connects_per_s"], r["p50_us"], r["p99_us"], r["failures"]))
                     res.setdefault((s, conc), []).append(r)
+            if not self.has_count:
+                continue
             # One connect per process: a fresh device for cold (PBKDF2 not cached) and TOTP (a code is
             # accepted once per device and step), the cached password device as their reference.
             for s, devices in (("castellan_cold", self.cold), ("castellan_totp", self.totp), ("castellan_single", None)):
@@ -308,10 +314,11 @@ def report(args, a, b, c, started, command):
     lines.append("")
     lines.append("Each cell: median (min–max) of %d runs, runs interleaved across scenarios; ratios from the medians of this run. "
                  "The machine is shared (2 cores, other builds running): absolute numbers are noisy, ratios less so. "
-                 "Load clients: `castellan client load` (release build, MQTT 5, one fixed client id per scenario, so 4 concurrent "
+                 "Service: `%s serve`. Load clients: `%s client load` (MQTT 5, one fixed client id per scenario, so 4 concurrent "
                  "clients take each other's session over, alike in every scenario) and, for the plain-TCP rows, "
                  "`Benchmarks/mqtt_connect.py` (MQTT 3.1.1, one process per connection), on the same 2 cores as the broker "
-                 "and the service; %.1f s per loop run." % (args.runs, args.duration))
+                 "and the service; %.1f s per loop run." % (args.runs, os.path.relpath(args.service or args.castellan, ROOT),
+                                                            os.path.relpath(args.castellan, ROOT), args.duration))
     lines.append("")
     goals = []
     if a:
@@ -429,6 +436,7 @@ def report(args, a, b, c, started, command):
 def main():
     p = argparse.ArgumentParser(description="Castellan comparative benchmarks (see Benchmarks/README.md).")
     p.add_argument("--castellan", default=os.path.join(ROOT, ".build-release/release/castellan"))
+    p.add_argument("--service", help="a different castellan binary for setup and `serve` (default: --castellan)")
     p.add_argument("--plugin", default=os.path.join(ROOT, ".build-plugin/castellan_mosquitto.so"))
     p.add_argument("--parts", default="A,B,C", help="comma-separated subset of A,B,C")
     p.add_argument("--runs", type=int, default=3)
