@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -32,6 +33,9 @@ MOSQUITTO = "/usr/sbin/mosquitto"
 DYNSEC = "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
 PASSWORD = "bench-password-0123456789"
 TOPIC = "bench/data"
+BROKER_OF = {"anon": "anon", "py_anon": "anon", "dynsec": "dynsec", "py_dynsec": "dynsec", "mtls": "mtls",
+             "castellan_password": "castellan", "py_castellan_password": "castellan", "castellan_scram": "castellan",
+             "castellan_cert": "castellan"}
 
 
 def log(msg):
@@ -48,6 +52,7 @@ class Bench:
         self.dir = tempfile.mkdtemp(prefix="castellan-bench-")
         self.procs = []
         self.ports = {}
+        self.named = {}
 
     # ---- processes -------------------------------------------------------------------------
     def run(self, *argv, **kw):
@@ -57,6 +62,7 @@ class Bench:
         logf = open(os.path.join(self.dir, name + ".log"), "w")
         proc = subprocess.Popen(argv, cwd=self.dir, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(proc)
+        self.named[name] = proc
         deadline = time.time() + 30
         while time.time() < deadline:
             if proc.poll() is not None:
@@ -186,12 +192,32 @@ class Bench:
                        "py_dynsec": ["--port", str(self.ports["dynsec"]), "--client-id", "bench-password"] + pw,
                        "py_castellan_password": ["--port", str(self.ports["castellan"]), "--client-id", "bench-password"] + pw}[scenario]
 
-    def load(self, argv):
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    def cpu(self, name):
+        """CPU seconds (user + system) used so far by one of our processes, from /proc."""
+        proc = self.named.get(name)
+        if not proc:
+            return 0.0
         try:
-            return json.loads(out.stdout.strip().splitlines()[-1])
+            fields = open("/proc/%d/stat" % proc.pid).read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def load(self, argv, broker=None):
+        """Runs one load; adds the CPU µs per connect of the client, the broker and the service."""
+        before_b, before_s = self.cpu("mosquitto-" + broker) if broker else 0, self.cpu("castellan-serve")
+        before_c = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        after_c = resource.getrusage(resource.RUSAGE_CHILDREN)
+        try:
+            r = json.loads(out.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
             raise SystemExit("bench: load failed: %s\n%s%s" % (" ".join(argv), out.stdout, out.stderr))
+        n = max(r.get("connects", 0), 1)
+        r["client_cpu_us"] = (after_c.ru_utime + after_c.ru_stime - before_c.ru_utime - before_c.ru_stime) * 1e6 / n
+        r["broker_cpu_us"] = (self.cpu("mosquitto-" + broker) - before_b) * 1e6 / n if broker else None
+        r["service_cpu_us"] = (self.cpu("castellan-serve") - before_s) * 1e6 / n
+        return r
 
     def part_a(self):
         a = self.args
@@ -205,9 +231,10 @@ class Bench:
             for conc in (1, 4):
                 for s in loops:
                     argv = self.py_argv(s, conc, a.duration) if s.startswith("py_") else self.load_argv(s, conc, a.duration)
-                    r = self.load(argv)
-                    log("A run %d %-20s c=%d  %8.1f/s  p50 %6d µs  p99 %6d µs  failures %d" % (
-                        run + 1, s, conc, r["connects_per_s"], r["p50_us"], r["p99_us"], r["failures"]))
+                    r = self.load(argv, broker=BROKER_OF[s])
+                    log("A run %d %-22s c=%d %8.1f/s  p50 %6d µs  p99 %6d µs  failures %d  cpu µs/connect: client %.0f broker %.0f service %.0f" % (
+                        run + 1, s, conc, r["connects_per_s"], r["p50_us"], r["p99_us"], r["failures"],
+                        r["client_cpu_us"], r["broker_cpu_us"], r["service_cpu_us"]))
                     res.setdefault((s, conc), []).append(r)
             if not self.has_count:
                 continue
@@ -346,6 +373,20 @@ def report(args, a, b, c, started, command):
                     cells.append(text)
             lines.append("| %s | %s | %d |" % (label, " | ".join(cells), fails))
         lines.append("")
+        lines.append("CPU time per successful connect, sequential runs (µs, from /proc and getrusage; medians): "
+                     "what each side spends, independent of how the 2 cores were shared.")
+        lines.append("")
+        lines.append("| scenario | client | mosquitto | Castellan service |")
+        lines.append("| --- | --- | --- | --- |")
+        for key, label in names:
+            rs = a.get((key, 1), [])
+            cells = []
+            for field in ("client_cpu_us", "broker_cpu_us", "service_cpu_us"):
+                text, m = mmm([r.get(field) for r in rs])
+                med[(key, 1, field)] = m
+                cells.append(text)
+            lines.append("| %s | %s |" % (label, " | ".join(cells)))
+        lines.append("")
         lines.append("One connect per client process (`--count 1`), %d per run; p50 and the slowest of each run:" % args.singles)
         lines.append("")
         lines.append("| scenario | p50 µs | max µs | failures |")
@@ -371,6 +412,9 @@ def report(args, a, b, c, started, command):
         added_py = med[("py_castellan_password", 1, "p50_us")] - med[("py_anon", 1, "p50_us")]
         added_py_dyn = med[("py_dynsec", 1, "p50_us")] - med[("py_anon", 1, "p50_us")]
         r_pw_py = ratio(med[("py_castellan_password", 1, "connects_per_s")], med[("py_dynsec", 1, "connects_per_s")])
+        cpu_added_broker = (med[("castellan_password", 1, "broker_cpu_us")] or 0) - (med[("anon", 1, "broker_cpu_us")] or 0)
+        cpu_added = cpu_added_broker + (med[("castellan_password", 1, "service_cpu_us")] or 0)
+        cpu_added_dyn = (med[("dynsec", 1, "broker_cpu_us")] or 0) - (med[("anon", 1, "broker_cpu_us")] or 0)
         r_scram = ratio(med[("castellan_scram", 1, "p50_us")], med[("castellan_password", 1, "p50_us")])
         r_scram_rate = ratio(med[("castellan_password", 1, "connects_per_s")], med[("castellan_scram", 1, "connects_per_s")])
         goals += [
@@ -378,6 +422,8 @@ def report(args, a, b, c, started, command):
             goal(r_pw >= 1.0, "Castellan password (repeat) connect rate = %.3f × dynamic-security sequential (%.3f × with 4 concurrent); goal ≥ 1.0 (Castellan PBKDF2-4096, dynamic-security 101)" % (r_pw, r_pw4)),
             goal(r_pw_py >= 1.0, "the same with the Python client: %.3f × dynamic-security sequential" % r_pw_py),
             goal(added <= 30, "Castellan password auth adds %+.0f µs to the median sequential connect over anonymous (dynamic-security adds %+.0f µs); goal ≤ 30 µs" % (added, added_dyn)),
+            goal(cpu_added <= 30, "in CPU time (noise-free of scheduling): Castellan password adds %+.0f µs per connect (mosquitto %+.0f, service %+.0f) over anonymous; dynamic-security adds %+.0f µs" % (
+                cpu_added, cpu_added_broker, med[("castellan_password", 1, "service_cpu_us")] or 0, cpu_added_dyn)),
             goal(added_py <= 30, "the same with the Python client: Castellan adds %+.0f µs (dynamic-security %+.0f µs)" % (added_py, added_py_dyn)),
             goal(r_scram <= 2.5, "SCRAM-SHA-256 connect = %.2f × password connect (median latency; %.2f × by rate); goal ≤ 2.5" % (r_scram, r_scram_rate)),
         ]
