@@ -35,7 +35,8 @@ PASSWORD = "bench-password-0123456789"
 TOPIC = "bench/data"
 BROKER_OF = {"anon": "anon", "py_anon": "anon", "dynsec": "dynsec", "py_dynsec": "dynsec", "mtls": "mtls",
              "castellan_password": "castellan", "py_castellan_password": "castellan", "castellan_scram": "castellan",
-             "castellan_cert": "castellan"}
+             "castellan_cert": "castellan", "py_mtls": "mtls", "py_castellan_cert": "castellan",
+             "py_castellan_scram": "castellan"}
 
 
 def log(msg):
@@ -188,7 +189,12 @@ class Bench:
         """The same plain-TCP scenarios driven by Benchmarks/mqtt_connect.py (MQTT 3.1.1)."""
         argv = [sys.executable, os.path.join(HERE, "mqtt_connect.py"), "--connections", str(connections), "--duration", str(duration)]
         pw = ["--username", "bench-password", "--password-file", os.path.join(self.dir, "password")]
-        return argv + {"py_anon": ["--port", str(self.ports["anon"]), "--client-id", "bench-anon"],
+        d = self.dir
+        tls = ["--client-id", "bench-cert", "--tls", "--ca", d + "/certs/ca.pem", "--cert", d + "/bench-cert.pem", "--key", d + "/bench-cert.key"]
+        return argv + {"py_castellan_scram": ["--port", str(self.ports["castellan"]), "--client-id", "bench-scram", "--scram",
+                                              "--username", "bench-scram", "--password-file", os.path.join(self.dir, "password")],
+                       "py_mtls": ["--port", str(self.ports["mtls"])] + tls,
+                       "py_castellan_cert": ["--port", str(self.ports["castellan_tls"])] + tls,"py_anon": ["--port", str(self.ports["anon"]), "--client-id", "bench-anon"],
                        "py_dynsec": ["--port", str(self.ports["dynsec"]), "--client-id", "bench-password"] + pw,
                        "py_castellan_password": ["--port", str(self.ports["castellan"]), "--client-id", "bench-password"] + pw}[scenario]
 
@@ -213,7 +219,7 @@ class Bench:
             r = json.loads(out.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
             raise SystemExit("bench: load failed: %s\n%s%s" % (" ".join(argv), out.stdout, out.stderr))
-        n = max(r.get("connects", 0), 1)
+        n = max(r.get("connects") or round(r["connects_per_s"] * self.args.duration), 1)
         r["client_cpu_us"] = (after_c.ru_utime + after_c.ru_stime - before_c.ru_utime - before_c.ru_stime) * 1e6 / n
         r["broker_cpu_us"] = (self.cpu("mosquitto-" + broker) - before_b) * 1e6 / n if broker else None
         r["service_cpu_us"] = (self.cpu("castellan-serve") - before_s) * 1e6 / n
@@ -222,7 +228,7 @@ class Bench:
     def part_a(self):
         a = self.args
         loops = ["anon", "dynsec", "castellan_password", "castellan_scram", "mtls", "castellan_cert",
-                 "py_anon", "py_dynsec", "py_castellan_password"]
+                 "py_anon", "py_dynsec", "py_castellan_password", "py_castellan_scram", "py_mtls", "py_castellan_cert"]
         res = {}
         self.has_count = "--count" in subprocess.run([self.castellan, "client", "load", "--help"], capture_output=True, text=True).stdout
         if not self.has_count:
@@ -355,7 +361,10 @@ def report(args, a, b, c, started, command):
                  ("mtls", "mosquitto alone, mTLS (use_identity_as_username)"), ("castellan_cert", "mosquitto + Castellan, certificate (mTLS)"),
                  ("py_anon", "mosquitto alone, anonymous — Python client, MQTT 3.1.1"),
                  ("py_dynsec", "mosquitto + dynamic-security, password — Python client"),
-                 ("py_castellan_password", "mosquitto + Castellan, password, repeat — Python client")]
+                 ("py_castellan_password", "mosquitto + Castellan, password, repeat — Python client"),
+                 ("py_castellan_scram", "mosquitto + Castellan, SCRAM-SHA-256 — Python client (MQTT 5)"),
+                 ("py_mtls", "mosquitto alone, mTLS — Python client"),
+                 ("py_castellan_cert", "mosquitto + Castellan, certificate (mTLS) — Python client")]
         lines.append("## A. Connect: CONNECT → CONNACK (µs, client-side, including TCP/TLS setup), then DISCONNECT")
         lines.append("")
         lines.append("| scenario | seq connects/s | seq p50 µs | seq p99 µs | 4 conc connects/s | 4 conc p50 µs | 4 conc p99 µs | failures |")
@@ -405,6 +414,8 @@ def report(args, a, b, c, started, command):
             return x / y if x is not None and y else float("nan")
         r_cert = ratio(med[("castellan_cert", 1, "connects_per_s")], med[("mtls", 1, "connects_per_s")])
         r_cert4 = ratio(med[("castellan_cert", 4, "connects_per_s")], med[("mtls", 4, "connects_per_s")])
+        r_cert_py = ratio(med[("py_castellan_cert", 1, "connects_per_s")], med[("py_mtls", 1, "connects_per_s")])
+        r_cert_py4 = ratio(med[("py_castellan_cert", 4, "connects_per_s")], med[("py_mtls", 4, "connects_per_s")])
         r_pw = ratio(med[("castellan_password", 1, "connects_per_s")], med[("dynsec", 1, "connects_per_s")])
         r_pw4 = ratio(med[("castellan_password", 4, "connects_per_s")], med[("dynsec", 4, "connects_per_s")])
         added = med[("castellan_password", 1, "p50_us")] - med[("anon", 1, "p50_us")]
@@ -417,8 +428,10 @@ def report(args, a, b, c, started, command):
         cpu_added_dyn = (med[("dynsec", 1, "broker_cpu_us")] or 0) - (med[("anon", 1, "broker_cpu_us")] or 0)
         r_scram = ratio(med[("castellan_scram", 1, "p50_us")], med[("castellan_password", 1, "p50_us")])
         r_scram_rate = ratio(med[("castellan_password", 1, "connects_per_s")], med[("castellan_scram", 1, "connects_per_s")])
+        r_scram_py = ratio(med[("py_castellan_scram", 1, "p50_us")], med[("py_castellan_password", 1, "p50_us")])
         goals += [
             goal(r_cert >= 0.97, "Castellan certificate connect rate = %.3f × mosquitto mTLS sequential (%.3f × with 4 concurrent); goal ≥ 0.97" % (r_cert, r_cert4)),
+            goal(r_cert_py >= 0.97, "the same with the Python client: %.3f × sequential (%.3f × with 4 concurrent)" % (r_cert_py, r_cert_py4)),
             goal(r_pw >= 1.0, "Castellan password (repeat) connect rate = %.3f × dynamic-security sequential (%.3f × with 4 concurrent); goal ≥ 1.0 (Castellan PBKDF2-4096, dynamic-security 101)" % (r_pw, r_pw4)),
             goal(r_pw_py >= 1.0, "the same with the Python client: %.3f × dynamic-security sequential" % r_pw_py),
             goal(added <= 30, "Castellan password auth adds %+.0f µs to the median sequential connect over anonymous (dynamic-security adds %+.0f µs); goal ≤ 30 µs" % (added, added_dyn)),
@@ -426,6 +439,7 @@ def report(args, a, b, c, started, command):
                 cpu_added, cpu_added_broker, med[("castellan_password", 1, "service_cpu_us")] or 0, cpu_added_dyn)),
             goal(added_py <= 30, "the same with the Python client: Castellan adds %+.0f µs (dynamic-security %+.0f µs)" % (added_py, added_py_dyn)),
             goal(r_scram <= 2.5, "SCRAM-SHA-256 connect = %.2f × password connect (median latency; %.2f × by rate); goal ≤ 2.5" % (r_scram, r_scram_rate)),
+            goal(r_scram_py <= 2.5, "the same with the Python client: %.2f × (median latency)" % r_scram_py),
         ]
     if b:
         lines.append("## B. Publish throughput, one publisher, 64-byte payload, topic authorized on every PUBLISH (msgs/s)")
