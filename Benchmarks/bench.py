@@ -389,6 +389,9 @@ def report(args, a, b, c, started, command):
                  "and the service; %.1f s per loop run." % (args.runs, os.path.relpath(args.service or args.castellan, ROOT),
                                                             os.path.relpath(args.castellan, ROOT), args.duration))
     lines.append("")
+    if "release" not in (args.service or args.castellan):
+        lines.append("> **Not a release build of the service** (`%s`): Castellan's figures here are not representative." % (args.service or args.castellan))
+        lines.append("")
     goals = []
     if a:
         names = [("anon", "mosquitto alone, anonymous (TCP)"), ("dynsec", "mosquitto + dynamic-security, password (TCP)"),
