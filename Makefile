@@ -25,11 +25,23 @@ test: deps plugin-test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-bench: deps
-	$(SWIFT) build -c release --product castellan
-	$$($(SWIFT) build -c release --show-bin-path)/castellan bench supervision
-	$$($(SWIFT) build -c release --show-bin-path)/castellan bench auth
-	$$($(SWIFT) build -c release --show-bin-path)/castellan bench store --backend sqlite --devices 1000000
+# Comparative benchmarks (Benchmarks/README.md): release build, then Benchmarks/bench.py prints one
+# table and writes docs/benchmarks.md. Not part of `make test`; erlang is needed here only.
+BENCH_APT_PACKAGES := erlang-base
+BENCH_ARGS ?=
+bench: bench-deps plugin
+	$(SWIFT) build -c release --scratch-path .build-release --product castellan
+	python3 Benchmarks/bench.py --castellan .build-release/release/castellan --plugin $(PLUGIN_DIR)/castellan_mosquitto.so $(BENCH_ARGS)
+	.build-release/release/castellan bench store --backend sqlite --devices 1000000
+
+.PHONY: bench-deps
+bench-deps: deps
+	@missing=""; for p in $(BENCH_APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 clean:
 	rm -rf .build

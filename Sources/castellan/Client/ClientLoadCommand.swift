@@ -18,16 +18,21 @@ struct ClientLoadCommand: AsyncParsableCommand {
     @Option(help: "Seconds to run.")
     var duration: Double
 
+    @Option(help: "Stop each connection after this many connect attempts (default: run for the whole duration).")
+    var count: Int?
+
     func run() async throws {
         guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be 1...10000") }
         guard duration > 0, duration <= 86_400 else { throw ValidationError("--duration must be 0 < s <= 86400") }
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+        let count = count ?? Int.max
         let configuration = try options.configuration()
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + .milliseconds(Int64(duration * 1000))
         let results = await withTaskGroup(of: LoadSample.self) { group in
             for _ in 0..<connections {
-                group.addTask { await Self.worker(configuration, until: deadline, clock: clock) }
+                group.addTask { await Self.worker(configuration, until: deadline, count: count, clock: clock) }
             }
             return await group.reduce(into: LoadSample()) { $0.merge($1) }
         }
@@ -39,15 +44,18 @@ struct ClientLoadCommand: AsyncParsableCommand {
         let p99 = Self.percentile(sorted, 0.99)
         ClientOutput.emit(
             json: options.json,
-            ["connects_per_s": (rate * 10).rounded() / 10, "p50_us": p50, "p99_us": p99, "failures": results.failures],
+            ["connects_per_s": (rate * 10).rounded() / 10, "p50_us": p50, "p99_us": p99, "failures": results.failures,
+             "connects": sorted.count, "seconds": (seconds * 1e6).rounded() / 1e6],
             text: "\(sorted.count) connects in \(String(format: "%.1f", seconds)) s: \(String(format: "%.1f", rate)) connects/s, "
                 + "p50 \(p50) µs, p99 \(p99) µs, \(results.failures) failures")
     }
 
     private static func worker(_ configuration: MQTTClientConfiguration, until deadline: ContinuousClock.Instant,
-                               clock: ContinuousClock) async -> LoadSample {
+                               count: Int, clock: ContinuousClock) async -> LoadSample {
         var sample = LoadSample()
-        while clock.now < deadline && !Task.isCancelled {
+        var attempts = 0
+        while attempts < count && clock.now < deadline && !Task.isCancelled {
+            attempts += 1
             let client = MQTTClient(configuration: configuration)
             let began = clock.now
             do {
