@@ -29,6 +29,7 @@ bench: deps
 	$(SWIFT) build -c release --product castellan
 	$$($(SWIFT) build -c release --show-bin-path)/castellan bench supervision
 	$$($(SWIFT) build -c release --show-bin-path)/castellan bench auth
+	$$($(SWIFT) build -c release --show-bin-path)/castellan bench store --backend sqlite --devices 1000000
 
 clean:
 	rm -rf .build

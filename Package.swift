@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
     ],
@@ -49,10 +50,14 @@ let package = Package(
             dependencies: ["Supervision"],
             swiftSettings: strict
         ),
-        // Test support: a real mosquitto per test, on free loopback ports.
+        // Test support: real servers for tests — a mosquitto per test, one PostgreSQL per run.
         .target(
-            name: "MosquittoTesting",
-            dependencies: ["SupervisionTesting"],
+            name: "ServerTesting",
+            dependencies: [
+                "SupervisionTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // Pure authentication decisions: no I/O, nothing of ours.
@@ -72,6 +77,9 @@ let package = Package(
             dependencies: [
                 "CastellanAuth",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -245,9 +253,12 @@ let package = Package(
             dependencies: [
                 "CastellanStore",
                 "SupervisionTesting",
+                "ServerTesting",
                 "castellan",
                 "CastellanAuth",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -257,7 +268,7 @@ let package = Package(
             dependencies: [
                 "CastellanClient",
                 "SupervisionTesting",
-                "MosquittoTesting",
+                "ServerTesting",
                 "CastellanAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

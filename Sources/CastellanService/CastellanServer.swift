@@ -16,12 +16,12 @@ public final class CastellanServer: Sendable {
     ///
     /// Refuses to start when another process serves on the bridge socket. A missing spec file
     /// means the built-in default tree (the same as `supervision/castellan.yaml`).
-    public init(configuration: CastellanConfiguration, logger: Logger, environment: SupervisionEnvironment = SupervisionEnvironment()) throws {
+    public init(configuration: CastellanConfiguration, logger: Logger, environment: SupervisionEnvironment = SupervisionEnvironment()) async throws {
         self.configurationFile = configuration.file
         self.logger = logger
         try BridgeSocket.prepare(path: configuration.bridgeSocket)
         let masterKey = try MasterKey.load(from: configuration.masterKeyFile)
-        let store = try StoreOpener.open(configuration.store, masterKey: masterKey)
+        let store = try await StoreOpener.open(configuration.store, masterKey: masterKey)
         let entropy = configuration.entropySource()
         context = ServiceContext(store: store, settings: try ServiceSettings(configuration: configuration, entropy: entropy),
                                  entropy: entropy)

@@ -12,6 +12,8 @@ public final class ServiceContext: Sendable {
     public let pools = AuthPools()
     /// Whether the bridge socket is listening.
     public let bridge = Readiness()
+    /// Whether a broker's plugin has completed the handshake since start.
+    public let brokerConnected = Readiness()
     let arrivingBrokers = ArrivingBrokers()
     let entropy: any EntropySource
     let metrics = DecisionMetrics()

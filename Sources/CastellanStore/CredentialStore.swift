@@ -2,11 +2,13 @@ import CastellanAuth
 
 /// Where devices, credentials, rules, certificates and the audit trail live.
 ///
-/// One protocol for every backend (SQLite now, PostgreSQL later), chosen by ``StoreURL``. Every
-/// method is `async throws`: a backend may sit across a network, and only infrastructure
-/// failures and refusals throw (``StoreError``). Every write is one transaction — a refused or
-/// failed call changes nothing. A store is also the durable, shared ``TOTPReplayGuard`` (an
-/// atomic compare-and-set per device) and ``LockoutCounter`` (an atomic increment per device).
+/// One protocol for both backends — ``SQLiteStore`` and ``PostgresStore`` — chosen by
+/// ``StoreURL`` through ``StoreOpener``. Every method is `async throws`: a backend may sit
+/// across a network, and only infrastructure failures and refusals throw (``StoreError``).
+/// Every write is one transaction — a refused or failed call changes nothing. A store is also
+/// the durable, shared ``TOTPReplayGuard`` (an atomic compare-and-set per device) and
+/// ``LockoutCounter`` (an atomic increment per device): atomic across tasks, processes and,
+/// with PostgreSQL, every service instance on the same database.
 public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
     // MARK: Devices
 
@@ -21,6 +23,13 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
     /// Removes the device with its credentials, rules and lockout count, and revokes its
     /// unrevoked certificates (reason `cessationOfOperation`); emits ``StoreEvent/deviceRemoved(_:)``.
     func removeDevice(_ id: DeviceID) async throws
+
+    // MARK: Connect path
+
+    /// The device with its SCRAM credential, opened TOTP enrolment and effective rules, read as
+    /// one snapshot in one call (the per-connect read); `nil` for an unknown device. Throws
+    /// ``StoreError/sealedSecretRejected(_:fileID:line:)`` if the TOTP secret was tampered with.
+    func connectProfile(device: DeviceID) async throws -> ConnectProfile?
 
     // MARK: Credentials
 
@@ -54,6 +63,8 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
     func certificate(serial: String) async throws -> CertificateRecord?
     /// The device's certificates, by serial.
     func certificates(device: DeviceID) async throws -> [CertificateRecord]
+    /// Every revoked certificate — those of removed devices included — by serial: what the CRL lists.
+    func revokedCertificates() async throws -> [CertificateRecord]
     /// Revokes a certificate (a second revocation keeps the first time and reason); emits
     /// ``StoreEvent/certificateRevoked(serial:device:)``.
     func revokeCertificate(serial: String, at unixTime: Int64, reason: String) async throws
@@ -69,6 +80,14 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
 
     // MARK: Change events
 
-    /// A new stream of the changes committed from now on through this store.
+    /// A new stream of the changes committed from now on: through this store (SQLite, published
+    /// right after the commit), or by any store instance on the same database (PostgreSQL,
+    /// through LISTEN/NOTIFY, shortly after the commit). Each stream ends when the store closes.
     func events() -> AsyncStream<StoreEvent>
+
+    // MARK: Lifetime
+
+    /// Releases connections and background work, and ends every ``events()`` stream. Calls
+    /// after it fail; a store that is simply dropped is cleaned up too, without waiting.
+    func close() async
 }

@@ -11,12 +11,12 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case unknownCertificate(String)
         case certificateExists(String)
         case schemaTooNew(String)
-        case postgresNotBuilt
         case invalidStoreURL(String)
         case sealedSecretRejected(String)
         case corruptRecord(String)
         case masterKey(String)
         case invalidGroup(String)
+        case backend(String)
     }
 
     private let code: Code
@@ -61,11 +61,6 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         Self(.schemaTooNew(detail), fileID: fileID, line: line)
     }
 
-    /// A `postgres://` store URL: that backend is not part of this build yet.
-    public static func postgresNotBuilt(fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.postgresNotBuilt, fileID: fileID, line: line)
-    }
-
     /// A store URL that is neither `sqlite:PATH` nor `postgres://…`.
     public static func invalidStoreURL(_ why: String, fileID: String = #fileID, line: Int = #line) -> Self {
         Self(.invalidStoreURL(why), fileID: fileID, line: line)
@@ -91,6 +86,12 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         Self(.invalidGroup(why), fileID: fileID, line: line)
     }
 
+    /// The database could not be reached or failed a statement (PostgreSQL): the message names
+    /// the server's error and SQLSTATE, never a bound value.
+    public static func backend(_ why: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.backend(why), fileID: fileID, line: line)
+    }
+
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
@@ -103,13 +104,13 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .certificateExists(let serial): "certificate \(serial) is already recorded"
         case .schemaTooNew(let detail):
             "the database schema is newer than this build of castellan knows (\(detail)); upgrade castellan"
-        case .postgresNotBuilt: "PostgreSQL backend not built yet; use a sqlite:PATH store"
         case .invalidStoreURL(let why): "invalid store URL: \(why)"
         case .sealedSecretRejected(let device):
             "sealed TOTP secret of device '\(device)' failed authentication (tampered, or sealed under another master key)"
         case .corruptRecord(let what): "corrupt record: \(what)"
         case .masterKey(let why): "master key: \(why)"
         case .invalidGroup(let why): "invalid group: \(why)"
+        case .backend(let why): "database: \(why)"
         }
     }
 }

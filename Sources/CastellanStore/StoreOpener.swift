@@ -1,11 +1,14 @@
 /// Opens the backend a ``StoreURL`` names.
 public enum StoreOpener {
-    /// Opens (and migrates) the store; `postgres://` URLs are refused with
-    /// ``StoreError/postgresNotBuilt(fileID:line:)`` until that backend exists.
-    public static func open(_ url: StoreURL, masterKey: MasterKey) throws -> any CredentialStore {
+    /// Opens (and migrates) the store: ``SQLiteStore`` for `sqlite:PATH`, ``PostgresStore`` for
+    /// `postgres://…` (connected, migrated and listening for change events when this returns).
+    ///
+    /// Refuses a database migrated by a newer build (``StoreError/schemaTooNew(_:fileID:line:)``);
+    /// an unreachable PostgreSQL server throws ``StoreError/backend(_:fileID:line:)``.
+    public static func open(_ url: StoreURL, masterKey: MasterKey) async throws -> any CredentialStore {
         switch url {
         case .sqlite(let path): return try SQLiteStore(path: path, masterKey: masterKey)
-        case .postgres: throw StoreError.postgresNotBuilt()
+        case .postgres(let text): return try await PostgresStore.open(PostgresURL(parsing: text), masterKey: masterKey)
         }
     }
 }

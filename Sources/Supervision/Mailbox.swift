@@ -6,7 +6,14 @@ import Synchronization
 /// the queued elements and the one the receiver holds (received, not yet ``done()``).
 /// The hand-over happens under the same lock as the close, so a dead worker's requests are
 /// never lost between "received" and "being handled", even while the instance still hangs.
-final class Mailbox<Element: Sendable>: Sendable {
+///
+/// Not generic: it holds objects (a pool's envelopes), so its code is compiled once and
+/// fully specialised. Generic over the envelope type it ran unspecialised for a pool whose
+/// request type lives in another module, looking up the metadata of its own types on every
+/// call: that was most of the cost of ``stopAccepting()`` on the crash path.
+final class Mailbox: Sendable {
+    typealias Element = any AnyObject & Sendable
+
     private struct State {
         var queue: [Element] = []
         var head = 0

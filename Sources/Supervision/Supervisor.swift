@@ -1,11 +1,14 @@
 /// An Erlang/OTP supervisor as a Swift actor: starts children in order, restarts them by
 /// strategy and restart type within a restart intensity, and escalates when it gives up.
 ///
-/// Every change to the children happens in one loop (``run()``) that takes child exits,
-/// control requests and timer ticks from one inbox, one at a time. Actors are reentrant at
-/// every `await`; the single loop is what keeps a restart, a sibling's crash and an
-/// operator's `terminateChild` from interleaving. Introspection (``whichChildren()``,
-/// ``snapshot()``) reads the state between those steps and never waits for the loop.
+/// Every change to the children happens in steps, one at a time: child exits, control
+/// requests and timer ticks queue in one inbox that the loop (``run()``) takes them from.
+/// Actors are reentrant at every `await`; taking one step at a time is what keeps a
+/// restart, a sibling's crash and an operator's `terminateChild` from interleaving. An exit
+/// that finds the supervisor idle (no step in progress, nothing queued) is that step at
+/// once, on the exiting child's own task: waking the loop's task on another thread would
+/// cost more than the whole restart. Introspection (``whichChildren()``, ``snapshot()``)
+/// reads the state between those steps and never waits for them.
 ///
 /// Lifecycle: ``start()`` starts the children in spec order (a failure stops the started
 /// ones, newest first, and throws); ``run()`` supervises until ``stop()`` (returns), or
@@ -15,10 +18,25 @@
 public actor Supervisor: ChildProcess {
     enum Message: Sendable {
         case exited(id: String, generation: UInt64, reason: ExitReason)
-        case control(Control, CheckedContinuation<Result<String, SupervisorError>, Never>)
+        /// Boxed: `CheckedContinuation`'s layout is not known at compile time (it comes
+        /// from a resilient module), and as a direct payload it made every copy, switch
+        /// and destruction of any message a call into the runtime.
+        case control(ControlRequest)
         case retry(ids: [String], timer: Int)
         case watchdogTick
         case stop
+    }
+
+    final class ControlRequest: Sendable {
+        let control: Control
+        let reply: CheckedContinuation<Result<String, SupervisorError>, Never>
+
+        init(_ control: Control, reply: CheckedContinuation<Result<String, SupervisorError>, Never>) {
+            self.control = control
+            self.reply = reply
+        }
+
+        func refuse() { reply.resume(returning: .failure(.shuttingDown())) }
     }
 
     enum Control: Sendable {
@@ -44,6 +62,8 @@ public actor Supervisor: ChildProcess {
 
     struct Record {
         var spec: ChildSpec
+        /// The child's path, built once: the restart path would otherwise build it four times.
+        let path: String
         var slot: Slot = .stopped
         var generation: UInt64 = 0
         var restarts = 0
@@ -73,8 +93,11 @@ public actor Supervisor: ChildProcess {
     private var positions: [String: Int]
     private var window: RestartWindow
     private var phase = Phase.idle
-    private let inbox: AsyncStream<Message>
-    private let mailbox: AsyncStream<Message>.Continuation
+    private var inbox = Inbox<Message>()
+    /// Wakes ``run()`` when a message is queued while no step is in progress.
+    private let doorbell = Doorbell()
+    /// A step (one message, see ``step(_:)``) is in progress, maybe suspended at an `await`.
+    private var stepping = false
     private var timers: [Int: Task<Void, Never>] = [:]
     private var nextTimer = 0
     private var nextDynamicID = 1
@@ -100,9 +123,8 @@ public actor Supervisor: ChildProcess {
         self.path = path
         self.mode = mode
         self.environment = environment
-        self.records = children.map { Record(spec: $0) }
+        self.records = children.map { Record(spec: $0, path: path + "/" + $0.id) }
         self.window = RestartWindow(mode.intensity)
-        (inbox, mailbox) = AsyncStream<Message>.makeStream()
         positions = Self.positions(of: records)
     }
 
@@ -138,17 +160,27 @@ public actor Supervisor: ChildProcess {
     /// Supervises until stopped (returns) or until the supervisor gives up (throws ``ShutdownExit``).
     /// If the task running it is cancelled, the children are stopped at once and it returns.
     public func run() async throws {
-        var messages = inbox.makeAsyncIterator()
-        while let message = await messages.next() {
-            await handle(message)
-            publishEvents()
-            if case .terminated = phase { break }
-        }
-        if case .running = phase { await terminate(.shutdown("cancelled")) }
-        publishEvents()
-        // The inbox is finished now; answer whatever control requests were still queued.
-        while let message = await messages.next() {
-            if case .control(_, let reply) = message { reply.resume(returning: .failure(.shuttingDown())) }
+        while true {
+            // While a child's task takes a step (see `childEnded`), the loop waits: that
+            // task rings when it is done and something is left for the loop.
+            if !stepping {
+                if let message = inbox.popFirst() {
+                    await step(message)
+                    continue
+                }
+                if phase.isTerminated { break }
+                if Task.isCancelled {
+                    if case .running = phase {
+                        stepping = true
+                        await terminate(.shutdown("cancelled"))
+                        publishEvents()
+                        stepping = false
+                    }
+                    closeInbox()
+                    break
+                }
+            }
+            await doorbell.wait()
         }
         if case .terminated(let reason, escalate: true) = phase, case .shutdown(let detail) = reason.kind {
             throw ShutdownExit(detail)
@@ -156,7 +188,9 @@ public actor Supervisor: ChildProcess {
     }
 
     /// Asks the supervisor to stop its children in reverse start order and return from ``run()``.
-    public func stop() async { mailbox.yield(.stop) }
+    ///
+    /// Only queues the request: the caller may be one of the children it stops.
+    public func stop() async { post(.stop) }
 
     public nonisolated var stopsGracefully: Bool { true }
 
@@ -197,11 +231,7 @@ public actor Supervisor: ChildProcess {
     }
 
     private func control(_ control: Control) async throws -> String {
-        let result = await withCheckedContinuation { reply in
-            if case .terminated = mailbox.yield(.control(control, reply)) {
-                reply.resume(returning: .failure(.shuttingDown()))
-            }
-        }
+        let result = await withCheckedContinuation { reply in post(.control(ControlRequest(control, reply: reply))) }
         return try result.get()
     }
 
@@ -254,15 +284,72 @@ public actor Supervisor: ChildProcess {
 
     // MARK: The loop
 
+    /// Queues `message` for the loop. Once the supervisor has terminated, a control request
+    /// is answered ``SupervisorError/shuttingDown(file:line:)`` and anything else dropped.
+    private func post(_ message: Message) {
+        guard inbox.append(message) else {
+            if case .control(let request) = message { request.refuse() }
+            return
+        }
+        // A step in progress is followed by the loop (or rings for it, see `childEnded`).
+        if !stepping { doorbell.ring() }
+    }
+
+    /// The last act of a child's task: its exit.
+    ///
+    /// When the supervisor is idle — running, no step in progress, nothing queued — the
+    /// exit is handled right here, as the next step, on the child's task. That is the
+    /// restart path: an actor call from a task on the global executor into an idle actor
+    /// runs on the same thread, where a message for ``run()`` would wait for its task to
+    /// be woken on another thread. Order is kept: with nothing queued, this exit is next
+    /// anyway. Safe to do on this task: the step marks the instance dead before it first
+    /// awaits, so nothing in the step (or after it) can wait for this task to end. A
+    /// cancelled task (a killed instance) only queues: the step's timeouts must not see
+    /// its cancellation.
+    private func childEnded(_ id: String, generation: UInt64, reason: ExitReason) async {
+        guard case .running = phase, !stepping, inbox.isEmpty, !Task.isCancelled else {
+            return post(.exited(id: id, generation: generation, reason: reason))
+        }
+        // The step, as `step(_:)` would take it, without wrapping the exit in a message.
+        stepping = true
+        await exited(id, generation: generation, reason: reason)
+        publishEvents()
+        stepping = false
+        // Hand over to the loop what arrived meanwhile, the end of the supervisor, or the
+        // cancellation of the loop's task that it waited to act on.
+        if !inbox.isEmpty || phase.isTerminated || doorbell.cancelRequested { doorbell.ring() }
+    }
+
+    /// The exit of generation `generation` of child `id`, unless it was already handled
+    /// (the instance was killed, or stopped by its supervisor).
+    private func exited(_ id: String, generation: UInt64, reason: ExitReason) async {
+        guard let index = index(of: id), case .running(let running) = records[index].slot,
+              records[index].generation == generation else { return }  // already handled: stale
+        await exited(id, running, reason: reason)
+    }
+
+    /// Handles one message; its events are published when it is done.
+    private func step(_ message: Message) async {
+        stepping = true
+        await handle(message)
+        publishEvents()
+        stepping = false
+    }
+
+    /// No more messages: answer the control requests still queued.
+    private func closeInbox() {
+        for message in inbox.close() {
+            if case .control(let request) = message { request.refuse() }
+        }
+    }
+
     private func handle(_ message: Message) async {
         switch message {
         case .exited(let id, let generation, let reason):
-            guard let index = index(of: id), case .running(let running) = records[index].slot,
-                  records[index].generation == generation else { return }  // already handled: stale
-            await exited(id, running, reason: reason)
-        case .control(let control, let reply):
-            guard !phase.isTerminated else { return reply.resume(returning: .failure(.shuttingDown())) }
-            reply.resume(returning: await perform(control))
+            await exited(id, generation: generation, reason: reason)
+        case .control(let request):
+            guard !phase.isTerminated else { return request.refuse() }
+            request.reply.resume(returning: await perform(request.control))
         case .retry(let ids, let timer):
             timers[timer] = nil
             await restart(ids.filter { id in index(of: id).map { records[$0].state == .restarting } ?? false })
@@ -328,7 +415,7 @@ public actor Supervisor: ChildProcess {
 
     /// Adds a child after the others and starts it; a failed start leaves no trace.
     private func addAndStart(_ spec: ChildSpec) async -> Result<String, SupervisorError> {
-        append(Record(spec: spec))
+        append(Record(spec: spec, path: childPath(spec.id)))
         do {
             try await launch(spec.id, restart: false)
             return .success(spec.id)
@@ -343,14 +430,15 @@ public actor Supervisor: ChildProcess {
     /// OTP's restart decision for a child that died on its own (or was killed).
     private func childDied(_ id: String, reason: ExitReason, running: Running) async {
         guard let index = index(of: id) else { return }
-        let spec = records[index].spec
-        let restarts = switch spec.restart {
+        let restartType = records[index].spec.restart
+        let restarts = switch restartType {
         case .permanent: true
         case .transient: !reason.isNormal
         case .temporary: false
         }
         guard restarts else {
-            if spec.restart == .temporary || mode.isDynamic { remove(id) }
+            let spec = records[index].spec
+            if restartType == .temporary || mode.isDynamic { remove(id) }
             if spec.significant, shouldAutoShutdown(afterExitOf: spec) {
                 await terminate(.shutdown("auto_shutdown"), escalate: true)
             }
@@ -364,7 +452,10 @@ public actor Supervisor: ChildProcess {
         let group: [String]
         switch mode.strategyKind {
         case .oneForOne:
-            group = [id]
+            // No siblings to stop: the restart path of every pool, kept short.
+            records[index].slot = .restarting
+            if let delay = backoffDelay(for: id) { schedule([id], after: delay) } else { await restart([id]) }
+            return
         case .oneForAll:
             group = records.map(\.spec.id)
         case .restForOne:
@@ -400,7 +491,7 @@ public actor Supervisor: ChildProcess {
                 if let index = index(of: id) { records[index].consecutive += 1 }
                 guard await countRestart() else { return }
                 let rest = Array(ids[position...])
-                if let delay = backoffDelay(for: id) { schedule(rest, after: delay) } else { mailbox.yield(.retry(ids: rest, timer: -1)) }
+                if let delay = backoffDelay(for: id) { schedule(rest, after: delay) } else { post(.retry(ids: rest, timer: -1)) }
                 return
             }
         }
@@ -424,10 +515,9 @@ public actor Supervisor: ChildProcess {
         let timer = nextTimer
         nextTimer += 1
         let clock = environment.clock
-        let mailbox = mailbox
-        timers[timer] = Task.detached {
+        timers[timer] = Task.detached { [weak self] in
             guard (try? await clock.sleep(for: delay)) != nil else { return }
-            mailbox.yield(.retry(ids: ids, timer: timer))
+            await self?.post(.retry(ids: ids, timer: timer))
         }
     }
 
@@ -446,16 +536,17 @@ public actor Supervisor: ChildProcess {
     private func launch(_ id: String, restart: Bool) async throws {
         guard let index = index(of: id) else { throw SupervisorError.noSuchChild(id) }
         let spec = records[index].spec
-        let generation = environment.registry.nextGeneration(for: childPath(id))
+        let path = records[index].path
+        let generation = environment.registry.nextGeneration(for: path)
         let now = environment.clock.now
         let liveness = Liveness(now: now)
-        let context = ChildContext(path: childPath(id), generation: generation, clock: environment.clock,
+        let context = ChildContext(path: path, generation: generation, clock: environment.clock,
                                    registry: environment.registry, liveness: liveness)
         let process = try await make(spec, context)
         guard let index = self.index(of: id) else { return }
-        let mailbox = mailbox
         // Detached: the child runs on its own executor, not this actor's; its end is a
-        // message in the inbox, and the handle is kept so shutdown can await it.
+        // message for this supervisor (often handled on the spot, see `childEnded`), and
+        // the handle is kept so shutdown can await it.
         let task = Task.detached {
             let reason: ExitReason
             do {
@@ -466,7 +557,7 @@ public actor Supervisor: ChildProcess {
             } catch {
                 reason = .crashed(error)
             }
-            mailbox.yield(.exited(id: id, generation: generation, reason: reason))
+            await self.childEnded(id, generation: generation, reason: reason)
         }
         records[index].generation = generation
         records[index].slot = .running(Running(process: process, task: task, liveness: liveness, startedAt: now))
@@ -537,13 +628,13 @@ public actor Supervisor: ChildProcess {
     /// replacement already accepting.
     private func exited(_ id: String, _ running: Running, reason: ExitReason) async {
         guard let index = index(of: id) else { return }
-        let spec = records[index].spec
+        let onExit = records[index].spec.onExit  // kept: a temporary child's record goes away
         records[index].slot = .stopped
-        environment.registry.unregister(childPath(id), generation: records[index].generation)
-        report(childPath(id), .childExited(reason: reason))
+        environment.registry.unregister(records[index].path, generation: records[index].generation)
+        report(records[index].path, .childExited(reason: reason))
         await childDied(id, reason: reason, running: running)
         running.process.terminated(reason)
-        spec.onExit?(reason)
+        onExit?(reason)
     }
 
     /// Queues an event for the end of the current step.
@@ -560,10 +651,11 @@ public actor Supervisor: ChildProcess {
     /// Bookkeeping once an instance is dead: unregister, let it hand back work, report.
     private func finish(_ id: String, _ running: Running, reason: ExitReason, event: SupervisionEvent.Kind) {
         guard let index = index(of: id) else { return }
-        environment.registry.unregister(childPath(id), generation: records[index].generation)
+        let path = records[index].path
+        environment.registry.unregister(path, generation: records[index].generation)
         running.process.terminated(reason)
         records[index].spec.onExit?(reason)
-        report(childPath(id), event)
+        report(path, event)
     }
 
     /// Stops every child (reverse start order; a dynamic supervisor's concurrently), ends
@@ -593,7 +685,7 @@ public actor Supervisor: ChildProcess {
         for index in records.indices where records[index].state != .stopped { records[index].slot = .stopped }
         for task in abandoned { await Self.waitForExit(task, upTo: .seconds(5), on: environment.clock) }
         abandoned.removeAll()
-        mailbox.finish()
+        closeInbox()
         report(path, .supervisorTerminated(reason: reason))
     }
 
@@ -601,10 +693,10 @@ public actor Supervisor: ChildProcess {
         let intervals = (records.map(\.spec) + [mode.template].compactMap { $0 }).compactMap { $0.watchdog?.checkInterval }
         guard let interval = intervals.min() else { return }
         let clock = environment.clock
-        let mailbox = mailbox
-        watchdogTask = Task.detached {
+        watchdogTask = Task.detached { [weak self] in
             while (try? await clock.sleep(for: interval)) != nil {
-                mailbox.yield(.watchdogTick)
+                guard let self else { return }
+                await self.post(.watchdogTick)
             }
         }
     }

@@ -10,7 +10,8 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
     let context: ChildContext
     let assignment: Letter.Assignment
     private let initial: Behavior
-    private let mailbox = Mailbox<Letter>()
+    /// Holds only letters: ``send(_:)`` is the one way in.
+    private let mailbox = Mailbox()
     private let onTerminated: @Sendable (Worker, [Letter], ExitReason) -> Void
 
     init(context: ChildContext, behavior: Behavior,
@@ -32,7 +33,9 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
 
     func run() async throws {
         var behavior = initial
-        while let letter = await mailbox.receive() {
+        while let element = await mailbox.receive() {
+            // Unchecked, and safe: `send(_:)` only ever puts letters in this mailbox.
+            let letter = unsafeDowncast(element, to: Letter.self)
             context.beginRequest()
             let response: Behavior.Response
             do {
@@ -53,6 +56,6 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
     func stop() async { mailbox.stopAccepting() }
 
     func terminated(_ reason: ExitReason) {
-        onTerminated(self, mailbox.close(), reason)
+        onTerminated(self, mailbox.close().map { unsafeDowncast($0, to: Letter.self) }, reason)
     }
 }

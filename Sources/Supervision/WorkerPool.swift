@@ -85,52 +85,26 @@ public final class WorkerPool<Behavior: WorkerBehavior>: Sendable {
 final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
     typealias Letter = Envelope<Behavior.Request, Behavior.Response>
 
-    private struct Routing {
-        /// Live workers, in no particular order; `slots` finds one's index so a death
-        /// removes it in O(1) (swap with the last) even in a pool of thousands.
-        var workers: [Worker<Behavior>] = []
-        var slots: [ObjectIdentifier: Int] = [:]
-        var next = 0
-        var open = false
-        var parked: [Letter] = []
-
-        mutating func add(_ worker: Worker<Behavior>) {
-            slots[ObjectIdentifier(worker)] = workers.count
-            workers.append(worker)
-        }
-
-        mutating func remove(_ worker: Worker<Behavior>) {
-            guard let index = slots.removeValue(forKey: ObjectIdentifier(worker)) else { return }
-            let last = workers.removeLast()
-            if index < workers.count {
-                workers[index] = last
-                slots[ObjectIdentifier(last)] = index
-            }
-        }
-    }
-
-    private enum Route {
-        case send(Worker<Behavior>)
-        case parked
-        case closed
-    }
-
-    private let routing = Mutex(Routing())
+    /// Holds only this pool's workers and letters (see ``PoolRouting``): the downcasts below are safe.
+    private let routing = Mutex(PoolRouting())
 
     var liveWorkers: Int { routing.withLock { $0.workers.count } }
 
     var queuedRequests: Int {
-        routing.withLock { routing in routing.parked.count + routing.workers.reduce(0) { $0 + $1.queued } }
+        routing.withLock { routing in
+            routing.parked.count + routing.workers.reduce(0) { $0 + unsafeDowncast($1, to: Worker<Behavior>.self).queued }
+        }
     }
 
     func add(_ worker: Worker<Behavior>) {
-        let parked = routing.withLock { routing in
+        let parked = routing.withLock { routing -> [PoolRouting.Object] in
             routing.add(worker)
             routing.open = true
+            guard !routing.parked.isEmpty else { return [] }
             defer { routing.parked.removeAll() }
             return routing.parked
         }
-        for letter in parked { dispatch(letter) }
+        for letter in parked { dispatch(unsafeDowncast(letter, to: Letter.self)) }
     }
 
     /// The pool's supervisor is gone: fail whatever waits for a worker.
@@ -140,12 +114,12 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
             defer { routing.parked.removeAll() }
             return routing.parked
         }
-        for letter in parked { letter.fail(WorkerPoolError.unavailable) }
+        for letter in parked { unsafeDowncast(letter, to: Letter.self).fail(WorkerPoolError.unavailable) }
     }
 
     func dispatch(_ letter: Letter, avoiding dead: Worker<Behavior>? = nil, affinity: UInt64? = nil) {
         for _ in 0..<8 {
-            let route = routing.withLock { routing -> Route in
+            let route = routing.withLock { routing -> PoolRouting.Route in
                 let count = routing.workers.count
                 if let affinity, count > 0 { return .send(routing.workers[Int(affinity % UInt64(count))]) }
                 for _ in 0..<count {
@@ -163,7 +137,7 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
                 letter.fail(WorkerPoolError.unavailable)
                 return
             case .send(let worker):
-                if worker.send(letter) { return }
+                if unsafeDowncast(worker, to: Worker<Behavior>.self).send(letter) { return }
                 // That worker just stopped accepting (it crashed); its death removes it soon.
             }
         }
@@ -178,6 +152,46 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
             } else {
                 letter.fail(reason.isNormal ? WorkerPoolError.shuttingDown : WorkerPoolError.workerCrashed(reason))
             }
+        }
+    }
+}
+
+/// A router's state: its live workers and the letters waiting for one.
+///
+/// Not generic: workers and letters are held as plain objects, so this code is compiled
+/// once, fully specialised. Nested in the generic router it ran unspecialised for pools of
+/// another module's behavior, looking up the metadata of its own types on every dispatch
+/// and on every restart. Only ``PoolRouter`` fills it, each with its own `Worker` and
+/// `Envelope` types, which is what makes its unchecked downcasts safe.
+private struct PoolRouting {
+    typealias Object = any AnyObject & Sendable
+
+    enum Route {
+        case send(Object)
+        case parked
+        case closed
+    }
+
+    /// Live workers, in no particular order; `slots` finds one's index so a death
+    /// removes it in O(1) (swap with the last) even in a pool of thousands.
+    var workers: [Object] = []
+    var slots: [ObjectIdentifier: Int] = [:]
+    var next = 0
+    var open = false
+    /// Letters waiting for a worker.
+    var parked: [Object] = []
+
+    mutating func add(_ worker: Object) {
+        slots[ObjectIdentifier(worker)] = workers.count
+        workers.append(worker)
+    }
+
+    mutating func remove(_ worker: Object) {
+        guard let index = slots.removeValue(forKey: ObjectIdentifier(worker)) else { return }
+        let last = workers.removeLast()
+        if index < workers.count {
+            workers[index] = last
+            slots[ObjectIdentifier(last)] = index
         }
     }
 }

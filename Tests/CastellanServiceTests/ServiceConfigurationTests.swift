@@ -37,8 +37,8 @@ import Testing
 
     @Test func aSecondService_refusesTheSocketALiveOneHolds() async throws {
         let service = try await ServiceHarness()
-        #expect(throws: BridgeSocketError.inUse(service.socket)) {
-            _ = try CastellanServer(configuration: service.configuration, logger: .init(label: "second"))
+        await #expect(throws: BridgeSocketError.inUse(service.socket)) {
+            _ = try await CastellanServer(configuration: service.configuration, logger: .init(label: "second"))
         }
         #expect(BridgeSocket.listenerProcessID(path: service.socket) == getpid())
         try await service.stop()

@@ -31,6 +31,27 @@ import Testing
         #expect(crl.hasPrefix("-----BEGIN X509 CRL-----"))
     }
 
+    @Test func theCRL_stillListsTheCertificatesOfARemovedDevice() async throws {
+        let fixture = try await CLIFixture()
+        #expect(await fixture.run(["ca", "init"]).status == 0)
+        #expect(await fixture.run(["device", "add", "cam2", "--policy", "cert"]).status == 0)
+        #expect(await fixture.run(["cert", "issue", "cam2", "--out", "cam2"]).status == 0)
+        let serial = try #require(try await fixture.openStore().certificates(device: DeviceID("cam2")).first?.serial)
+        #expect(await fixture.run(["device", "remove", "cam2"]).status == 0)
+        #expect(await fixture.run(["cert", "crl", "--out", "crl.pem"]).status == 0)
+
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["crl", "-in", fixture.directory.file("crl.pem"), "-noout", "-text"]
+        let pipe = Pipe()
+        openssl.standardOutput = pipe
+        try openssl.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        openssl.waitUntilExit()
+        #expect(text.uppercased().contains("SERIAL NUMBER: \(serial.uppercased())"), "\(text)")
+        #expect(text.contains("Cessation Of Operation"))
+    }
+
     @Test func issueForAnUnknownDevice_orWithoutACA_isRefused_andWritesNothing() async throws {
         let fixture = try await CLIFixture()
         #expect(await fixture.run(["device", "add", "cam1", "--policy", "cert"]).status == 0)

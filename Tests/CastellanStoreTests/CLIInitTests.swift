@@ -1,3 +1,5 @@
+import ServerTesting
+import CastellanStore
 import SupervisionTesting
 import Foundation
 import Testing
@@ -26,12 +28,29 @@ struct CLIInitTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.directory.file("setup/master.key"))) == before)
     }
 
-    @Test func init_withAPostgresStore_isRefusedWithExitOne_andWritesNothing() async {
+    @Test func init_withAPostgresStore_migratesIt_andEveryCommandUsesIt() async throws {
         let temp = TemporaryDirectory()
-        let result = await runCLI(["init", "--dir", "pg", "--store", "postgres://db/castellan"], in: temp.path)
+        let database = try await PostgresServer.shared.makeDatabase()
+        let result = await runCLI(["init", "--dir", "pg", "--store", database.socketURL], in: temp.path)
+        #expect(result.status == 0, "\(result.error)")
+        #expect(!FileManager.default.fileExists(atPath: temp.file("pg/castellan.db")))
+        let config = temp.file("pg/castellan.yaml")
+        #expect(await runCLI(["device", "add", "pump1", "--policy", "scram", "--config", config], in: temp.path).status == 0)
+        let list = await runCLI(["device", "list", "--config", config], in: temp.path)
+        #expect(list.status == 0)
+        #expect(list.output.contains("pump1"))
+        let store = try await PostgresStore.open(PostgresURL(parsing: database.socketURL), masterKey: MasterKey.generate())
+        #expect(try await store.devices().map(\.id.rawValue) == ["pump1"])
+        await store.close()
+    }
+
+    @Test func init_withAnUnreachablePostgresStore_isRefusedWithExitOne_andWritesNothing() async {
+        let temp = TemporaryDirectory()
+        let result = await runCLI(["init", "--dir", "pg", "--store", "postgres://castellan@/castellan?host=\(temp.path)/nowhere"], in: temp.path)
         #expect(result.status == 1)
-        #expect(result.error.contains("PostgreSQL backend not built yet"))
-        #expect(!FileManager.default.fileExists(atPath: temp.file("pg")))
+        #expect(result.error.hasPrefix("castellan init: "))
+        #expect(result.error.contains("database: "), "\(result.error)")
+        #expect(!FileManager.default.fileExists(atPath: temp.file("pg")), "what init created is removed again")
     }
 
     @Test func aCommandWithoutConfiguration_isRefusedNamingTheFile() async {

@@ -6,13 +6,15 @@ import Testing
 struct ConcurrencyTests {
     static let racers = 64
 
-    @Test func manyTasksAcceptingTheSameStep_yieldExactlyOneWinner() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func manyTasksAcceptingTheSameStep_yieldExactlyOneWinner_acrossTwoStoreInstances(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try await fixture.addDevice("a", policy: .totp)
         try await fixture.store.setTOTP(makeTOTP(), device: id)
-        // Half the racers use a second store instance on the same file: separate connections.
-        let other = try SQLiteStore(path: fixture.databasePath, masterKey: fixture.key)
-        let stores: [SQLiteStore] = [fixture.store, other]
+        // Half the racers use a second store instance on the same database: separate connections
+        // (for PostgreSQL, what a second service instance is).
+        let other = try await fixture.reopen()
+        let stores: [any CredentialStore] = [fixture.store, other]
         for step in Int64(100)...Int64(104) {
             let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for racer in 0..<Self.racers {
@@ -23,10 +25,31 @@ struct ConcurrencyTests {
             #expect(wins == 1, "step \(step)")
         }
         #expect(try await fixture.store.totpEnrolment(device: id)?.lastAcceptedStep == 104)
+        #expect(try await other.totpEnrolment(device: id)?.lastAcceptedStep == 104)
+        await other.close()
     }
 
-    @Test func anOlderStep_isRefusedAfterANewerOne_andNegativeStepsNever() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func racersWithDifferentSteps_neverMoveTheLastStepBackwards(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
+        let id = try await fixture.addDevice("a", policy: .totp)
+        try await fixture.store.setTOTP(makeTOTP(), device: id)
+        let other = try await fixture.reopen()
+        let stores: [any CredentialStore] = [fixture.store, other]
+        let accepted = try await withThrowingTaskGroup(of: Int64?.self) { group in
+            for racer in 0..<Self.racers {
+                group.addTask { try await stores[racer % 2].accept(step: Int64(racer), for: id) ? Int64(racer) : nil }
+            }
+            return try await group.reduce(into: [Int64]()) { if let step = $1 { $0.append(step) } }
+        }
+        #expect(accepted.contains(Int64(Self.racers - 1)), "the newest step always wins")
+        #expect(try await fixture.store.totpEnrolment(device: id)?.lastAcceptedStep == Int64(Self.racers - 1))
+        await other.close()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func anOlderStep_isRefusedAfterANewerOne_andNegativeStepsNever(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try await fixture.addDevice("a", policy: .totp)
         try await fixture.store.setTOTP(makeTOTP(), device: id)
         #expect(try await fixture.store.accept(step: -1, for: id) == false)
@@ -36,27 +59,32 @@ struct ConcurrencyTests {
         #expect(try await fixture.store.accept(step: 11, for: id))
     }
 
-    @Test func aStepIsRemembered_acrossARestart_andForgottenOnReenrolment() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func aStepIsRemembered_acrossARestart_andForgottenOnReenrolment(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try await fixture.addDevice("a", policy: .totp)
         try await fixture.store.setTOTP(makeTOTP(), device: id)
         #expect(try await fixture.store.accept(step: 50, for: id))
-        let restarted = try SQLiteStore(path: fixture.databasePath, masterKey: fixture.key)
+        await fixture.store.close()
+        let restarted = try await fixture.reopen()
         #expect(try await restarted.accept(step: 50, for: id) == false)
         try await restarted.setTOTP(makeTOTP(), device: id)
         #expect(try await restarted.accept(step: 1, for: id))
+        await restarted.close()
     }
 
-    @Test func aDeviceWithoutTOTP_acceptsNoStep() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func aDeviceWithoutTOTP_acceptsNoStep(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try await fixture.addDevice("a")
         #expect(try await fixture.store.accept(step: 1, for: id) == false)
     }
 
-    @Test func concurrentFailures_areAllCounted() async throws {
-        let fixture = try StoreFixture()
-        let other = try SQLiteStore(path: fixture.databasePath, masterKey: fixture.key)
-        let stores: [SQLiteStore] = [fixture.store, other]
+    @Test(arguments: Backend.allCases)
+    func concurrentFailures_areAllCounted_acrossTwoStoreInstances(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
+        let other = try await fixture.reopen()
+        let stores: [any CredentialStore] = [fixture.store, other]
         let id = try DeviceID("a")
         let counts = try await withThrowingTaskGroup(of: Int.self) { group in
             for racer in 0..<Self.racers {
@@ -66,5 +94,6 @@ struct ConcurrencyTests {
         }
         #expect(counts.sorted() == Array(1...Self.racers), "every failure saw a distinct count")
         #expect(try await fixture.store.record(for: id) == LockoutRecord(consecutiveFailures: Self.racers, lastFailure: Int64(Self.racers - 1)))
+        await other.close()
     }
 }

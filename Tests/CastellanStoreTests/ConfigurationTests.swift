@@ -113,11 +113,16 @@ struct ConfigurationTests {
         #expect(error?.message == "the file is empty")
     }
 
-    @Test func aPostgresURL_isAcceptedByTheConfigurationButRefusedWhenOpened() throws {
+    @Test func aPostgresURL_isAcceptedByTheConfiguration_withItsPasswordRedacted() throws {
         let config = try ConfigurationLoader.parse("store: postgres://castellan:pw@localhost/castellan\nmaster_key_file: m\n", file: "/c.yaml")
         #expect(config.store.description == "postgres://castellan:***@localhost/castellan")
-        let error = #expect(throws: StoreError.self) { _ = try StoreOpener.open(config.store, masterKey: MasterKey.generate()) }
-        #expect(error == .postgresNotBuilt())
-        #expect(error?.description.contains("PostgreSQL backend not built yet") == true)
+        #expect(config.store == .postgres(url: "postgres://castellan:pw@localhost/castellan"))
+    }
+
+    @Test func aMalformedPostgresURL_isRefusedWhenTheConfigurationLoads() {
+        let error = #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.parse("store: postgres://castellan@localhost/castellan?sslmode=sometimes\nmaster_key_file: m\n", file: "/c.yaml")
+        }
+        #expect(error?.description.contains("sslmode must be one of") == true, "\(String(describing: error))")
     }
 }

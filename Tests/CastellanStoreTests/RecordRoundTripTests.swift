@@ -5,8 +5,9 @@ import Testing
 
 @Suite("Record round trips")
 struct RecordRoundTripTests {
-    @Test func aDevice_comesBackWithItsPolicyGroupsAndCreationTime() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func aDevice_comesBackWithItsPolicyGroupsAndCreationTime(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try DeviceID("pump-7")
         let record = DeviceRecord(id: id, policy: .passwordTOTP, groups: [try DeviceGroup("b"), try DeviceGroup("a")], created: 42)
         try await fixture.store.addDevice(record)
@@ -15,15 +16,17 @@ struct RecordRoundTripTests {
         #expect(try await fixture.store.devices() == [record])
     }
 
-    @Test func addingAnExistingDevice_isRefused() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func addingAnExistingDevice_isRefused(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         try await fixture.addDevice("a")
         await #expect(throws: StoreError.deviceExists("a")) { try await fixture.addDevice("a", policy: .cert) }
         #expect(try await fixture.store.device(DeviceID("a"))?.policy == .scram)
     }
 
-    @Test func disablingAndEnabling_isStored() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func disablingAndEnabling_isStored(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try await fixture.addDevice("a")
         try await fixture.store.setEnabled(false, device: id)
         #expect(try await fixture.store.device(id)?.enabled == false)
@@ -32,18 +35,20 @@ struct RecordRoundTripTests {
         await #expect(throws: StoreError.unknownDevice("b")) { try await fixture.store.setEnabled(false, device: DeviceID("b")) }
     }
 
-    @Test func aSCRAMCredential_roundTrips_andOnlyKeysAreStored() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func aSCRAMCredential_roundTrips_andOnlyKeysAreStored(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try await fixture.addDevice("a")
         let credential = try SCRAMCredential.generate(password: "correct horse", mechanism: .sha512, iterations: 4096, entropy: SystemEntropy())
         try await fixture.store.setSCRAMCredential(credential, device: id)
         #expect(try await fixture.store.scramCredential(device: id) == credential)
-        let columns = try await fixture.store.pool.read { db in try db.columns(in: "scram_credentials").map(\.name) }
+        let columns = try await fixture.scramColumns()
         #expect(columns == ["device_id", "mechanism", "salt", "iterations", "stored_key", "server_key"])
     }
 
-    @Test func aTOTPEnrolment_roundTrips_withTheSecretSealed() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func aTOTPEnrolment_roundTrips_withTheSecretSealed(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try await fixture.addDevice("a", policy: .totp)
         let totp = try makeTOTP(.sha256, digits: 8, period: 60)
         try await fixture.store.setTOTP(totp, device: id)
@@ -53,14 +58,13 @@ struct RecordRoundTripTests {
         #expect(enrolment.totp.digits == 8)
         #expect(enrolment.totp.period == 60)
         #expect(enrolment.lastAcceptedStep == nil)
-        let stored = try await fixture.store.pool.read { db in
-            try [UInt8](Data.fetchOne(db, sql: "SELECT sealed_secret FROM totp_credentials")!)
-        }
+        let stored = try #require(try await fixture.sealedSecrets().first)
         #expect(!stored.contains(subsequence: totp.secret.bytes))
     }
 
-    @Test func aclRules_roundTripPerDeviceAndPerGroup_withIds() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func aclRules_roundTripPerDeviceAndPerGroup_withIds(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try await fixture.addDevice("a", groups: ["fleet"])
         let fleet = try DeviceGroup("fleet")
         let own = try ACLRule(effect: "allow", access: "publish", pattern: "devices/%u/#")
@@ -79,8 +83,9 @@ struct RecordRoundTripTests {
         await #expect(throws: StoreError.unknownRule(first)) { try await fixture.store.removeRule(id: first) }
     }
 
-    @Test func aRuleForAnUnknownDevice_isRefused() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func aRuleForAnUnknownDevice_isRefused(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let rule = try ACLRule(effect: "allow", access: "all", pattern: "#")
         await #expect(throws: StoreError.unknownDevice("ghost")) {
             _ = try await fixture.store.addRule(rule, scope: .device(DeviceID("ghost")))
@@ -88,8 +93,9 @@ struct RecordRoundTripTests {
         #expect(try await fixture.store.rules(scope: nil).isEmpty)
     }
 
-    @Test func aCertificate_roundTrips_andRevocationKeepsTheFirstTimeAndReason() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func aCertificate_roundTrips_andRevocationKeepsTheFirstTimeAndReason(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try await fixture.addDevice("a", policy: .cert)
         let record = CertificateRecord(
             serial: "0A1B", device: id, fingerprint: CertificateFingerprint(derEncoded: [1, 2, 3]), notBefore: 10, notAfter: 20)
@@ -105,8 +111,9 @@ struct RecordRoundTripTests {
         await #expect(throws: StoreError.unknownCertificate("ff")) { try await fixture.store.revokeCertificate(serial: "ff", at: 1, reason: "x") }
     }
 
-    @Test func removingADevice_dropsItsCredentialsAndRules_andRevokesItsCertificates() async throws {
-        let fixture = try StoreFixture(clock: { 777 })
+    @Test(arguments: Backend.allCases)
+    func removingADevice_dropsItsCredentialsAndRules_andRevokesItsCertificates(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend, clock: { 777 })
         let id = try await fixture.addDevice("a", policy: .scramTOTP)
         try await fixture.store.setSCRAMCredential(
             SCRAMCredential.generate(password: "pw", entropy: SystemEntropy()), device: id)
@@ -126,8 +133,9 @@ struct RecordRoundTripTests {
         #expect(certificate.revocationReason == "cessationOfOperation")
     }
 
-    @Test func auditEntries_roundTripInOrder() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func auditEntries_roundTripInOrder(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let entries = (1...5).map { index in
             AuditEntry(time: Int64(index), identity: "d\(index)", clientID: "c", address: "127.0.0.1", method: "scram",
                        result: index.isMultiple(of: 2) ? "deny" : "allow", reason: index.isMultiple(of: 2) ? "bad_proof" : nil, brokerID: "b1")
@@ -141,8 +149,9 @@ struct RecordRoundTripTests {
         #expect(after.map(\.identity) == ["d4", "d5"])
     }
 
-    @Test func lockoutCounters_countUpAndReset() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func lockoutCounters_countUpAndReset(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try DeviceID("a")
         #expect(try await fixture.store.recordFailure(for: id, at: 100) == LockoutRecord(consecutiveFailures: 1, lastFailure: 100))
         #expect(try await fixture.store.recordFailure(for: id, at: 90) == LockoutRecord(consecutiveFailures: 2, lastFailure: 100))
@@ -151,6 +160,113 @@ struct RecordRoundTripTests {
         _ = try await fixture.store.recordFailure(for: id, at: 1)
         try await fixture.store.unlock(id)
         #expect(try await fixture.store.record(for: id) == LockoutRecord())
+    }
+}
+
+extension RecordRoundTripTests {
+    @Test(arguments: Backend.allCases)
+    func aConnectProfile_holdsTheDeviceCredentialsAndEffectiveRules_inOneCall(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
+        let id = try await fixture.addDevice("pump-1", policy: .scramTOTP, groups: ["fleet", "north"])
+        let other = try await fixture.addDevice("pump-2", groups: ["south"])
+        let scram = try SCRAMCredential.generate(password: "pw", mechanism: .sha256, iterations: 4096, entropy: SystemEntropy())
+        try await fixture.store.setSCRAMCredential(scram, device: id)
+        let totp = try makeTOTP(.sha512, digits: 8)
+        try await fixture.store.setTOTP(totp, device: id)
+        #expect(try await fixture.store.accept(step: 7, for: id))
+        let north = try ACLRule(effect: "deny", access: "publish", pattern: "north/#")
+        let own = try ACLRule(effect: "allow", access: "all", pattern: "devices/%u/#")
+        let fleet = try ACLRule(effect: "allow", access: "subscribe", pattern: "fleet/#")
+        _ = try await fixture.store.addRule(north, scope: .group(DeviceGroup("north")))
+        _ = try await fixture.store.addRule(own, scope: .device(id))
+        _ = try await fixture.store.addRule(ACLRule(effect: "allow", access: "all", pattern: "south/#"), scope: .group(DeviceGroup("south")))
+        _ = try await fixture.store.addRule(ACLRule(effect: "allow", access: "all", pattern: "x"), scope: .device(other))
+        _ = try await fixture.store.addRule(fleet, scope: .group(DeviceGroup("fleet")))
+
+        let profile = try #require(try await fixture.store.connectProfile(device: id))
+        #expect(profile.device == (try await fixture.store.device(id)))
+        #expect(profile.scram == scram)
+        #expect(profile.totp?.totp.secret.bytes == totp.secret.bytes)
+        #expect(profile.totp?.totp.algorithm == .sha512)
+        #expect(profile.totp?.totp.digits == 8)
+        #expect(profile.totp?.lastAcceptedStep == 7)
+        #expect(profile.rules == [north, own, fleet], "own and group rules, in rule-id order")
+        #expect(profile.rules == (try await fixture.store.effectiveRules(device: id)))
+
+        let bare = try #require(try await fixture.store.connectProfile(device: other))
+        #expect(bare.scram == nil)
+        #expect(bare.totp == nil)
+        #expect(bare.rules.count == 2, "its own rule and its group's")
+        let lonely = try await fixture.addDevice("lonely")
+        #expect(try await fixture.store.connectProfile(device: lonely)?.rules == [])
+        #expect(try await fixture.store.connectProfile(device: DeviceID("ghost")) == nil)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aConnectProfile_refusesATamperedTOTPSecret(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
+        let id = try await fixture.addDevice("a", policy: .totp)
+        try await fixture.store.setTOTP(makeTOTP(), device: id)
+        var sealed = try #require(try await fixture.sealedSecrets().first)
+        sealed[20] ^= 0x80
+        try await fixture.setSealedSecret(sealed, device: "a")
+        await #expect(throws: StoreError.sealedSecretRejected("a")) { _ = try await fixture.store.connectProfile(device: id) }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func devices_areSortedByTheirBytes_andIdsKeepEveryAllowedCharacter(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
+        for name in ["b", "B", "a-1", "ä", "a 1", "Z", "émoji-🔐", "a'); DROP TABLE devices; --"] {
+            try await fixture.addDevice(name, groups: ["g'1"])
+        }
+        let ids = try await fixture.store.devices().map(\.id.rawValue)
+        #expect(ids == ids.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(ids.count == 8)
+        #expect(try await fixture.store.device(DeviceID("a'); DROP TABLE devices; --"))?.groups.map(\.rawValue) == ["g'1"])
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aFailedWrite_changesNothing(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
+        try await fixture.addDevice("a", groups: ["g"])
+        // A duplicate id refused mid-transaction leaves no group row behind either.
+        await #expect(throws: StoreError.deviceExists("a")) { try await fixture.addDevice("a", groups: ["h"]) }
+        #expect(try await fixture.store.device(DeviceID("a"))?.groups.map(\.rawValue) == ["g"])
+        #expect(try await fixture.store.devices().count == 1)
+        // A certificate for a device that does not exist is refused and not recorded.
+        let orphan = CertificateRecord(
+            serial: "aa", device: try DeviceID("ghost"), fingerprint: CertificateFingerprint(derEncoded: [7]), notBefore: 0, notAfter: 1)
+        await #expect(throws: StoreError.unknownDevice("ghost")) { try await fixture.store.addCertificate(orphan) }
+        #expect(try await fixture.store.certificate(serial: "aa") == nil)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func revokedCertificates_includeThoseOfRemovedDevices_bySerial(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend, clock: { 900 })
+        let a = try await fixture.addDevice("a", policy: .cert)
+        let b = try await fixture.addDevice("b", policy: .cert)
+        for (serial, device, byte) in [("0c", a, UInt8(1)), ("0a", b, 2), ("0b", b, 3)] {
+            try await fixture.store.addCertificate(CertificateRecord(
+                serial: serial, device: device, fingerprint: CertificateFingerprint(derEncoded: [byte]), notBefore: 0, notAfter: 9))
+        }
+        #expect(try await fixture.store.revokedCertificates().isEmpty)
+        try await fixture.store.revokeCertificate(serial: "0c", at: 5, reason: "keyCompromise")
+        try await fixture.store.removeDevice(b)
+        let revoked = try await fixture.store.revokedCertificates()
+        #expect(revoked.map(\.serial) == ["0a", "0b", "0c"])
+        #expect(revoked.map(\.revokedAt) == [900, 900, 5])
+    }
+
+    @Test(arguments: Backend.allCases)
+    func anEmptyAuditBatch_andLargeBatches_keepTheirOrder(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
+        try await fixture.store.appendAudit([])
+        #expect(try await fixture.store.recentAudit(limit: 10).isEmpty)
+        let entries = (0..<5_000).map { AuditEntry(time: Int64($0), method: "scram", result: "allow") }
+        try await fixture.store.appendAudit(entries)
+        let all = try await fixture.store.audit(after: 0, limit: 10_000)
+        #expect(all.map(\.time) == entries.map(\.time))
+        #expect(all.map { $0.id! } == all.map { $0.id! }.sorted())
     }
 }
 

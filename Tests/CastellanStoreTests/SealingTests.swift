@@ -2,7 +2,6 @@ import SupervisionTesting
 import CastellanAuth
 @testable import CastellanStore
 import Foundation
-import GRDB
 import Testing
 
 @Suite("Sealed secrets")
@@ -18,37 +17,31 @@ struct SealingTests {
         #expect(throws: StoreError.sealedSecretRejected("a")) { try sealer.open(Array(sealed.prefix(10)), context: "a") }
     }
 
-    @Test(arguments: [0, 1, 13, 30, -1])
-    func aTamperedCiphertextInTheDatabase_isRefused(_ position: Int) async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases, [0, 1, 13, 30, -1])
+    func aTamperedCiphertextInTheDatabase_isRefused(_ backend: Backend, _ position: Int) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try await fixture.addDevice("a", policy: .totp)
         try await fixture.store.setTOTP(makeTOTP(), device: id)
-        try await fixture.store.pool.write { db in
-            var sealed = [UInt8](try Data.fetchOne(db, sql: "SELECT sealed_secret FROM totp_credentials")!)
-            let index = position >= 0 ? position : sealed.count - 1
-            sealed[index] ^= 0x01
-            try db.execute(sql: "UPDATE totp_credentials SET sealed_secret = ?", arguments: [Data(sealed)])
-        }
+        var sealed = try #require(try await fixture.sealedSecrets().first)
+        sealed[position >= 0 ? position : sealed.count - 1] ^= 0x01
+        try await fixture.setSealedSecret(sealed, device: "a")
         await #expect(throws: StoreError.sealedSecretRejected("a")) { _ = try await fixture.store.totpEnrolment(device: id) }
     }
 
-    @Test func aSecretMovedToAnotherDevicesRow_isRefused() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func aSecretMovedToAnotherDevicesRow_isRefused(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         let a = try await fixture.addDevice("a", policy: .totp)
         let b = try await fixture.addDevice("b", policy: .totp)
         try await fixture.store.setTOTP(makeTOTP(), device: a)
         try await fixture.store.setTOTP(makeTOTP(), device: b)
-        try await fixture.store.pool.write { db in
-            try db.execute(sql: """
-                UPDATE totp_credentials SET sealed_secret = (SELECT sealed_secret FROM totp_credentials WHERE device_id = 'a')
-                WHERE device_id = 'b'
-                """)
-        }
+        try await fixture.setSealedSecret(try #require(try await fixture.sealedSecrets().first), device: "b")
         await #expect(throws: StoreError.sealedSecretRejected("b")) { _ = try await fixture.store.totpEnrolment(device: b) }
     }
 
-    @Test func rotation_resealsEverySecret_underTheNewKeyOnly() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func rotation_resealsEverySecret_underTheNewKeyOnly(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         var secrets: [DeviceID: [UInt8]] = [:]
         for name in ["a", "b", "c"] {
             let id = try await fixture.addDevice(name, policy: .totp)
@@ -56,32 +49,33 @@ struct SealingTests {
             try await fixture.store.setTOTP(totp, device: id)
             secrets[id] = totp.secret.bytes
         }
-        let before = try await fixture.store.pool.read { db in try Data.fetchAll(db, sql: "SELECT sealed_secret FROM totp_credentials") }
+        let before = try await fixture.sealedSecrets()
         let newKey = try MasterKey.generate()
         try await fixture.store.rotateMasterKey(to: newKey)
-        let after = try await fixture.store.pool.read { db in try Data.fetchAll(db, sql: "SELECT sealed_secret FROM totp_credentials") }
+        let after = try await fixture.sealedSecrets()
         #expect(Set(before).isDisjoint(with: Set(after)))
 
         for (id, bytes) in secrets {
             #expect(try await fixture.store.totpEnrolment(device: id)?.totp.secret.bytes == bytes)
         }
-        let reopened = try SQLiteStore(path: fixture.databasePath, masterKey: newKey)
+        let reopened = try await fixture.reopen(key: newKey)
         #expect(try await reopened.totpEnrolment(device: DeviceID("a"))?.totp.secret.bytes == secrets[try DeviceID("a")])
-        let stale = try SQLiteStore(path: fixture.databasePath, masterKey: fixture.key)
+        let stale = try await fixture.reopen(key: fixture.key)
         await #expect(throws: StoreError.sealedSecretRejected("a")) { _ = try await stale.totpEnrolment(device: DeviceID("a")) }
+        await reopened.close()
+        await stale.close()
     }
 
-    @Test func rotationWithATamperedSecret_changesNothing() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Backend.allCases)
+    func rotationWithATamperedSecret_changesNothing(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
         for name in ["a", "b"] {
             try await fixture.store.setTOTP(makeTOTP(), device: fixture.addDevice(name, policy: .totp))
         }
-        try await fixture.store.pool.write { db in
-            try db.execute(sql: "UPDATE totp_credentials SET sealed_secret = zeroblob(60) WHERE device_id = 'b'")
-        }
-        let before = try await fixture.store.pool.read { db in try Data.fetchAll(db, sql: "SELECT sealed_secret FROM totp_credentials ORDER BY device_id") }
+        try await fixture.setSealedSecret([UInt8](repeating: 0, count: 60), device: "b")
+        let before = try await fixture.sealedSecrets()
         await #expect(throws: StoreError.sealedSecretRejected("b")) { try await fixture.store.rotateMasterKey(to: MasterKey.generate()) }
-        let after = try await fixture.store.pool.read { db in try Data.fetchAll(db, sql: "SELECT sealed_secret FROM totp_credentials ORDER BY device_id") }
+        let after = try await fixture.sealedSecrets()
         #expect(before == after)
         #expect(try await fixture.store.totpEnrolment(device: DeviceID("a")) != nil, "the old key still opens the untouched secret")
     }

@@ -9,7 +9,7 @@ struct SetupTests {
     @Test func init_createsAWorkingSetup_withSecretFilesMode0600() async throws {
         let temp = TemporaryDirectory()
         let dir = temp.file("new/setup")
-        let result = try CastellanSetup.create(in: dir)
+        let result = try await CastellanSetup.create(in: dir)
         #expect(result.configuration == "\(dir)/castellan.yaml")
         #expect(try mode(of: result.masterKey) == 0o600)
         #expect(try mode(of: result.adminToken) == 0o600)
@@ -27,36 +27,36 @@ struct SetupTests {
         #expect(try await store.appliedMigrations() == SQLiteSchema.versions)
     }
 
-    @Test func init_refusesAnExistingSetup_andChangesNothing() throws {
+    @Test func init_refusesAnExistingSetup_andChangesNothing() async throws {
         let temp = TemporaryDirectory()
-        let first = try CastellanSetup.create(in: temp.path)
+        let first = try await CastellanSetup.create(in: temp.path)
         let key = try Data(contentsOf: URL(fileURLWithPath: first.masterKey))
         let token = try Data(contentsOf: URL(fileURLWithPath: first.adminToken))
-        let error = #expect(throws: SetupError.self) { try CastellanSetup.create(in: temp.path) }
+        let error = await #expect(throws: SetupError.self) { try await CastellanSetup.create(in: temp.path) }
         #expect(error?.existingSetup == true)
         #expect(try Data(contentsOf: URL(fileURLWithPath: first.masterKey)) == key)
         #expect(try Data(contentsOf: URL(fileURLWithPath: first.adminToken)) == token)
     }
 
-    @Test func init_refusesWhenOnlyTheDatabaseExists_writingNothing() throws {
+    @Test func init_refusesWhenOnlyTheDatabaseExists_writingNothing() async throws {
         let temp = TemporaryDirectory()
         _ = FileManager.default.createFile(atPath: temp.file("castellan.db"), contents: Data())
-        #expect(throws: SetupError.self) { try CastellanSetup.create(in: temp.path) }
+        await #expect(throws: SetupError.self) { try await CastellanSetup.create(in: temp.path) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == ["castellan.db"])
     }
 
-    @Test func init_withAPostgresStore_isRefusedAndWritesNothing() throws {
+    @Test func init_withAnInvalidPostgresURL_isRefusedAndWritesNothing() async throws {
         let temp = TemporaryDirectory()
-        let error = #expect(throws: SetupError.self) {
-            try CastellanSetup.create(in: temp.file("pg"), store: "postgres://localhost/castellan")
+        let error = await #expect(throws: SetupError.self) {
+            try await CastellanSetup.create(in: temp.file("pg"), store: "postgres://localhost/castellan?sslmod=require")
         }
-        #expect(error?.description.contains("PostgreSQL backend not built yet") == true)
+        #expect(error?.description.contains("unknown parameter 'sslmod'") == true)
         #expect(!FileManager.default.fileExists(atPath: temp.file("pg")))
     }
 
-    @Test func init_withAnAbsoluteSQLiteStore_writesItAsGiven() throws {
+    @Test func init_withAnAbsoluteSQLiteStore_writesItAsGiven() async throws {
         let temp = TemporaryDirectory()
-        let result = try CastellanSetup.create(in: temp.file("cfg"), store: "sqlite:\(temp.file("elsewhere.db"))")
+        let result = try await CastellanSetup.create(in: temp.file("cfg"), store: "sqlite:\(temp.file("elsewhere.db"))")
         #expect(try CastellanConfiguration.load(result.configuration).store == .sqlite(path: temp.file("elsewhere.db")))
         #expect(FileManager.default.fileExists(atPath: temp.file("elsewhere.db")))
     }

@@ -32,7 +32,7 @@ struct CertificateAuthWorker: WorkerBehavior {
                 try await gate.failed(identity)
                 return .deny(.badCredentials("TOTP code missing"), identity: identity, method: "cert+totp")
             }
-            if let refusal = try await gate.checkTOTP(code, device: identity) {
+            if let refusal = try await gate.checkTOTP(code, device: device) {
                 try await gate.failed(identity)
                 return .deny(refusal, identity: identity, method: "cert+totp")
             }

@@ -11,10 +11,11 @@ struct DeviceGate: Sendable {
 
     /// A device that may try now, and whether it has failures on record to clear on success.
     struct Candidate: Sendable {
-        let record: DeviceRecord
+        /// The device with its credentials and rules: one store read per connect.
+        let profile: ConnectProfile
         let hasFailures: Bool
-        var id: DeviceID { record.id }
-        var policy: AuthFactors { record.policy }
+        var id: DeviceID { profile.device.id }
+        var policy: AuthFactors { profile.device.policy }
     }
 
     /// A device that may try, or the refusal to send.
@@ -25,17 +26,17 @@ struct DeviceGate: Sendable {
 
     /// The device if it may try `policies` now, or the refusal.
     func device(_ id: DeviceID, allowing policies: Set<AuthFactors>, method: String) async throws -> Lookup {
-        guard let device = try await store.device(id), device.enabled else {
+        guard let profile = try await store.connectProfile(device: id), profile.device.enabled else {
             return .refused(.deny(.notPermitted("unknown or disabled device"), identity: id, method: method))
         }
-        guard policies.contains(device.policy) else {
-            return .refused(.deny(.notPermitted("policy \(device.policy) does not use \(method)"), identity: id, method: method))
+        guard policies.contains(profile.device.policy) else {
+            return .refused(.deny(.notPermitted("policy \(profile.device.policy) does not use \(method)"), identity: id, method: method))
         }
         let lockout = try await store.record(for: id)
         if let locked = settings.lockout.status(of: lockout, now: now).denialReason {
             return .refused(.deny(locked, identity: id, method: method))
         }
-        return .ready(Candidate(record: device, hasFailures: lockout.consecutiveFailures > 0))
+        return .ready(Candidate(profile: profile, hasFailures: lockout.consecutiveFailures > 0))
     }
 
     /// Allows `device` if the client id and username fit; the rules come from the store.
@@ -57,7 +58,7 @@ struct DeviceGate: Sendable {
             return .deny(mismatch, identity: id, method: method)
         }
         if device.hasFailures { try await store.recordSuccess(for: id) }
-        let rules = try ACLRuleSet.device(adding: try await store.effectiveRules(device: id))
+        let rules = try ACLRuleSet.device(adding: device.profile.rules)
         return .allow(id, rules: rules.resolve(username: id.rawValue, clientID: clientIDText), data: data, method: method)
     }
 
@@ -67,10 +68,8 @@ struct DeviceGate: Sendable {
     }
 
     /// Checks a TOTP code once, cluster-wide.
-    func checkTOTP(_ code: String, device id: DeviceID) async throws -> DenialReason? {
-        guard let enrolment = try await store.totpEnrolment(device: id) else {
-            return .notPermitted("no TOTP enrolment")
-        }
-        return try await enrolment.totp.verifyOnce(code, at: now, device: id, replayGuard: store).denialReason
+    func checkTOTP(_ code: String, device: Candidate) async throws -> DenialReason? {
+        guard let enrolment = device.profile.totp else { return .notPermitted("no TOTP enrolment") }
+        return try await enrolment.totp.verifyOnce(code, at: now, device: device.id, replayGuard: store).denialReason
     }
 }

@@ -48,23 +48,22 @@ struct PasswordAuthWorker: WorkerBehavior {
         switch device.policy {
         case .totp:
             guard let code = String(validating: field, as: UTF8.self) else { return .badCredentials() }
-            return try await gate.checkTOTP(code, device: device.id)
+            return try await gate.checkTOTP(code, device: device)
         case .passwordTOTP:
-            guard let enrolment = try await context.store.totpEnrolment(device: device.id),
-                  let split = PasswordWithTOTP(field: field, digits: enrolment.totp.digits)
+            guard let enrolment = device.profile.totp, let split = PasswordWithTOTP(field: field, digits: enrolment.totp.digits)
             else { return .badCredentials() }
-            guard try await checkPassword(split.password, device: device.id) else { return .badCredentials() }
-            return try await gate.checkTOTP(split.code, device: device.id)
+            guard checkPassword(split.password, device: device) else { return .badCredentials() }
+            return try await gate.checkTOTP(split.code, device: device)
         default:
-            return try await checkPassword(field, device: device.id) ? nil : .badCredentials()
+            return checkPassword(field, device: device) ? nil : .badCredentials()
         }
     }
 
-    private mutating func checkPassword(_ password: [UInt8], device: DeviceID) async throws -> Bool {
-        guard let credential = try await context.store.scramCredential(device: device) else {
+    private mutating func checkPassword(_ password: [UInt8], device: DeviceGate.Candidate) -> Bool {
+        guard let credential = device.profile.scram else {
             _ = PasswordVerifier.verifyUnknownUser(password: password)
             return false
         }
-        return cache.verify(identity: device.rawValue, password: password, credential: credential, now: .now)
+        return cache.verify(identity: device.id.rawValue, password: password, credential: credential, now: .now)
     }
 }

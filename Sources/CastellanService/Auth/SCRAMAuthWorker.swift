@@ -59,8 +59,7 @@ struct SCRAMAuthWorker: WorkerBehavior {
                 // Unknown, disabled, locked or another policy: a fake exchange that fails at the proof.
                 guard let identity = try? DeviceID(username),
                       case .ready(let device) = try await gate.device(identity, allowing: [.scram, .scramTOTP], method: mechanism.name),
-                      let credential = try await context.store.scramCredential(device: identity),
-                      credential.mechanism == mechanism
+                      let credential = device.profile.scram, credential.mechanism == mechanism
                 else { return nil }
                 return SCRAMAccount(credential: credential, requiresTOTP: device.policy == .scramTOTP)
             }
@@ -79,8 +78,10 @@ struct SCRAMAuthWorker: WorkerBehavior {
         let serverFinal: [UInt8]
         do {
             serverFinal = try await server.handleClientFinal(request.data) { username, code in
-                guard let identity = try? DeviceID(username) else { return false }
-                return try await gate.checkTOTP(code, device: identity) == nil
+                guard let identity = try? DeviceID(username),
+                      case .ready(let device) = try await gate.device(identity, allowing: [.scramTOTP], method: method)
+                else { return false }
+                return try await gate.checkTOTP(code, device: device) == nil
             }
         } catch let error as SCRAMError {
             // A wrong proof from a known device counts towards its lockout.

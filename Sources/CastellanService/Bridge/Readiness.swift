@@ -1,9 +1,7 @@
 import Synchronization
 
-/// Whether the bridge socket accepts connections, and a way to wait for it (tests, `/readyz`).
-///
-/// Set each time the listener has bound the socket, cleared when it stops; waiting needs no
-/// polling.
+/// A condition of the running service and a way to wait for it without polling: the bridge
+/// socket accepting connections (tests, `/readyz`), a broker having connected.
 public final class Readiness: Sendable {
     private struct State {
         var ready = false

@@ -15,27 +15,9 @@ public enum ServiceWorkerTypes {
                 _ = try WorkerOptions(values, allowed: [])
                 return { _ in AuditWriterProcess(audit: context.audit) }
             },
-            pool("certificate_auth") { spec in
-                let pool = WorkerPool(id: spec.id, size: spec.size, intensity: spec.intensity, requestDeadline: spec.deadline) { _ in
-                    CertificateAuthWorker(context: context)
-                }
-                context.pools.install(pool)
-                return pool.childSpec
-            },
-            pool("password_auth") { spec in
-                let pool = WorkerPool(id: spec.id, size: spec.size, intensity: spec.intensity, requestDeadline: spec.deadline) { _ in
-                    try PasswordAuthWorker(context: context)
-                }
-                context.pools.install(pool)
-                return pool.childSpec
-            },
-            pool("scram_auth") { spec in
-                let pool = WorkerPool(id: spec.id, size: spec.size, intensity: spec.intensity, requestDeadline: spec.deadline) { _ in
-                    SCRAMAuthWorker(context: context)
-                }
-                context.pools.install(pool)
-                return pool.childSpec
-            },
+            authPool("certificate_auth", install: context.pools.install) { CertificateAuthWorker(context: context) },
+            authPool("password_auth", install: context.pools.install) { try PasswordAuthWorker(context: context) },
+            authPool("scram_auth", install: context.pools.install) { SCRAMAuthWorker(context: context) },
             WorkerType("notifier") { values in
                 _ = try WorkerOptions(values, allowed: [])
                 return { _ in Notifier(context: context, logger: logger) }
@@ -65,19 +47,18 @@ public enum ServiceWorkerTypes {
         ])
     }
 
-    /// What a pool type needs from its spec entry.
-    struct PoolEntry {
-        let id: String
-        let size: Int
-        let intensity: RestartIntensity
-        let deadline: Duration?
-    }
-
-    private static func pool(_ name: String, _ build: @escaping @Sendable (PoolEntry) throws -> ChildSpec) -> WorkerType {
+    /// A pool type whose workers are `make()`, installed where the bridge finds them.
+    private static func authPool<Behavior: WorkerBehavior>(
+        _ name: String, install: @escaping @Sendable (WorkerPool<Behavior>) -> Void,
+        make: @escaping @Sendable () throws -> Behavior
+    ) -> WorkerType {
         WorkerType(name, make: { _ in throw WorkerOptionsError("\(name) runs as a pool (pool: {worker: \(name), size: N})") },
                    pool: { id, spec in
                        _ = try WorkerOptions(spec.options, allowed: [])
-                       return try build(PoolEntry(id: id, size: spec.size, intensity: spec.intensity, deadline: spec.requestDeadline))
+                       let pool = WorkerPool(id: id, size: spec.size, intensity: spec.intensity,
+                                             requestDeadline: spec.requestDeadline) { _ in try make() }
+                       install(pool)
+                       return pool.childSpec
                    })
     }
 }

@@ -7,7 +7,7 @@ import GRDB
 /// refused before anything is written, so an old build cannot corrupt a newer schema.
 enum SQLiteSchema {
     /// The identifiers of every migration this build knows, oldest first.
-    static let versions = ["v1"]
+    static let versions = ["v1", "v2"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -80,6 +80,11 @@ enum SQLiteSchema {
                     broker_id TEXT
                 );
                 """)
+        }
+        // v2: the CRL lists revoked certificates of every device, removed ones included; a
+        // partial index keeps that read proportional to the revocations, not to the fleet.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "CREATE INDEX certificates_revoked ON certificates(serial) WHERE revoked_at IS NOT NULL")
         }
         return migrator
     }

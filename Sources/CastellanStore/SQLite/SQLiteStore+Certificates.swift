@@ -39,6 +39,14 @@ extension SQLiteStore {
         }
     }
 
+    /// Every revoked certificate, removed devices' included, by serial.
+    public func revokedCertificates() async throws -> [CertificateRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM certificates WHERE revoked_at IS NOT NULL ORDER BY serial")
+                .map(Self.certificateRecord)
+        }
+    }
+
     /// Revokes a certificate; a repeated revocation keeps the first time and reason and emits nothing.
     public func revokeCertificate(serial: String, at unixTime: Int64, reason: String) async throws {
         let serial = serial.lowercased()

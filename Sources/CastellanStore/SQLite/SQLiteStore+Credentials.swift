@@ -23,19 +23,21 @@ extension SQLiteStore {
     /// The device's SCRAM credential, or `nil`; a row that is not a valid credential throws.
     public func scramCredential(device id: DeviceID) async throws -> SCRAMCredential? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM scram_credentials WHERE device_id = ?", arguments: [id.rawValue]) else {
-                return nil
-            }
-            guard let mechanism = SCRAMMechanism(name: row["mechanism"], allowLegacySHA1: true) else {
-                throw StoreError.corruptRecord("SCRAM credential of '\(id)': unknown mechanism")
-            }
-            do {
-                return try SCRAMCredential(
-                    mechanism: mechanism, salt: Array(row["salt"] as Data), iterations: row["iterations"],
-                    storedKey: Array(row["stored_key"] as Data), serverKey: Array(row["server_key"] as Data))
-            } catch {
-                throw StoreError.corruptRecord("SCRAM credential of '\(id)': \(error)")
-            }
+            try Row.fetchOne(db, sql: "SELECT * FROM scram_credentials WHERE device_id = ?", arguments: [id.rawValue])
+                .map { try Self.scramCredential($0, device: id) }
+        }
+    }
+
+    static func scramCredential(_ row: Row, device id: DeviceID) throws -> SCRAMCredential {
+        guard let mechanism = SCRAMMechanism(name: row["mechanism"], allowLegacySHA1: true) else {
+            throw StoreError.corruptRecord("SCRAM credential of '\(id)': unknown mechanism")
+        }
+        do {
+            return try SCRAMCredential(
+                mechanism: mechanism, salt: Array(row["salt"] as Data), iterations: row["iterations"],
+                storedKey: Array(row["stored_key"] as Data), serverKey: Array(row["server_key"] as Data))
+        } catch {
+            throw StoreError.corruptRecord("SCRAM credential of '\(id)': \(error)")
         }
     }
 
@@ -60,6 +62,11 @@ extension SQLiteStore {
             try Row.fetchOne(db, sql: "SELECT * FROM totp_credentials WHERE device_id = ?", arguments: [id.rawValue])
         }
         guard let row else { return nil }
+        return try totpEnrolment(row, device: id)
+    }
+
+    /// Opens a `totp_credentials` row.
+    func totpEnrolment(_ row: Row, device id: DeviceID) throws -> TOTPEnrolment {
         let sealed: Data = row["sealed_secret"]
         let secret = try sealer.withLock { sealer throws(StoreError) in try sealer.open(Array(sealed), context: id.rawValue) }
         do {

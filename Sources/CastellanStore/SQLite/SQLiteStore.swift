@@ -9,7 +9,8 @@ import Synchronization
 /// immediate transaction, so every compare-and-set is atomic across tasks and, with the busy
 /// timeout, across processes sharing the file (the service and the CLI). Opening migrates the
 /// schema and refuses a database written by a newer build (``StoreError/schemaTooNew(_:fileID:line:)``).
-/// Change events are delivered in-process only.
+/// Change events are delivered in-process only: to the streams of this instance, right after
+/// the commit (use ``PostgresStore`` when several service instances share one store).
 public final class SQLiteStore: CredentialStore {
     /// How long a write waits for another process's write before failing.
     public static let busyTimeout: TimeInterval = 5
@@ -63,6 +64,12 @@ public final class SQLiteStore: CredentialStore {
 
     /// A new stream of changes committed through this store from now on.
     public func events() -> AsyncStream<StoreEvent> { broadcaster.stream() }
+
+    /// Closes the database connections and ends every event stream; later calls throw.
+    public func close() async {
+        try? pool.close()
+        broadcaster.finish()
+    }
 
     /// Runs `body` in one write transaction, then publishes the events it returned.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> (T, [StoreEvent])) async throws -> T {

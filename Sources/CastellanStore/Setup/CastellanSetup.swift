@@ -4,9 +4,11 @@ import Foundation
 /// What `castellan init` creates: a folder holding a complete, working setup.
 ///
 /// `castellan.yaml` (every path in it relative), a 32-byte master key and an admin token
-/// (both created 0600), and the migrated SQLite database. An existing setup is never
+/// (both created 0600), and the migrated database: a new SQLite file, or the schema in an
+/// existing (empty or older-schema) PostgreSQL database. An existing setup is never
 /// overwritten: if any of those files exists, or the store URL is unusable, nothing is
-/// written. If a step fails midway, what was already created is removed again.
+/// written. If a step fails midway, what was already created is removed again (PostgreSQL
+/// migrations that committed stay: they are what any later open would apply).
 public enum CastellanSetup {
     /// The master key file name written by init.
     public static let masterKeyFileName = "master.key"
@@ -30,20 +32,24 @@ public enum CastellanSetup {
     /// Creates the setup in `directory` (created if missing, with parents).
     ///
     /// - Parameter store: the store URL to write; a relative `sqlite:PATH` is relative to
-    ///   `directory`, as every path in the file is. `postgres://` is refused for now.
-    public static func create(in directory: String, store: String = defaultStore, entropy: any EntropySource = SystemEntropy()) throws(SetupError) -> Result {
+    ///   `directory`, as every path in the file is. A `postgres://` database must exist and be
+    ///   reachable: init migrates it.
+    public static func create(
+        in directory: String, store: String = defaultStore, entropy: any EntropySource = SystemEntropy()
+    ) async throws(SetupError) -> Result {
         guard !store.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw SetupError("invalid store URL: contains a control character")
         }
         let storeURL: StoreURL
         do { storeURL = try StoreURL(parsing: store, relativeTo: directory) } catch { throw SetupError(error.description) }
-        guard case .sqlite(let databasePath) = storeURL else { throw SetupError(StoreError.postgresNotBuilt().description) }
+        let databasePath: String?
+        if case .sqlite(let path) = storeURL { databasePath = path } else { databasePath = nil }
 
         let configPath = PathResolution.resolve(ConfigurationLocator.defaultFileName, relativeTo: directory)
         let keyPath = PathResolution.resolve(masterKeyFileName, relativeTo: directory)
         let tokenPath = PathResolution.resolve(tokenFileName, relativeTo: directory)
         let files = FileManager.default
-        for path in [configPath, keyPath, tokenPath, databasePath] where files.fileExists(atPath: path) {
+        for path in [configPath, keyPath, tokenPath] + [databasePath].compactMap({ $0 }) where files.fileExists(atPath: path) {
             throw SetupError("\(path) already exists; refusing to overwrite an existing setup", existingSetup: true)
         }
 
@@ -66,8 +72,11 @@ public enum CastellanSetup {
             guard token.count == 32 else { throw SetupError("entropy source returned a short read") }
             try SecretFile.create(tokenPath, bytes: Array(token.map { String(format: "%02x", $0) }.joined().utf8))
             created.append(tokenPath)
-            created += [databasePath, databasePath + "-wal", databasePath + "-shm"]
-            _ = try SQLiteStore(path: databasePath, masterKey: key)
+            if let databasePath {
+                created += [databasePath, databasePath + "-wal", databasePath + "-shm"]
+            }
+            let opened = try await StoreOpener.open(storeURL, masterKey: key)
+            await opened.close()
             try SecretFile.create(configPath, bytes: Array(template(store: store).utf8))
             created.append(configPath)
         } catch {

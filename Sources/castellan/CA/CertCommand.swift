@@ -53,7 +53,7 @@ struct CertCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let device = try Arguments.device(id)
-            let (configuration, store) = try config.openStore(environment)
+            let (configuration, store) = try await config.openStore(environment)
             guard try await store.device(device) != nil else { throw CommandFailure.refused("no device \(device)") }
             let request: CertificateSigningRequest?
             if let csr {
@@ -111,7 +111,7 @@ struct CertCommand: AsyncParsableCommand {
         }
 
         func execute(_ environment: CommandEnvironment) async throws {
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             var records: [CertificateRecord] = []
             if let device {
                 records = try await store.certificates(device: try Arguments.device(device))
@@ -145,7 +145,7 @@ struct CertCommand: AsyncParsableCommand {
             guard RevokedCertificate.Reason(rawValue: reason) != nil else {
                 throw CommandFailure.usage("--reason must be one of \(RevokedCertificate.Reason.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             var serials: [String] = []
             if let serial {
                 guard try await store.certificate(serial: serial.lowercased()) != nil else { throw CommandFailure.refused("no certificate \(serial)") }
@@ -168,15 +168,14 @@ struct CertCommand: AsyncParsableCommand {
         @Option(help: "Where to write the CRL (replaced if it exists).") var out: String
 
         func execute(_ environment: CommandEnvironment) async throws {
-            let (configuration, store) = try config.openStore(environment)
+            let (configuration, store) = try await config.openStore(environment)
+            // Every revocation, also of devices removed since: their certificates stay revoked.
             var revoked: [RevokedCertificate] = []
-            for device in try await store.devices() {
-                for record in try await store.certificates(device: device.id) {
-                    guard let at = record.revokedAt, let serial = hexBytes(record.serial) else { continue }
-                    revoked.append(RevokedCertificate(
-                        serial: serial, revokedAt: Date(timeIntervalSince1970: TimeInterval(at)),
-                        reason: record.revocationReason.flatMap(RevokedCertificate.Reason.init(rawValue:)) ?? .unspecified))
-                }
+            for record in try await store.revokedCertificates() {
+                guard let at = record.revokedAt, let serial = hexBytes(record.serial) else { continue }
+                revoked.append(RevokedCertificate(
+                    serial: serial, revokedAt: Date(timeIntervalSince1970: TimeInterval(at)),
+                    reason: record.revocationReason.flatMap(RevokedCertificate.Reason.init(rawValue:)) ?? .unspecified))
             }
             let pem = try CAContext.refusing {
                 try CertificateAuthority.load(from: configuration.caDirectory)

@@ -29,7 +29,7 @@ extension DeviceCommand {
             let recipient = try CAContext.refusing {
                 try DeviceKeyPair.loadPublic(recipientKey.hasPrefix("/") ? recipientKey : environment.workingDirectory + "/" + recipientKey)
             }
-            let (configuration, store) = try config.openStore(environment)
+            let (configuration, store) = try await config.openStore(environment)
             guard let record = try await store.device(device) else { throw StoreError.unknownDevice(device.rawValue) }
             let now = Date(timeIntervalSince1970: TimeInterval(environment.now()))
             let entropy = configuration.entropySource(system: environment.entropy)

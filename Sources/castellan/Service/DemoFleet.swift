@@ -24,9 +24,9 @@ struct DemoFleet {
         Device(name: "demo-totp", method: "totp"), Device(name: "demo-password", method: "password"),
     ]
 
-    static func prepare(in folder: String) throws -> DemoFleet {
+    static func prepare(in folder: String) async throws -> DemoFleet {
         let file = folder + "/castellan.yaml"
-        if !FileManager.default.fileExists(atPath: file) { _ = try CastellanSetup.create(in: folder) }
+        if !FileManager.default.fileExists(atPath: file) { _ = try await CastellanSetup.create(in: folder) }
         let configuration = try CastellanConfiguration.load(file)
         let fleet = DemoFleet(folder: folder, configuration: configuration)
         if !FileManager.default.fileExists(atPath: fleet.caFile) {

@@ -35,7 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
             // Every swift-metrics metric of the process lands in the registry `/metrics` reads.
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-            server = try CastellanServer(configuration: configuration, logger: logger)
+            server = try await CastellanServer(configuration: configuration, logger: logger)
             let context = server.context
             admin = AdminAPI(tree: server.tree, token: try AdminToken.load(from: configuration.adminTokenFile),
                              hooks: AdminAPI.Hooks(isReady: { context.bridge.isReady }, poolLoad: { context.pools.load }),

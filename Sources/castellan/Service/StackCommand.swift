@@ -32,12 +32,12 @@ struct StackCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("castellan stack: no plugin at \(pluginPath) (make plugin builds it)\n".utf8))
             throw ExitCode.failure
         }
-        let demo = try DemoFleet.prepare(in: folder)
+        let demo = try await DemoFleet.prepare(in: folder)
         printLine("castellan stack: working folder \(folder)")
 
         var logger = Logger(label: "castellan")
         logger.logLevel = .warning
-        let server = try CastellanServer(configuration: demo.configuration, logger: logger)
+        let server = try await CastellanServer(configuration: demo.configuration, logger: logger)
         let service = Task { try await server.run() }
         await server.context.bridge.wait()
         try await demo.enrolMissingDevices(into: server.context.store)

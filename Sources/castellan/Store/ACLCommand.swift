@@ -47,7 +47,7 @@ struct ACLCommand: AsyncParsableCommand {
             do { rule = try ACLRule(effect: effect, access: access, pattern: pattern) } catch {
                 throw CommandFailure.refused("invalid pattern: \(error)")
             }
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             let id = try await store.addRule(rule, scope: scope)
             environment.output.out("added rule \(id): \(scope): \(rule)")
         }
@@ -64,7 +64,7 @@ struct ACLCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let scope = try target.scope(required: false)
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             let rules = try await store.rules(scope: scope).map(RuleSummary.init)
             if json {
                 environment.output.out(try Arguments.json(rules))
@@ -89,7 +89,7 @@ struct ACLCommand: AsyncParsableCommand {
             guard ruleID.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int64(ruleID) else {
                 throw CommandFailure.usage("RULE_ID must be a whole number")
             }
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             try await store.removeRule(id: id)
             environment.output.out("removed rule \(id)")
         }

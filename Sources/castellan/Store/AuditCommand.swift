@@ -27,7 +27,7 @@ struct AuditCommand: AsyncParsableCommand {
             guard n.allSatisfy({ $0.isASCII && $0.isNumber }), let count = Int(n), count <= 1_000_000 else {
                 throw CommandFailure.usage("-n must be a whole number up to 1000000")
             }
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             var last: Int64 = 0
             for entry in try await store.recentAudit(limit: count) {
                 environment.output.out(try line(entry))

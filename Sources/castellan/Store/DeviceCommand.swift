@@ -25,7 +25,7 @@ struct DeviceCommand: AsyncParsableCommand {
             do { factors = try AuthFactors(parsing: policy) } catch { throw CommandFailure.usage(error.description) }
             let device = try Arguments.device(id)
             let groups = try groups.map(Arguments.group)
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             try await store.addDevice(DeviceRecord(id: device, policy: factors, groups: groups, created: environment.now()))
             environment.output.out("added device \(device) (policy \(factors))")
         }
@@ -40,7 +40,7 @@ struct DeviceCommand: AsyncParsableCommand {
         @Flag(help: "Print a JSON array.") var json = false
 
         func execute(_ environment: CommandEnvironment) async throws {
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             let devices = try await store.devices()
             if json {
                 environment.output.out(try Arguments.json(devices.map(DeviceSummary.init)))
@@ -65,7 +65,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let device = try Arguments.device(id)
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             guard let record = try await store.device(device) else { throw StoreError.unknownDevice(device.rawValue) }
             let details = DeviceDetails(
                 device: DeviceSummary(record),
@@ -93,7 +93,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let device = try Arguments.device(id)
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             try await store.setEnabled(false, device: device)
             environment.output.out("disabled device \(device)")
         }
@@ -108,7 +108,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let device = try Arguments.device(id)
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             try await store.setEnabled(true, device: device)
             environment.output.out("enabled device \(device)")
         }
@@ -124,7 +124,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let device = try Arguments.device(id)
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             try await store.removeDevice(device)
             environment.output.out("removed device \(device)")
         }
@@ -139,7 +139,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let device = try Arguments.device(id)
-            let (_, store) = try config.openStore(environment)
+            let (_, store) = try await config.openStore(environment)
             guard try await store.device(device) != nil else { throw StoreError.unknownDevice(device.rawValue) }
             try await store.unlock(device)
             environment.output.out("unlocked device \(device)")

@@ -33,7 +33,7 @@ struct KeyCommand: AsyncParsableCommand {
                     "\(pending) exists: an earlier rotation was interrupted; if the database was re-sealed, move it over \(keyFile), otherwise delete it")
             }
             let oldKey = try MasterKey.load(from: keyFile)
-            let store = try StoreOpener.open(configuration.store, masterKey: oldKey)
+            let store = try await StoreOpener.open(configuration.store, masterKey: oldKey)
             let newKey = try MasterKey.generate(using: environment.entropy)
             do { try newKey.create(at: pending) } catch { throw CommandFailure.refused(error.description) }
             do {

@@ -41,7 +41,7 @@ struct SCRAMCommand: AsyncParsableCommand {
                 throw CommandFailure.refused("--iterations \(count) is weaker than the minimum of \(SCRAMCredential.minimumIterations)")
             }
             let device = try Arguments.device(id)
-            let (configuration, store) = try config.openStore(environment)
+            let (configuration, store) = try await config.openStore(environment)
             guard let record = try await store.device(device) else { throw StoreError.unknownDevice(device.rawValue) }
             guard record.policy.usesSCRAM || record.policy.usesPassword else {
                 throw CommandFailure.refused("device \(device) has policy \(record.policy), which uses no password")

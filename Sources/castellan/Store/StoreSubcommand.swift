@@ -50,10 +50,10 @@ struct ConfigOption: ParsableArguments {
     }
 
     /// Loads the configuration and master key, and opens the store.
-    func openStore(_ environment: CommandEnvironment) throws -> (CastellanConfiguration, any CredentialStore) {
+    func openStore(_ environment: CommandEnvironment) async throws -> (CastellanConfiguration, any CredentialStore) {
         let configuration = try load(environment)
         let key = try MasterKey.load(from: configuration.masterKeyFile)
-        return (configuration, try StoreOpener.open(configuration.store, masterKey: key))
+        return (configuration, try await StoreOpener.open(configuration.store, masterKey: key))
     }
 }
 

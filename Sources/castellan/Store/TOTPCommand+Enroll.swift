@@ -49,7 +49,7 @@ extension TOTPCommand {
                 chosenPeriod = value
             }
             let device = try Arguments.device(id)
-            let (configuration, store) = try config.openStore(environment)
+            let (configuration, store) = try await config.openStore(environment)
             guard let record = try await store.device(device) else { throw StoreError.unknownDevice(device.rawValue) }
             guard record.policy.requiresTOTP else {
                 throw CommandFailure.refused("device \(device) has policy \(record.policy), which uses no TOTP code")

@@ -21,14 +21,14 @@ final class AdminHarness: Sendable {
     private let serving: Task<Void, any Error>
 
     init() async throws {
-        let setup = try CastellanSetup.create(in: directory.path)
+        let setup = try await CastellanSetup.create(in: directory.path)
         let loaded = try CastellanConfiguration.load(setup.configuration)
         _ = try CertificateAuthority.create(in: loaded.caDirectory, subject: try DistinguishedName(parsing: "CN=Test Device CA"))
         configuration = loaded
         token = try AdminToken.load(from: loaded.adminTokenFile)
         var logger = Logger(label: "castellan-admin-test")
         logger.logLevel = .warning
-        server = try CastellanServer(configuration: loaded, logger: logger)
+        server = try await CastellanServer(configuration: loaded, logger: logger)
         let server = server
         running = Task { try await server.run() }
         await server.context.bridge.wait()

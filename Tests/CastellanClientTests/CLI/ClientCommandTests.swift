@@ -1,4 +1,4 @@
-import MosquittoTesting
+import ServerTesting
 import Foundation
 import Testing
 

@@ -1,4 +1,4 @@
-import MosquittoTesting
+import ServerTesting
 import CastellanAuth
 import CastellanClient
 import Testing

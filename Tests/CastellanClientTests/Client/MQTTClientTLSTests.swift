@@ -1,4 +1,4 @@
-import MosquittoTesting
+import ServerTesting
 import CastellanClient
 import Foundation
 import Testing

@@ -1,4 +1,4 @@
-import MosquittoTesting
+import ServerTesting
 import CastellanAuth
 @testable import CastellanClient
 import NIOCore

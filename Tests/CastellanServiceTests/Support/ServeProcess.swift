@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import MosquittoTesting
+import ServerTesting
 import SupervisionTesting
 
 /// `castellan serve` as its own process, so a test can SIGKILL or SIGSTOP it as an operator's

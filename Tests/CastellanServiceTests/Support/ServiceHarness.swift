@@ -23,9 +23,18 @@ final class ServiceHarness: Sendable {
     var socket: String { configuration.bridgeSocket }
 
     /// Starts the service; `yaml` replaces the default tree when given.
-    init(spec yaml: String? = nil) async throws {
-        let setup = try CastellanSetup.create(in: directory.path)
+    ///
+    /// - Parameters:
+    ///   - store: a store URL other than the folder's own SQLite (a shared PostgreSQL database).
+    ///   - sharing: another harness whose master key this one uses, so both open the same
+    ///     sealed secrets (several service instances on one store).
+    init(spec yaml: String? = nil, store: String? = nil, sharing other: ServiceHarness? = nil) async throws {
+        let setup = try await CastellanSetup.create(in: directory.path, store: store ?? CastellanSetup.defaultStore)
         let loaded = try CastellanConfiguration.load(setup.configuration)
+        if let other {
+            try FileManager.default.removeItem(atPath: loaded.masterKeyFile)
+            try FileManager.default.copyItem(atPath: other.configuration.masterKeyFile, toPath: loaded.masterKeyFile)
+        }
         ca = try CertificateAuthority.create(in: loaded.caDirectory, subject: try DistinguishedName(parsing: "CN=Test Device CA"))
         if let yaml { try yaml.write(toFile: loaded.supervisionSpec, atomically: true, encoding: .utf8) }
         configuration = loaded
@@ -33,7 +42,7 @@ final class ServiceHarness: Sendable {
         logger.logLevel = .warning
         let environment = SupervisionEnvironment()
         recorder = EventRecorder(environment.events)
-        server = try CastellanServer(configuration: loaded, logger: logger, environment: environment)
+        server = try await CastellanServer(configuration: loaded, logger: logger, environment: environment)
         let server = server
         running = Task { try await server.run() }
         await server.context.bridge.wait()

@@ -3,7 +3,7 @@ import CastellanCA
 import CastellanClient
 import CastellanService
 import Foundation
-import MosquittoTesting
+import ServerTesting
 import SupervisionTesting
 
 /// The whole product for one test: the service (in-process), a real mosquitto with the real
@@ -41,6 +41,8 @@ final class Stack: Sendable {
                 tls: MosquittoConf.TLS(port: ports[1], caFile: caFile, certificateFile: prefix + ".pem", keyFile: prefix + ".key")
             ).lines.filter { !$0.hasPrefix("#") && !$0.hasPrefix("user ") && !$0.isEmpty }
         }
+        // The plugin connects lazily (from its first TICK); until then it denies every connect.
+        if socket == nil && service.server.context.bridge.isReady { await service.server.context.brokerConnected.wait() }
     }
 
     func stop() async throws {

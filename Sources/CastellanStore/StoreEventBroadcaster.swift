@@ -2,9 +2,10 @@ import Synchronization
 
 /// Hands every committed change to every open ``CredentialStore/events()`` stream.
 ///
-/// In-process only: enough for SQLite, where one service owns the database. Streams buffer
-/// without bound — events are rare (operator actions) and a slow consumer must not lose a
-/// revocation.
+/// In-process fan-out, used by both backends: SQLite publishes right after its commit,
+/// PostgreSQL publishes what its LISTEN connection receives (committed by any instance).
+/// Streams buffer without bound — events are rare (operator actions) and a slow consumer must
+/// not lose a revocation.
 final class StoreEventBroadcaster: Sendable {
     private let state = Mutex<(next: Int, continuations: [Int: AsyncStream<StoreEvent>.Continuation])>((0, [:]))
 
@@ -28,6 +29,15 @@ final class StoreEventBroadcaster: Sendable {
         for continuation in continuations {
             for event in events { continuation.yield(event) }
         }
+    }
+
+    /// Ends every open stream (the store closed).
+    func finish() {
+        let continuations = state.withLock { state in
+            defer { state.continuations.removeAll() }
+            return Array(state.continuations.values)
+        }
+        for continuation in continuations { continuation.finish() }
     }
 
     deinit {

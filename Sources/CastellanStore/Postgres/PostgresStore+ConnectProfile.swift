@@ -1,0 +1,113 @@
+import CastellanAuth
+import Foundation
+import PostgresNIO
+
+extension PostgresStore {
+    /// The device, its credentials and effective rules in one statement — one round trip and
+    /// one snapshot — through a prepared statement; the TOTP secret is opened after the read.
+    public func connectProfile(device id: DeviceID) async throws -> ConnectProfile? {
+        let row = try await translatingErrors {
+            try await client.execute(ConnectProfileStatement(device: id.rawValue), logger: logger).reduce(into: [ConnectProfileRow]()) {
+                $0.append($1)
+            }.first
+        }
+        guard let row else { return nil }
+        let device = try Self.deviceRecord(
+            id: row.id, enabled: row.enabled, policy: row.policy, created: row.created, groups: row.groups)
+        var scram: SCRAMCredential?
+        if let mechanism = row.scramMechanism, let salt = row.salt, let iterations = row.iterations,
+            let storedKey = row.storedKey, let serverKey = row.serverKey
+        {
+            scram = try Self.scramCredential((mechanism, salt, iterations, storedKey, serverKey), device: id)
+        }
+        var totp: TOTPEnrolment?
+        if let sealed = row.sealedSecret, let algorithm = row.algorithm, let digits = row.digits, let period = row.period,
+            let t0 = row.t0
+        {
+            totp = try totpEnrolment((sealed, algorithm, digits, period, t0, row.lastStep), device: id)
+        }
+        var rules: [ACLRule] = []
+        let effects = row.effects ?? [], accesses = row.accesses ?? [], patterns = row.patterns ?? []
+        guard effects.count == accesses.count, effects.count == patterns.count else {
+            throw StoreError.corruptRecord("ACL rules of '\(id)'")
+        }
+        for index in effects.indices {
+            rules.append(try Self.storedRule(
+                id: 0, device: id.rawValue, group: nil, effect: effects[index], access: accesses[index],
+                pattern: patterns[index]).rule)
+        }
+        return ConnectProfile(device: device, scram: scram, totp: totp, rules: rules)
+    }
+}
+
+/// One row of ``ConnectProfileStatement``: the device, its optional credentials (all columns
+/// `NULL` when absent) and its effective rules as three parallel arrays in rule-id order.
+struct ConnectProfileRow: Sendable {
+    var id: String
+    var enabled: Bool
+    var policy: String
+    var created: Int64
+    var groups: [String]
+    var scramMechanism: String?
+    var salt: Data?
+    var iterations: Int?
+    var storedKey: Data?
+    var serverKey: Data?
+    var sealedSecret: Data?
+    var algorithm: String?
+    var digits: Int?
+    var period: Int?
+    var t0: Int64?
+    var lastStep: Int64?
+    var effects: [String]?
+    var accesses: [Int]?
+    var patterns: [String]?
+}
+
+/// The per-connect read as a named prepared statement: parsed and planned once per connection.
+struct ConnectProfileStatement: PostgresPreparedStatement {
+    static let sql = """
+        SELECT d.id, d.enabled, d.policy, d.created,
+            ARRAY(SELECT g.group_name FROM device_groups g WHERE g.device_id = d.id) AS groups,
+            s.mechanism, s.salt, s.iterations, s.stored_key, s.server_key,
+            t.sealed_secret, t.algorithm, t.digits, t.period, t.t0, t.last_step,
+            r.effects, r.accesses, r.patterns
+        FROM devices d
+        LEFT JOIN scram_credentials s ON s.device_id = d.id
+        LEFT JOIN totp_credentials t ON t.device_id = d.id
+        LEFT JOIN LATERAL (
+            SELECT array_agg(a.effect ORDER BY a.id) AS effects, array_agg(a.access ORDER BY a.id) AS accesses,
+                array_agg(a.pattern ORDER BY a.id) AS patterns
+            FROM acl_rules a
+            WHERE a.device_id = d.id
+               OR a.group_name IN (SELECT g.group_name FROM device_groups g WHERE g.device_id = d.id)
+        ) r ON true
+        WHERE d.id = $1
+        """
+    typealias Row = ConnectProfileRow
+
+    var device: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(device)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> ConnectProfileRow {
+        let columns = row.makeRandomAccess()
+        func column<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
+            do { return try columns[index].decode(T.self) } catch {
+                throw StoreError.corruptRecord("connect profile column \(columns[index].columnName): \(error)")
+            }
+        }
+        return ConnectProfileRow(
+            id: try column(0, String.self), enabled: try column(1, Bool.self), policy: try column(2, String.self),
+            created: try column(3, Int64.self), groups: try column(4, [String].self),
+            scramMechanism: try column(5, String?.self), salt: try column(6, Data?.self), iterations: try column(7, Int?.self),
+            storedKey: try column(8, Data?.self), serverKey: try column(9, Data?.self),
+            sealedSecret: try column(10, Data?.self), algorithm: try column(11, String?.self), digits: try column(12, Int?.self),
+            period: try column(13, Int?.self), t0: try column(14, Int64?.self), lastStep: try column(15, Int64?.self),
+            effects: try column(16, [String]?.self), accesses: try column(17, [Int]?.self), patterns: try column(18, [String]?.self))
+    }
+}

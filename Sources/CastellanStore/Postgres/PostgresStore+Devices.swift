@@ -1,0 +1,109 @@
+import CastellanAuth
+import PostgresNIO
+
+extension PostgresStore {
+    /// Adds a device and its group memberships in one transaction; a taken id (also one taken
+    /// by a concurrent writer) is ``StoreError/deviceExists(_:fileID:line:)``.
+    public func addDevice(_ device: DeviceRecord) async throws {
+        try await write { connection in
+            let inserted = try await connection.query(
+                """
+                INSERT INTO devices (id, enabled, policy, created)
+                VALUES (\(device.id.rawValue), \(device.enabled), \(device.policy.name), \(device.created))
+                ON CONFLICT (id) DO NOTHING RETURNING 1
+                """, logger: self.logger
+            ).collect()
+            guard !inserted.isEmpty else { throw StoreError.deviceExists(device.id.rawValue) }
+            if !device.groups.isEmpty {
+                _ = try await connection.query(
+                    """
+                    INSERT INTO device_groups (device_id, group_name)
+                    SELECT \(device.id.rawValue), unnest(\(device.groups.map(\.rawValue))::text[])
+                    """, logger: self.logger
+                ).collect()
+            }
+            return ((), [])
+        }
+    }
+
+    /// The device, or `nil`.
+    public func device(_ id: DeviceID) async throws -> DeviceRecord? {
+        try await read { connection in
+            try await connection.query(
+                """
+                SELECT id, enabled, policy, created,
+                    ARRAY(SELECT group_name FROM device_groups WHERE device_id = d.id) AS groups
+                FROM devices d WHERE id = \(id.rawValue)
+                """, logger: self.logger
+            ).collect().first.map { try Self.deviceRecord($0) }
+        }
+    }
+
+    /// Every device, sorted by id.
+    public func devices() async throws -> [DeviceRecord] {
+        try await read { connection in
+            try await connection.query(
+                """
+                SELECT id, enabled, policy, created,
+                    ARRAY(SELECT group_name FROM device_groups WHERE device_id = d.id) AS groups
+                FROM devices d ORDER BY id
+                """, logger: self.logger
+            ).collect().map { try Self.deviceRecord($0) }
+        }
+    }
+
+    /// Enables or disables a device; emits an event only when the state changed.
+    public func setEnabled(_ enabled: Bool, device id: DeviceID) async throws {
+        try await write { connection in
+            try await self.requireDevice(connection, id)
+            let changed = try await connection.query(
+                "UPDATE devices SET enabled = \(enabled) WHERE id = \(id.rawValue) AND enabled <> \(enabled) RETURNING 1",
+                logger: self.logger
+            ).collect()
+            guard !changed.isEmpty else { return ((), []) }
+            return ((), [enabled ? .deviceEnabled(id) : .deviceDisabled(id)])
+        }
+    }
+
+    /// Removes the device, its credentials, rules and lockout count; revokes its certificates.
+    public func removeDevice(_ id: DeviceID) async throws {
+        let now = clock()
+        try await write { connection in
+            let locked = try await connection.query(
+                "SELECT 1 FROM devices WHERE id = \(id.rawValue) FOR UPDATE", logger: self.logger
+            ).collect()
+            guard !locked.isEmpty else { throw StoreError.unknownDevice(id.rawValue) }
+            let revoked = try await connection.query(
+                """
+                UPDATE certificates SET revoked_at = \(now), revocation_reason = 'cessationOfOperation'
+                WHERE device_id = \(id.rawValue) AND revoked_at IS NULL RETURNING serial
+                """, logger: self.logger
+            ).collect().map { try $0.decode(String.self) }.sorted()
+            _ = try await connection.query("DELETE FROM lockout_counters WHERE device_id = \(id.rawValue)", logger: self.logger).collect()
+            _ = try await connection.query("DELETE FROM devices WHERE id = \(id.rawValue)", logger: self.logger).collect()
+            let events = revoked.map { StoreEvent.certificateRevoked(serial: $0, device: id) } + [.deviceRemoved(id)]
+            return ((), events)
+        }
+    }
+
+    /// A `devices` row with its `groups` array.
+    static func deviceRecord(_ row: PostgresRow) throws -> DeviceRecord {
+        let (rawID, enabled, policy, created, groups): (String, Bool, String, Int64, [String])
+        do {
+            (rawID, enabled, policy, created, groups) = try row.decode((String, Bool, String, Int64, [String]).self)
+        } catch {
+            throw StoreError.corruptRecord("device row: \(error)")
+        }
+        return try deviceRecord(id: rawID, enabled: enabled, policy: policy, created: created, groups: groups)
+    }
+
+    static func deviceRecord(id rawID: String, enabled: Bool, policy: String, created: Int64, groups: [String]) throws -> DeviceRecord {
+        do {
+            return DeviceRecord(
+                id: try DeviceID(rawID), enabled: enabled, policy: try AuthFactors(parsing: policy),
+                groups: try groups.map { try DeviceGroup($0) }, created: created)
+        } catch {
+            throw StoreError.corruptRecord("device row '\(rawID)': \(error)")
+        }
+    }
+}

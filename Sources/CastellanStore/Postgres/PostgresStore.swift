@@ -1,0 +1,213 @@
+import CastellanAuth
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// The shared store: PostgreSQL through postgres-nio, for several service instances (and
+/// brokers) on one database.
+///
+/// Same records, same rules and same semantics as ``SQLiteStore``: every write is one
+/// transaction on one pooled connection (a refused or failed call rolls back and changes
+/// nothing); a TOTP step is accepted by one conditional `UPDATE` and a failure counted by one
+/// upsert, so both are atomic across every instance. Opening migrates the schema
+/// (``PostgresSchema``) and refuses a database migrated by a newer build.
+///
+/// Change events travel through LISTEN/NOTIFY: a write sends its events with `pg_notify` inside
+/// its own transaction, so they are delivered if and only if it commits, in commit order, to
+/// every instance listening on the database — this one included. Each instance holds one
+/// listening connection; if it drops, the store reconnects with backoff, and events committed
+/// while it was away are not replayed (a connect re-reads the store anyway).
+///
+/// Background work: a connection pool and the listener run in tasks this store owns. Call
+/// ``close()`` to end them and wait; dropping the store cancels them without waiting.
+public final class PostgresStore: CredentialStore {
+    /// The NOTIFY channel carrying ``StoreEvent``s (one per database).
+    static let eventChannel = "castellan_events"
+    /// Connections per store instance, the listener's included.
+    public static let defaultMaximumConnections = 8
+
+    let client: PostgresClient
+    let logger: Logger
+    let broadcaster = StoreEventBroadcaster()
+    let sealer: Mutex<SecretSealer>
+    let clock: @Sendable () -> Int64
+    private let background: Mutex<[Task<Void, Never>]>
+
+    /// Hands a background task to the store: cancelled by ``close()`` (newest first) and on deinit.
+    func appendBackground(_ task: Task<Void, Never>) { background.withLock { $0.append(task) } }
+
+    private init(
+        client: PostgresClient, logger: Logger, masterKey: MasterKey, clock: @escaping @Sendable () -> Int64
+    ) {
+        self.client = client
+        self.logger = logger
+        self.sealer = Mutex(SecretSealer(key: masterKey))
+        self.clock = clock
+        self.background = Mutex([])
+    }
+
+    /// Connects, migrates the schema and starts listening for change events.
+    ///
+    /// Returns once the listener is subscribed, so a stream from ``events()`` taken afterwards
+    /// sees every later commit. Refuses a newer schema (``StoreError/schemaTooNew(_:fileID:line:)``);
+    /// an unreachable server or a failed login throws ``StoreError/backend(_:fileID:line:)``.
+    ///
+    /// - Parameters:
+    ///   - masterKey: seals and opens TOTP secrets.
+    ///   - clock: Unix seconds, for the times the store stamps itself (automatic revocations).
+    ///   - maximumConnections: the pool's size, the listening connection included (at least 2).
+    public static func open(
+        _ url: PostgresURL, masterKey: MasterKey, clock: @escaping @Sendable () -> Int64 = SQLiteStore.systemClock,
+        maximumConnections: Int = defaultMaximumConnections, logger: Logger = Logger(label: "castellan.store.postgres")
+    ) async throws -> PostgresStore {
+        // One direct connection first: an unreachable server or a refused login fails here at
+        // once with its real cause (the pool would retry for a minute), and migrating needs
+        // only this one connection.
+        try await translatingErrors {
+            let connection = try await PostgresConnection.connect(
+                configuration: try connectionConfiguration(url), id: 0, logger: logger)
+            do {
+                try await PostgresMigrator.migrate(connection, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+        }
+        let client = PostgresClient(
+            configuration: try clientConfiguration(url, maximumConnections: max(2, maximumConnections)),
+            backgroundLogger: logger)
+        let store = PostgresStore(client: client, logger: logger, masterKey: masterKey, clock: clock)
+        store.appendBackground(Task { await client.run() })
+        do {
+            try await store.startListening()
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+
+    /// The schema migrations applied to the database, oldest first.
+    public func appliedMigrations() async throws -> [String] {
+        try await read { connection in try await PostgresMigrator.applied(connection, logger: self.logger) }
+    }
+
+    /// A new stream of the changes any instance commits from now on.
+    public func events() -> AsyncStream<StoreEvent> { broadcaster.stream() }
+
+    /// Stops the listener and the pool (closing every connection), waits for both, and ends
+    /// every event stream. Idempotent.
+    public func close() async {
+        let tasks = background.withLock { tasks in
+            defer { tasks.removeAll() }
+            return tasks
+        }
+        // Listener first (it holds a pooled connection), then the pool.
+        for task in tasks.reversed() {
+            task.cancel()
+            await task.value
+        }
+        broadcaster.finish()
+    }
+
+    deinit {
+        for task in background.withLock({ $0 }) { task.cancel() }
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` in one transaction on one pooled connection; its events are sent with
+    /// `pg_notify` before `COMMIT`, so they exist exactly when the write does.
+    func write<T: Sendable>(
+        _ body: @Sendable (PostgresConnection) async throws -> (T, [StoreEvent])
+    ) async throws -> T {
+        try await translatingErrors {
+            try await client.withConnection { connection in
+                try await Self.transaction(connection, logger: self.logger) { connection in
+                    let (value, events) = try await body(connection)
+                    for event in events {
+                        _ = try await connection.query(
+                            "SELECT pg_notify(\(Self.eventChannel), \(event.notificationPayload))", logger: self.logger
+                        ).collect()
+                    }
+                    return value
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on one pooled connection, outside any explicit transaction (one statement
+    /// is its own snapshot).
+    func read<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await translatingErrors {
+            try await client.withConnection { connection in try await body(connection) }
+        }
+    }
+
+    /// `BEGIN`, `body`, `COMMIT`; on any error `ROLLBACK` and rethrow the original error. A
+    /// connection whose rollback failed is closed, so the pool never lends it out mid-transaction.
+    static func transaction<T>(
+        _ connection: PostgresConnection, logger: Logger, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        _ = try await connection.query("BEGIN", logger: logger).collect()
+        do {
+            let value = try await body(connection)
+            _ = try await connection.query("COMMIT", logger: logger).collect()
+            return value
+        } catch {
+            do {
+                _ = try await connection.query("ROLLBACK", logger: logger).collect()
+            } catch {
+                try? await connection.close()
+            }
+            throw error
+        }
+    }
+
+    /// Maps postgres-nio's errors (whose descriptions are deliberately vague) to
+    /// ``StoreError/backend(_:fileID:line:)`` with the server's message and SQLSTATE, never a
+    /// bound value; ``StoreError``s pass through.
+    static func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            throw Self.storeError(error)
+        }
+    }
+
+    func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        try await Self.translatingErrors(body)
+    }
+
+    static func storeError(_ error: PSQLError) -> StoreError {
+        if let server = error.serverInfo {
+            let message = server[.message] ?? "error"
+            let state = server[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            let detail = server[.detail].map { ": \($0)" } ?? ""
+            return .backend("\(message)\(detail)\(state)")
+        }
+        if let underlying = error.underlying {
+            return .backend("\(error.code): \(underlying)")
+        }
+        return .backend("\(error.code)")
+    }
+
+    /// The SQLSTATE of a server error, if `error` is one.
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    // MARK: Helpers shared by the extensions
+
+    /// Locks the device row against a concurrent removal for the rest of the transaction, or
+    /// throws ``StoreError/unknownDevice(_:fileID:line:)``.
+    func requireDevice(_ connection: PostgresConnection, _ id: DeviceID) async throws {
+        let rows = try await connection.query(
+            "SELECT 1 FROM devices WHERE id = \(id.rawValue) FOR KEY SHARE", logger: logger
+        ).collect()
+        guard !rows.isEmpty else { throw StoreError.unknownDevice(id.rawValue) }
+    }
+}
