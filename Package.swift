@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "CastellanClient", targets: ["CastellanClient"]),
         .library(name: "CastellanBridge", targets: ["CastellanBridge"]),
         .library(name: "CastellanService", targets: ["CastellanService"]),
+        .library(name: "CastellanAdmin", targets: ["CastellanAdmin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -29,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
     ],
     targets: [
         // Erlang/OTP supervision in Swift actors. Knows nothing of MQTT or auth.
@@ -129,6 +132,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The admin API: the supervision tree, its events, chaos kills, metrics and health over HTTP,
+        // behind a bearer token, on a Unix socket or loopback TCP. Knows the service only through closures.
+        .target(
+            name: "CastellanAdmin",
+            dependencies: [
+                "Supervision",
+                "CastellanAuth",
+                "CastellanStore",
+                "CastellanBridge",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "castellan",
             dependencies: [
@@ -139,7 +161,10 @@ let package = Package(
                 "CastellanClient",
                 "CastellanBridge",
                 "CastellanService",
+                "CastellanAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -168,6 +193,23 @@ let package = Package(
                 "CastellanClient",
                 "Supervision",
                 "SupervisionTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CastellanAdminTests",
+            dependencies: [
+                "CastellanAdmin",
+                "CastellanService",
+                "CastellanStore",
+                "CastellanCA",
+                "Supervision",
+                "SupervisionTesting",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -26,7 +26,7 @@ public final class AuthPools: Sendable {
     func install(_ pool: WorkerPool<SCRAMAuthWorker>) { slots.withLock { $0.scram = pool } }
 
     /// Workers accepting requests and requests waiting, over all pools: for metrics.
-    var load: (live: Int, queued: Int) {
+    public var load: (live: Int, queued: Int) {
         let pools = slots.withLock { $0 }
         let live = (pools.certificate?.liveWorkers ?? 0) + (pools.password?.liveWorkers ?? 0) + (pools.scram?.liveWorkers ?? 0)
         let queued = (pools.certificate?.queuedRequests ?? 0) + (pools.password?.queuedRequests ?? 0)

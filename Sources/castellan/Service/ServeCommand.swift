@@ -1,9 +1,12 @@
 import ArgumentParser
+import CastellanAdmin
 import CastellanService
 import CastellanStore
 import Dispatch
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import Supervision
 
 /// `castellan serve`: the service the broker plugin asks.
@@ -25,9 +28,18 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "castellan")
         let server: CastellanServer
+        let configuration: CastellanConfiguration
+        let admin: AdminAPI
         do {
-            let configuration = try config.load(.process())
+            configuration = try config.load(.process())
+            // Every swift-metrics metric of the process lands in the registry `/metrics` reads.
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             server = try await CastellanServer(configuration: configuration, logger: logger)
+            let context = server.context
+            admin = AdminAPI(tree: server.tree, token: try AdminToken.load(from: configuration.adminTokenFile),
+                             hooks: AdminAPI.Hooks(isReady: { context.bridge.isReady }, poolLoad: { context.pools.load }),
+                             registry: registry, logger: logger)
             printLine("castellan serve: bridge socket \(configuration.bridgeSocket), store \(configuration.storeText), tree \(server.specFile)")
         } catch {
             FileHandle.standardError.write(Data("castellan serve: \(error)\n".utf8))
@@ -38,6 +50,18 @@ struct ServeCommand: AsyncParsableCommand {
             printLine("castellan serve: ready, bridge listening on \(server.context.settings.configuration.bridgeSocket)")
         }
         defer { ready.cancel() }
+        // The admin API runs beside the tree (not in it: CastellanAdmin sits above CastellanService).
+        // If it cannot listen, the service still serves the broker, and says so.
+        let adminListen = configuration.adminListen
+        let adminTask = Task {
+            do {
+                try await admin.run(listen: adminListen) { printLine("castellan serve: admin API on \(adminListen)") }
+            } catch {
+                if !Task.isCancelled {
+                    FileHandle.standardError.write(Data("castellan serve: admin API stopped: \(error)\n".utf8))
+                }
+            }
+        }
         let events = server.tree.events()
         let json = json
         let printer = Task { for await event in events { printLine(json ? EventLine.json(event) : EventLine.text(event)) } }
@@ -54,11 +78,15 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await server.run()
         } catch {
+            adminTask.cancel()
+            await adminTask.value
             server.tree.environment.events.finish()
             await printer.value
             FileHandle.standardError.write(Data("castellan serve: the root supervisor gave up: \(error)\n".utf8))
             throw ExitCode.failure
         }
+        adminTask.cancel()
+        await adminTask.value
         server.tree.environment.events.finish()
         await printer.value
     }

@@ -1,0 +1,41 @@
+import CastellanAuth
+import Foundation
+
+/// The admin API's bearer token, as `castellan init` writes it (64 hex digits, mode 0600).
+///
+/// Held as bytes and compared with ``ConstantTime/equal(_:_:)``, so response timing says
+/// nothing about how much of a guess was right. It has no `description`: printing one shows
+/// `AdminToken(redacted)`, never the secret.
+public struct AdminToken: Sendable, CustomStringConvertible {
+    private let bytes: [UInt8]
+
+    /// - Throws: ``AdminError`` when `text` is empty (after trimming white space) — an empty
+    ///   token would let an empty `Authorization: Bearer ` header in.
+    public init(_ text: String) throws(AdminError) {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw .emptyToken() }
+        bytes = Array(trimmed.utf8)
+    }
+
+    /// Reads the token file; trailing white space (an editor's newline) is ignored.
+    public static func load(from path: String) throws(AdminError) -> AdminToken {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadableToken(path) }
+        return try AdminToken(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Whether an `Authorization` header value carries this token (`Bearer <token>`).
+    ///
+    /// The scheme is matched case-insensitively (RFC 7235); the token in constant time.
+    public func authorizes(_ header: String?) -> Bool {
+        guard let header else { return false }
+        let prefix = "bearer "
+        guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix else { return false }
+        let offered = header.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+        return ConstantTime.equal(Array(offered.utf8), bytes)
+    }
+
+    /// The `Authorization` header value a client sends.
+    public var authorizationHeader: String { "Bearer " + String(decoding: bytes, as: UTF8.self) }
+
+    public var description: String { "AdminToken(redacted)" }
+}

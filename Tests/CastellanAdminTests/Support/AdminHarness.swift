@@ -1,0 +1,97 @@
+import CastellanAdmin
+import CastellanCA
+import CastellanService
+import CastellanStore
+import Foundation
+import Logging
+import Prometheus
+import Supervision
+import SupervisionTesting
+import X509
+
+/// A real `castellan serve` in-process (as CastellanServiceTests' ServiceHarness starts it)
+/// with its admin API listening on the Unix socket castellan.yaml names.
+final class AdminHarness: Sendable {
+    let directory = TemporaryDirectory()
+    let configuration: CastellanConfiguration
+    let server: CastellanServer
+    let token: AdminToken
+    let registry = PrometheusCollectorRegistry()
+    private let running: Task<Void, any Error>
+    private let serving: Task<Void, any Error>
+
+    init() async throws {
+        let setup = try await CastellanSetup.create(in: directory.path)
+        let loaded = try CastellanConfiguration.load(setup.configuration)
+        _ = try CertificateAuthority.create(in: loaded.caDirectory, subject: try DistinguishedName(parsing: "CN=Test Device CA"))
+        configuration = loaded
+        token = try AdminToken.load(from: loaded.adminTokenFile)
+        var logger = Logger(label: "castellan-admin-test")
+        logger.logLevel = .warning
+        server = try await CastellanServer(configuration: loaded, logger: logger)
+        let server = server
+        running = Task { try await server.run() }
+        await server.context.bridge.wait()
+        let context = server.context
+        let api = AdminAPI(tree: server.tree, token: token,
+                           hooks: AdminAPI.Hooks(isReady: { context.bridge.isReady }, poolLoad: { context.pools.load }),
+                           registry: registry, logger: logger)
+        let (listening, signal) = AsyncStream<Void>.makeStream()
+        serving = Task {
+            defer { signal.finish() }  // also when binding failed: the test then fails on its first request
+            try await api.run(listen: loaded.adminListen) { signal.finish() }
+        }
+        for await _ in listening {}
+    }
+
+    /// A client sending the right token.
+    var client: AdminClient { AdminClient(listen: configuration.adminListen, token: token) }
+
+    /// A client sending `authorization` as it is (nil: no header).
+    func client(authorization: String?) -> AdminClient {
+        AdminClient(listen: configuration.adminListen, authorization: authorization)
+    }
+
+    var socketPath: String {
+        guard case .unix(let path) = configuration.adminListen else { return "" }
+        return path
+    }
+
+    func stop() async throws {
+        serving.cancel()
+        try? await serving.value
+        await server.stop()
+        try await running.value
+    }
+}
+
+extension AdminClient {
+    /// The live tree, decoded.
+    func tree() async throws -> TreeSnapshot {
+        let response = try await request(.GET, "/v1/supervision/tree")
+        guard response.status == 200 else { throw AdminTestFailure("GET tree answered \(response.status)") }
+        return try JSONDecoder().decode(TreeSnapshot.self, from: Data(response.body))
+    }
+
+    /// POST /v1/chaos/kill with `body` as it is.
+    func kill(_ body: String) async throws -> Response {
+        try await request(.POST, "/v1/chaos/kill", json: Array(body.utf8))
+    }
+}
+
+struct AdminTestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension TreeSnapshot {
+    /// Every node's generation by path: equal before and after means nothing was (re)started.
+    var generations: [String: UInt64] {
+        Dictionary(uniqueKeysWithValues: allNodes.map { ($0.path, $0.generation) })
+    }
+
+    /// The first running worker of the pool at `pool`.
+    func firstWorker(under pool: String) -> TreeSnapshot? {
+        node(at: pool)?.allNodes.first { $0.kind == .worker && $0.state == .running }
+    }
+}
