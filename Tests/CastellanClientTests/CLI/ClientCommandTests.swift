@@ -84,7 +84,7 @@ struct ClientCommandTests {
         let lines = load.output.split(separator: "\n")
         #expect(lines.count == 1)
         let object = try JSONSerialization.jsonObject(with: Data(load.output.utf8)) as? [String: Any]
-        #expect(Set(object?.keys.map { $0 } ?? []) == ["connects_per_s", "p50_us", "p99_us", "failures"])
+        #expect(Set(object?.keys.map { $0 } ?? []) == ["connects", "seconds", "connects_per_s", "p50_us", "p99_us", "failures"])
         #expect((object?["failures"] as? Int) == 0)
         #expect(((object?["connects_per_s"] as? Double) ?? (object?["connects_per_s"] as? Int).map(Double.init) ?? 0) > 0)
     }
