@@ -1,4 +1,5 @@
 import CastellanAuth
+@testable import CastellanBridge
 import CastellanClient
 import Foundation
 import ServerTesting
@@ -103,19 +104,8 @@ import Testing
 /// A blocking Unix-socket peer that writes bytes and reads until the other side closes.
 enum RawSocket {
     static func sendAndAwaitClose(_ bytes: [UInt8], to path: String) throws -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw BrokerError(description: "socket() failed") }
+        guard let fd = BridgeSocket.connected(to: path) else { throw BrokerError(description: "connect() failed") }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: Array(path.utf8))
-            raw[path.utf8.count] = 0
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { throw BrokerError(description: "connect() failed") }
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -43,8 +43,8 @@ public enum BridgeSocket {
         return credentials.pid
     }
 
-    /// A blocking stream socket connected to `path`, or `nil`.
-    private static func connected(to path: String) -> Int32? {
+    /// A blocking stream socket connected to `path`, or `nil`; the caller closes it.
+    static func connected(to path: String) -> Int32? {
         let bytes = Array(path.utf8)
         guard bytes.count <= maxPathLength else { return nil }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)

@@ -74,29 +74,32 @@ struct SCRAMAuthWorker: WorkerBehavior {
         let method = server.mechanism.name
         guard !server.isExpired(at: .now) else { return .deny(.badCredentials("SCRAM exchange timed out"), method: method) }
         let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
-        let claimed = server.claimedUsername
+        let claimed = server.claimedUsername.flatMap { try? DeviceID($0) }
+        // One read of the device for this step, the TOTP check and the admission alike — made
+        // now, not at START, so a device disabled while the exchange was pending is refused.
+        let lookup: DeviceGate.Lookup? = if let claimed {
+            try await gate.device(claimed, allowing: [.scram, .scramTOTP], method: method)
+        } else {
+            nil
+        }
         let serverFinal: [UInt8]
         do {
-            serverFinal = try await server.handleClientFinal(request.data) { username, code in
-                guard let identity = try? DeviceID(username),
-                      case .ready(let device) = try await gate.device(identity, allowing: [.scramTOTP], method: method)
-                else { return false }
+            serverFinal = try await server.handleClientFinal(request.data) { _, code in
+                guard case .ready(let device)? = lookup, device.policy == .scramTOTP else { return false }
                 return try await gate.checkTOTP(code, device: device) == nil
             }
         } catch let error as SCRAMError {
             // A wrong proof from a known device counts towards its lockout.
-            if let name = claimed, let identity = try? DeviceID(name),
-               try await context.store.device(identity) != nil {
-                try await gate.failed(identity)
-                return .deny(.badCredentials("SCRAM: \(error)"), identity: identity, method: method)
+            if let claimed, try await context.store.device(claimed) != nil {
+                try await gate.failed(claimed)
+                return .deny(.badCredentials("SCRAM: \(error)"), identity: claimed, method: method)
             }
             return .deny(.badCredentials("SCRAM: \(error)"), method: method)
         }
-        guard let name = server.authenticatedUsername, let identity = try? DeviceID(name) else {
+        guard let name = server.authenticatedUsername, let identity = try? DeviceID(name), identity == claimed, let lookup else {
             return .deny(.badCredentials("SCRAM exchange did not complete"), method: method)
         }
-        // Checked again: the device may have been disabled while the exchange was pending.
-        switch try await gate.device(identity, allowing: [.scram, .scramTOTP], method: method) {
+        switch lookup {
         case .refused(let refusal):
             return refusal
         case .ready(let device):
