@@ -18,6 +18,9 @@
 #define PING_EVERY_US 250000
 /* A TICK-initiated HELLO unanswered this long is abandoned and retried with backoff. */
 #define HELLO_LIMIT_US 1000000
+/* TICK fires on every pass of the broker's loop, under load once per packet or so, and
+ * reading the socket is a syscall: pushes (kicks, new rules) can wait a millisecond. */
+#define TICK_EVERY_US 1000
 
 static uint64_t now_us(void)
 {
@@ -260,6 +263,8 @@ void castellan_bridge__notify(struct castellan_bridge *b, const struct castellan
 void castellan_bridge__tick(struct castellan_bridge *b)
 {
 	uint64_t now = now_us();
+	if(now < b->next_tick_us) return;
+	b->next_tick_us = now + TICK_EVERY_US;
 	if(b->state == CASTELLAN_DOWN && now >= b->next_attempt_us) start_connect(b);
 	if(b->state == CASTELLAN_HANDSHAKE && now > b->hello_sent_us + HELLO_LIMIT_US){
 		disconnect(b, "no HELLO_ACK");

@@ -33,6 +33,7 @@ struct castellan_bridge {
 	enum castellan_bridge_state state;
 	uint32_t last_id, hello_id, ping_id;
 	uint64_t hello_sent_us, ping_sent_us, next_attempt_us;
+	uint64_t next_tick_us; /* TICK's work runs at most once per TICK_EVERY_US */
 	unsigned backoff_ms;
 	unsigned timeouts;  /* consecutive expired deadlines */
 	bool failfast;

@@ -1,8 +1,9 @@
 /* Open-addressing hash table of connections (see conn_table.h for why). */
 #include "conn_table.h"
+#include "acl.h"
 
-#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Heap pointers share their low bits; a 64-bit finalizer (splitmix64) spreads them. */
 static size_t hash(const void *key)
@@ -26,10 +27,31 @@ int castellan_conn_table__init(struct castellan_conn_table *t, size_t cap)
 void castellan_conn__reset(struct castellan_conn *c)
 {
 	free(c->method);
-	free(c->rules);
 	c->method = NULL;
-	c->rules = NULL;
+	castellan_conn__set_rules(c, NULL);
 	c->authenticated = false;
+}
+
+void castellan_conn__set_rules(struct castellan_conn *c, struct castellan_acl *rules)
+{
+	free(c->rules);
+	c->rules = rules;
+	c->last_access = 0;
+}
+
+bool castellan_conn__allowed(struct castellan_conn *c, int access, const uint8_t *topic, size_t len)
+{
+	if(c->last_access == access && c->last_len == len && memcmp(c->last_topic, topic, len) == 0){
+		return c->last_allowed;
+	}
+	bool allowed = castellan_acl__check(c->rules, access, topic, len);
+	if(len <= CASTELLAN_LAST_TOPIC_MAX){
+		memcpy(c->last_topic, topic, len);
+		c->last_len = (uint16_t)len;
+		c->last_access = (uint8_t)access;
+		c->last_allowed = allowed;
+	}
+	return allowed;
 }
 
 void castellan_conn_table__free(struct castellan_conn_table *t)

@@ -9,14 +9,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct castellan_acl;
+
+/* Topics up to this length have their last decision remembered (see castellan_conn__allowed). */
+#define CASTELLAN_LAST_TOPIC_MAX 96
 
 struct castellan_conn {
 	const void *key;             /* NULL marks an empty slot */
 	char *method;                /* remembered at EXT_AUTH_START: CONTINUE gets NULL */
 	struct castellan_acl *rules; /* NULL: denied everything */
 	bool authenticated;          /* tells a re-auth START (step 2) from a first one */
+	/* The last ACL decision: a device mostly publishes to the same few topics, and repeating
+	 * it costs one memcmp instead of validating and matching the topic against every rule. */
+	uint8_t last_access;         /* 0: nothing remembered */
+	bool last_allowed;
+	uint16_t last_len;
+	uint8_t last_topic[CASTELLAN_LAST_TOPIC_MAX];
 };
 
 struct castellan_conn_table {
@@ -37,5 +47,11 @@ struct castellan_conn *castellan_conn_table__add(struct castellan_conn_table *t,
 void castellan_conn_table__remove(struct castellan_conn_table *t, const void *key);
 /* Frees the state an entry holds and clears it, keeping the entry itself. */
 void castellan_conn__reset(struct castellan_conn *c);
+/* Replaces the connection's rules (NULL: deny everything) and forgets the last decision.
+ * The only way rules change, so a remembered decision never outlives the rules it came from. */
+void castellan_conn__set_rules(struct castellan_conn *c, struct castellan_acl *rules);
+/* castellan_acl__check on the connection's rules, answered from the last decision when the
+ * same access to the same topic repeats. */
+bool castellan_conn__allowed(struct castellan_conn *c, int access, const uint8_t *topic, size_t len);
 
 #endif

@@ -58,8 +58,7 @@ static void on_push(void *ctx, const struct castellan_reply *push)
 		struct castellan_conn *c = castellan_conn_table__find(&p->conns, (const void *)(uintptr_t)push->conn);
 		if(c == NULL || !c->authenticated) return;
 		struct castellan_acl *acl = castellan_acl__decode(push->rules.ptr, push->rules.len);
-		free(c->rules);
-		c->rules = acl;
+		castellan_conn__set_rules(c, acl);
 		if(acl == NULL) mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: undecodable SET_RULES; that connection is now denied everything.");
 		else mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: rules replaced for one connection (SET_RULES).");
 	}
@@ -120,8 +119,7 @@ static bool accept(struct castellan_plugin *p, struct mosquitto *client, const s
 		free(acl);
 		return false;
 	}
-	free(c->rules);
-	c->rules = acl;
+	castellan_conn__set_rules(c, acl);
 	c->authenticated = true;
 	return true;
 }
@@ -198,8 +196,7 @@ static int on_ext_auth(int event, void *event_data, void *userdata)
 	/* A failed re-auth ends the session: drop its rules so nothing more is granted. */
 	c = castellan_conn_table__find(&p->conns, ed->client);
 	if(c){
-		free(c->rules);
-		c->rules = NULL;
+		castellan_conn__set_rules(c, NULL);
 		c->authenticated = false;
 	}
 	return MOSQ_ERR_AUTH;
@@ -218,9 +215,9 @@ static int on_acl_check(int event, void *event_data, void *userdata)
 		case MOSQ_ACL_UNSUBSCRIBE: return MOSQ_ERR_SUCCESS; /* leaving grants nothing */
 		default: return MOSQ_ERR_ACL_DENIED;
 	}
-	const struct castellan_conn *c = castellan_conn_table__find(&p->conns, ed->client);
+	struct castellan_conn *c = castellan_conn_table__find(&p->conns, ed->client);
 	if(c == NULL || ed->topic == NULL) return MOSQ_ERR_ACL_DENIED;
-	bool ok = castellan_acl__check(c->rules, access, (const uint8_t *)ed->topic, strlen(ed->topic));
+	bool ok = castellan_conn__allowed(c, access, (const uint8_t *)ed->topic, strlen(ed->topic));
 	return ok ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 }
 

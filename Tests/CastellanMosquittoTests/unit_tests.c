@@ -302,6 +302,42 @@ static void test_conn_table(void)
 	castellan_conn_table__free(&t);
 }
 
+static struct castellan_acl *rules_of(const char *hex)
+{
+	uint8_t buf[128];
+	long n = unhex(hex, buf, sizeof(buf));
+	return n < 0 ? NULL : castellan_acl__decode(buf, (size_t)n);
+}
+
+/* The remembered last decision answers only the same access to the same topic, and never
+ * survives a change of rules. */
+static void test_conn_decision_cache(void)
+{
+	const uint8_t *mine = (const uint8_t *)"devices/dev1/t", *other = (const uint8_t *)"devices/dev2/t";
+	struct castellan_conn c = { .key = KEY(1) };
+	CHECK(!castellan_conn__allowed(&c, CASTELLAN_ACCESS_PUBLISH, mine, 14), "no rules, yet allowed");
+	castellan_conn__set_rules(&c, rules_of("0100010107000e646576696365732f646576312f23")); /* allow all devices/dev1/# */
+	CHECK(castellan_conn__allowed(&c, CASTELLAN_ACCESS_PUBLISH, mine, 14), "new rules not used (stale deny)");
+	CHECK(castellan_conn__allowed(&c, CASTELLAN_ACCESS_PUBLISH, mine, 14), "repeat not allowed");
+	CHECK(!castellan_conn__allowed(&c, CASTELLAN_ACCESS_PUBLISH, other, 14), "other topic answered from the cache");
+	CHECK(castellan_conn__allowed(&c, CASTELLAN_ACCESS_PUBLISH, mine, 14), "allow not re-learnt");
+	castellan_conn__set_rules(&c, rules_of("010000")); /* nothing allowed */
+	CHECK(!castellan_conn__allowed(&c, CASTELLAN_ACCESS_PUBLISH, mine, 14), "cached allow outlived the rules");
+	castellan_conn__set_rules(&c, rules_of("0100010101000e646576696365732f646576312f2b")); /* publish devices/dev1/+ */
+	CHECK(castellan_conn__allowed(&c, CASTELLAN_ACCESS_PUBLISH, mine, 14), "publish rule not applied");
+	CHECK(!castellan_conn__allowed(&c, CASTELLAN_ACCESS_PUBLISH, mine, 12), "a prefix answered from the cache");
+	CHECK(castellan_conn__allowed(&c, CASTELLAN_ACCESS_PUBLISH, mine, 14), "allow not re-learnt after a prefix");
+	CHECK(!castellan_conn__allowed(&c, CASTELLAN_ACCESS_RECEIVE, mine, 14), "receive answered from publish's decision");
+	/* Longer than the cache holds: still decided, every time. */
+	static uint8_t longer[200];
+	memcpy(longer, "devices/dev1/", 13);
+	memset(longer + 13, 'x', sizeof(longer) - 13);
+	CHECK(castellan_conn__allowed(&c, CASTELLAN_ACCESS_PUBLISH, longer, sizeof(longer)), "long topic refused");
+	castellan_conn__set_rules(&c, NULL);
+	CHECK(!castellan_conn__allowed(&c, CASTELLAN_ACCESS_PUBLISH, longer, sizeof(longer)), "long topic allowed without rules");
+	castellan_conn__reset(&c);
+}
+
 /* ---- 4. bridge against an in-process scripted service ---- */
 
 static int pushes_seen;
@@ -346,6 +382,13 @@ static void service_reply(int fd, const char *len_hex, const char *type_hex, uin
 	service_write(fd, hex);
 }
 
+/* Runs a TICK now, as if the rate limit's millisecond had passed (instead of sleeping). */
+static void tick_now(struct castellan_bridge *b)
+{
+	b->next_tick_us = 0;
+	castellan_bridge__tick(b);
+}
+
 static void test_bridge(void)
 {
 	char dir[] = "/tmp/castellan-bridge-XXXXXX", path[64];
@@ -365,13 +408,15 @@ static void test_bridge(void)
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	CHECK(bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) == 0 && listen(lfd, 4) == 0, "listen");
 	b.next_attempt_us = 0; /* skip the backoff wait instead of sleeping */
-	castellan_bridge__tick(&b);
+	tick_now(&b);
 	CHECK(b.state == CASTELLAN_HANDSHAKE, "tick did not connect");
 	int s = accept(lfd, NULL, NULL);
 	uint32_t id;
 	CHECK(service_read(s, &id) == CASTELLAN_HELLO, "no HELLO");
 	service_reply(s, "00000007", "81", id, "0001");
-	castellan_bridge__tick(&b);
+	castellan_bridge__tick(&b); /* within a millisecond of the last TICK: nothing is read */
+	CHECK(b.state == CASTELLAN_HANDSHAKE, "TICK not rate-limited");
+	tick_now(&b);
 	CHECK(b.state == CASTELLAN_READY, "HELLO_ACK not taken");
 
 	/* A stale DECISION, a KICK, then the real answer (written ahead: ids are predictable). */
@@ -391,12 +436,12 @@ static void test_bridge(void)
 	CHECK(castellan_bridge__call(&b, &req, &r) == -1 && service_silent(s), "fail-fast still sends");
 	/* The late answer to the last request is discarded; a PING's PONG ends fail-fast. */
 	service_reply(s, "00000012", "83", id, "01000000000000000000000000");
-	castellan_bridge__tick(&b);
+	tick_now(&b);
 	CHECK(service_read(s, &id) == CASTELLAN_PING, "no PING while failing fast");
-	castellan_bridge__tick(&b);
+	tick_now(&b);
 	CHECK(service_silent(s), "PING repeated within 250 ms");
 	service_reply(s, "00000005", "82", id, "");
-	castellan_bridge__tick(&b);
+	tick_now(&b);
 	CHECK(!b.failfast && b.timeouts == 0, "PONG did not end fail-fast");
 
 	/* DISCONNECT notifications go out with id 0. */
@@ -455,6 +500,10 @@ static void bench(void)
 	BENCH("decode rules (malloc+free)", struct castellan_acl *a = castellan_acl__decode(rules, (size_t)rlen); sink += a != NULL; free(a));
 	BENCH("check publish", sink += castellan_acl__check(acl, CASTELLAN_ACCESS_PUBLISH, topic, 32));
 	BENCH("check $share subscribe", sink += castellan_acl__check(acl, CASTELLAN_ACCESS_SUBSCRIBE, filter, 35));
+	struct castellan_conn c = { .key = KEY(1) };
+	castellan_conn__set_rules(&c, castellan_acl__decode(rules, (size_t)rlen));
+	BENCH("repeat publish (remembered)", sink += castellan_conn__allowed(&c, CASTELLAN_ACCESS_PUBLISH, topic, 32));
+	castellan_conn__reset(&c);
 	BENCH("conn lookup (10k conns)", sink += castellan_conn_table__find(&t, KEY(i % 10000)) != NULL);
 	printf("\n");
 	castellan_conn_table__free(&t);
@@ -477,6 +526,7 @@ int main(int argc, char **argv)
 	test_acl_cases(argv[2]);
 	test_acl_decoder();
 	test_conn_table();
+	test_conn_decision_cache();
 	test_bridge();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
