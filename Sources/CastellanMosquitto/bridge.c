@@ -156,6 +156,7 @@ static int dispatch(struct castellan_bridge *b, const uint8_t *frame, size_t len
 			return 0; /* a late answer to a request we gave up on */
 		case CASTELLAN_KICK:
 		case CASTELLAN_SET_RULES:
+		case CASTELLAN_PUBLISH:
 			if(b->on_push) b->on_push(b->ctx, &r);
 			return 0;
 		default:

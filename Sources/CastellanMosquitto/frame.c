@@ -86,7 +86,7 @@ int castellan_frame__decode(const uint8_t *buf, size_t len, struct castellan_rep
 	out->type = (uint8_t)cur__uint(&c, 1);
 	out->id = (uint32_t)cur__uint(&c, 4);
 	/* Replies echo a request's non-zero id; pushes carry 0. */
-	bool push = out->type == CASTELLAN_KICK || out->type == CASTELLAN_SET_RULES;
+	bool push = out->type == CASTELLAN_KICK || out->type == CASTELLAN_SET_RULES || out->type == CASTELLAN_PUBLISH;
 	if(push != (out->id == 0)) return -1;
 	switch(out->type){
 		case CASTELLAN_HELLO_ACK:
@@ -107,6 +107,10 @@ int castellan_frame__decode(const uint8_t *buf, size_t len, struct castellan_rep
 		case CASTELLAN_SET_RULES:
 			out->conn = cur__uint(&c, 8);
 			out->rules = cur__bytes(&c, false, false);
+			break;
+		case CASTELLAN_PUBLISH:
+			out->topic = cur__bytes(&c, false, true);
+			out->payload = cur__bytes(&c, false, false);
 			break;
 		default:
 			return -1;

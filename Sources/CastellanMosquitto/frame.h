@@ -25,6 +25,7 @@ enum castellan_type {
 	CASTELLAN_DECISION = 0x83,
 	CASTELLAN_KICK = 0x90,
 	CASTELLAN_SET_RULES = 0x91,
+	CASTELLAN_PUBLISH = 0x92,
 };
 
 enum castellan_result { CASTELLAN_DENY = 0, CASTELLAN_ALLOW = 1, CASTELLAN_CONTINUE = 2 };
@@ -57,6 +58,7 @@ struct castellan_reply {
 	uint64_t conn;                          /* SET_RULES */
 	struct castellan_bytes username, rules, data; /* DECISION; rules also SET_RULES */
 	struct castellan_bytes client_id;       /* KICK */
+	struct castellan_bytes topic, payload;  /* PUBLISH */
 };
 
 /* Encodes `req` into out[0..cap); returns the frame's total size, or 0 if a field is invalid

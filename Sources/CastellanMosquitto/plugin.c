@@ -20,16 +20,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct kick {
-	struct kick *next;
-	char client_id[];
+/* The service may publish only into its own namespace (supervision events, docs/bridge-protocol.md). */
+#define SERVICE_TOPIC_PREFIX "$castellan/"
+/* Publishes waiting for TICK, at most: a broker that stops ticking must not grow without bound. */
+#define MAX_DEFERRED_PUBLISHES 1024
+
+/* A push carried out at the next TICK: it may arrive while we wait inside an auth callback,
+ * in the middle of the broker handling another client. */
+struct deferred {
+	struct deferred *next;
+	bool publish;         /* else a kick */
+	uint32_t payload_len; /* publish */
+	uint8_t *payload;     /* publish: into this allocation, after the topic */
+	char text[];          /* the client id to kick, or the topic */
 };
 
 struct castellan_plugin {
 	mosquitto_plugin_id_t *identifier;
 	struct castellan_bridge bridge;
 	struct castellan_conn_table conns;
-	struct kick *kicks, **kicks_tail; /* FIFO, emptied at each TICK */
+	struct deferred *deferred, **deferred_tail; /* FIFO, emptied at each TICK */
+	unsigned deferred_publishes;
 };
 
 static void log_line(enum castellan_log_level level, const char *message)
@@ -40,19 +51,43 @@ static void log_line(enum castellan_log_level level, const char *message)
 
 /* ---- pushes from the service ---- */
 
-/* A KICK may arrive while we wait inside an auth callback, in the middle of the broker
- * handling another client; it is queued and carried out at the next TICK instead. */
+static void defer(struct castellan_plugin *p, bool publish, struct castellan_bytes text, struct castellan_bytes payload)
+{
+	struct deferred *d = malloc(sizeof(*d) + text.len + 1 + payload.len);
+	if(d == NULL) return;
+	memcpy(d->text, text.ptr, text.len);
+	d->text[text.len] = '\0';
+	d->publish = publish;
+	d->payload = (uint8_t *)d->text + text.len + 1;
+	d->payload_len = payload.len;
+	if(payload.len) memcpy(d->payload, payload.ptr, payload.len);
+	d->next = NULL;
+	*p->deferred_tail = d;
+	p->deferred_tail = &d->next;
+	if(publish) p->deferred_publishes++;
+}
+
+/* Only `$castellan/...` topic names: a compromised service still cannot speak for devices. */
+static bool service_topic(struct castellan_bytes topic)
+{
+	size_t n = strlen(SERVICE_TOPIC_PREFIX);
+	return topic.len > n && memcmp(topic.ptr, SERVICE_TOPIC_PREFIX, n) == 0
+		&& !memchr(topic.ptr, '+', topic.len) && !memchr(topic.ptr, '#', topic.len);
+}
+
 static void on_push(void *ctx, const struct castellan_reply *push)
 {
 	struct castellan_plugin *p = ctx;
 	if(push->type == CASTELLAN_KICK){
-		struct kick *k = malloc(sizeof(*k) + push->client_id.len + 1);
-		if(k == NULL) return;
-		memcpy(k->client_id, push->client_id.ptr, push->client_id.len);
-		k->client_id[push->client_id.len] = '\0';
-		k->next = NULL;
-		*p->kicks_tail = k;
-		p->kicks_tail = &k->next;
+		defer(p, false, push->client_id, (struct castellan_bytes){ NULL, 0, true });
+	}else if(push->type == CASTELLAN_PUBLISH){
+		if(!service_topic(push->topic)){
+			mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: PUBLISH outside %s refused.", SERVICE_TOPIC_PREFIX);
+		}else if(p->deferred_publishes >= MAX_DEFERRED_PUBLISHES){
+			mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: %u service messages waiting for TICK; one dropped.", p->deferred_publishes);
+		}else{
+			defer(p, true, push->topic, push->payload);
+		}
 	}else if(push->type == CASTELLAN_SET_RULES){
 		/* Look up, never dereference: the handle is only ever a key into our own table. */
 		struct castellan_conn *c = castellan_conn_table__find(&p->conns, (const void *)(uintptr_t)push->conn);
@@ -239,14 +274,20 @@ static int on_tick(int event, void *event_data, void *userdata)
 	(void)event;
 	(void)event_data;
 	castellan_bridge__tick(&p->bridge);
-	while(p->kicks){
-		struct kick *k = p->kicks;
-		p->kicks = k->next;
-		/* without the will: a revoked device must not get a last word */
-		mosquitto_kick_client_by_clientid(k->client_id, false);
-		free(k);
+	while(p->deferred){
+		struct deferred *d = p->deferred;
+		p->deferred = d->next;
+		if(d->publish){
+			/* QoS 0, not retained; each subscriber's ACL_CHECK (READ) still decides who gets it. */
+			mosquitto_broker_publish_copy(NULL, d->text, (int)d->payload_len, d->payload, 0, false, NULL);
+		}else{
+			/* without the will: a revoked device must not get a last word */
+			mosquitto_kick_client_by_clientid(d->text, false);
+		}
+		free(d);
 	}
-	p->kicks_tail = &p->kicks;
+	p->deferred_tail = &p->deferred;
+	p->deferred_publishes = 0;
 	return MOSQ_ERR_SUCCESS;
 }
 
@@ -277,10 +318,10 @@ static void release(struct castellan_plugin *p, size_t registered)
 	}
 	castellan_bridge__cleanup(&p->bridge);
 	castellan_conn_table__free(&p->conns);
-	while(p->kicks){
-		struct kick *k = p->kicks;
-		p->kicks = k->next;
-		free(k);
+	while(p->deferred){
+		struct deferred *d = p->deferred;
+		p->deferred = d->next;
+		free(d);
 	}
 	free(p);
 }
@@ -311,7 +352,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 	struct castellan_plugin *p = calloc(1, sizeof(*p));
 	if(p == NULL) return MOSQ_ERR_NOMEM;
 	p->identifier = identifier;
-	p->kicks_tail = &p->kicks;
+	p->deferred_tail = &p->deferred;
 	if(castellan_conn_table__init(&p->conns, 64) != 0) goto error;
 	if(castellan_bridge__init(&p->bridge, socket_path, broker_id, (int)timeout_ms, on_push, log_line, p) != 0){
 		mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: invalid plugin_opt_socket (too long?) or out of memory.");

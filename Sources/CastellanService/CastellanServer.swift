@@ -34,7 +34,7 @@ public final class CastellanServer: Sendable {
             spec = try loader.parse(DefaultServiceSpec.yaml, file: "<built-in supervision/castellan.yaml>")
             specFile = "<built-in>"
         }
-        tree = try spec.makeTree(using: ServiceWorkerTypes.all(context, logger: logger), environment: environment)
+        tree = try spec.makeTree(using: ServiceWorkerTypes.all(context, events: environment.events, logger: logger), environment: environment)
     }
 
     /// Runs until ``stop()``; throws when the root supervisor gave up.

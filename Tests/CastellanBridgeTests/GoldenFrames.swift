@@ -115,6 +115,8 @@ enum FixtureFields {
             add("client_id", clientID)
         case .setRules(let connection, let rules):
             add("conn", connection); add("rules", rules)
+        case .publish(let topic, let payload):
+            add("topic", topic); add("payload", payload)
         }
         return lines
     }

@@ -28,7 +28,7 @@ WAIT = 10.0  # the most any single event may take before a test fails
 # ---- bridge protocol v1, service side ------------------------------------------------------
 
 HELLO, PING, BASIC_AUTH, EXT_AUTH, DISCONNECT = 1, 2, 3, 4, 5
-HELLO_ACK, PONG, DECISION, KICK, SET_RULES = 0x81, 0x82, 0x83, 0x90, 0x91
+HELLO_ACK, PONG, DECISION, KICK, SET_RULES, SERVICE_PUBLISH = 0x81, 0x82, 0x83, 0x90, 0x91, 0x92
 PUBLISH, SUBSCRIBE, RECEIVE, ALL = 1, 2, 4, 7
 
 
@@ -278,7 +278,9 @@ class Sub:
 
     def __init__(self, broker, client_id, user, password, topic, count=None):
         args = ["stdbuf", "-oL", "mosquitto_sub", "-V", "5", "-d", "-v", "-h", "127.0.0.1", "-p", str(broker.port),
-                "-i", client_id, "-u", user, "-P", password, "-t", topic]
+                "-i", client_id, "-u", user, "-P", password]
+        for t in [topic] if isinstance(topic, str) else topic:
+            args += ["-t", t]
         if count:
             args += ["-C", str(count)]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -549,6 +551,31 @@ def test_kick_disconnects_the_client(tmp):
         # SET_RULES for an unknown conn is ignored; the broker keeps serving.
         svc.push(frame(SET_RULES, 0, struct.pack(">Q", 12345) + blob(rules())))
         assert pub(broker, "dev1", "dev1", "good", "devices/dev1/t").returncode == 0
+    finally:
+        if sub:
+            sub.stop()
+        broker.stop()
+        svc.close()
+
+
+def test_service_publishes_only_under_its_prefix(tmp):
+    def policy(req):
+        if req["type"] == BASIC_AUTH and req["username"] == b"ops" and req["password"] == b"good":
+            return (1, "ops", rules((True, SUBSCRIBE | RECEIVE, "$castellan/#"), (True, SUBSCRIBE | RECEIVE, "devices/#")), b"")
+        return (0, "", b"", b"")
+
+    svc = Service(os.path.join(tmp, "bridge.sock"), policy)
+    broker = Broker(tmp, svc.path)
+    sub = None
+    try:
+        sub = Sub(broker, "ops", "ops", "good", ["$castellan/#", "devices/#"])
+        sub.wait_line("received SUBACK")
+        # Both in one TICK, in order: the forged one would arrive first if it were published.
+        svc.push(frame(SERVICE_PUBLISH, 0, blob(b"devices/dev1/forged") + blob(b"x"))
+                 + frame(SERVICE_PUBLISH, 0, blob(b"$castellan/supervision/events") + blob(b'{"n":1}')))
+        sub.wait_line('$castellan/supervision/events {"n":1}')
+        assert not any("forged" in line for line in sub.lines), "a PUBLISH outside $castellan/ was delivered"
+        broker.wait_log("PUBLISH outside $castellan/ refused")
     finally:
         if sub:
             sub.stop()

@@ -106,6 +106,8 @@ static void check_golden(const struct golden *g)
 			else if(!strcmp(k, "rules")) ok = bytes_eq(r.rules, v);
 			else if(!strcmp(k, "data")) ok = bytes_eq(r.data, v);
 			else if(!strcmp(k, "client_id")) ok = bytes_eq(r.client_id, v);
+			else if(!strcmp(k, "topic")) ok = bytes_eq(r.topic, v);
+			else if(!strcmp(k, "payload")) ok = bytes_eq(r.payload, v);
 			else if(strcmp(k, "type") && strcmp(k, "id")) ok = false;
 			CHECK(ok, "frame %s: field %s", g->name, k);
 		}

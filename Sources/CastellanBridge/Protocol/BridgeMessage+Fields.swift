@@ -12,6 +12,7 @@ extension BridgeMessage {
         case .decision: 0x83
         case .kick: 0x90
         case .setRules: 0x91
+        case .publish: 0x92
         }
     }
 
@@ -54,6 +55,9 @@ extension BridgeMessage {
         case .setRules(let connection, let rules):
             writer.u64(connection)
             writer.bytes(rules)
+        case .publish(let topic, let payload):
+            writer.string(topic)
+            writer.bytes(payload)
         }
     }
 
@@ -95,6 +99,8 @@ extension BridgeMessage {
             return .kick(clientID: try reader.string("client_id"))
         case (.service, 0x91):
             return .setRules(connection: try reader.u64(), rules: try reader.bytes("rules"))
+        case (.service, 0x92):
+            return .publish(topic: try reader.string("topic"), payload: try reader.bytes("payload"))
         default:
             throw .unknownType(type, direction)
         }

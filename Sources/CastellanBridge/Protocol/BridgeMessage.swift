@@ -15,19 +15,22 @@ public enum BridgeMessage: Sendable, Hashable {
     case decision(BridgeDecision)
     case kick(clientID: String)
     case setRules(connection: UInt64, rules: [UInt8])
+    /// Publish `payload` to `topic` as the broker itself (QoS 0, not retained); only topics under
+    /// `$castellan/` — the plugin refuses any other.
+    case publish(topic: String, payload: [UInt8])
 
     /// Who sends it.
     public var direction: BridgeDirection {
         switch self {
         case .hello, .ping, .basicAuth, .extAuth, .disconnect: .plugin
-        case .helloAck, .pong, .decision, .kick, .setRules: .service
+        case .helloAck, .pong, .decision, .kick, .setRules, .publish: .service
         }
     }
 
     /// Notifications and pushes carry request id 0; everything else a non-zero id.
     var isNotification: Bool {
         switch self {
-        case .disconnect, .kick, .setRules: true
+        case .disconnect, .kick, .setRules, .publish: true
         default: false
         }
     }

@@ -114,7 +114,7 @@ public enum BrokerSession {
                     group.addTask { await handler.connectionClosed(connection, on: broker) }
                 case .hello:
                     throw BrokerSessionError.unexpected("a second HELLO")
-                case .helloAck, .pong, .decision, .kick, .setRules:
+                case .helloAck, .pong, .decision, .kick, .setRules, .publish:
                     throw BrokerSessionError.unexpected("a service message from the plugin")  // the decoder refuses these
                 }
             }

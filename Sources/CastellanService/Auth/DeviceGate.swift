@@ -58,7 +58,8 @@ struct DeviceGate: Sendable {
             return .deny(mismatch, identity: id, method: method)
         }
         if device.hasFailures { try await store.recordSuccess(for: id) }
-        let rules = try ACLRuleSet.device(adding: device.profile.rules)
+        let rules = try ACLRuleSet.device(adding: ServiceTopics.rules(forOperator: device.profile.device.isOperator)
+                                              + device.profile.rules)
         return .allow(id, rules: rules.resolve(username: id.rawValue, clientID: clientIDText), data: data, method: method)
     }
 

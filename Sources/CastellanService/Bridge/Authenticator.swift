@@ -10,6 +10,7 @@ struct Authenticator: BridgeRequestHandler {
     let logger: Logger
 
     func brokerConnected(_ broker: BrokerLink) async {
+        context.sessions.brokerArrived(broker)
         context.brokerConnected.set(true)
         logger.info("broker connected", metadata: ["broker": "\(broker)"])
     }

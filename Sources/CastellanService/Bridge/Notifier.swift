@@ -27,8 +27,10 @@ struct Notifier: ChildProcess {
                 try? await session.broker.push(.kick(clientID: session.clientID))
             }
         case .rulesChanged(let scope):
-            for session in context.sessions.all where try await affects(scope, session.device) {
-                let rules = try ACLRuleSet.device(adding: try await context.store.effectiveRules(device: session.device))
+            for session in context.sessions.all {
+                guard let device = try await context.store.device(session.device), affects(scope, device) else { continue }
+                let stored = try await context.store.effectiveRules(device: session.device)
+                let rules = try ACLRuleSet.device(adding: ServiceTopics.rules(forOperator: device.isOperator) + stored)
                     .resolve(username: session.device.rawValue, clientID: session.clientID)
                 try? await session.broker.push(.setRules(connection: session.connection, rules: rules.encode()))
             }
@@ -37,10 +39,10 @@ struct Notifier: ChildProcess {
         }
     }
 
-    private func affects(_ scope: ACLScope, _ device: DeviceID) async throws -> Bool {
+    private func affects(_ scope: ACLScope, _ device: DeviceRecord) -> Bool {
         switch scope {
-        case .device(let id): return id == device
-        case .group(let group): return try await context.store.device(device)?.groups.contains(group) ?? false
+        case .device(let id): id == device.id
+        case .group(let group): device.groups.contains(group)
         }
     }
 }

@@ -2,7 +2,8 @@ import CastellanAuth
 import CastellanBridge
 import Synchronization
 
-/// Which device is connected where: the key to kicking a revoked device off every broker.
+/// Which brokers are connected, and which device is connected where: the key to kicking a
+/// revoked device off every broker.
 ///
 /// Keyed per client connection (broker session + the plugin's handle), not per client id:
 /// on a session takeover the old connection's DISCONNECT arrives after the new one was
@@ -21,6 +22,7 @@ public final class SessionDirectory: Sendable {
     }
 
     private let sessions = Mutex<[Key: Session]>([:])
+    private let brokerLinks = Mutex<Set<BrokerLink>>([])
 
     init() {}
 
@@ -38,9 +40,17 @@ public final class SessionDirectory: Sendable {
         _ = sessions.withLock { $0.removeValue(forKey: Key(broker: broker.session, connection: connection)) }
     }
 
+    func brokerArrived(_ broker: BrokerLink) {
+        _ = brokerLinks.withLock { $0.insert(broker) }
+    }
+
     func brokerGone(_ broker: BrokerLink) {
+        _ = brokerLinks.withLock { $0.remove(broker) }
         sessions.withLock { sessions in sessions = sessions.filter { $0.key.broker != broker.session } }
     }
+
+    /// Every broker whose plugin completed the handshake and is still connected.
+    public var brokers: [BrokerLink] { brokerLinks.withLock { Array($0) } }
 
     /// The live sessions of `device`, on every broker.
     public func sessions(of device: DeviceID) -> [Session] {

@@ -30,6 +30,9 @@ supervisor:
     # Store changes (disable, revoke, rules) pushed to every broker.
     - id: notifier
       worker: notifier
+    # Supervision events into every broker, on $castellan/supervision/events (the admin group reads them).
+    - id: events
+      worker: event_publisher
     # The broker plugins' socket: one child per connected broker (at most 64).
     - id: bridge
       supervisor:

@@ -6,10 +6,12 @@ import Supervision
 public enum ServiceWorkerTypes {
     /// The names, for validating a spec without a running service.
     public static let names: Set<String> = [
-        "audit_writer", "certificate_auth", "password_auth", "scram_auth", "notifier", "bridge_listener", "bridge_connections",
+        "audit_writer", "certificate_auth", "password_auth", "scram_auth", "notifier", "event_publisher", "bridge_listener",
+        "bridge_connections",
     ]
 
-    public static func all(_ context: ServiceContext, logger: Logger) -> WorkerTypes {
+    /// - Parameter events: the tree's event bus, which `event_publisher` relays into the brokers.
+    public static func all(_ context: ServiceContext, events: EventBus, logger: Logger) -> WorkerTypes {
         WorkerTypes([
             WorkerType("audit_writer") { values in
                 _ = try WorkerOptions(values, allowed: [])
@@ -21,6 +23,10 @@ public enum ServiceWorkerTypes {
             WorkerType("notifier") { values in
                 _ = try WorkerOptions(values, allowed: [])
                 return { _ in Notifier(context: context, logger: logger) }
+            },
+            WorkerType("event_publisher") { values in
+                _ = try WorkerOptions(values, allowed: [])
+                return { _ in EventPublisher(context: context, events: events) }
             },
             WorkerType("bridge_listener") { values in
                 let options = try WorkerOptions(values, allowed: ["connections"])

@@ -45,9 +45,10 @@ extension PostgresStore {
         try await read { connection in
             try await connection.query(
                 """
-                SELECT id, device_id, group_name, effect, access, pattern FROM acl_rules
-                WHERE device_id = \(id.rawValue)
-                   OR group_name IN (SELECT group_name FROM device_groups WHERE device_id = \(id.rawValue))
+                SELECT id, device_id, group_name, effect, access, pattern FROM acl_rules WHERE device_id = \(id.rawValue)
+                UNION ALL
+                SELECT a.id, a.device_id, a.group_name, a.effect, a.access, a.pattern
+                FROM device_groups g JOIN acl_rules a ON a.group_name = g.group_name WHERE g.device_id = \(id.rawValue)
                 ORDER BY id
                 """, logger: self.logger
             ).collect().map { try Self.storedRule($0).rule }

@@ -76,11 +76,15 @@ struct ConnectProfileStatement: PostgresPreparedStatement {
         LEFT JOIN scram_credentials s ON s.device_id = d.id
         LEFT JOIN totp_credentials t ON t.device_id = d.id
         LEFT JOIN LATERAL (
-            SELECT array_agg(a.effect ORDER BY a.id) AS effects, array_agg(a.access ORDER BY a.id) AS accesses,
-                array_agg(a.pattern ORDER BY a.id) AS patterns
-            FROM acl_rules a
-            WHERE a.device_id = d.id
-               OR a.group_name IN (SELECT g.group_name FROM device_groups g WHERE g.device_id = d.id)
+            SELECT array_agg(u.effect ORDER BY u.id) AS effects, array_agg(u.access ORDER BY u.id) AS accesses,
+                array_agg(u.pattern ORDER BY u.id) AS patterns
+            FROM (
+                -- Two index searches: with `device_id = … OR group_name IN (…)` the planner scans the table.
+                SELECT a.id, a.effect, a.access, a.pattern FROM acl_rules a WHERE a.device_id = d.id
+                UNION ALL
+                SELECT a.id, a.effect, a.access, a.pattern
+                FROM device_groups g JOIN acl_rules a ON a.group_name = g.group_name WHERE g.device_id = d.id
+            ) u
         ) r ON true
         WHERE d.id = $1
         """

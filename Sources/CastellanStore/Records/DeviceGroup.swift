@@ -28,3 +28,17 @@ public struct DeviceGroup: Sendable, Hashable, Comparable, Codable, CustomString
         try container.encode(rawValue)
     }
 }
+
+extension DeviceGroup {
+    /// `admin`, the operators' group: its members may read the service's supervision events
+    /// (`ServiceTopics.supervisionEvents`).
+    public static let admin: DeviceGroup = {
+        guard let group = try? DeviceGroup("admin") else { preconditionFailure("`admin` is a valid group name") }
+        return group
+    }()
+}
+
+extension DeviceRecord {
+    /// Whether the device belongs to the operators' group, ``DeviceGroup/admin``.
+    public var isOperator: Bool { groups.contains(.admin) }
+}

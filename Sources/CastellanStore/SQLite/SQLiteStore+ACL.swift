@@ -39,17 +39,22 @@ extension SQLiteStore {
     /// The device's rules and its groups' rules, in id order.
     public func effectiveRules(device id: DeviceID) async throws -> [ACLRule] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM acl_rules
-                    WHERE device_id = ? OR group_name IN (SELECT group_name FROM device_groups WHERE device_id = ?)
-                    ORDER BY id
-                    """,
-                arguments: [id.rawValue, id.rawValue]
-            ).map { try Self.storedRule($0).rule }
+            try Row.fetchAll(db.cachedStatement(sql: Self.effectiveRulesSQL), arguments: [id.rawValue])
+                .map { try Self.storedRule($0).rule }
         }
     }
+
+    /// A device's own rules and its groups' rules, in id order; `?1` is the device id.
+    ///
+    /// Two indexed searches joined by UNION ALL: written as `device_id = ?1 OR group_name IN
+    /// (…)`, SQLite scans the whole table (a million-device fleet: ~100 ms per connect). A rule
+    /// belongs to a device or a group, never both (CHECK), so nothing is counted twice.
+    static let effectiveRulesSQL = """
+        SELECT * FROM acl_rules WHERE device_id = ?1
+        UNION ALL
+        SELECT a.* FROM device_groups g JOIN acl_rules a ON a.group_name = g.group_name WHERE g.device_id = ?1
+        ORDER BY id
+        """
 
     /// Removes a rule; throws ``StoreError/unknownRule(_:fileID:line:)`` if there is none.
     public func removeRule(id: Int64) async throws {

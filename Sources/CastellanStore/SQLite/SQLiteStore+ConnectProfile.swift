@@ -15,13 +15,7 @@ extension SQLiteStore {
                 db.cachedStatement(sql: "SELECT group_name FROM device_groups WHERE device_id = ?"), arguments: key)
             let scram = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM scram_credentials WHERE device_id = ?"), arguments: key)
             let totp = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM totp_credentials WHERE device_id = ?"), arguments: key)
-            let rules = try Row.fetchAll(
-                db.cachedStatement(sql: """
-                    SELECT * FROM acl_rules
-                    WHERE device_id = ?1 OR group_name IN (SELECT group_name FROM device_groups WHERE device_id = ?1)
-                    ORDER BY id
-                    """),
-                arguments: key)
+            let rules = try Row.fetchAll(db.cachedStatement(sql: Self.effectiveRulesSQL), arguments: key)
             return (device, groups, scram, totp, rules)
         }
         guard let rows else { return nil }

@@ -40,7 +40,7 @@ actor PluginPeer {
         while true {
             guard let frame = try await nextFrame() else { throw PeerError("service closed the connection") }
             if frame.id == id { return frame.message }
-            if frame.id == 0 { pushes.append(frame.message) }
+            if frame.id == 0, !frame.message.isSupervisionEvent { pushes.append(frame.message) }
         }
     }
 
@@ -54,12 +54,13 @@ actor PluginPeer {
         try await channel.outbound.write(BridgeFrame(id: 0, message))
     }
 
-    /// The next push from the service (waits for it).
+    /// The next push from the service (waits for it), other than the supervision events the
+    /// service publishes whenever its tree changes.
     func nextPush() async throws -> BridgeMessage {
         if !pushes.isEmpty { return pushes.removeFirst() }
         while true {
             guard let frame = try await nextFrame() else { throw PeerError("service closed the connection") }
-            if frame.id == 0 { return frame.message }
+            if frame.id == 0, !frame.message.isSupervisionEvent { return frame.message }
         }
     }
 
@@ -135,5 +136,12 @@ final class FrameQueue: Sendable {
             }
             if let ready { continuation.resume(returning: ready) }
         }
+    }
+}
+
+extension BridgeMessage {
+    /// A `PUBLISH` of a supervision event, which may arrive between any two other messages.
+    var isSupervisionEvent: Bool {
+        if case .publish = self { true } else { false }
     }
 }
