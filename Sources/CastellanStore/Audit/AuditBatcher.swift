@@ -3,8 +3,9 @@ import Synchronization
 /// Collects audit entries off the decision path and writes them in batches.
 ///
 /// ``record(_:)`` never waits: it appends to a buffer and wakes the writer. ``run()``
-/// (a supervised worker) writes what has gathered as one transaction per batch, so a burst
-/// of connects costs a few transactions, not one each. If a write fails the batch goes back
+/// (a supervised worker) lets entries gather for ``linger`` and writes them as one transaction
+/// per batch, so steady connects cost a few transactions a second, not one (and an fsync)
+/// each. If a write fails the batch goes back
 /// to the front of the buffer and `run()` throws — its supervisor restarts it and the entries
 /// are written then. Beyond ``capacity`` waiting entries the oldest are dropped and counted:
 /// an unreachable store must not grow the service without bound.
@@ -13,6 +14,10 @@ public final class AuditBatcher: Sendable {
     public static let maxBatch = 512
     /// Entries held while the store cannot keep up.
     public let capacity: Int
+    /// How long the writer lets entries gather after the first one arrives (skipped when a
+    /// ``flush()`` waits or a full batch is there). Entries not yet written when the service is
+    /// killed are lost either way; this bounds how many.
+    public let linger: Duration
     private let store: any CredentialStore
     private let state = Mutex(State())
 
@@ -26,9 +31,10 @@ public final class AuditBatcher: Sendable {
         var written = 0
     }
 
-    public init(store: any CredentialStore, capacity: Int = 100_000) {
+    public init(store: any CredentialStore, capacity: Int = 100_000, linger: Duration = .milliseconds(20)) {
         self.store = store
         self.capacity = capacity
+        self.linger = linger
     }
 
     /// Queues `entry` for the next batch. Never blocks.
@@ -56,6 +62,9 @@ public final class AuditBatcher: Sendable {
         defer { state.withLock { $0.wake = nil } }
         wake.yield()  // entries may have gathered while no writer ran
         for await _ in signals {
+            let gather = state.withLock { $0.flushes.isEmpty && $0.pending.count < Self.maxBatch }
+            // Cancelled (the service stops): the pause ends at once and what is held is written.
+            if gather { try? await Task.sleep(for: linger) }
             while true {
                 let batch = state.withLock { state -> [AuditEntry] in
                     let count = min(state.pending.count, Self.maxBatch)

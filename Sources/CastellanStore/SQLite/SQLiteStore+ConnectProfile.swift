@@ -4,9 +4,10 @@ import GRDB
 
 extension SQLiteStore {
     /// The device, its credentials and effective rules from one read transaction (a consistent
-    /// snapshot), through cached statements; the TOTP secret is opened after the read.
+    /// snapshot), through cached statements, on the calling thread; the TOTP secret is opened
+    /// after the read.
     public func connectProfile(device id: DeviceID) async throws -> ConnectProfile? {
-        let rows = try await pool.read { db -> (device: Row, groups: [String], scram: Row?, totp: Row?, rules: [Row])? in
+        let rows = try readOnCallingThread { db -> (device: Row, groups: [String], scram: Row?, totp: Row?, rules: [Row])? in
             let key: StatementArguments = [id.rawValue]
             guard let device = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM devices WHERE id = ?"), arguments: key) else {
                 return nil

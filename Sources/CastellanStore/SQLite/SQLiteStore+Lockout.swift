@@ -26,7 +26,7 @@ extension SQLiteStore {
 
     /// The device's current record (empty if it never failed).
     public func record(for device: DeviceID) async throws -> LockoutRecord {
-        try await pool.read { db in try Self.lockoutRecord(db, device) }
+        try readOnCallingThread { db in try Self.lockoutRecord(db, device) }
     }
 
     /// Clears the count, lifting any lock.

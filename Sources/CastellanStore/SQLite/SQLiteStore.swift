@@ -71,6 +71,17 @@ public final class SQLiteStore: CredentialStore {
         broadcaster.finish()
     }
 
+    /// Runs `body` in one read transaction on the calling thread, for the connect path.
+    ///
+    /// Why not GRDB's async `read`: it hands the work to a reader queue's thread and resumes
+    /// the caller on another, two thread wake-ups for a few index lookups in pages the OS
+    /// caches. On a 2-core VM those wake-ups, not SQLite, were most of a connect's CPU time
+    /// (`perf`, docs/benchmarks.md). WAL readers never wait for the writer, so this blocks the
+    /// caller's thread only for the lookups themselves.
+    func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
     /// Runs `body` in one write transaction, then publishes the events it returned.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> (T, [StoreEvent])) async throws -> T {
         let (value, events) = try await pool.write { db in try body(db) }
