@@ -97,9 +97,13 @@ extension AdminAPI {
         }
     }
 
-    /// The `:id` path parameter as a device id (400 if it breaks the identity rules).
+    /// The `:id` path parameter as a device id, percent-decoded (ids may hold spaces and any
+    /// non-ASCII letter); 400 if it is not validly encoded or breaks the identity rules.
     private static func device(_ context: BasicRequestContext) throws(FleetError) -> DeviceID {
-        try Fleet.deviceID(context.parameters.get("id") ?? "")
+        guard let id = (context.parameters.get("id") ?? "").removingPercentEncoding else {
+            throw FleetError(.invalid, "the device id in the path is not validly percent-encoded")
+        }
+        return try Fleet.deviceID(id)
     }
 
     /// The request body; bodies are small JSON objects (a CSR is a few kB), so 64 kB is plenty.
