@@ -6,8 +6,8 @@ import X509
 /// and what `castellan cert issue` writes.
 ///
 /// For a generated key, ``privateKey`` is the device's key in PEM, handed over this once and
-/// kept nowhere; ``description`` leaves it out, so logging the value never shows it.
-public struct CertificateIssue: Sendable, Encodable, CustomStringConvertible {
+/// kept nowhere; ``description`` and the mirror leave it out, so logging or dumping the value never shows it.
+public struct CertificateIssue: Sendable, Encodable, CustomStringConvertible, CustomReflectable {
     /// The device the certificate names.
     public let device: String
     /// The serial number, lower-case hex.
@@ -37,6 +37,11 @@ public struct CertificateIssue: Sendable, Encodable, CustomStringConvertible {
 
     private enum CodingKeys: String, CodingKey {
         case device, serial, fingerprint, notBefore, notAfter, certificate, privateKey
+    }
+
+    /// What `dump` and debuggers show: no key.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["device": device, "serial": serial, "fingerprint": fingerprint], displayStyle: .struct)
     }
 
     public var description: String {

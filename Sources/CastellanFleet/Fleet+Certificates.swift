@@ -62,16 +62,22 @@ extension Fleet {
             throw FleetError.invalid(error.description)
         }
         try beforeRecording(issued)
-        guard let fingerprint = CertificateFingerprint(hex: issued.fingerprint) else {
+        guard let record = Self.record(of: issued, device: device) else {
             throw FleetError.invalid("cannot fingerprint the certificate")
         }
-        let record = CertificateRecord(
-            serial: issued.serial, device: device, fingerprint: fingerprint,
-            notBefore: Int64(issued.certificate.notValidBefore.timeIntervalSince1970),
-            notAfter: Int64(issued.certificate.notValidAfter.timeIntervalSince1970))
         // Recorded before it is handed out: a certificate the store does not know is refused at connect.
         try await store.addCertificate(record)
         return try CertificateIssue(issued: issued, record: record)
+    }
+
+    /// The store's record of a certificate the CA just issued for `device`; `nil` if it cannot
+    /// be fingerprinted (it could not be DER-encoded).
+    public static func record(of issued: IssuedCertificate, device: DeviceID) -> CertificateRecord? {
+        guard let fingerprint = CertificateFingerprint(hex: issued.fingerprint) else { return nil }
+        return CertificateRecord(
+            serial: issued.serial, device: device, fingerprint: fingerprint,
+            notBefore: Int64(issued.certificate.notValidBefore.timeIntervalSince1970),
+            notAfter: Int64(issued.certificate.notValidAfter.timeIntervalSince1970))
     }
 
     /// The validity a device certificate may have, in days (as the CA signs).

@@ -37,13 +37,18 @@ extension Fleet {
     }
 
     /// A new TOTP enrolment: what `castellan totp enroll --json` prints and `POST /v1/devices/{id}/totp`
-    /// answers. ``secret`` is shown this once; ``description`` leaves it (and the URI holding it) out.
-    public struct TOTPEnrolmentResult: Sendable, Encodable, CustomStringConvertible {
+    /// answers. ``secret`` is shown this once; ``description`` and the mirror leave it (and the URI holding it) out.
+    public struct TOTPEnrolmentResult: Sendable, Encodable, CustomStringConvertible, CustomReflectable {
         public let uri: String
         public let secret: String
         public let algorithm: String
         public let digits: Int
         public let period: Int
+
+        /// What `dump` and debuggers show: no secret, no URI.
+        public var customMirror: Mirror {
+            Mirror(self, children: ["algorithm": algorithm, "digits": digits, "period": period], displayStyle: .struct)
+        }
 
         public var description: String { "TOTP enrolment (\(algorithm), \(digits) digits, \(period) s; secret not shown)" }
     }

@@ -61,6 +61,9 @@ import X509
         #expect(key.contains("PRIVATE KEY"))
         #expect(!"\(issued)".contains(key))
         #expect(!"\(issued)".contains("PRIVATE"))
+        var dumped = ""
+        dump(issued, to: &dumped)
+        #expect(!dumped.contains("PRIVATE"))
         #expect(try await setup.fleet.store.certificate(serial: issued.serial)?.device == device)
         // The CA backdates notBefore a little for clock skew; the validity asked for is the rest.
         #expect((30 * 86_400...30 * 86_400 + 3_600).contains(issued.notAfter - issued.notBefore))
@@ -134,6 +137,9 @@ import X509
         let enrolment = try await setup.fleet.enrollTOTP(totpDevice, choice: try Fleet.TOTPChoice(algorithm: "SHA256", digits: "8", period: "60") { $0 })
         #expect(enrolment.algorithm == "SHA256" && enrolment.digits == 8 && enrolment.period == 60)
         #expect(!"\(enrolment)".contains(enrolment.secret))
+        var dumped = ""
+        dump(enrolment, to: &dumped)
+        #expect(!dumped.contains(enrolment.secret))
         #expect(try await setup.fleet.store.totpEnrolment(device: totpDevice)?.totp.digits == 8)
     }
 }
