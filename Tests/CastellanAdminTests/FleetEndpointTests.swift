@@ -8,8 +8,9 @@ import Testing
 import X509
 
 /// `/v1/devices` and `/v1/certificates` on a real service: its SQLite store from `castellan init`
-/// and a real CA, through the admin socket.
-@Suite struct FleetEndpointTests {
+/// and a real CA, through the admin socket. Serialized: each test runs a whole service, and ten
+/// at once on a small machine starve the broker end-to-end tests' plugin deadlines.
+@Suite(.serialized) struct FleetEndpointTests {
     @Test func devices_areAdded_listed_andShown() async throws {
         let harness = try await AdminHarness()
         let added = try await harness.client.post("/v1/devices", #"{"id": "dev1", "policy": "cert+totp", "groups": ["lab"]}"#)
