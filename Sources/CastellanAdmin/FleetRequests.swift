@@ -27,8 +27,9 @@ extension FleetRequestBody {
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
             throw mistyped(context.codingPath)
         } catch {
-            throw FleetError(.invalid, "the body is not valid JSON; expected an object with "
-                + fields.filter { !$0.path.contains(".") }.map { "`\($0.path)`" }.joined(separator: ", "))
+            let top = fields.filter { !$0.path.contains(".") }.map { "`\($0.path)`" }
+            throw FleetError(.invalid, "the body is not valid JSON; expected "
+                + (top.isEmpty ? "no body or {}" : "an object with " + top.joined(separator: ", ")))
         }
     }
 
