@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "CastellanClient", targets: ["CastellanClient"]),
         .library(name: "CastellanBridge", targets: ["CastellanBridge"]),
         .library(name: "CastellanService", targets: ["CastellanService"]),
+        .library(name: "CastellanFleet", targets: ["CastellanFleet"]),
         .library(name: "CastellanAdmin", targets: ["CastellanAdmin"]),
     ],
     dependencies: [
@@ -132,6 +133,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Device and certificate management: one implementation behind the CLI and the admin API.
+        .target(
+            name: "CastellanFleet",
+            dependencies: [
+                "CastellanAuth",
+                "CastellanStore",
+                "CastellanCA",
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strict
+        ),
         // The admin API: the supervision tree, its events, chaos kills, metrics and health over HTTP,
         // behind a bearer token, on a Unix socket or loopback TCP. Knows the service only through closures.
         .target(
@@ -141,6 +153,7 @@ let package = Package(
                 "CastellanAuth",
                 "CastellanStore",
                 "CastellanBridge",
+                "CastellanFleet",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -162,6 +175,7 @@ let package = Package(
                 "CastellanBridge",
                 "CastellanService",
                 "CastellanAdmin",
+                "CastellanFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -207,13 +221,29 @@ let package = Package(
                 "CastellanService",
                 "CastellanStore",
                 "CastellanCA",
+                "CastellanFleet",
+                "CastellanAuth",
                 "Supervision",
                 "SupervisionTesting",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CastellanFleetTests",
+            dependencies: [
+                "CastellanFleet",
+                "CastellanStore",
+                "CastellanCA",
+                "CastellanAuth",
+                "SupervisionTesting",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

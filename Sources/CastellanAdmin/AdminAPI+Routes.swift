@@ -33,6 +33,7 @@ extension AdminAPI {
             }
             return try await chaosKill(parsed)
         }
+        addFleetRoutes(to: router)
         return router
     }
 

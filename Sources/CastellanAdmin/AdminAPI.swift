@@ -1,4 +1,5 @@
 import CastellanBridge
+import CastellanFleet
 import CastellanStore
 import Foundation
 import Hummingbird
@@ -25,11 +26,16 @@ public final class AdminAPI: Sendable {
         public var isReady: @Sendable () -> Bool
         /// Workers accepting requests and requests waiting, over all pools (gauges in `/metrics`).
         public var poolLoad: @Sendable () -> (live: Int, queued: Int)
+        /// Device and certificate management for `/v1/devices` and `/v1/certificates`; `nil`:
+        /// those routes answer 503.
+        public var fleet: Fleet?
 
         public init(isReady: @escaping @Sendable () -> Bool,
-                    poolLoad: @escaping @Sendable () -> (live: Int, queued: Int) = { (0, 0) }) {
+                    poolLoad: @escaping @Sendable () -> (live: Int, queued: Int) = { (0, 0) },
+                    fleet: Fleet? = nil) {
             self.isReady = isReady
             self.poolLoad = poolLoad
+            self.fleet = fleet
         }
     }
 

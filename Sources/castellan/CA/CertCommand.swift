@@ -1,6 +1,7 @@
 import ArgumentParser
 import CastellanAuth
 import CastellanCA
+import CastellanFleet
 import CastellanStore
 import Foundation
 import X509
@@ -53,43 +54,18 @@ struct CertCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let device = try Arguments.device(id)
-            let (configuration, store) = try await config.openStore(environment)
-            guard try await store.device(device) != nil else { throw CommandFailure.refused("no device \(device)") }
-            let request: CertificateSigningRequest?
-            if let csr {
-                guard let text = try? String(contentsOfFile: absolute(csr, environment), encoding: .utf8),
-                      let parsed = try? CertificateSigningRequest(pemEncoded: text) else {
-                    throw CommandFailure.refused("\(csr) is not a PEM certificate signing request")
-                }
-                request = parsed
-            } else {
-                request = nil
-            }
+            let fleet = try await config.openFleet(environment)
+            let key: Fleet.KeySource = csr.map {
+                .csr(pem: try? String(contentsOfFile: absolute($0, environment), encoding: .utf8), name: $0)
+            } ?? .generate
             let prefix = absolute(out, environment)
-            let issued = try CAContext.refusing { () throws -> IssuedCertificate in
-                let ca = try CertificateAuthority.load(from: configuration.caDirectory)
-                let profile = try CertificateProfiles.load(from: configuration.caDirectory).device
-                let entropy = configuration.entropySource(system: environment.entropy)
-                if let request {
-                    return try ca.issueDevice(device, csr: request, validityDays: validityDays ?? profile.validityDays,
-                                              now: now(environment), entropy: entropy)
+            let issued = try await fleet.issueCertificate(for: device, key: key, validityDays: validityDays) { issued in
+                for path in [prefix + ".pem"] + (issued.privateKey == nil ? [] : [prefix + ".key"])
+                where FileManager.default.fileExists(atPath: path) {
+                    throw CommandFailure.refused("\(path) exists already; refusing to overwrite it")
                 }
-                return try ca.issueDevice(device, keyType: profile.keyType, validityDays: validityDays ?? profile.validityDays,
-                                          now: now(environment), entropy: entropy)
             }
-            for path in [prefix + ".pem"] + (issued.privateKey == nil ? [] : [prefix + ".key"])
-            where FileManager.default.fileExists(atPath: path) {
-                throw CommandFailure.refused("\(path) exists already; refusing to overwrite it")
-            }
-            guard let fingerprint = CertificateFingerprint(hex: issued.fingerprint) else {
-                throw CommandFailure.refused("cannot fingerprint the certificate")
-            }
-            // Recorded first: a certificate the store does not know would be refused at connect anyway.
-            try await store.addCertificate(CertificateRecord(
-                serial: issued.serial, device: device, fingerprint: fingerprint,
-                notBefore: Int64(issued.certificate.notValidBefore.timeIntervalSince1970),
-                notAfter: Int64(issued.certificate.notValidAfter.timeIntervalSince1970)))
-            try CAContext.refusing { try issued.write(prefix: prefix) }
+            try CAContext.refusing { try issued.issued.write(prefix: prefix) }
             environment.output.out("issued \(issued.serial) for \(device): \(prefix).pem")
         }
     }
@@ -142,19 +118,11 @@ struct CertCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             guard (serial == nil) != (device == nil) else { throw CommandFailure.usage("give a SERIAL or --device, not both") }
-            guard RevokedCertificate.Reason(rawValue: reason) != nil else {
-                throw CommandFailure.usage("--reason must be one of \(RevokedCertificate.Reason.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let (_, store) = try await config.openStore(environment)
-            var serials: [String] = []
-            if let serial {
-                guard try await store.certificate(serial: serial.lowercased()) != nil else { throw CommandFailure.refused("no certificate \(serial)") }
-                serials = [serial.lowercased()]
-            } else if let device {
-                serials = try await store.certificates(device: try Arguments.device(device)).filter { !$0.isRevoked }.map(\.serial)
-                guard !serials.isEmpty else { throw CommandFailure.refused("\(device) has no valid certificate") }
-            }
-            for serial in serials { try await store.revokeCertificate(serial: serial, at: environment.now(), reason: reason) }
+            let reason = try Fleet.revocationReason(reason, option: "--reason")
+            let fleet = try await config.openFleet(environment)
+            var target = Fleet.RevocationTarget.serial(serial ?? "")
+            if serial == nil, let device { target = .device(try Arguments.device(device)) }
+            let serials = try await fleet.revoke(target, reason: reason).map(\.serial)
             environment.output.out("revoked \(serials.joined(separator: ", "))")
         }
     }

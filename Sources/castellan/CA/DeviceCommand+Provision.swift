@@ -1,6 +1,7 @@
 import ArgumentParser
 import CastellanAuth
 import CastellanCA
+import CastellanFleet
 import CastellanStore
 import Foundation
 
@@ -69,11 +70,8 @@ extension DeviceCommand {
             } catch {
                 throw CommandFailure.refused(error.description)
             }
-            if let certificate, let fingerprint = CertificateFingerprint(hex: certificate.fingerprint) {
-                try await store.addCertificate(CertificateRecord(
-                    serial: certificate.serial, device: device, fingerprint: fingerprint,
-                    notBefore: Int64(certificate.certificate.notValidBefore.timeIntervalSince1970),
-                    notAfter: Int64(certificate.certificate.notValidAfter.timeIntervalSince1970)))
+            if let certificate, let record = Fleet.record(of: certificate, device: device) {
+                try await store.addCertificate(record)
             }
             if let credential { try await store.setSCRAMCredential(credential, device: device) }
             if let totp { try await store.setTOTP(totp, device: device) }

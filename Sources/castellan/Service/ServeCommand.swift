@@ -1,5 +1,6 @@
 import ArgumentParser
 import CastellanAdmin
+import CastellanFleet
 import CastellanService
 import CastellanStore
 import Dispatch
@@ -37,8 +38,12 @@ struct ServeCommand: AsyncParsableCommand {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             server = try await CastellanServer(configuration: configuration, logger: logger)
             let context = server.context
+            // Device management over the admin API acts on the running service's own store.
+            let fleet = Fleet(store: context.store, configuration: configuration,
+                              now: { Int64(Date().timeIntervalSince1970.rounded(.down)) })
             admin = AdminAPI(tree: server.tree, token: try AdminToken.load(from: configuration.adminTokenFile),
-                             hooks: AdminAPI.Hooks(isReady: { context.bridge.isReady }, poolLoad: { context.pools.load }),
+                             hooks: AdminAPI.Hooks(isReady: { context.bridge.isReady }, poolLoad: { context.pools.load },
+                                                   fleet: fleet),
                              registry: registry, logger: logger)
             printLine("castellan serve: bridge socket \(configuration.bridgeSocket), store \(configuration.storeText), tree \(server.specFile)")
         } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CastellanAuth
+import CastellanFleet
 import CastellanStore
 
 /// `castellan acl …`: rules per device and per group.

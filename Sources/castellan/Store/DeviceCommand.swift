@@ -1,5 +1,6 @@
 import ArgumentParser
 import CastellanAuth
+import CastellanFleet
 import CastellanStore
 
 /// `castellan device …`: add, list, show, disable, enable, remove and unlock devices.
@@ -21,13 +22,9 @@ struct DeviceCommand: AsyncParsableCommand {
         @Option(name: .customLong("group"), help: "A group the device belongs to (repeatable).") var groups: [String] = []
 
         func execute(_ environment: CommandEnvironment) async throws {
-            let factors: AuthFactors
-            do { factors = try AuthFactors(parsing: policy) } catch { throw CommandFailure.usage(error.description) }
-            let device = try Arguments.device(id)
-            let groups = try groups.map(Arguments.group)
-            let (_, store) = try await config.openStore(environment)
-            try await store.addDevice(DeviceRecord(id: device, policy: factors, groups: groups, created: environment.now()))
-            environment.output.out("added device \(device) (policy \(factors))")
+            let device = try Fleet.NewDevice(id: id, policy: policy, groups: groups)
+            try await config.openFleet(environment).addDevice(device)
+            environment.output.out("added device \(device.id) (policy \(device.policy))")
         }
     }
 
@@ -40,15 +37,14 @@ struct DeviceCommand: AsyncParsableCommand {
         @Flag(help: "Print a JSON array.") var json = false
 
         func execute(_ environment: CommandEnvironment) async throws {
-            let (_, store) = try await config.openStore(environment)
-            let devices = try await store.devices()
+            let devices = try await config.openFleet(environment).devices()
             if json {
-                environment.output.out(try Arguments.json(devices.map(DeviceSummary.init)))
+                environment.output.out(try Arguments.json(devices))
                 return
             }
             environment.output.out("ID\tENABLED\tPOLICY\tGROUPS")
             for device in devices {
-                let groups = device.groups.map(\.rawValue).joined(separator: ",")
+                let groups = device.groups.joined(separator: ",")
                 environment.output.out("\(device.id)\t\(device.enabled ? "yes" : "no")\t\(device.policy)\t\(groups.isEmpty ? "-" : groups)")
             }
         }
@@ -65,17 +61,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let device = try Arguments.device(id)
-            let (_, store) = try await config.openStore(environment)
-            guard let record = try await store.device(device) else { throw StoreError.unknownDevice(device.rawValue) }
-            let details = DeviceDetails(
-                device: DeviceSummary(record),
-                scram: try await store.scramCredential(device: device).map { .init(mechanism: $0.mechanism.name, iterations: $0.iterations) },
-                totp: try await store.totpEnrolment(device: device).map {
-                    .init(algorithm: $0.totp.algorithm.name, digits: $0.totp.digits, period: $0.totp.period, lastAcceptedStep: $0.lastAcceptedStep)
-                },
-                lockoutFailures: try await store.record(for: device).consecutiveFailures,
-                rules: try await store.rules(scope: .device(device)).map(RuleSummary.init),
-                certificates: try await store.certificates(device: device).map(CertificateSummary.init))
+            let details = try await config.openFleet(environment).details(device)
             if json {
                 environment.output.out(try Arguments.json(details))
             } else {
@@ -93,8 +79,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let device = try Arguments.device(id)
-            let (_, store) = try await config.openStore(environment)
-            try await store.setEnabled(false, device: device)
+            try await config.openFleet(environment).setEnabled(false, device: device)
             environment.output.out("disabled device \(device)")
         }
     }
@@ -108,8 +93,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let device = try Arguments.device(id)
-            let (_, store) = try await config.openStore(environment)
-            try await store.setEnabled(true, device: device)
+            try await config.openFleet(environment).setEnabled(true, device: device)
             environment.output.out("enabled device \(device)")
         }
     }

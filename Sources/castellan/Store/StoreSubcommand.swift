@@ -1,5 +1,6 @@
 import ArgumentParser
 import CastellanAuth
+import CastellanFleet
 import CastellanStore
 import Foundation
 
@@ -24,6 +25,9 @@ extension StoreSubcommand {
         } catch let failure as CommandFailure {
             environment.output.err("castellan \(Self.label): \(failure.description)")
             return failure.status
+        } catch let failure as FleetError {
+            environment.output.err("castellan \(Self.label): \(failure.description)")
+            return failure.exitStatus
         } catch {
             environment.output.err("castellan \(Self.label): \(error)")
             return 1
@@ -55,18 +59,24 @@ struct ConfigOption: ParsableArguments {
         let key = try MasterKey.load(from: configuration.masterKeyFile)
         return (configuration, try await StoreOpener.open(configuration.store, masterKey: key))
     }
+
+    /// Opens the store and the fleet operations over it, with the environment's entropy and clock.
+    func openFleet(_ environment: CommandEnvironment) async throws -> Fleet {
+        let (configuration, store) = try await openStore(environment)
+        return Fleet(store: store, configuration: configuration, systemEntropy: environment.entropy, now: environment.now)
+    }
 }
 
-/// Argument checks shared by the store commands.
+/// Argument checks shared by the store commands (the rules themselves live in ``Fleet``).
 enum Arguments {
     /// A device id obeying the identity rules; refused (exit 1) otherwise.
-    static func device(_ text: String) throws -> DeviceID {
-        do { return try DeviceID(text) } catch { throw CommandFailure.refused("invalid device id: \(error)") }
+    static func device(_ text: String) throws(FleetError) -> DeviceID {
+        try Fleet.deviceID(text)
     }
 
     /// A group name obeying the identity rules; refused (exit 1) otherwise.
-    static func group(_ text: String) throws -> DeviceGroup {
-        do { return try DeviceGroup(text) } catch { throw CommandFailure.refused(error.description) }
+    static func group(_ text: String) throws(FleetError) -> DeviceGroup {
+        try Fleet.group(text)
     }
 
     /// JSON text of a value, keys sorted, slashes unescaped.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CastellanAuth
+import CastellanFleet
 import CastellanStore
 
 extension TOTPCommand {
@@ -19,62 +20,18 @@ extension TOTPCommand {
         @Option(help: "Seconds per code, 1...300 (default: the configuration's totp.period).") var period: String?
         @Flag(help: "Print a JSON object with uri, secret, algorithm, digits and period.") var json = false
 
-        /// The `--json` output.
-        struct Enrolment: Encodable {
-            let uri: String
-            let secret: String
-            let algorithm: String
-            let digits: Int
-            let period: Int
-        }
-
         func execute(_ environment: CommandEnvironment) async throws {
-            var chosenAlgorithm: OTPAlgorithm?
-            if let algorithm {
-                guard let parsed = try? OTPAlgorithm(parsing: algorithm) else {
-                    throw CommandFailure.usage("--algorithm must be SHA1, SHA256 or SHA512")
-                }
-                chosenAlgorithm = parsed
-            }
-            var chosenDigits: Int?
-            if let digits {
-                guard digits == "6" || digits == "8" else { throw CommandFailure.usage("--digits must be 6 or 8") }
-                chosenDigits = Int(digits)
-            }
-            var chosenPeriod: Int?
-            if let period {
-                guard period.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(period), TOTP.periodRange.contains(value) else {
-                    throw CommandFailure.usage("--period must be a whole number of seconds from 1 to 300")
-                }
-                chosenPeriod = value
-            }
+            let choice = try Fleet.TOTPChoice(algorithm: algorithm, digits: digits, period: period) { "--\($0)" }
             let device = try Arguments.device(id)
-            let (configuration, store) = try await config.openStore(environment)
-            guard let record = try await store.device(device) else { throw StoreError.unknownDevice(device.rawValue) }
-            guard record.policy.requiresTOTP else {
-                throw CommandFailure.refused("device \(device) has policy \(record.policy), which uses no TOTP code")
-            }
-            let defaults = configuration.totp
-            let totp = try TOTP(
-                secret: TOTPSecret.generate(using: configuration.entropySource(system: environment.entropy), algorithm: chosenAlgorithm ?? defaults.algorithm),
-                algorithm: chosenAlgorithm ?? defaults.algorithm,
-                digits: chosenDigits ?? defaults.digits,
-                period: chosenPeriod ?? defaults.period)
-            let uri: OTPAuthURI
-            do { uri = try OTPAuthURI(issuer: defaults.issuer, account: device.rawValue, totp: totp) } catch {
-                throw CommandFailure.refused("device id \(device) cannot be an otpauth account name: \(error)")
-            }
-            try await store.setTOTP(totp, device: device)
+            let enrolment = try await config.openFleet(environment).enrollTOTP(device, choice: choice)
             if json {
-                environment.output.out(try Arguments.json(Enrolment(
-                    uri: uri.uri, secret: totp.secret.base32, algorithm: totp.algorithm.name, digits: totp.digits,
-                    period: totp.period)))
+                environment.output.out(try Arguments.json(enrolment))
             } else {
-                environment.output.out(uri.uri)
+                environment.output.out(enrolment.uri)
                 // Level M: the code is read off a screen, where glare and moiré cost more than the
                 // few extra modules do; a typical URI is version 7 (53 columns with the quiet zone).
                 do {
-                    let code = try QRCode(encoding: Array(uri.uri.utf8), level: .medium)
+                    let code = try QRCode(encoding: Array(enrolment.uri.utf8), level: .medium)
                     for line in code.terminalLines() { environment.output.out(line) }
                     environment.output.err("Scan the QR code (drawn for a dark terminal background) or paste the URI into the authenticator app; the secret is not shown again.")
                 } catch {

@@ -1,5 +1,6 @@
 import CastellanAdmin
 import CastellanCA
+import CastellanFleet
 import CastellanService
 import CastellanStore
 import Foundation
@@ -20,7 +21,9 @@ final class AdminHarness: Sendable {
     private let running: Task<Void, any Error>
     private let serving: Task<Void, any Error>
 
-    init() async throws {
+    /// - Parameter fleet: whether the admin API gets device management over the server's store
+    ///   (as `castellan serve` gives it); without, the `/v1/devices` routes answer 503.
+    init(fleet: Bool = true) async throws {
         let setup = try await CastellanSetup.create(in: directory.path)
         let loaded = try CastellanConfiguration.load(setup.configuration)
         _ = try CertificateAuthority.create(in: loaded.caDirectory, subject: try DistinguishedName(parsing: "CN=Test Device CA"))
@@ -34,7 +37,10 @@ final class AdminHarness: Sendable {
         await server.context.bridge.wait()
         let context = server.context
         let api = AdminAPI(tree: server.tree, token: token,
-                           hooks: AdminAPI.Hooks(isReady: { context.bridge.isReady }, poolLoad: { context.pools.load }),
+                           hooks: AdminAPI.Hooks(isReady: { context.bridge.isReady }, poolLoad: { context.pools.load },
+                                                 fleet: fleet ? Fleet(store: context.store, configuration: loaded, now: {
+                                                     Int64(Date().timeIntervalSince1970.rounded(.down))
+                                                 }) : nil),
                            registry: registry, logger: logger)
         let (listening, signal) = AsyncStream<Void>.makeStream()
         serving = Task {

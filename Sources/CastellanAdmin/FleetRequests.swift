@@ -1,0 +1,158 @@
+import CastellanFleet
+import Foundation
+
+/// The bodies of the `/v1/devices` and `/v1/certificates` routes, parsed strictly.
+///
+/// A body that is not a JSON object, a field we do not know, a missing field or one of the wrong
+/// type is refused (``FleetError/Kind/invalid``, HTTP 400) before anything changes, with a message
+/// naming the field. An empty body reads as `{}`.
+protocol FleetRequestBody: Decodable {
+    /// Every field by its dotted path, with what it must be ("a string"): the known fields, and
+    /// the words of a type error.
+    static var fields: [(path: String, must: String)] { get }
+}
+
+extension FleetRequestBody {
+    /// Parses `bytes`.
+    static func parse(_ bytes: [UInt8]) throws(FleetError) -> Self {
+        let empty = bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        do {
+            return try JSONDecoder().decode(Self.self, from: Data(empty ? Array("{}".utf8) : bytes))
+        } catch let error as FleetError {
+            throw error
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw mistyped(context.codingPath)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw FleetError(.invalid, "missing `\(path(context.codingPath + [key]))`")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw mistyped(context.codingPath)
+        } catch {
+            let top = fields.filter { !$0.path.contains(".") }.map { "`\($0.path)`" }
+            throw FleetError(.invalid, "the body is not valid JSON; expected "
+                + (top.isEmpty ? "no body or {}" : "an object with " + top.joined(separator: ", ")))
+        }
+    }
+
+    private static func mistyped(_ codingPath: [any CodingKey]) -> FleetError {
+        let field = path(codingPath)
+        guard let must = fields.first(where: { $0.path == field })?.must else {
+            return FleetError(.invalid, "the body must be a JSON object")
+        }
+        return FleetError(.invalid, "`\(field)` must be \(must)")
+    }
+
+    /// `generate.validityDays`; array indexes are left out (`groups[1]` is `groups`).
+    private static func path(_ codingPath: [any CodingKey]) -> String {
+        codingPath.filter { $0.intValue == nil }.map(\.stringValue).joined(separator: ".")
+    }
+
+    /// The keyed container of the object at `prefix` ("" for the body), refusing unknown keys.
+    static func strictContainer(_ decoder: any Decoder, prefix: String = "") throws -> KeyedDecodingContainer<FieldKey> {
+        let container = try decoder.container(keyedBy: FieldKey.self)
+        let known = fields.map(\.path).filter { prefix.isEmpty ? !$0.contains(".") : $0.hasPrefix(prefix + ".") }
+            .map { prefix.isEmpty ? $0 : String($0.dropFirst(prefix.count + 1)) }
+        let unknown = container.allKeys.map(\.stringValue).filter { !known.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            let dotted = prefix.isEmpty ? "" : prefix + "."
+            throw FleetError(.invalid, "unknown field\(unknown.count == 1 ? "" : "s") "
+                + unknown.map { "`\(dotted)\($0)`" }.joined(separator: ", ") + "; known: "
+                + (known.isEmpty ? "none" : known.map { "`\(dotted)\($0)`" }.joined(separator: ", ")))
+        }
+        return container
+    }
+}
+
+/// Any JSON object key.
+struct FieldKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// `POST /v1/devices`: `{"id": "...", "policy": "...", "groups": ["..."]}`.
+struct AddDeviceBody: FleetRequestBody {
+    static let fields: [(path: String, must: String)] = [(path: "id", must: "a string"), ("policy", "a string"), ("groups", "an array of strings")]
+    let id: String
+    let policy: String
+    let groups: [String]
+
+    init(from decoder: any Decoder) throws {
+        let container = try Self.strictContainer(decoder)
+        id = try container.decode(String.self, forKey: FieldKey("id"))
+        policy = try container.decode(String.self, forKey: FieldKey("policy"))
+        groups = try container.decodeIfPresent([String].self, forKey: FieldKey("groups")) ?? []
+    }
+}
+
+/// `POST /v1/devices/{id}/disable` and `/enable`: no body, or `{}`.
+struct EmptyBody: FleetRequestBody {
+    static let fields: [(path: String, must: String)] = []
+    init(from decoder: any Decoder) throws { _ = try Self.strictContainer(decoder) }
+}
+
+/// `POST /v1/devices/{id}/certificates`: `{"csr": "PEM", "validityDays": N}` or
+/// `{"generate": {"validityDays": N}}` — the options of `castellan cert issue`.
+struct IssueCertificateBody: FleetRequestBody {
+    static let fields: [(path: String, must: String)] = [(path: "csr", must: "a PEM string"), ("validityDays", "a whole number"),
+                         ("generate", "an object"), ("generate.validityDays", "a whole number")]
+    let key: Fleet.KeySource
+    let validityDays: Int?
+
+    /// `generate`'s options.
+    private struct Generate: Decodable {
+        let validityDays: Int?
+        init(from decoder: any Decoder) throws {
+            let container = try IssueCertificateBody.strictContainer(decoder, prefix: "generate")
+            validityDays = try container.decodeIfPresent(Int.self, forKey: FieldKey("validityDays"))
+        }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try Self.strictContainer(decoder)
+        let csr = try container.decodeIfPresent(String.self, forKey: FieldKey("csr"))
+        let generate = try container.decodeIfPresent(Generate.self, forKey: FieldKey("generate"))
+        let days = try container.decodeIfPresent(Int.self, forKey: FieldKey("validityDays"))
+        switch (csr, generate) {
+        case (let csr?, nil):
+            key = .csr(pem: csr, name: "`csr`")
+            validityDays = days
+        case (nil, let generate?):
+            guard days == nil else { throw FleetError(.invalid, "with `generate`, give `validityDays` inside it") }
+            key = .generate
+            validityDays = generate.validityDays
+        case (.some, .some):
+            throw FleetError(.invalid, "give either `csr` or `generate`, not both")
+        case (nil, nil):
+            throw FleetError(.invalid, "missing `csr` or `generate`")
+        }
+    }
+}
+
+/// `POST /v1/certificates/{serial}/revoke`: `{"reason": "keyCompromise"}`; the reason defaults to `unspecified`.
+struct RevokeBody: FleetRequestBody {
+    static let fields: [(path: String, must: String)] = [(path: "reason", must: "a string")]
+    let reason: String
+
+    init(from decoder: any Decoder) throws {
+        let container = try Self.strictContainer(decoder)
+        reason = try Fleet.revocationReason(
+            try container.decodeIfPresent(String.self, forKey: FieldKey("reason")) ?? "unspecified", option: "`reason`")
+    }
+}
+
+/// `POST /v1/devices/{id}/totp`: `{"algorithm": "SHA1", "digits": 6, "period": 30}`, each optional.
+struct EnrollTOTPBody: FleetRequestBody {
+    static let fields: [(path: String, must: String)] = [(path: "algorithm", must: "a string"), ("digits", "a whole number"), ("period", "a whole number")]
+    let choice: Fleet.TOTPChoice
+
+    init(from decoder: any Decoder) throws {
+        let container = try Self.strictContainer(decoder)
+        choice = try Fleet.TOTPChoice(
+            algorithm: try container.decodeIfPresent(String.self, forKey: FieldKey("algorithm")),
+            digits: try container.decodeIfPresent(Int.self, forKey: FieldKey("digits")).map(String.init),
+            period: try container.decodeIfPresent(Int.self, forKey: FieldKey("period")).map(String.init)
+        ) { "`\($0)`" }
+    }
+}

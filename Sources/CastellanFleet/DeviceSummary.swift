@@ -1,0 +1,73 @@
+import CastellanStore
+
+/// The JSON forms of `device list` / `GET /v1/devices` and `device show` / `GET /v1/devices/{id}`: no secret in any of them.
+public struct DeviceSummary: Encodable, Sendable, Hashable {
+    public let id: String
+    public let enabled: Bool
+    public let policy: String
+    public let groups: [String]
+    public let created: Int64
+
+    public init(_ record: DeviceRecord) {
+        id = record.id.rawValue
+        enabled = record.enabled
+        policy = record.policy.name
+        groups = record.groups.map(\.rawValue)
+        created = record.created
+    }
+}
+
+/// `device show`: the device and what it has, keys and secrets left out.
+public struct DeviceDetails: Encodable, Sendable, Hashable {
+    public struct SCRAM: Encodable, Sendable, Hashable { public let mechanism: String; public let iterations: Int }
+    public struct TOTP: Encodable, Sendable, Hashable {
+        public let algorithm: String; public let digits: Int; public let period: Int; public let lastAcceptedStep: Int64?
+    }
+
+    public let device: DeviceSummary
+    public let scram: SCRAM?
+    public let totp: TOTP?
+    public let lockoutFailures: Int
+    public let rules: [RuleSummary]
+    public let certificates: [CertificateSummary]
+}
+
+/// One stored ACL rule as listed.
+public struct RuleSummary: Encodable, Sendable, Hashable {
+    public let id: Int64
+    public let scope: String
+    public let name: String
+    public let effect: String
+    public let access: String
+    public let pattern: String
+
+    public init(_ stored: StoredACLRule) {
+        id = stored.id
+        switch stored.scope {
+        case .device(let device): (scope, name) = ("device", device.rawValue)
+        case .group(let group): (scope, name) = ("group", group.rawValue)
+        }
+        effect = stored.rule.effect.description
+        access = stored.rule.access.description
+        pattern = stored.rule.pattern.rawValue
+    }
+}
+
+/// One certificate as listed.
+public struct CertificateSummary: Encodable, Sendable, Hashable {
+    public let serial: String
+    public let fingerprint: String
+    public let notBefore: Int64
+    public let notAfter: Int64
+    public let revokedAt: Int64?
+    public let revocationReason: String?
+
+    public init(_ record: CertificateRecord) {
+        serial = record.serial
+        fingerprint = record.fingerprint.description
+        notBefore = record.notBefore
+        notAfter = record.notAfter
+        revokedAt = record.revokedAt
+        revocationReason = record.revocationReason
+    }
+}

@@ -1,0 +1,64 @@
+import CastellanAuth
+import CastellanStore
+
+extension Fleet {
+    /// A device to add, checked before anything is opened.
+    public struct NewDevice: Sendable, Hashable {
+        public let id: DeviceID
+        public let policy: AuthFactors
+        public let groups: [DeviceGroup]
+
+        /// Parses the policy name (usage error if unknown), the id and the groups (invalid if
+        /// they break the identity rules), in that order.
+        public init(id: String, policy: String, groups: [String]) throws(FleetError) {
+            do { self.policy = try AuthFactors(parsing: policy) } catch { throw .usage(error.description) }
+            self.id = try Fleet.deviceID(id)
+            var parsed: [DeviceGroup] = []
+            for group in groups { parsed.append(try Fleet.group(group)) }
+            self.groups = parsed
+        }
+    }
+
+    /// Adds the device, enabled, created now; ``FleetError/Kind/conflict`` if the id exists.
+    @discardableResult
+    public func addDevice(_ device: NewDevice) async throws -> DeviceRecord {
+        let record = DeviceRecord(id: device.id, policy: device.policy, groups: device.groups, created: now())
+        do {
+            try await store.addDevice(record)
+        } catch let error as StoreError where error == .deviceExists(device.id.rawValue) {
+            throw FleetError.conflict(error.description)
+        }
+        return record
+    }
+
+    /// Every device, as listed.
+    public func devices() async throws -> [DeviceSummary] {
+        try await store.devices().map(DeviceSummary.init)
+    }
+
+    /// The device, its credentials (never the secrets), rules and certificates.
+    public func details(_ device: DeviceID) async throws -> DeviceDetails {
+        let record = try await requireDevice(device)
+        return DeviceDetails(
+            device: DeviceSummary(record),
+            scram: try await store.scramCredential(device: device).map { .init(mechanism: $0.mechanism.name, iterations: $0.iterations) },
+            totp: try await store.totpEnrolment(device: device).map {
+                .init(algorithm: $0.totp.algorithm.name, digits: $0.totp.digits, period: $0.totp.period, lastAcceptedStep: $0.lastAcceptedStep)
+            },
+            lockoutFailures: try await store.record(for: device).consecutiveFailures,
+            rules: try await store.rules(scope: .device(device)).map(RuleSummary.init),
+            certificates: try await store.certificates(device: device).map(CertificateSummary.init))
+    }
+
+    /// Enables or disables the device (disabling refuses its connects and kicks its sessions);
+    /// returns it as it is now. ``FleetError/Kind/notFound`` for an unknown device.
+    @discardableResult
+    public func setEnabled(_ enabled: Bool, device: DeviceID) async throws -> DeviceSummary {
+        do {
+            try await store.setEnabled(enabled, device: device)
+        } catch let error as StoreError where error == .unknownDevice(device.rawValue) {
+            throw FleetError.notFound(error.description)
+        }
+        return DeviceSummary(try await requireDevice(device))
+    }
+}

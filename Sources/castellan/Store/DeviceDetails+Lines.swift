@@ -1,0 +1,22 @@
+import CastellanFleet
+
+extension DeviceDetails {
+    /// The text form of `device show`.
+    var lines: [String] {
+        var lines = [
+            "id: \(device.id)",
+            "enabled: \(device.enabled ? "yes" : "no")",
+            "policy: \(device.policy)",
+            "groups: \(device.groups.isEmpty ? "-" : device.groups.joined(separator: ","))",
+            "created: \(device.created)",
+            "scram: \(scram.map { "\($0.mechanism), \($0.iterations) iterations" } ?? "none")",
+            "totp: \(totp.map { "\($0.algorithm), \($0.digits) digits, \($0.period) s" } ?? "none")",
+            "lockout failures: \(lockoutFailures)",
+        ]
+        lines.append("rules: \(rules.isEmpty ? "none" : "")")
+        lines += rules.map { "  \($0.id) \($0.effect) \($0.access) \($0.pattern)" }
+        lines.append("certificates: \(certificates.isEmpty ? "none" : "")")
+        lines += certificates.map { "  \($0.serial) \($0.revokedAt == nil ? "valid" : "revoked (\($0.revocationReason ?? "-"))")" }
+        return lines
+    }
+}
