@@ -209,6 +209,7 @@ let package = Package(
                 "CastellanCA",
                 "Supervision",
                 "SupervisionTesting",
+                "ServerTesting",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -20,9 +20,12 @@ final class AdminHarness: Sendable {
     private let running: Task<Void, any Error>
     private let serving: Task<Void, any Error>
 
-    init() async throws {
+    /// - Parameter listen: where the admin API listens instead of castellan.yaml's Unix socket
+    ///   (the browser test needs `http://127.0.0.1:PORT`).
+    init(listen: AdminListen? = nil) async throws {
         let setup = try await CastellanSetup.create(in: directory.path)
-        let loaded = try CastellanConfiguration.load(setup.configuration)
+        var loaded = try CastellanConfiguration.load(setup.configuration)
+        if let listen { loaded.adminListen = listen }
         _ = try CertificateAuthority.create(in: loaded.caDirectory, subject: try DistinguishedName(parsing: "CN=Test Device CA"))
         configuration = loaded
         token = try AdminToken.load(from: loaded.adminTokenFile)
