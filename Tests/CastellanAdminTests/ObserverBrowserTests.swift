@@ -49,6 +49,43 @@ import Testing
         try await harness.stop()
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func aWrongToken_orNone_showsHowToOpenThePage_andNoData() async throws {
+        let harness = try await AdminHarness(listen: .http(port: try Broker.freePort()))
+        let browser = try HeadlessChromium()
+        defer { browser.kill() }
+        let session = try await browser.attachToPage()
+        let base = "\(harness.configuration.adminListen)/"
+        try await browser.navigate(base + "#token=wrong", session: session)
+        let refused = try await browser.evaluate(Self.noticeOnceShown, session: session)
+        #expect(refused.contains("refused the token"))
+        #expect(refused.contains("castellan tree --web"))
+        // A refused token is forgotten: the next load has none.
+        try await browser.navigate(base, session: session)
+        let missing = try await browser.evaluate(Self.noticeOnceShown, session: session)
+        #expect(missing.contains("needs the admin token"))
+        #expect(try await browser.evaluate("String(document.querySelectorAll('#tree tr').length)", session: session) == "0")
+        try await harness.stop()
+    }
+
+    /// A promise of the notice's text once it is shown (it is filled after the first request
+    /// is refused, or at once without a token).
+    static let noticeOnceShown = """
+        new Promise((resolve, reject) => {
+          const notice = document.getElementById('notice');
+          const timer = setTimeout(() => reject(new Error('no notice within 20 s')), 20000);
+          const check = () => {
+            if (notice.hidden) return;
+            observer.disconnect();
+            clearTimeout(timer);
+            resolve(notice.textContent);
+          };
+          const observer = new MutationObserver(check);
+          observer.observe(notice, { attributes: true, childList: true, subtree: true });
+          check();
+        })
+        """
+
     /// `<package root>/.build/test-artifacts`.
     static let artefacts = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
