@@ -63,8 +63,8 @@ extension ObserverPage {
         return new Refused('token refused');
       }
 
-      async function api(path) {
-        const response = await fetch(path, { headers: { Authorization: 'Bearer ' + token }, cache: 'no-store' });
+      async function api(path, signal) {
+        const response = await fetch(path, { headers: { Authorization: 'Bearer ' + token }, cache: 'no-store', signal });
         if (response.status === 401) throw refused();
         if (!response.ok) throw new Error(path + ' answered ' + response.status);
         return response;
@@ -271,8 +271,10 @@ extension ObserverPage {
 
       async function followEvents() {
         for (;;) {
+          // Aborted whenever this attempt ends, so a failed attempt never leaves its stream open.
+          const attempt = new AbortController();
           try {
-            const response = await api('/v1/supervision/events?replay=false');
+            const response = await api('/v1/supervision/events?replay=false', attempt.signal);
             await resync();
             setConnection('live', 'live');
             const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -289,6 +291,8 @@ extension ObserverPage {
             }
           } catch (error) {
             if (error instanceof Refused) return;
+          } finally {
+            attempt.abort();
           }
           setConnection('lost', 'disconnected — retrying');
           await delay(2000);  // the service may be restarting: try again shortly
