@@ -8,7 +8,8 @@ import Testing
 /// The web observer in a real browser: headless Chromium loads the page from a running
 /// service, a worker is killed through the API, and the page's DOM must show its restart
 /// count going up. The screenshot is kept as `.build/test-artifacts/observer.png`.
-@Suite struct ObserverBrowserTests {
+/// Serialized: one browser at a time is enough load on a small CI machine.
+@Suite(.serialized) struct ObserverBrowserTests {
     @Test(.timeLimit(.minutes(2)))
     func killingAWorker_raisesItsRestartCount_onTheObserverPage() async throws {
         let harness = try await AdminHarness(listen: .http(port: try Broker.freePort()))
