@@ -1,6 +1,6 @@
 # Castellan — the two commands a fresh Debian machine needs are `make run` and `make test`.
 SWIFT ?= swift
-APT_PACKAGES := mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libssl-dev libsqlite3-dev openssl postgresql gcc python3
+APT_PACKAGES := mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libssl-dev libsqlite3-dev openssl postgresql gcc python3 chromium
 
 .PHONY: deps build run test bench clean plugin plugin-test plugin-fuzz
 

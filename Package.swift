@@ -225,6 +225,7 @@ let package = Package(
                 "CastellanAuth",
                 "Supervision",
                 "SupervisionTesting",
+                "ServerTesting",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -8,6 +8,7 @@ extension AdminAPI {
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: BearerTokenMiddleware(token: token))
+        Self.addObserverRoutes(to: router)
         router.get("/healthz") { _, _ in Self.text("ok\n") }
         router.get("/readyz") { [hooks] _, _ in
             hooks.isReady() ? Self.text("ready\n") : Self.text("not ready: the bridge socket is not listening\n", status: .serviceUnavailable)

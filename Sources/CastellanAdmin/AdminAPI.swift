@@ -16,7 +16,7 @@ import Glibc
 /// Prometheus metrics and health, over HTTP on a Unix socket or loopback TCP.
 ///
 /// Every route needs `Authorization: Bearer <token>` (compared in constant time; 401
-/// otherwise). It knows the service only through ``Hooks``, so the service module need not
+/// otherwise) — except the web observer's static page (``ObserverPage``), which holds no data. It knows the service only through ``Hooks``, so the service module need not
 /// depend on it. Stopping: cancel the task running ``run(listen:onListening:)``; open event
 /// streams are closed first so the HTTP server's graceful shutdown does not wait on them.
 public final class AdminAPI: Sendable {

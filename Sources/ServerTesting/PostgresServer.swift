@@ -219,8 +219,7 @@ public actor PostgresServer {
     /// one — the wait never ends. Closing inherited descriptors also keeps the long-lived
     /// server and watchdog from holding sockets and pipes of other tests running meanwhile.
     private static func spawn(_ command: [String], stdin: Int32?, log: String?) throws -> pid_t {
-        let closeInherited = #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null; done; exec "$@""#
-        let argv = ["/bin/bash", "-c", closeInherited, "bash"] + command
+        let argv = InheritedDescriptors.closing(above: 2, command)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -8,10 +8,15 @@ import Foundation
 enum AdminConnection {
     /// A client for the service `config` names; failures print `label: message` and exit 1.
     static func client(_ config: ConfigOption, label: String) throws -> AdminClient {
+        let (listen, token) = endpoint(config, label: label)
+        return AdminClient(listen: listen, token: token)
+    }
+
+    /// The listener and token that `config` names; failures print `label: message` and exit 1.
+    static func endpoint(_ config: ConfigOption, label: String) -> (listen: AdminListen, token: AdminToken) {
         do {
             let configuration = try config.load(.process())
-            let token = try AdminToken.load(from: configuration.adminTokenFile)
-            return AdminClient(listen: configuration.adminListen, token: token)
+            return (configuration.adminListen, try AdminToken.load(from: configuration.adminTokenFile))
         } catch {
             fail(label, error)
         }

@@ -21,11 +21,15 @@ final class AdminHarness: Sendable {
     private let running: Task<Void, any Error>
     private let serving: Task<Void, any Error>
 
-    /// - Parameter fleet: whether the admin API gets device management over the server's store
-    ///   (as `castellan serve` gives it); without, the `/v1/devices` routes answer 503.
-    init(fleet: Bool = true) async throws {
+    /// - Parameters:
+    ///   - fleet: whether the admin API gets device management over the server's store (as
+    ///     `castellan serve` gives it); without, the `/v1/devices` routes answer 503.
+    ///   - listen: where the admin API listens instead of castellan.yaml's Unix socket (the
+    ///     browser test needs `http://127.0.0.1:PORT`).
+    init(fleet: Bool = true, listen: AdminListen? = nil) async throws {
         let setup = try await CastellanSetup.create(in: directory.path)
-        let loaded = try CastellanConfiguration.load(setup.configuration)
+        var loaded = try CastellanConfiguration.load(setup.configuration)
+        if let listen { loaded.adminListen = listen }
         _ = try CertificateAuthority.create(in: loaded.caDirectory, subject: try DistinguishedName(parsing: "CN=Test Device CA"))
         configuration = loaded
         token = try AdminToken.load(from: loaded.adminTokenFile)
