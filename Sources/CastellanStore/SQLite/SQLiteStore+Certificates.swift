@@ -25,7 +25,8 @@ extension SQLiteStore {
 
     /// The certificate with this serial, or `nil`.
     public func certificate(serial: String) async throws -> CertificateRecord? {
-        try await pool.read { db in
+        // On every certificate connect (the revocation check): read here, not on a reader queue.
+        try readOnCallingThread { db in
             try Row.fetchOne(db, sql: "SELECT * FROM certificates WHERE serial = ?", arguments: [serial.lowercased()])
                 .map(Self.certificateRecord)
         }
