@@ -8,8 +8,9 @@ public protocol BridgeRequestHandler: Sendable {
     func brokerConnected(_ broker: BrokerLink) async
     /// Decides one authentication step.
     func decide(_ request: BridgeAuthRequest, from broker: BrokerLink) async -> BridgeDecision
-    /// The plugin reports that a client connection is gone.
-    func connectionClosed(_ connection: UInt64, on broker: BrokerLink) async
+    /// The plugin reports that a client connection is gone. Called inline on the broker's
+    /// frame loop (one per connect, so no task of its own): it must not wait.
+    func connectionClosed(_ connection: UInt64, on broker: BrokerLink)
     /// The broker's connection ended; its clients' sessions are unknown from now on.
     func brokerDisconnected(_ broker: BrokerLink) async
 }
@@ -111,7 +112,7 @@ public enum BrokerSession {
                 case .extAuth(let request):
                     group.addTask { await answer(.enhanced(request), id: id, broker: broker, outbound: outbound, handler: handler) }
                 case .disconnect(let connection):
-                    group.addTask { await handler.connectionClosed(connection, on: broker) }
+                    handler.connectionClosed(connection, on: broker)
                 case .hello:
                     throw BrokerSessionError.unexpected("a second HELLO")
                 case .helloAck, .pong, .decision, .kick, .setRules, .publish:

@@ -20,7 +20,7 @@ struct Authenticator: BridgeRequestHandler {
         logger.info("broker disconnected", metadata: ["broker": "\(broker)"])
     }
 
-    func connectionClosed(_ connection: UInt64, on broker: BrokerLink) async {
+    func connectionClosed(_ connection: UInt64, on broker: BrokerLink) {
         context.sessions.closed(connection, on: broker)
     }
 
