@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "CastellanBridge", targets: ["CastellanBridge"]),
         .library(name: "CastellanService", targets: ["CastellanService"]),
         .library(name: "CastellanAdmin", targets: ["CastellanAdmin"]),
+        .library(name: "CastellanChaos", targets: ["CastellanChaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -151,6 +152,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The chaos runner's pure parts: scenarios, the invariants over what a run recorded, the report.
+        .target(
+            name: "CastellanChaos",
+            dependencies: ["Supervision", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "castellan",
             dependencies: [
@@ -162,6 +169,7 @@ let package = Package(
                 "CastellanBridge",
                 "CastellanService",
                 "CastellanAdmin",
+                "CastellanChaos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -226,6 +234,11 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CastellanChaosTests",
+            dependencies: ["CastellanChaos", "Supervision", "SupervisionTesting"],
             swiftSettings: strict
         ),
         .testTarget(
