@@ -54,7 +54,9 @@ struct ChaosWorkspace {
                 case .certificate:
                     let prefix = fleet.devicesFolder + "/" + device.name
                     if credential == .invalid {
-                        try foreign.issueDevice(try DeviceID(device.name)).write(prefix: prefix + ".foreign")
+                        if !FileManager.default.fileExists(atPath: prefix + ".foreign.pem") {
+                            try foreign.issueDevice(try DeviceID(device.name)).write(prefix: prefix + ".foreign")
+                        }
                         secret = .certificate(prefix: prefix + ".foreign")
                     } else {
                         secret = .certificate(prefix: prefix)
