@@ -79,8 +79,10 @@ public enum ChaosInvariants {
             windows.append(ChaosFacts.Window(start: kill.start, end: kill.end + serviceKillGrace))
         }
         let restarts = facts.events.filter { $0.event == "child_restarted" }
+        // A node is back when it, or a supervisor above it that gave up, is restarted.
         func restored(_ path: String, after time: Double) -> Double {
-            (restarts.first { $0.path == path && $0.time >= time }?.time).map { $0 + restartGrace } ?? facts.ended
+            let back = restarts.first { ($0.path == path || path.hasPrefix($0.path + "/")) && $0.time >= time }
+            return back.map { $0.time + restartGrace } ?? facts.ended
         }
         for event in facts.events where event.event == "intensity_exceeded" {
             windows.append(ChaosFacts.Window(start: event.time, end: restored(event.path, after: event.time)))

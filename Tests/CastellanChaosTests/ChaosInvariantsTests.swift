@@ -134,4 +134,19 @@ import Testing
         #expect(!counted.contains(during))
         #expect(counted.contains(after))
     }
+
+    @Test func aWholeNodeKill_isExcluded_untilTheNodeOrTheSupervisorAboveItIsBack() {
+        var facts = Self.clean()
+        facts.wholeNodeKills = true
+        facts.kills = [.init(time: 9, path: "/castellan/auth/scram")]
+        facts.events = [Event(time: 9.01, path: "/castellan/auth/scram", event: "child_exited"),
+                        Event(time: 9.02, path: "/castellan/auth", event: "intensity_exceeded"),
+                        Event(time: 9.2, path: "/castellan/auth", event: "child_restarted")]
+        let during = Attempt(method: .scram, credential: .valid, start: 9.1, seconds: 0.01, outcome: .denied)
+        let after = Attempt(method: .scram, credential: .valid, start: 10, seconds: 0.01, outcome: .granted)
+        facts.attempts += [during, after]
+        let counted = ChaosInvariants.validOutsideDisruptions(facts)
+        #expect(!counted.contains(during))
+        #expect(counted.contains(after))
+    }
 }
