@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libssl-dev libsqlite3-dev openssl postgresql gcc python3
 
-.PHONY: deps build run test bench clean plugin plugin-test plugin-fuzz
+.PHONY: deps build run test bench chaos clean plugin plugin-test plugin-fuzz
 
 # Installs only what is missing, so it is a no-op on a prepared machine.
 deps:
@@ -24,6 +24,13 @@ run: deps plugin
 test: deps plugin-test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The long chaos scenarios (docs/chaos.md): an intensity storm, then a ten-minute soak with a SIGKILL.
+# Not part of `make test`, which runs only supervision/chaos/smoke.yaml.
+chaos: deps plugin
+	$(SWIFT) build --product castellan
+	$$($(SWIFT) build --show-bin-path)/castellan chaos run --scenario supervision/chaos/storm.yaml
+	$$($(SWIFT) build --show-bin-path)/castellan chaos run --scenario supervision/chaos/soak.yaml
 
 # Comparative benchmarks (Benchmarks/README.md): release build, then Benchmarks/bench.py prints one
 # table and writes docs/benchmarks.md. Not part of `make test`; erlang is needed here only.
