@@ -40,22 +40,41 @@ public enum ChaosInvariants {
                        detail: "\(granted) of \(replays.count) replayed TOTP codes accepted")
     }
 
+    /// One killed path's kills against what the stream showed for it.
+    public struct KillTally: Sendable, Hashable {
+        public var path: String
+        public var kills: Int
+        public var exits: Int
+        public var restarts: Int
+        /// A supervisor above the path gave up, which replaces the path's own restart.
+        public var replaced: Bool
+
+        /// Exactly one exit per kill, and one restart per kill unless replaced by an escalation.
+        public var accounted: Bool { exits == kills && restarts <= kills && (restarts == kills || replaced) }
+        /// Nothing more to wait for: every kill's exit, and its restart or an escalation, arrived.
+        public var settled: Bool { exits >= kills && (restarts >= kills || replaced) }
+    }
+
+    /// The tally of every killed path, sorted by path.
+    public static func killTallies(_ facts: ChaosFacts) -> [KillTally] {
+        let escalated = Set(facts.events.filter { $0.event == "intensity_exceeded" }.map(\.path))
+        return Dictionary(grouping: facts.kills, by: \.path).sorted { $0.key < $1.key }.map { path, kills in
+            KillTally(path: path, kills: kills.count,
+                      exits: facts.events.filter { $0.path == path && $0.event == "child_exited" }.count,
+                      restarts: facts.events.filter { $0.path == path && $0.event == "child_restarted" }.count,
+                      replaced: escalated.contains { path.hasPrefix($0 + "/") })
+        }
+    }
+
     /// Each killed path shows one `child_exited` per kill, and one `child_restarted` per kill —
     /// fewer only when a supervisor above it gave up (`intensity_exceeded`), which replaces the restart.
     static func killsSeenInStream(_ facts: ChaosFacts) -> Verdict {
-        let escalated = Set(facts.events.filter { $0.event == "intensity_exceeded" }.map(\.path))
-        var problems: [String] = []
-        for (path, kills) in Dictionary(grouping: facts.kills, by: \.path).sorted(by: { $0.key < $1.key }) {
-            let exits = facts.events.filter { $0.path == path && $0.event == "child_exited" }.count
-            let restarts = facts.events.filter { $0.path == path && $0.event == "child_restarted" }.count
-            let replaced = escalated.contains { path.hasPrefix($0 + "/") }
-            if exits != kills.count || restarts > kills.count || (restarts < kills.count && !replaced) {
-                problems.append("\(path): \(kills.count) kills, \(exits) exits, \(restarts) restarts")
-            }
-        }
+        let problems = killTallies(facts).filter { !$0.accounted }
+            .map { "\($0.path): \($0.kills) kills, \($0.exits) exits, \($0.restarts) restarts" }
         let exits = facts.events.filter { $0.event == "child_exited" }.count
         let restarts = facts.events.filter { $0.event == "child_restarted" }.count
-        let summary = "\(facts.kills.count) kills, \(exits) exits, \(restarts) restarts, \(escalated.count) escalations in the stream"
+        let escalations = facts.events.filter { $0.event == "intensity_exceeded" }.count
+        let summary = "\(facts.kills.count) kills, \(exits) exits, \(restarts) restarts, \(escalations) escalations in the stream"
         return Verdict(name: "every_kill_exits_and_restarts", passed: problems.isEmpty,
                        detail: problems.isEmpty ? summary : problems.prefix(3).joined(separator: "; "))
     }

@@ -57,9 +57,8 @@ public struct ChaosReport: Sendable, Hashable, Codable {
             serviceDownSeconds: facts.serviceKill.map { (($0.end - $0.start) * 100).rounded() / 100 })
         let granted = facts.attempts.filter { $0.credential == .valid && $0.outcome == .granted }
         calmLatency = LatencySummary(seconds: granted.filter { $0.start < facts.faultsStarted }.map(\.seconds))
-        let undisturbed = Set(ChaosInvariants.validOutsideDisruptions(facts).map { [$0.start, $0.seconds] })
-        chaosLatency = LatencySummary(seconds: granted.filter {
-            $0.start >= facts.faultsStarted && undisturbed.contains([$0.start, $0.seconds])
+        chaosLatency = LatencySummary(seconds: ChaosInvariants.validOutsideDisruptions(facts).filter {
+            $0.outcome == .granted && $0.start >= facts.faultsStarted
         }.map(\.seconds))
     }
 }

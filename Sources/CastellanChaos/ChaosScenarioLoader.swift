@@ -127,8 +127,7 @@ public enum ChaosScenarioLoader {
     }
 
     private static func seconds(_ node: Node, field: String, _ context: SpecContext) throws(SpecError) -> Double {
-        let duration = try context.duration(node, field: field)
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        try context.duration(node, field: field).inSeconds
     }
 
     private static func treePath(_ node: Node, field: String, _ context: SpecContext) throws(SpecError) -> String {

@@ -32,8 +32,7 @@ public enum EscalationForecast {
 
     /// Whether `rate` restarts per second overflow `intensity` within its period.
     static func exceeds(rate: Double, _ intensity: RestartIntensity) -> Bool {
-        let period = Double(intensity.within.components.seconds) + Double(intensity.within.components.attoseconds) / 1e18
-        return rate * period > Double(intensity.maxRestarts)
+        rate * intensity.within.inSeconds > Double(intensity.maxRestarts)
     }
 
     /// Every supervisor and pool of the tree: its path, intensity, and how many workers it restarts directly.

@@ -51,16 +51,7 @@ actor ChaosRecorder {
     var escalated: Bool { facts.events.contains { $0.event == "intensity_exceeded" } }
 
     /// Whether every kill so far shows its exit, and its restart or an escalation above it.
-    var killsSettled: Bool {
-        let escalated = facts.events.filter { $0.event == "intensity_exceeded" }.map(\.path)
-        for (path, kills) in Dictionary(grouping: facts.kills, by: \.path) {
-            let exits = facts.events.filter { $0.path == path && $0.event == "child_exited" }.count
-            let restarts = facts.events.filter { $0.path == path && $0.event == "child_restarted" }.count
-            if exits < kills.count { return false }
-            if restarts < kills.count && !escalated.contains(where: { path.hasPrefix($0 + "/") }) { return false }
-        }
-        return true
-    }
+    var killsSettled: Bool { ChaosInvariants.killTallies(facts).allSatisfy(\.settled) }
 
     /// A one-line summary for the progress display.
     var progress: (connects: Int, granted: Int, kills: Int, restarts: Int) {
