@@ -25,11 +25,14 @@ public struct ChaosScenario: Sendable, Hashable {
         public var invalid: [Method: Int]
         /// Concurrent connectors; each device belongs to one, so a client id never connects twice at once.
         public var connections: Int
+        /// The most connects per second over all connectors; nil: as fast as the service answers.
+        public var rate: Double?
 
-        public init(valid: [Method: Int], invalid: [Method: Int], connections: Int) {
+        public init(valid: [Method: Int], invalid: [Method: Int], connections: Int, rate: Double? = nil) {
             self.valid = valid
             self.invalid = invalid
             self.connections = connections
+            self.rate = rate
         }
     }
 

@@ -63,7 +63,7 @@ public enum ChaosScenarioLoader {
     }
 
     private static func readLoad(_ node: Node, _ context: SpecContext) throws(SpecError) -> ChaosScenario.Load {
-        let mapping = try SpecMapping(node, path: "load", allowed: ["connections", "valid", "invalid"], in: context)
+        let mapping = try SpecMapping(node, path: "load", allowed: ["connections", "rate", "valid", "invalid"], in: context)
         let valid = try devices(mapping.required("valid", in: context), field: "load.valid", context)
         guard valid.values.contains(where: { $0 > 0 }) else {
             throw context.error(at: mapping["valid"], field: "load.valid", "name at least one device with valid credentials")
@@ -74,7 +74,12 @@ public enum ChaosScenarioLoader {
         guard (1...maxDevices).contains(connections) else {
             throw context.error(at: connectionsNode, field: "load.connections", "must be between 1 and \(maxDevices)")
         }
-        return ChaosScenario.Load(valid: valid, invalid: invalid, connections: connections)
+        let rate = try mapping["rate"].map { node throws(SpecError) in
+            let value = try context.decimal(node, field: "load.rate")
+            guard value > 0 else { throw context.error(at: node, field: "load.rate", "must be more than zero connects per second") }
+            return value
+        }
+        return ChaosScenario.Load(valid: valid, invalid: invalid, connections: connections, rate: rate)
     }
 
     private static func devices(_ node: Node, field: String, _ context: SpecContext) throws(SpecError) -> [ChaosScenario.Method: Int] {

@@ -25,6 +25,9 @@ import Testing
         let storm = try ChaosScenarioLoader.load(contentsOf: Self.repository + "/supervision/chaos/storm.yaml")
         #expect(storm.faults.target == .path("/castellan/auth/scram"))
         #expect(storm.expectedEscalation == "/castellan/auth")
+        #expect(storm.load.rate == nil)
+        let smoke = try ChaosScenarioLoader.load(contentsOf: Self.repository + "/supervision/chaos/smoke.yaml")
+        #expect(smoke.load.rate == 40)
     }
 
     @Test func aMinimalScenario_hasNoFaults_andNoCalmPhase() throws {
@@ -42,6 +45,7 @@ import Testing
         ("duration: 10s\nload: {connections: 2, valid: {password: 1}}\nfautls: {}\n", 3, "fautls", "unknown key 'fautls'"),
         ("duration: 10s\nload: {connections: 2, valid: {passwd: 1}}\n", 2, "load.valid.passwd", "unknown key 'passwd'"),
         ("duration: 10s\nload: {connections: 0, valid: {password: 1}}\n", 2, "load.connections", "between 1 and"),
+        ("duration: 10s\nload: {connections: 1, rate: 0, valid: {password: 1}}\n", 2, "load.rate", "more than zero"),
         ("duration: 10s\nload: {connections: 2, valid: {password: 0}}\n", 2, "load.valid", "at least one device"),
         ("duration: 10s\ncalm: 10s\nload: {connections: 2, valid: {password: 1}}\n", 2, "calm", "shorter than the duration"),
         ("duration: ten\nload: {connections: 2, valid: {password: 1}}\n", 1, "duration", "found 'ten'"),

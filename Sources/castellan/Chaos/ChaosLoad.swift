@@ -11,6 +11,8 @@ import Foundation
 struct ChaosLoad {
     let devices: [ChaosDevice]
     let connections: Int
+    /// The most connects per second over all connectors (`load.rate`); nil: unpaced.
+    let rate: Double?
     let broker: ChaosDevice.Broker
     let recorder: ChaosRecorder
 
@@ -32,11 +34,14 @@ struct ChaosLoad {
 
     private func connector(_ share: [ChaosDevice], until deadline: Double) async {
         var used: [String: TOTPUse] = [:]
+        // With a rate, each connector starts its connects `connections / rate` seconds apart.
+        let spacing = rate.map { Double(connections) / $0 } ?? 0
+        var nextStart = Date().timeIntervalSince1970
         while Date().timeIntervalSince1970 < deadline {
             var attempted = false
             for device in share {
                 guard Date().timeIntervalSince1970 < deadline else { return }
-                let now = Date().timeIntervalSince1970
+                var now = Date().timeIntervalSince1970
                 var credential = device.credential
                 var code = device.totpCode(at: Int64(now))
                 if device.method == .totp, device.credential == .valid, let last = used[device.name], last.code == code {
@@ -45,6 +50,13 @@ struct ChaosLoad {
                     used[device.name]?.replayed = true
                     credential = .replay
                     code = last.code
+                }
+                if spacing > 0 {
+                    let wait = nextStart - Date().timeIntervalSince1970
+                    if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
+                    nextStart = max(nextStart + spacing, Date().timeIntervalSince1970 - spacing)
+                    now = Date().timeIntervalSince1970
+                    guard now < deadline else { return }
                 }
                 let outcome = await attempt(device, code: code)
                 let seconds = Date().timeIntervalSince1970 - now

@@ -64,7 +64,8 @@ struct ChaosRun {
         await recorder.setSchedule(started: started, faultsStarted: faultsStarted, ended: ended)
         let progress = showProgress ? Task { await ChaosProgress(recorder: recorder).run(from: started, until: ended) } : nil
         let load = Task {
-            await ChaosLoad(devices: workspace.devices, connections: scenario.load.connections, broker: broker, recorder: recorder)
+            await ChaosLoad(devices: workspace.devices, connections: scenario.load.connections, rate: scenario.load.rate,
+                      broker: broker, recorder: recorder)
                 .run(until: ended)
         }
         let faults = ChaosFaults(faults: scenario.faults, admin: admin, recorder: recorder) {

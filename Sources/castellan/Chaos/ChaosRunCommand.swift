@@ -17,7 +17,7 @@ extension ChaosCommand {
 
         @Option(help: "The scenario file, e.g. supervision/chaos/smoke.yaml.") var scenario: String
         @Flag(help: "Print the report as JSON.") var json = false
-        @Option(help: "The working folder (default: a new temporary one, removed afterwards).") var dir: String?
+        @Option(help: "The working folder (default: a new temporary one, removed after a passed run).") var dir: String?
         @Option(help: "The plugin to load.") var plugin = ".build-plugin/castellan_mosquitto.so"
         @Option(help: "The mosquitto binary.") var mosquitto = "/usr/sbin/mosquitto"
 
@@ -33,10 +33,8 @@ extension ChaosCommand {
             guard FileManager.default.fileExists(atPath: pluginPath) else {
                 Self.fail("no plugin at \(pluginPath) (make plugin builds it)")
             }
-            let temporary = dir == nil
             let folder = dir.map { $0.hasPrefix("/") ? $0 : workingDirectory + "/" + $0 }
                 ?? NSTemporaryDirectory() + "castellan-chaos-" + UUID().uuidString.prefix(8)
-            defer { if temporary { try? FileManager.default.removeItem(atPath: folder) } }
             let report: ChaosReport
             do {
                 report = try await ChaosRun(scenario: parsed, folder: folder, plugin: pluginPath, mosquitto: mosquitto,
@@ -52,7 +50,12 @@ extension ChaosCommand {
             } else {
                 printLine(report.text)
             }
-            if !report.passed { throw ExitCode.failure }
+            if !report.passed {
+                FileHandle.standardError.write(Data("castellan chaos run: the working folder \(folder) is kept, with serve.log and mosquitto.log\n".utf8))
+                throw ExitCode.failure
+            }
+            // A temporary folder of a passed run has nothing left to show.
+            if dir == nil { try? FileManager.default.removeItem(atPath: folder) }
         }
 
         /// A scenario or setup problem: exit 2, so it is not mistaken for a failed invariant.
