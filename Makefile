@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libssl-dev libsqlite3-dev openssl postgresql gcc python3 chromium
 
-.PHONY: deps build run test bench clean plugin plugin-test plugin-fuzz
+.PHONY: deps build run test bench chaos clean plugin plugin-test plugin-fuzz
 
 # Installs only what is missing, so it is a no-op on a prepared machine.
 deps:
@@ -21,9 +21,19 @@ run: deps plugin
 	$(SWIFT) build --product castellan
 	$$($(SWIFT) build --show-bin-path)/castellan stack --dir .castellan --plugin .build-plugin/castellan_mosquitto.so
 
+# The chaos smoke scenario (SmokeScenarioTests) runs last and alone: it is a load test, and beside
+# the timing-sensitive end-to-end suites on a small machine it would slow them and be slowed by them.
 test: deps plugin-test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip SmokeScenarioTests
+	CASTELLAN_CHAOS_SMOKE=1 $(SWIFT) test --skip-build --filter SmokeScenarioTests
+
+# The long chaos scenarios (docs/chaos.md): an intensity storm, then a ten-minute soak with a SIGKILL.
+# Not part of `make test`, which runs only supervision/chaos/smoke.yaml.
+chaos: deps plugin
+	$(SWIFT) build --product castellan
+	$$($(SWIFT) build --show-bin-path)/castellan chaos run --scenario supervision/chaos/storm.yaml
+	$$($(SWIFT) build --show-bin-path)/castellan chaos run --scenario supervision/chaos/soak.yaml
 
 # Comparative benchmarks (Benchmarks/README.md): release build, then Benchmarks/bench.py prints one
 # table and writes docs/benchmarks.md. Not part of `make test`; erlang is needed here only.

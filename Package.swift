@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "CastellanService", targets: ["CastellanService"]),
         .library(name: "CastellanFleet", targets: ["CastellanFleet"]),
         .library(name: "CastellanAdmin", targets: ["CastellanAdmin"]),
+        .library(name: "CastellanChaos", targets: ["CastellanChaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -164,6 +165,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The chaos runner's pure parts: scenarios, the invariants over what a run recorded, the report.
+        .target(
+            name: "CastellanChaos",
+            dependencies: ["Supervision", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "castellan",
             dependencies: [
@@ -176,6 +183,7 @@ let package = Package(
                 "CastellanService",
                 "CastellanAdmin",
                 "CastellanFleet",
+                "CastellanChaos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -257,6 +265,11 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CastellanChaosTests",
+            dependencies: ["CastellanChaos", "CastellanService", "Supervision", "SupervisionTesting"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,7 +1,8 @@
 /// The text of `supervision/castellan.yaml`, built in so an installed binary has the default
 /// tree without the repository (a test keeps the two identical).
-enum DefaultServiceSpec {
-    static let yaml = #"""
+public enum DefaultServiceSpec {
+    /// Public for `castellan chaos run`, which forecasts escalations from the tree the service runs.
+    public static let yaml = #"""
 # The service tree behind `castellan serve` (docs/bridge-protocol.md, docs/deploy.md).
 #
 # Validate and print it with: castellan tree --spec supervision/castellan.yaml

@@ -2,22 +2,27 @@ import Yams
 
 /// The file being read, and the typed readers every part of the loader shares.
 ///
+/// `package`, so other files of this repository in the same style (the chaos scenarios)
+/// read with the same rules and the same messages.
+///
 /// Every reader refuses with a ``SpecError`` at the value's own line and column: values
 /// arrive from a file, so none of them may trap.
-struct SpecContext {
-    let file: String
+package struct SpecContext {
+    package let file: String
 
-    func location(of node: Node?) -> SpecLocation {
+    package init(file: String) { self.file = file }
+
+    package func location(of node: Node?) -> SpecLocation {
         SpecLocation(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0)
     }
 
-    func error(at node: Node?, field: String, _ message: String) -> SpecError {
+    package func error(at node: Node?, field: String, _ message: String) -> SpecError {
         let location = location(of: node)
         return SpecError(file: file, line: location.line, column: location.column, field: field, message: message)
     }
 
     /// A scalar's text; refuses mappings, sequences and null (`~`, `null`, nothing).
-    func string(_ node: Node, field: String) throws(SpecError) -> String {
+    package func string(_ node: Node, field: String) throws(SpecError) -> String {
         guard case .scalar(let scalar) = node else {
             throw error(at: node, field: field, "expected a single value, found \(node.kindName)")
         }
@@ -28,7 +33,7 @@ struct SpecContext {
     }
 
     /// A whole number written in decimal (`12`, `-3`); YAML's hex and octal are refused as unusual here.
-    func integer(_ node: Node, field: String) throws(SpecError) -> Int {
+    package func integer(_ node: Node, field: String) throws(SpecError) -> Int {
         let text = try string(node, field: field)
         let digits = text.hasPrefix("-") || text.hasPrefix("+") ? text.dropFirst() : Substring(text)
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
@@ -41,7 +46,7 @@ struct SpecContext {
     }
 
     /// `true` or `false` only: YAML 1.1's `yes`/`no`/`on`/`off` are too easy to write by accident.
-    func bool(_ node: Node, field: String) throws(SpecError) -> Bool {
+    package func bool(_ node: Node, field: String) throws(SpecError) -> Bool {
         let text = try string(node, field: field)
         switch text {
         case "true", "True", "TRUE": return true
@@ -51,7 +56,7 @@ struct SpecContext {
     }
 
     /// A decimal number such as `0.2`; refuses `.nan`, `.inf` and exponents.
-    func decimal(_ node: Node, field: String) throws(SpecError) -> Double {
+    package func decimal(_ node: Node, field: String) throws(SpecError) -> Double {
         let text = try string(node, field: field)
         let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         let isDigits = { (part: Substring) in !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isNumber } }
@@ -62,7 +67,7 @@ struct SpecContext {
     }
 
     /// A duration (see ``SpecDuration``); `infinity` is a separate concern of the shutdown reader.
-    func duration(_ node: Node, field: String) throws(SpecError) -> Duration {
+    package func duration(_ node: Node, field: String) throws(SpecError) -> Duration {
         let text = try string(node, field: field)
         if text == "infinity" {
             throw error(at: node, field: field, "'infinity' is only allowed for shutdown; give a duration")
@@ -74,7 +79,7 @@ struct SpecContext {
     }
 
     /// A duration that must be longer than zero (periods, backoff delays).
-    func positiveDuration(_ node: Node, field: String) throws(SpecError) -> Duration {
+    package func positiveDuration(_ node: Node, field: String) throws(SpecError) -> Duration {
         let value = try duration(node, field: field)
         guard value > .zero else {
             throw error(at: node, field: field, "must be longer than zero")
@@ -83,7 +88,7 @@ struct SpecContext {
     }
 
     /// A map of scalar option values, kept as written: the worker type interprets them.
-    func options(_ node: Node, field: String) throws(SpecError) -> [String: String] {
+    package func options(_ node: Node, field: String) throws(SpecError) -> [String: String] {
         guard case .mapping(let mapping) = node else {
             throw error(at: node, field: field, "expected a mapping of options, found \(node.kindName)")
         }

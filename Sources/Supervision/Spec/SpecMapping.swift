@@ -4,7 +4,7 @@ import Yams
 ///
 /// Checking keys before values means a typo (`stratgy:`) is reported as the typo it is,
 /// not as the missing `strategy` it causes.
-struct SpecMapping {
+package struct SpecMapping {
     /// The mapping's node (its mark locates "missing key" errors).
     let node: Node
     /// Dotted path of the mapping itself; empty for the document root.
@@ -15,7 +15,7 @@ struct SpecMapping {
     ///
     /// `misplaced` gives a better message than "unknown key" for keys that are valid
     /// elsewhere (a nested supervisor's `id`, a pool's `options` at child level).
-    init(
+    package init(
         _ node: Node, path: String, allowed: [String], misplaced: [String: String] = [:],
         in context: SpecContext
     ) throws(SpecError) {
@@ -48,15 +48,15 @@ struct SpecMapping {
     }
 
     /// The value under `key`, if present.
-    subscript(key: String) -> Node? {
+    package subscript(key: String) -> Node? {
         entries.first { $0.key == key }?.value
     }
 
     /// Whether `key` is present.
-    func has(_ key: String) -> Bool { self[key] != nil }
+    package func has(_ key: String) -> Bool { self[key] != nil }
 
     /// The value under `key`, or an error naming the missing key at the mapping's position.
-    func required(_ key: String, in context: SpecContext) throws(SpecError) -> Node {
+    package func required(_ key: String, in context: SpecContext) throws(SpecError) -> Node {
         guard let value = self[key] else {
             throw context.error(at: node, field: field(key), "missing required key '\(key)'")
         }
@@ -64,7 +64,7 @@ struct SpecMapping {
     }
 
     /// The dotted path of `key` inside this mapping.
-    func field(_ key: String) -> String { Self.join(path, key) }
+    package func field(_ key: String) -> String { Self.join(path, key) }
 
     static func join(_ path: String, _ key: String) -> String {
         path.isEmpty ? key : "\(path).\(key)"

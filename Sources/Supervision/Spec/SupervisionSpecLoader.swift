@@ -71,7 +71,7 @@ public struct SupervisionSpecLoader: Sendable {
 
     /// Converts what Yams throws into a positioned ``SpecError``; Yams' own descriptions
     /// quote the whole document, too much for a one-line error.
-    private static func syntaxError(_ error: any Error, yaml: String, file: String) -> SpecError {
+    package static func syntaxError(_ error: any Error, yaml: String, file: String) -> SpecError {
         func make(_ mark: (line: Int, column: Int), _ problem: String) -> SpecError {
             SpecError(file: file, line: mark.line, column: mark.column, field: "", message: "YAML syntax error: \(problem)")
         }

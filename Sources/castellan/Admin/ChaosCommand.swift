@@ -2,12 +2,12 @@ import ArgumentParser
 import CastellanAdmin
 import Foundation
 
-/// `castellan chaos kill PATH`: crash one node of the running service's tree.
+/// `castellan chaos kill PATH`: crash one node of the running service's tree; `castellan chaos run` (Chaos/).
 struct ChaosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chaos",
         abstract: "Inject faults into the running service.",
-        subcommands: [Kill.self]
+        subcommands: [Kill.self, Run.self]
     )
 
     struct Kill: AsyncParsableCommand {

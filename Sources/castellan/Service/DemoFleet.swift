@@ -15,6 +15,7 @@ struct DemoFleet {
 
     let folder: String
     let configuration: CastellanConfiguration
+    var configurationFile: String { folder + "/castellan.yaml" }
     var caFile: String { configuration.caDirectory + "/ca.pem" }
     var brokerPrefix: String { folder + "/broker" }
     var devicesFolder: String { folder + "/devices" }
@@ -40,11 +41,12 @@ struct DemoFleet {
         return fleet
     }
 
-    /// Adds each demo device that is not in the store yet, with its credential; passwords go to
-    /// 0600 files in `devices/` so a person can try them with `castellan client`.
-    func enrolMissingDevices(into store: any CredentialStore) async throws {
+    /// Adds each device (the demo devices by default) that is not in the store yet, with its
+    /// credential; passwords go to 0600 files in `devices/` so a person can try them with
+    /// `castellan client`. `castellan chaos run` enrols its fleet the same way.
+    func enrolMissingDevices(_ devices: [Device] = Self.devices, into store: any CredentialStore) async throws {
         let now = Int64(Date().timeIntervalSince1970)
-        for device in Self.devices {
+        for device in devices {
             let id = try DeviceID(device.name)
             guard try await store.device(id) == nil else { continue }
             try await store.addDevice(DeviceRecord(id: id, policy: try AuthFactors(parsing: device.method), created: now))
@@ -94,7 +96,8 @@ struct DemoFleet {
         return result
     }
 
-    private func password(of device: Device) throws -> String {
+    /// The password `enrolMissingDevices` wrote for a password or SCRAM device.
+    func password(of device: Device) throws -> String {
         try String(contentsOfFile: devicesFolder + "/" + device.name + ".password", encoding: .utf8)
     }
 }

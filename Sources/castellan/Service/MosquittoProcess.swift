@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// A mosquitto child process for `castellan stack`, stopped with the stack.
 struct MosquittoProcess {
@@ -32,6 +33,13 @@ struct MosquittoProcess {
 
     func stop() {
         process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// SIGKILL, then reap. For the chaos runner: a mosquitto started from a Swift concurrency
+    /// thread inherits that thread's blocked signals, SIGTERM among them, and would never see `stop()`'s.
+    func kill() {
+        Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }
