@@ -49,7 +49,7 @@ struct ChaosRun {
             tls: MosquittoConf.TLS(port: broker.tlsPort, caFile: workspace.fleet.caFile,
                                    certificateFile: workspace.fleet.brokerPrefix + ".pem", keyFile: workspace.fleet.brokerPrefix + ".key"))
         let mosquittoProcess = try MosquittoProcess.start(executable: mosquitto, conf: conf.text, folder: folder)
-        defer { mosquittoProcess.kill() }
+        defer { mosquittoProcess.stop() }
         try await Self.waitForFirstGrant(workspace.devices, broker: broker)
 
         let admin = ChaosAdmin(client: AdminClient(listen: configuration.adminListen, token: try AdminToken.load(from: configuration.adminTokenFile)))

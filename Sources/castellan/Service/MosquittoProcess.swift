@@ -31,14 +31,10 @@ struct MosquittoProcess {
         return MosquittoProcess(process: process)
     }
 
+    /// SIGKILL, then reap. Not SIGTERM: a mosquitto started from a Swift concurrency thread
+    /// inherits that thread's blocked signals, SIGTERM among them, and would never see it; and
+    /// this broker keeps nothing (no persistence) that a clean exit would save.
     func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
-
-    /// SIGKILL, then reap. For the chaos runner: a mosquitto started from a Swift concurrency
-    /// thread inherits that thread's blocked signals, SIGTERM among them, and would never see `stop()`'s.
-    func kill() {
         Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
