@@ -10,15 +10,17 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
     let context: ChildContext
     let assignment: Letter.Assignment
     private let initial: Behavior
+    private let executor: (any TaskExecutor)?
     /// Holds only letters: ``send(_:)`` is the one way in.
     private let mailbox = Mailbox()
     private let onTerminated: @Sendable (Worker, [Letter], ExitReason) -> Void
 
-    init(context: ChildContext, behavior: Behavior,
+    init(context: ChildContext, behavior: Behavior, executor: (any TaskExecutor)? = nil,
          onTerminated: @escaping @Sendable (Worker, [Letter], ExitReason) -> Void) {
         self.context = context
         self.assignment = .init(path: context.path, generation: context.generation)
         self.initial = behavior
+        self.executor = executor
         self.onTerminated = onTerminated
     }
 
@@ -32,6 +34,10 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
     }
 
     func run() async throws {
+        try await withTaskExecutorPreference(executor) { try await serve() }
+    }
+
+    private func serve() async throws {
         var behavior = initial
         while let element = await mailbox.receive() {
             // Unchecked, and safe: `send(_:)` only ever puts letters in this mailbox.

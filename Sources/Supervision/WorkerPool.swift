@@ -18,11 +18,14 @@ public final class WorkerPool<Behavior: WorkerBehavior>: Sendable {
     ///   - size: workers started with the pool (and its `maxChildren`).
     ///   - intensity: the pool supervisor's restart intensity.
     ///   - requestDeadline: a request running longer marks its worker hung; `nil` = no watchdog.
+    ///   - executor: where the workers' loops run (a task executor preference); `nil` = the
+    ///     global executor. A service whose requests arrive on one I/O thread puts its workers
+    ///     there, so a request is handled without waking another thread.
     ///   - onStart: called as each worker instance starts accepting requests (for metrics and benchmarks).
     ///   - make: builds a fresh behavior for each worker instance (throwing fails that start).
     public init(
         id: String, size: Int, intensity: RestartIntensity = RestartIntensity(maxRestarts: 100, within: .seconds(1)),
-        requestDeadline: Duration? = nil, shutdown: ShutdownPolicy = .workerDefault,
+        requestDeadline: Duration? = nil, shutdown: ShutdownPolicy = .workerDefault, executor: (any TaskExecutor)? = nil,
         onStart: @escaping @Sendable (ChildContext) -> Void = { _ in },
         make: @escaping @Sendable (ChildContext) throws -> Behavior
     ) {
@@ -31,7 +34,7 @@ public final class WorkerPool<Behavior: WorkerBehavior>: Sendable {
             id: "worker", restart: .permanent, shutdown: shutdown,
             watchdog: requestDeadline.map { Watchdog(requestDeadline: $0) }
         ) { [weak router] context in
-            let worker = Worker(context: context, behavior: try make(context)) { [weak router] worker, undone, reason in
+            let worker = Worker(context: context, behavior: try make(context), executor: executor) { [weak router] worker, undone, reason in
                 router?.workerDied(worker, undone: undone, reason: reason)
             }
             router?.add(worker)

@@ -186,10 +186,13 @@ extension RecordRoundTripTests {
         let profile = try #require(try await fixture.store.connectProfile(device: id))
         #expect(profile.device == (try await fixture.store.device(id)))
         #expect(profile.scram == scram)
-        #expect(profile.totp?.totp.secret.bytes == totp.secret.bytes)
-        #expect(profile.totp?.totp.algorithm == .sha512)
-        #expect(profile.totp?.totp.digits == 8)
-        #expect(profile.totp?.lastAcceptedStep == 7)
+        let enrolment = try #require(try profile.totp?.open())
+        #expect(enrolment.totp.secret.bytes == totp.secret.bytes)
+        #expect(enrolment.totp.algorithm == .sha512)
+        #expect(enrolment.totp.digits == 8)
+        #expect(enrolment.lastAcceptedStep == 7)
+        #expect(profile.totp?.digits == 8)
+        #expect(profile.lockout == LockoutRecord())
         #expect(profile.rules == [north, own, fleet], "own and group rules, in rule-id order")
         #expect(profile.rules == (try await fixture.store.effectiveRules(device: id)))
 
@@ -203,6 +206,17 @@ extension RecordRoundTripTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func aConnectProfile_carriesTheLockoutCounter(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
+        let id = try await fixture.addDevice("a")
+        _ = try await fixture.store.recordFailure(for: id, at: 40)
+        _ = try await fixture.store.recordFailure(for: id, at: 50)
+        #expect(try await fixture.store.connectProfile(device: id)?.lockout == LockoutRecord(consecutiveFailures: 2, lastFailure: 50))
+        try await fixture.store.recordSuccess(for: id)
+        #expect(try await fixture.store.connectProfile(device: id)?.lockout == LockoutRecord())
+    }
+
+    @Test(arguments: Backend.allCases)
     func aConnectProfile_refusesATamperedTOTPSecret(_ backend: Backend) async throws {
         let fixture = try await StoreFixture(backend)
         let id = try await fixture.addDevice("a", policy: .totp)
@@ -210,7 +224,8 @@ extension RecordRoundTripTests {
         var sealed = try #require(try await fixture.sealedSecrets().first)
         sealed[20] ^= 0x80
         try await fixture.setSealedSecret(sealed, device: "a")
-        await #expect(throws: StoreError.sealedSecretRejected("a")) { _ = try await fixture.store.connectProfile(device: id) }
+        let profile = try #require(try await fixture.store.connectProfile(device: id), "the read itself does not open the secret")
+        #expect(throws: StoreError.sealedSecretRejected("a")) { _ = try profile.totp?.open() }
     }
 
     @Test(arguments: Backend.allCases)

@@ -11,7 +11,7 @@ public enum BridgeListener {
     ///
     /// `accept` should return quickly (start a session elsewhere): it runs in the accept loop.
     public static func run(
-        path: String, mode: UInt32 = 0o660, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        path: String, mode: UInt32 = 0o660, group: any EventLoopGroup = BridgeThread.group,
         listening: @Sendable () -> Void = {}, accept: @Sendable (BridgeChannel) async -> Void
     ) async throws {
         try BridgeSocket.prepare(path: path)

@@ -74,7 +74,16 @@ public enum BrokerSession {
     /// Runs until the broker closes the connection (returns) or sends something malformed
     /// (throws; the connection is closed). Requests still being decided when it ends are
     /// answered into a closed channel, which the plugin has stopped waiting for anyway.
+    ///
+    /// The session and its requests run on the channel's event loop thread
+    /// (``EventLoopTaskExecutor``); the handler's own awaits (a pool worker) run elsewhere.
     public static func run(_ channel: BridgeChannel, handler: some BridgeRequestHandler) async throws {
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(channel.channel.eventLoop)) {
+            try await serve(channel, handler: handler)
+        }
+    }
+
+    private static func serve(_ channel: BridgeChannel, handler: some BridgeRequestHandler) async throws {
         try await channel.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
             guard let hello = try await frames.next() else { return }

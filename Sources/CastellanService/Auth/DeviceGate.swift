@@ -9,11 +9,12 @@ struct DeviceGate: Sendable {
     let settings: ServiceSettings
     let now: Int64
 
-    /// A device that may try now, and whether it has failures on record to clear on success.
+    /// A device that may try now.
     struct Candidate: Sendable {
-        /// The device with its credentials and rules: one store read per connect.
+        /// The device with its credentials, rules and lockout counter: one store read per connect.
         let profile: ConnectProfile
-        let hasFailures: Bool
+        /// Failures on record, to clear on success.
+        var hasFailures: Bool { profile.lockout.consecutiveFailures > 0 }
         var id: DeviceID { profile.device.id }
         var policy: AuthFactors { profile.device.policy }
     }
@@ -32,11 +33,10 @@ struct DeviceGate: Sendable {
         guard policies.contains(profile.device.policy) else {
             return .refused(.deny(.notPermitted("policy \(profile.device.policy) does not use \(method)"), identity: id, method: method))
         }
-        let lockout = try await store.record(for: id)
-        if let locked = settings.lockout.status(of: lockout, now: now).denialReason {
+        if let locked = settings.lockout.status(of: profile.lockout, now: now).denialReason {
             return .refused(.deny(locked, identity: id, method: method))
         }
-        return .ready(Candidate(profile: profile, hasFailures: lockout.consecutiveFailures > 0))
+        return .ready(Candidate(profile: profile))
     }
 
     /// Allows `device` if the client id and username fit; the rules come from the store.
@@ -70,7 +70,7 @@ struct DeviceGate: Sendable {
 
     /// Checks a TOTP code once, cluster-wide.
     func checkTOTP(_ code: String, device: Candidate) async throws -> DenialReason? {
-        guard let enrolment = device.profile.totp else { return .notPermitted("no TOTP enrolment") }
+        guard let enrolment = try device.profile.totp?.open() else { return .notPermitted("no TOTP enrolment") }
         return try await enrolment.totp.verifyOnce(code, at: now, device: device.id, replayGuard: store).denialReason
     }
 }

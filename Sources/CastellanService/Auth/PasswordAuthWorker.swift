@@ -50,7 +50,7 @@ struct PasswordAuthWorker: WorkerBehavior {
             guard let code = String(validating: field, as: UTF8.self) else { return .badCredentials() }
             return try await gate.checkTOTP(code, device: device)
         case .passwordTOTP:
-            guard let enrolment = device.profile.totp, let split = PasswordWithTOTP(field: field, digits: enrolment.totp.digits)
+            guard let enrolment = device.profile.totp, let split = PasswordWithTOTP(field: field, digits: enrolment.digits)
             else { return .badCredentials() }
             guard checkPassword(split.password, device: device) else { return .badCredentials() }
             return try await gate.checkTOTP(split.code, device: device)

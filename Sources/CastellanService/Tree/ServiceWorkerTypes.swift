@@ -1,3 +1,4 @@
+import CastellanBridge
 import CastellanStore
 import Logging
 import Supervision
@@ -62,7 +63,7 @@ public enum ServiceWorkerTypes {
                    pool: { id, spec in
                        _ = try WorkerOptions(spec.options, allowed: [])
                        let pool = WorkerPool(id: id, size: spec.size, intensity: spec.intensity,
-                                             requestDeadline: spec.requestDeadline) { _ in try make() }
+                                             requestDeadline: spec.requestDeadline, executor: BridgeThread.executor) { _ in try make() }
                        install(pool)
                        return pool.childSpec
                    })

@@ -74,23 +74,6 @@ extension PostgresStore {
             throw StoreError.corruptRecord("ACL rule: \(error)")
         }
         let (id, device, group, effect, access, pattern) = columns
-        return try storedRule(id: id, device: device, group: group, effect: effect, access: access, pattern: pattern)
-    }
-
-    static func storedRule(id: Int64, device: String?, group: String?, effect: String, access: Int, pattern: String) throws -> StoredACLRule {
-        do {
-            let scope: ACLScope
-            if let device {
-                scope = .device(try DeviceID(device))
-            } else {
-                scope = .group(try DeviceGroup(group ?? ""))
-            }
-            guard let effect = ACLEffect(keyword: effect) else { throw StoreError.corruptRecord("effect") }
-            guard let access = UInt8(exactly: access) else { throw StoreError.corruptRecord("access") }
-            let rule = try ACLRule(effect, ACLAccessSet(rawValue: access), ACLPattern(pattern))
-            return StoredACLRule(id: id, scope: scope, rule: rule)
-        } catch {
-            throw StoreError.corruptRecord("ACL rule \(id): \(error)")
-        }
+        return try StoredColumns.storedRule(id: id, device: device, group: group, effect: effect, access: access, pattern: pattern)
     }
 }

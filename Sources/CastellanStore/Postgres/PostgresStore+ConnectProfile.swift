@@ -3,8 +3,8 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore {
-    /// The device, its credentials and effective rules in one statement — one round trip and
-    /// one snapshot — through a prepared statement; the TOTP secret is opened after the read.
+    /// The device, its credentials, lockout counter and effective rules in one statement — one round trip and
+    /// one snapshot — through a prepared statement; the TOTP secret stays sealed (``SealedTOTPEnrolment``).
     public func connectProfile(device id: DeviceID) async throws -> ConnectProfile? {
         let row = try await translatingErrors {
             try await client.execute(ConnectProfileStatement(device: id.rawValue), logger: logger).reduce(into: [ConnectProfileRow]()) {
@@ -12,19 +12,20 @@ extension PostgresStore {
             }.first
         }
         guard let row else { return nil }
-        let device = try Self.deviceRecord(
-            id: row.id, enabled: row.enabled, policy: row.policy, created: row.created, groups: row.groups)
+        let device = try StoredColumns.device(id: id, enabled: row.enabled, policy: row.policy, created: row.created, groups: row.groups)
         var scram: SCRAMCredential?
         if let mechanism = row.scramMechanism, let salt = row.salt, let iterations = row.iterations,
             let storedKey = row.storedKey, let serverKey = row.serverKey
         {
             scram = try Self.scramCredential((mechanism, salt, iterations, storedKey, serverKey), device: id)
         }
-        var totp: TOTPEnrolment?
+        var totp: SealedTOTPEnrolment?
         if let sealed = row.sealedSecret, let algorithm = row.algorithm, let digits = row.digits, let period = row.period,
             let t0 = row.t0
         {
-            totp = try totpEnrolment((sealed, algorithm, digits, period, t0, row.lastStep), device: id)
+            totp = SealedTOTPEnrolment(
+                device: id, sealedSecret: Array(sealed), algorithm: algorithm, digits: digits, period: period, t0: t0,
+                lastAcceptedStep: row.lastStep, sealer: sealer.withLock { $0 })
         }
         var rules: [ACLRule] = []
         let effects = row.effects ?? [], accesses = row.accesses ?? [], patterns = row.patterns ?? []
@@ -32,11 +33,10 @@ extension PostgresStore {
             throw StoreError.corruptRecord("ACL rules of '\(id)'")
         }
         for index in effects.indices {
-            rules.append(try Self.storedRule(
-                id: 0, device: id.rawValue, group: nil, effect: effects[index], access: accesses[index],
-                pattern: patterns[index]).rule)
+            rules.append(try StoredColumns.rule(id: 0, effect: effects[index], access: accesses[index], pattern: patterns[index]))
         }
-        return ConnectProfile(device: device, scram: scram, totp: totp, rules: rules)
+        let lockout = LockoutRecord(consecutiveFailures: row.failures ?? 0, lastFailure: row.lastFailure)
+        return ConnectProfile(device: device, scram: scram, totp: totp, rules: rules, lockout: lockout)
     }
 }
 
@@ -62,6 +62,8 @@ struct ConnectProfileRow: Sendable {
     var effects: [String]?
     var accesses: [Int]?
     var patterns: [String]?
+    var failures: Int?
+    var lastFailure: Int64?
 }
 
 /// The per-connect read as a named prepared statement: parsed and planned once per connection.
@@ -71,10 +73,12 @@ struct ConnectProfileStatement: PostgresPreparedStatement {
             ARRAY(SELECT g.group_name FROM device_groups g WHERE g.device_id = d.id) AS groups,
             s.mechanism, s.salt, s.iterations, s.stored_key, s.server_key,
             t.sealed_secret, t.algorithm, t.digits, t.period, t.t0, t.last_step,
-            r.effects, r.accesses, r.patterns
+            r.effects, r.accesses, r.patterns,
+            l.failures, l.last_failure
         FROM devices d
         LEFT JOIN scram_credentials s ON s.device_id = d.id
         LEFT JOIN totp_credentials t ON t.device_id = d.id
+        LEFT JOIN lockout_counters l ON l.device_id = d.id
         LEFT JOIN LATERAL (
             SELECT array_agg(u.effect ORDER BY u.id) AS effects, array_agg(u.access ORDER BY u.id) AS accesses,
                 array_agg(u.pattern ORDER BY u.id) AS patterns
@@ -112,6 +116,7 @@ struct ConnectProfileStatement: PostgresPreparedStatement {
             storedKey: try column(8, Data?.self), serverKey: try column(9, Data?.self),
             sealedSecret: try column(10, Data?.self), algorithm: try column(11, String?.self), digits: try column(12, Int?.self),
             period: try column(13, Int?.self), t0: try column(14, Int64?.self), lastStep: try column(15, Int64?.self),
-            effects: try column(16, [String]?.self), accesses: try column(17, [Int]?.self), patterns: try column(18, [String]?.self))
+            effects: try column(16, [String]?.self), accesses: try column(17, [Int]?.self), patterns: try column(18, [String]?.self),
+            failures: try column(19, Int?.self), lastFailure: try column(20, Int64?.self))
     }
 }

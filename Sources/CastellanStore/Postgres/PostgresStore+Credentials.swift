@@ -41,17 +41,8 @@ extension PostgresStore {
     }
 
     static func scramCredential(_ columns: (String, Data, Int, Data, Data), device id: DeviceID) throws -> SCRAMCredential {
-        let (mechanismName, salt, iterations, storedKey, serverKey) = columns
-        guard let mechanism = SCRAMMechanism(name: mechanismName, allowLegacySHA1: true) else {
-            throw StoreError.corruptRecord("SCRAM credential of '\(id)': unknown mechanism")
-        }
-        do {
-            return try SCRAMCredential(
-                mechanism: mechanism, salt: Array(salt), iterations: iterations, storedKey: Array(storedKey),
-                serverKey: Array(serverKey))
-        } catch {
-            throw StoreError.corruptRecord("SCRAM credential of '\(id)': \(error)")
-        }
+        try StoredColumns.scram(
+            mechanism: columns.0, salt: columns.1, iterations: columns.2, storedKey: columns.3, serverKey: columns.4, device: id)
     }
 
     /// Enrols the device's TOTP credential, sealing the secret; the step history starts over.
@@ -91,16 +82,10 @@ extension PostgresStore {
 
     /// Opens the sealed secret of a `totp_credentials` row.
     func totpEnrolment(_ columns: (Data, String, Int, Int, Int64, Int64?), device id: DeviceID) throws -> TOTPEnrolment {
-        let (sealed, algorithm, digits, period, t0, lastStep) = columns
-        let secret = try sealer.withLock { sealer throws(StoreError) in try sealer.open(Array(sealed), context: id.rawValue) }
-        do {
-            let totp = try TOTP(
-                secret: TOTPSecret(bytes: secret), algorithm: OTPAlgorithm(parsing: algorithm), digits: digits,
-                period: period, t0: t0)
-            return TOTPEnrolment(totp: totp, lastAcceptedStep: lastStep)
-        } catch {
-            throw StoreError.corruptRecord("TOTP credential of '\(id)': \(error)")
-        }
+        try SealedTOTPEnrolment(
+            device: id, sealedSecret: Array(columns.0), algorithm: columns.1, digits: columns.2, period: columns.3, t0: columns.4,
+            lastAcceptedStep: columns.5, sealer: sealer.withLock { $0 }
+        ).open()
     }
 
     /// Accepts `step` for `device` only if it is newer than the last accepted one: one

@@ -94,16 +94,6 @@ extension PostgresStore {
         } catch {
             throw StoreError.corruptRecord("device row: \(error)")
         }
-        return try deviceRecord(id: rawID, enabled: enabled, policy: policy, created: created, groups: groups)
-    }
-
-    static func deviceRecord(id rawID: String, enabled: Bool, policy: String, created: Int64, groups: [String]) throws -> DeviceRecord {
-        do {
-            return DeviceRecord(
-                id: try DeviceID(rawID), enabled: enabled, policy: try AuthFactors(parsing: policy),
-                groups: try groups.map { try DeviceGroup($0) }, created: created)
-        } catch {
-            throw StoreError.corruptRecord("device row '\(rawID)': \(error)")
-        }
+        return try StoredColumns.device(rawID: rawID, enabled: enabled, policy: policy, created: created, groups: groups)
     }
 }

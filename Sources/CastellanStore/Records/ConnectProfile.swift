@@ -1,6 +1,6 @@
 import CastellanAuth
 
-/// Everything the connect path reads about one device, in one call and one consistent snapshot.
+/// Everything the connect path reads about one device (record, credentials, rules, lockout), in one call and one consistent snapshot.
 ///
 /// Why one value: a connect blocks the broker's only thread, so the service asks the store once
 /// (SQLite: one read transaction; PostgreSQL: one statement, one round trip) instead of once per
@@ -10,16 +10,19 @@ public struct ConnectProfile: Sendable {
     public let device: DeviceRecord
     /// Its SCRAM credential, if one is set.
     public let scram: SCRAMCredential?
-    /// Its TOTP enrolment, opened, with the last accepted step; `nil` if not enrolled.
-    public let totp: TOTPEnrolment?
+    /// Its TOTP enrolment, still sealed (``SealedTOTPEnrolment/open()`` when a code is checked); `nil` if not enrolled.
+    public let totp: SealedTOTPEnrolment?
     /// Its own rules and its groups' rules, in rule-id order (as ``CredentialStore/effectiveRules(device:)``).
     public let rules: [ACLRule]
+    /// Its lockout counter (empty if it has no failures on record).
+    public let lockout: LockoutRecord
 
     /// A profile.
-    public init(device: DeviceRecord, scram: SCRAMCredential?, totp: TOTPEnrolment?, rules: [ACLRule]) {
+    public init(device: DeviceRecord, scram: SCRAMCredential?, totp: SealedTOTPEnrolment?, rules: [ACLRule], lockout: LockoutRecord) {
         self.device = device
         self.scram = scram
         self.totp = totp
         self.rules = rules
+        self.lockout = lockout
     }
 }

@@ -26,11 +26,13 @@ extension SQLiteStore {
             let rows: [Row]
             switch scope {
             case nil:
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM acl_rules ORDER BY id")
+                rows = try Row.fetchAll(db, sql: "SELECT \(Self.storedRuleColumns) FROM acl_rules ORDER BY id")
             case .device(let id)?:
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM acl_rules WHERE device_id = ? ORDER BY id", arguments: [id.rawValue])
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT \(Self.storedRuleColumns) FROM acl_rules WHERE device_id = ? ORDER BY id", arguments: [id.rawValue])
             case .group(let group)?:
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM acl_rules WHERE group_name = ? ORDER BY id", arguments: [group.rawValue])
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT \(Self.storedRuleColumns) FROM acl_rules WHERE group_name = ? ORDER BY id", arguments: [group.rawValue])
             }
             return try rows.map(Self.storedRule)
         }
@@ -38,28 +40,37 @@ extension SQLiteStore {
 
     /// The device's rules and its groups' rules, in id order.
     public func effectiveRules(device id: DeviceID) async throws -> [ACLRule] {
-        try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: Self.effectiveRulesSQL), arguments: [id.rawValue])
-                .map { try Self.storedRule($0).rule }
-        }
+        try await pool.read { db in try Self.rules(db.cachedStatement(sql: Self.effectiveRulesSQL), arguments: [id.rawValue]) }
     }
 
-    /// A device's own rules and its groups' rules, in id order; `?1` is the device id.
+    /// A device's own rules and its groups' rules, in id order, as `id, effect, access, pattern`
+    /// (read by index in ``rules(_:arguments:)``); `?1` is the device id.
     ///
     /// Two indexed searches joined by UNION ALL: written as `device_id = ?1 OR group_name IN
     /// (…)`, SQLite scans the whole table (a million-device fleet: ~100 ms per connect). A rule
     /// belongs to a device or a group, never both (CHECK), so nothing is counted twice.
     static let effectiveRulesSQL = """
-        SELECT * FROM acl_rules WHERE device_id = ?1
+        SELECT id, effect, access, pattern FROM acl_rules WHERE device_id = ?1
         UNION ALL
-        SELECT a.* FROM device_groups g JOIN acl_rules a ON a.group_name = g.group_name WHERE g.device_id = ?1
+        SELECT a.id, a.effect, a.access, a.pattern
+        FROM device_groups g JOIN acl_rules a ON a.group_name = g.group_name WHERE g.device_id = ?1
         ORDER BY id
         """
+
+    /// The rules `statement` (shaped like ``effectiveRulesSQL``) selects.
+    static func rules(_ statement: Statement, arguments: StatementArguments) throws -> [ACLRule] {
+        var rules: [ACLRule] = []
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() {
+            rules.append(try StoredColumns.rule(id: row[0], effect: row[1], access: row[2], pattern: row[3]))
+        }
+        return rules
+    }
 
     /// Removes a rule; throws ``StoreError/unknownRule(_:fileID:line:)`` if there is none.
     public func removeRule(id: Int64) async throws {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM acl_rules WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.storedRuleColumns) FROM acl_rules WHERE id = ?", arguments: [id]) else {
                 throw StoreError.unknownRule(id)
             }
             let scope = try Self.storedRule(row).scope
@@ -68,20 +79,11 @@ extension SQLiteStore {
         }
     }
 
+    /// What ``storedRule(_:)`` reads: the rule's columns, then its scope.
+    static let storedRuleColumns = "id, effect, access, pattern, device_id, group_name"
+
+    /// The rule and its scope from a row of ``storedRuleColumns``.
     static func storedRule(_ row: Row) throws -> StoredACLRule {
-        let id: Int64 = row["id"]
-        do {
-            let scope: ACLScope
-            if let device: String = row["device_id"] {
-                scope = .device(try DeviceID(device))
-            } else {
-                scope = .group(try DeviceGroup(row["group_name"]))
-            }
-            guard let effect = ACLEffect(keyword: row["effect"]) else { throw StoreError.corruptRecord("effect") }
-            let rule = try ACLRule(effect, ACLAccessSet(rawValue: row["access"]), ACLPattern(row["pattern"]))
-            return StoredACLRule(id: id, scope: scope, rule: rule)
-        } catch {
-            throw StoreError.corruptRecord("ACL rule \(id): \(error)")
-        }
+        try StoredColumns.storedRule(id: row[0], device: row[4], group: row[5], effect: row[1], access: row[2], pattern: row[3])
     }
 }

@@ -3,27 +3,50 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    /// The device, its credentials and effective rules from one read transaction (a consistent
-    /// snapshot), through cached statements, on the calling thread; the TOTP secret is opened
-    /// after the read.
+    /// The device, its credentials, lockout counter and effective rules from one read
+    /// transaction (a consistent snapshot), on the calling thread.
+    ///
+    /// Three cached statements read by column index through cursors: GRDB's by-name column
+    /// lookup (a case-insensitive search per access) and row copies were most of the CPU of
+    /// this read. The device id is the key searched for, so it is not parsed again; the TOTP
+    /// secret stays sealed (``SealedTOTPEnrolment``).
     public func connectProfile(device id: DeviceID) async throws -> ConnectProfile? {
-        let rows = try readOnCallingThread { db -> (device: Row, groups: [String], scram: Row?, totp: Row?, rules: [Row])? in
+        let sealer = self.sealer.withLock { $0 }
+        return try readOnCallingThread { db -> ConnectProfile? in
             let key: StatementArguments = [id.rawValue]
-            guard let device = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM devices WHERE id = ?"), arguments: key) else {
-                return nil
-            }
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.profileSQL), arguments: key)
+            guard let row = try rows.next() else { return nil }
+            let device: DeviceRecord
+            var scram: SCRAMCredential?
+            var totp: SealedTOTPEnrolment?
             let groups = try String.fetchAll(
                 db.cachedStatement(sql: "SELECT group_name FROM device_groups WHERE device_id = ?"), arguments: key)
-            let scram = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM scram_credentials WHERE device_id = ?"), arguments: key)
-            let totp = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM totp_credentials WHERE device_id = ?"), arguments: key)
-            let rules = try Row.fetchAll(db.cachedStatement(sql: Self.effectiveRulesSQL), arguments: key)
-            return (device, groups, scram, totp, rules)
+            device = try StoredColumns.device(id: id, enabled: row[0], policy: row[1], created: row[2], groups: groups)
+            if let mechanism: String = row[3] {
+                scram = try StoredColumns.scram(
+                    mechanism: mechanism, salt: row[4], iterations: row[5], storedKey: row[6], serverKey: row[7], device: id)
+            }
+            if let sealed: Data = row[8] {
+                totp = SealedTOTPEnrolment(
+                    device: id, sealedSecret: Array(sealed), algorithm: row[9], digits: row[10], period: row[11], t0: row[12],
+                    lastAcceptedStep: row[13], sealer: sealer)
+            }
+            let lockout = LockoutRecord(consecutiveFailures: row[14] ?? 0, lastFailure: row[15])
+            let rules = try Self.rules(db.cachedStatement(sql: Self.effectiveRulesSQL), arguments: key)
+            return ConnectProfile(device: device, scram: scram, totp: totp, rules: rules, lockout: lockout)
         }
-        guard let rows else { return nil }
-        return ConnectProfile(
-            device: try Self.deviceRecord(rows.device, groups: rows.groups),
-            scram: try rows.scram.map { try Self.scramCredential($0, device: id) },
-            totp: try rows.totp.map { try totpEnrolment($0, device: id) },
-            rules: try rows.rules.map { try Self.storedRule($0).rule })
     }
+
+    /// One row per device, read by index in ``connectProfile(device:)``; `?1` is the device id.
+    private static let profileSQL = """
+        SELECT d.enabled, d.policy, d.created,
+            s.mechanism, s.salt, s.iterations, s.stored_key, s.server_key,
+            t.sealed_secret, t.algorithm, t.digits, t.period, t.t0, t.last_step,
+            l.failures, l.last_failure
+        FROM devices d
+        LEFT JOIN scram_credentials s ON s.device_id = d.id
+        LEFT JOIN totp_credentials t ON t.device_id = d.id
+        LEFT JOIN lockout_counters l ON l.device_id = d.id
+        WHERE d.id = ?1
+        """
 }

@@ -29,16 +29,9 @@ extension SQLiteStore {
     }
 
     static func scramCredential(_ row: Row, device id: DeviceID) throws -> SCRAMCredential {
-        guard let mechanism = SCRAMMechanism(name: row["mechanism"], allowLegacySHA1: true) else {
-            throw StoreError.corruptRecord("SCRAM credential of '\(id)': unknown mechanism")
-        }
-        do {
-            return try SCRAMCredential(
-                mechanism: mechanism, salt: Array(row["salt"] as Data), iterations: row["iterations"],
-                storedKey: Array(row["stored_key"] as Data), serverKey: Array(row["server_key"] as Data))
-        } catch {
-            throw StoreError.corruptRecord("SCRAM credential of '\(id)': \(error)")
-        }
+        try StoredColumns.scram(
+            mechanism: row["mechanism"], salt: row["salt"], iterations: row["iterations"], storedKey: row["stored_key"],
+            serverKey: row["server_key"], device: id)
     }
 
     /// Enrols the device's TOTP credential, sealing the secret; the step history starts over.
@@ -67,16 +60,10 @@ extension SQLiteStore {
 
     /// Opens a `totp_credentials` row.
     func totpEnrolment(_ row: Row, device id: DeviceID) throws -> TOTPEnrolment {
-        let sealed: Data = row["sealed_secret"]
-        let secret = try sealer.withLock { sealer throws(StoreError) in try sealer.open(Array(sealed), context: id.rawValue) }
-        do {
-            let totp = try TOTP(
-                secret: TOTPSecret(bytes: secret), algorithm: OTPAlgorithm(parsing: row["algorithm"]),
-                digits: row["digits"], period: row["period"], t0: row["t0"])
-            return TOTPEnrolment(totp: totp, lastAcceptedStep: row["last_step"])
-        } catch {
-            throw StoreError.corruptRecord("TOTP credential of '\(id)': \(error)")
-        }
+        try SealedTOTPEnrolment(
+            device: id, sealedSecret: Array(row["sealed_secret"] as Data), algorithm: row["algorithm"], digits: row["digits"],
+            period: row["period"], t0: row["t0"], lastAcceptedStep: row["last_step"], sealer: sealer.withLock { $0 }
+        ).open()
     }
 
     /// Accepts `step` for `device` only if it is newer than the last accepted one: one

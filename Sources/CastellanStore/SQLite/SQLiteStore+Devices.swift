@@ -79,16 +79,6 @@ extension SQLiteStore {
     }
 
     static func deviceRecord(_ row: Row, groups: [String]) throws -> DeviceRecord {
-        let rawID: String = row["id"]
-        do {
-            return DeviceRecord(
-                id: try DeviceID(rawID),
-                enabled: row["enabled"],
-                policy: try AuthFactors(parsing: row["policy"]),
-                groups: try groups.map { try DeviceGroup($0) },
-                created: row["created"])
-        } catch {
-            throw StoreError.corruptRecord("device row '\(rawID)': \(error)")
-        }
+        try StoredColumns.device(rawID: row["id"], enabled: row["enabled"], policy: row["policy"], created: row["created"], groups: groups)
     }
 }

@@ -39,5 +39,10 @@ extension SQLiteStore {
         }
         // Fresh statistics for the query planner after a bulk load.
         try await pool.write { db in try db.execute(sql: "ANALYZE") }
+        // A running store's WAL stays small: every commit past 1,000 pages checkpoints it, and the
+        // next write starts it over. One bulk transaction leaves the whole fleet in the WAL until a
+        // write comes, so every read would search the WAL index and copy pages out of it instead of
+        // reading the mapped database file. Truncate it, as the service's own traffic would.
+        _ = try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 }
