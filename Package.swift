@@ -283,6 +283,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "ServerTestingTests",
+            dependencies: ["ServerTesting", "SupervisionTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "CastellanAuthTests",
             dependencies: [
                 "CastellanAuth",

@@ -1,11 +1,13 @@
 import Foundation
 import SupervisionTesting
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A real mosquitto for one test: its own config in a temporary folder, a free loopback port,
-/// started on demand and stopped by ``stop()``.
+/// started on demand and stopped by ``stop()`` — or, if the test process dies first (a crash,
+/// SIGKILL), SIGKILLed by an ``OwnerWatchdog``, so no broker outlives its test run.
 ///
 /// Readiness is awaited, not polled: the broker also logs to stderr, and ``start(settings:prepare:)``
 /// returns when it says it is running; a broker that exits or never starts fails the test with its log.
@@ -17,6 +19,8 @@ public final class Broker: Sendable {
     /// Its temporary folder: config, log, password file, certificates.
     public let directory: URL
     private let process: Process
+    private let watchdog: OwnerWatchdog
+    private let stopped = Atomic(false)
 
     /// Writes `mosquitto.conf` (listener on a free port + `settings`) and starts the broker.
     ///
@@ -51,18 +55,29 @@ public final class Broker: Sendable {
         process.standardError = output
         let watch = OutputWatch(fileDescriptor: output.fileHandleForReading.fileDescriptor, marker: " running")
         try process.run()
-        let broker = Broker(ports: ports, directory: directory, process: process)
+        let watchdog: OwnerWatchdog
+        do {
+            watchdog = try .killing(process.processIdentifier, ifCommandLineContains: configURL.path,
+                                    thenRemoving: directory.path)
+        } catch {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        let broker = Broker(ports: ports, directory: directory, process: process, watchdog: watchdog)
         if watch.waitForMarker(timeout: .seconds(10)) { return broker }
         let log = broker.log
         broker.stop()
         throw BrokerError(description: "mosquitto did not start on ports \(ports); log:\n\(log)")
     }
 
-    private init(ports: [Int], directory: URL, process: Process) {
+    private init(ports: [Int], directory: URL, process: Process, watchdog: OwnerWatchdog) {
         self.port = ports[0]
         self.ports = ports
         self.directory = directory
         self.process = process
+        self.watchdog = watchdog
     }
 
     /// The broker's process id (for SIGSTOP-style tests of its neighbours, and for logs).
@@ -73,16 +88,19 @@ public final class Broker: Sendable {
         (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? ""
     }
 
-    /// Stops the broker, waits for it, and deletes its folder.
+    /// Stops the broker, waits for it, dismisses its watchdog and deletes its folder.
+    /// Idempotent: a second call does nothing (the pid may belong to another process by then).
     ///
     /// SIGKILL, not SIGTERM: a child started from a test thread inherits that thread's signal
     /// mask, in which SIGTERM is blocked, so `terminate()` would never end it.
     /// Killed without asking `isRunning` first: SIGKILL to a broker that already exited (and is
     /// not yet reaped) is harmless, and this way no broker can outlive its test.
     public func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
         let pid = process.processIdentifier
         if pid > 0 { kill(pid, SIGKILL) }
         process.waitUntilExit()
+        watchdog.dismiss()
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -14,9 +14,8 @@ import Glibc
 /// 127.0.0.1 at a port the kernel picked free — never on 5432, never touching a cluster the
 /// apt package may have started. `pg_ctl start -w` returns once the server accepts connections.
 ///
-/// Stopping: a watchdog process (its own session) blocks reading a socket whose only peer is
-/// this process; when the process ends — normally, by a signal, or SIGKILL — the socket closes
-/// and the watchdog runs `pg_ctl stop -m immediate` and removes the folder. A run that died
+/// Stopping: an ``OwnerWatchdog`` runs `pg_ctl stop -m immediate` and removes the folder when
+/// this process ends — normally, by a signal, or SIGKILL. A run that died
 /// before its watchdog existed leaves a folder whose `owner.pid` is dead: the next run stops
 /// that server and removes it before starting its own.
 ///
@@ -174,22 +173,13 @@ public actor PostgresServer {
         }
     }
 
+    /// Never dismissed: the cluster serves the whole run, and goes with the process.
     private static func startWatchdog(root: String, bin: String) throws {
-        // A socket pair made close-on-exec atomically: no child spawned meanwhile inherits it.
-        var fds: [Int32] = [0, 0]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
-            throw ServerError("socketpair: errno \(errno)")
-        }
         let stopAs = asRoot ? "\(runuser()) -u postgres -- " : ""
-        let script = """
-            cat >/dev/null
+        _ = try OwnerWatchdog(name: "castellan-pg-watchdog", arguments: [root, bin], script: """
             if [ -f "$1/data/postmaster.pid" ]; then \(stopAs)"$2/pg_ctl" -D "$1/data" -m immediate stop >/dev/null 2>&1; fi
             rm -rf "$1"
-            """
-        _ = try spawn(["/usr/bin/setsid", "/bin/sh", "-c", script, "castellan-pg-watchdog", root, bin], stdin: fds[0], log: nil)
-        close(fds[0])
-        // fds[1], the only peer, stays open on purpose until this process ends (close-on-exec:
-        // no child inherits it), which is what wakes the watchdog.
+            """)
     }
 
     private static func runuser() -> String {
@@ -199,7 +189,7 @@ public actor PostgresServer {
     /// Runs a tool to completion (as `postgres` when we are root); a failure names its log.
     private static func run(asPostgres: Bool, _ tool: String, _ arguments: [String], log: String?) throws {
         let command = asPostgres && asRoot ? [runuser(), "-u", "postgres", "--", tool] + arguments : [tool] + arguments
-        let pid = try spawn(command, stdin: nil, log: log)
+        let pid = try InheritedDescriptors.spawn(command, stdin: nil, log: log)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { throw ServerError("waitpid: errno \(errno)") }
@@ -209,34 +199,6 @@ public actor PostgresServer {
             let text = log.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
             throw ServerError("\((tool as NSString).lastPathComponent) failed (wait status \(status)): \(text.suffix(2_000))")
         }
-    }
-
-    /// Starts `command` with `posix_spawn`, through bash closing every inherited descriptor
-    /// above 2 first.
-    ///
-    /// Why not Foundation's `Process`: it reaps a child only once every holder of a descriptor
-    /// it passes down has closed it, and `pg_ctl start` leaves the daemonized server holding
-    /// one — the wait never ends. Closing inherited descriptors also keeps the long-lived
-    /// server and watchdog from holding sockets and pipes of other tests running meanwhile.
-    private static func spawn(_ command: [String], stdin: Int32?, log: String?) throws -> pid_t {
-        let argv = InheritedDescriptors.closing(above: 2, command)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if let stdin {
-            posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
-        posix_spawn_file_actions_addopen(&actions, 1, log ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var cArguments = argv.map { strdup($0) }
-        cArguments.append(nil)
-        defer { for argument in cArguments { free(argument) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, "/bin/bash", &actions, nil, &cArguments, environ)
-        guard result == 0 else { throw ServerError("posix_spawn \(command[0]): error \(result)") }
-        return pid
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago.

@@ -158,7 +158,8 @@ public actor Supervisor: ChildProcess {
     }
 
     /// Supervises until stopped (returns) or until the supervisor gives up (throws ``ShutdownExit``).
-    /// If the task running it is cancelled, the children are stopped at once and it returns.
+    /// If the task running it is cancelled, it shuts down as ``stop()`` does — children in
+    /// reverse start order, each within its ``ShutdownPolicy`` on the tree's clock — and returns.
     public func run() async throws {
         while true {
             // While a child's task takes a step (see `childEnded`), the loop waits: that
@@ -585,42 +586,36 @@ public actor Supervisor: ChildProcess {
         }
     }
 
-    /// Stops a running child: graceful request, then cancellation after its shutdown timeout.
+    /// Stops a running child (see ``stop(_:_:on:)``). One that had to be abandoned is
+    /// reported stopped with reason `killed`, as OTP reports a child killed at its timeout.
     private func stopChild(_ id: String, reason: ExitReason) async {
         guard let index = index(of: id), case .running(let running) = records[index].slot else { return }
-        await Self.stop(running, records[index].spec.shutdown, on: environment.clock)
+        let ended = await Self.stop(running, records[index].spec.shutdown, on: environment.clock)
         guard let index = self.index(of: id) else { return }
         records[index].slot = .stopped
+        let reason = ended ? reason : .killed
         finish(id, running, reason: reason, event: .childStopped(reason: reason))
     }
 
-    /// Graceful stop (when the child has one), then cancellation after the shutdown timeout.
-    static func stop(_ running: Running, _ shutdown: ShutdownPolicy, on clock: any SupervisionClock) async {
-        guard running.process.stopsGracefully else {
-            running.task.cancel()
-            return await running.task.value
+    /// OTP's shutdown of one child, Swift's way; `false` when the instance was abandoned.
+    ///
+    /// The stop request first: `stop()` for a child with a graceful path, cancellation for
+    /// any other. With `.timeout(limit)`, a graceful child still running after `limit` is
+    /// cancelled — the nearest Swift has to a kill — and any child still running `limit`
+    /// after its cancellation is abandoned: declared dead while its task winds down (or
+    /// hangs) on its own, so the shutdown goes on and ends. The limits run on the tree's
+    /// clock and hold even when the calling task is cancelled (see `Task.ended(within:on:)`).
+    /// `.infinity` waits however long the child takes, as OTP does.
+    static func stop(_ running: Running, _ shutdown: ShutdownPolicy, on clock: any SupervisionClock) async -> Bool {
+        if running.process.stopsGracefully { await running.process.stop() } else { running.task.cancel() }
+        guard case .timeout(let limit) = shutdown else {
+            await running.task.value
+            return true
         }
-        await running.process.stop()
-        switch shutdown {
-        case .infinity: await running.task.value
-        case .timeout(let limit): await waitForExit(running.task, upTo: limit, on: clock)
-        }
-    }
-
-    /// Waits for `task` up to `limit`, then cancels it and waits for it to end.
-    static func waitForExit(_ task: Task<Void, Never>, upTo limit: Duration, on clock: any SupervisionClock) async {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await task.value
-                return true
-            }
-            group.addTask {
-                (try? await clock.sleep(for: limit)) == nil
-            }
-            let exited = await group.next() ?? true
-            if !exited { task.cancel() }
-            group.cancelAll()
-        }
+        if await running.task.ended(within: limit, on: clock) { return true }
+        guard running.process.stopsGracefully else { return false }
+        running.task.cancel()
+        return await running.task.ended(within: limit, on: clock)
     }
 
     /// A child died on its own (or was killed): report it, apply the restart rules, and only
@@ -667,23 +662,29 @@ public actor Supervisor: ChildProcess {
         for timer in timers.values { timer.cancel() }
         timers.removeAll()
         if mode.isDynamic {
-            await withTaskGroup(of: Void.self) { group in
+            let abandonedIDs = await withTaskGroup(of: String?.self) { group in
                 for record in records {
                     guard case .running(let running) = record.slot else { continue }
+                    let id = record.spec.id
                     let limit = record.spec.shutdown
                     let clock = environment.clock
-                    group.addTask { await Self.stop(running, limit, on: clock) }
+                    group.addTask { await Self.stop(running, limit, on: clock) ? nil : id }
                 }
+                var ids = Set<String>()
+                for await id in group { if let id { ids.insert(id) } }
+                return ids
             }
             for record in records {
                 guard case .running(let running) = record.slot else { continue }
-                finish(record.spec.id, running, reason: .shutdown("shutdown"), event: .childStopped(reason: .shutdown("shutdown")))
+                let reason = abandonedIDs.contains(record.spec.id) ? ExitReason.killed : .shutdown("shutdown")
+                finish(record.spec.id, running, reason: reason, event: .childStopped(reason: reason))
             }
         } else {
             for record in records.reversed() { await stopChild(record.spec.id, reason: .shutdown("shutdown")) }
         }
         for index in records.indices where records[index].state != .stopped { records[index].slot = .stopped }
-        for task in abandoned { await Self.waitForExit(task, upTo: .seconds(5), on: environment.clock) }
+        // Killed instances get a last moment to wind down; one that hangs stays abandoned.
+        for task in abandoned { _ = await task.ended(within: .seconds(5), on: environment.clock) }
         abandoned.removeAll()
         closeInbox()
         report(path, .supervisorTerminated(reason: reason))

@@ -29,76 +29,76 @@ import Testing
     }
 
     @Test func serviceKilled_refusesNewConnects_keepsLiveClients_andRecoversWithoutABrokerRestart() async throws {
-        let setup = try await ServiceHarness()
-        try await setup.addDevice("cam0", policy: .cert)
-        let liveCertificate = try await setup.issueCertificate("cam0")
-        try await setup.addDevice("cam1", policy: .cert)
-        let certificate = try await setup.issueCertificate("cam1")
-        try await setup.stop()
+        try await withFixtures { fixtures in
+            let setup = try await fixtures.service()
+            try await setup.addDevice("cam0", policy: .cert)
+            let liveCertificate = try await setup.issueCertificate("cam0")
+            try await setup.addDevice("cam1", policy: .cert)
+            let certificate = try await setup.issueCertificate("cam1")
+            try await setup.stop()
 
-        let serve = try ServeProcess(configuration: setup.configuration.file)
-        let stack = try await Stack(service: setup, timeoutMilliseconds: 500)
-        let live = try stack.certificateClient("cam0", certificate: liveCertificate)
-        #expect(await connectEventually(live))
+            let serve = try fixtures.serve(configuration: setup.configuration.file)
+            let stack = try await fixtures.stack(service: setup, timeoutMilliseconds: 500)
+            let live = try stack.certificateClient("cam0", certificate: liveCertificate)
+            #expect(await connectEventually(live))
 
-        serve.kill()
-        #expect(await (try stack.certificateClient("cam1", certificate: certificate)).connectCode() == .notAuthorized)
-        #expect(try await live.publish(topic: "devices/cam0/alive", payload: [1], qos: .atLeastOnce) != .notAuthorized)
+            serve.kill()
+            #expect(await (try stack.certificateClient("cam1", certificate: certificate)).connectCode() == .notAuthorized)
+            #expect(try await live.publish(topic: "devices/cam0/alive", payload: [1], qos: .atLeastOnce) != .notAuthorized)
 
-        let again = try ServeProcess(configuration: setup.configuration.file)
-        #expect(try await eventuallyAdmitted { try stack.certificateClient("cam1", certificate: certificate) })
-        again.kill()
-        stack.broker.stop()
+            _ = try fixtures.serve(configuration: setup.configuration.file)
+            #expect(try await eventuallyAdmitted { try stack.certificateClient("cam1", certificate: certificate) })
+        }
     }
 
     @Test func serviceStopped_keepsTheBrokerResponsive_andRecoversOnContinue() async throws {
-        let setup = try await ServiceHarness()
-        try await setup.addDevice("cam0", policy: .cert)
-        let liveCertificate = try await setup.issueCertificate("cam0")
-        try await setup.addDevice("cam1", policy: .cert)
-        let certificate = try await setup.issueCertificate("cam1")
-        try await setup.stop()
+        try await withFixtures { fixtures in
+            let setup = try await fixtures.service()
+            try await setup.addDevice("cam0", policy: .cert)
+            let liveCertificate = try await setup.issueCertificate("cam0")
+            try await setup.addDevice("cam1", policy: .cert)
+            let certificate = try await setup.issueCertificate("cam1")
+            try await setup.stop()
 
-        let serve = try ServeProcess(configuration: setup.configuration.file)
-        defer { serve.kill() }
-        let stack = try await Stack(service: setup, timeoutMilliseconds: 1000)
-        defer { stack.broker.stop() }
-        let live = try stack.certificateClient("cam0", certificate: liveCertificate)
-        #expect(await connectEventually(live))
+            let serve = try fixtures.serve(configuration: setup.configuration.file)
+            let stack = try await fixtures.stack(service: setup, timeoutMilliseconds: 1000)
+            let live = try stack.certificateClient("cam0", certificate: liveCertificate)
+            #expect(await connectEventually(live))
 
-        serve.signal(SIGSTOP)
-        for _ in 0..<4 {
-            #expect(await (try stack.certificateClient("cam1", certificate: certificate)).connectCode() == .notAuthorized)
+            serve.signal(SIGSTOP)
+            for _ in 0..<4 {
+                #expect(await (try stack.certificateClient("cam1", certificate: certificate)).connectCode() == .notAuthorized)
+            }
+            // Failing fast now: while connects keep arriving, the broker answers an unrelated client
+            // at once, not after a deadline. Best of five round trips, so a busy test machine's
+            // scheduling noise is not mistaken for a stalled broker; half the deadline as the bound,
+            // since a broker still waiting would take the whole deadline per connect.
+            var best = Duration.seconds(60)
+            for _ in 0..<5 {
+                let attempt = Task { await (try? stack.certificateClient("cam1", certificate: certificate))?.connectCode() }
+                let started = ContinuousClock.now
+                #expect(try await live.publish(topic: "devices/cam0/alive", payload: [1], qos: .atLeastOnce) != .notAuthorized)
+                best = min(best, started.duration(to: .now))
+                #expect(await attempt.value == .notAuthorized)
+            }
+            #expect(best < .milliseconds(500))
+
+            serve.signal(SIGCONT)
+            #expect(try await eventuallyAdmitted { try stack.certificateClient("cam1", certificate: certificate) })
         }
-        // Failing fast now: while connects keep arriving, the broker answers an unrelated client
-        // at once, not after a deadline. Best of five round trips, so a busy test machine's
-        // scheduling noise is not mistaken for a stalled broker; half the deadline as the bound,
-        // since a broker still waiting would take the whole deadline per connect.
-        var best = Duration.seconds(60)
-        for _ in 0..<5 {
-            let attempt = Task { await (try? stack.certificateClient("cam1", certificate: certificate))?.connectCode() }
-            let started = ContinuousClock.now
-            #expect(try await live.publish(topic: "devices/cam0/alive", payload: [1], qos: .atLeastOnce) != .notAuthorized)
-            best = min(best, started.duration(to: .now))
-            #expect(await attempt.value == .notAuthorized)
-        }
-        #expect(best < .milliseconds(500))
-
-        serve.signal(SIGCONT)
-        #expect(try await eventuallyAdmitted { try stack.certificateClient("cam1", certificate: certificate) })
     }
 
     @Test func malformedFramesToTheServiceSocket_closeThatConnectionOnly() async throws {
-        let stack = try await Stack()
-        try await stack.service.addDevice("otp1", policy: .totp)
-        let totp = try await stack.service.enrolTOTP("otp1")
-        for garbage: [UInt8] in [[0xFF, 0xFF, 0xFF, 0xFF, 1], [0, 0, 0, 5, 0x7E, 0, 0, 0, 1], [0, 0, 0, 5, 0x02, 0, 0, 0, 1]] {
-            #expect(try RawSocket.sendAndAwaitClose(garbage, to: stack.service.socket))
+        try await withStack { stack in
+            try await stack.service.addDevice("otp1", policy: .totp)
+            let totp = try await stack.service.enrolTOTP("otp1")
+            for garbage: [UInt8] in [[0xFF, 0xFF, 0xFF, 0xFF, 1], [0, 0, 0, 5, 0x7E, 0, 0, 0, 1], [0, 0, 0, 5, 0x02, 0, 0, 0, 1]] {
+                #expect(try RawSocket.sendAndAwaitClose(garbage, to: stack.service.socket))
+            }
+            let client = stack.client("otp1", username: "otp1", password: try totp.code(at: ServiceHarness.now))
+            #expect(await client.connectCode() == .success)
+            await client.disconnect()
         }
-        let client = stack.client("otp1", username: "otp1", password: try totp.code(at: ServiceHarness.now))
-        #expect(await client.connectCode() == .success)
-        await client.disconnect()
-        try await stack.stop()
     }
 }
 

@@ -15,33 +15,33 @@ import Testing
     }
 
     @Test func reload_putsANewBindingInForce_andRefusesABadFileKeepingTheRunningOne() async throws {
-        let service = try await ServiceHarness()
-        try await service.addDevice("dev1", policy: .password)
-        try await service.setPassword("pw-pw-pw-pw", for: "dev1")
-        let plugin = try await PluginPeer.connect(to: service.socket)
-        #expect(try await plugin.decide(.password(1, client: "dev1/sensor", username: "dev1", password: "pw-pw-pw-pw")) == .deny)
+        try await withService { service in
+            try await service.addDevice("dev1", policy: .password)
+            try await service.setPassword("pw-pw-pw-pw", for: "dev1")
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            #expect(try await plugin.decide(.password(1, client: "dev1/sensor", username: "dev1", password: "pw-pw-pw-pw")) == .deny)
 
-        let file = service.configuration.file
-        let original = try String(contentsOfFile: file, encoding: .utf8)
-        try original.replacingOccurrences(of: "client_id_binding: equal", with: "client_id_binding: prefix")
-            .write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try service.server.reload().isEmpty)
-        #expect(try await plugin.decide(.password(2, client: "dev1/sensor", username: "dev1", password: "pw-pw-pw-pw")).result == .allow)
+            let file = service.configuration.file
+            let original = try String(contentsOfFile: file, encoding: .utf8)
+            try original.replacingOccurrences(of: "client_id_binding: equal", with: "client_id_binding: prefix")
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(try service.server.reload().isEmpty)
+            #expect(try await plugin.decide(.password(2, client: "dev1/sensor", username: "dev1", password: "pw-pw-pw-pw")).result == .allow)
 
-        try (original + "\nno_such_key: 1\n").write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(throws: ConfigurationError.self) { try service.server.reload() }
-        #expect(service.server.context.settings.identityCheck.binding == .prefix)
-        #expect(try await plugin.decide(.password(3, client: "dev1/sensor", username: "dev1", password: "pw-pw-pw-pw")).result == .allow)
-        try await service.stop()
+            try (original + "\nno_such_key: 1\n").write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(throws: ConfigurationError.self) { try service.server.reload() }
+            #expect(service.server.context.settings.identityCheck.binding == .prefix)
+            #expect(try await plugin.decide(.password(3, client: "dev1/sensor", username: "dev1", password: "pw-pw-pw-pw")).result == .allow)
+        }
     }
 
     @Test func aSecondService_refusesTheSocketALiveOneHolds() async throws {
-        let service = try await ServiceHarness()
-        await #expect(throws: BridgeSocketError.inUse(service.socket)) {
-            _ = try await CastellanServer(configuration: service.configuration, logger: .init(label: "second"))
+        try await withService { service in
+            await #expect(throws: BridgeSocketError.inUse(service.socket)) {
+                _ = try await CastellanServer(configuration: service.configuration, logger: .init(label: "second"))
+            }
+            #expect(BridgeSocket.listenerProcessID(path: service.socket) == getpid())
         }
-        #expect(BridgeSocket.listenerProcessID(path: service.socket) == getpid())
-        try await service.stop()
     }
 
     @Test func mosquittoConf_writesEveryHardeningLine_withAbsolutePaths() {

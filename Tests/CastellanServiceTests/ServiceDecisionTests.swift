@@ -11,152 +11,152 @@ import X509
 /// The service over its real socket, driven as the plugin drives it.
 @Suite struct ServiceDecisionTests {
     @Test func password_allowsTheRightOne_andRefusesWrongAndUnknownAlike() async throws {
-        let service = try await ServiceHarness()
-        try await service.addDevice("dev1", policy: .password)
-        try await service.setPassword("correct horse", for: "dev1")
-        let plugin = try await PluginPeer.connect(to: service.socket)
+        try await withService { service in
+            try await service.addDevice("dev1", policy: .password)
+            try await service.setPassword("correct horse", for: "dev1")
+            let plugin = try await PluginPeer.connect(to: service.socket)
 
-        let allowed = try await plugin.decide(.password(1, client: "dev1", username: "dev1", password: "correct horse"))
-        #expect(allowed.result == .allow)
-        #expect(allowed.username == "dev1")
-        let rules = try ClientACL.decode(allowed.rules)
-        #expect(rules.check(topic: "devices/dev1/temp", access: .publish))
-        #expect(!rules.check(topic: "devices/dev2/temp", access: .publish))
+            let allowed = try await plugin.decide(.password(1, client: "dev1", username: "dev1", password: "correct horse"))
+            #expect(allowed.result == .allow)
+            #expect(allowed.username == "dev1")
+            let rules = try ClientACL.decode(allowed.rules)
+            #expect(rules.check(topic: "devices/dev1/temp", access: .publish))
+            #expect(!rules.check(topic: "devices/dev2/temp", access: .publish))
 
-        let v311 = try await plugin.decide(.password(2, client: "dev1", username: "dev1", password: "correct horse", protocolLevel: .v311))
-        #expect(v311.result == .allow)
-        let wrong = try await plugin.decide(.password(3, client: "dev1", username: "dev1", password: "wrong"))
-        let unknown = try await plugin.decide(.password(4, client: "ghost", username: "ghost", password: "correct horse"))
-        #expect(wrong == .deny)
-        #expect(unknown == .deny)
-        try await service.stop()
+            let v311 = try await plugin.decide(.password(2, client: "dev1", username: "dev1", password: "correct horse", protocolLevel: .v311))
+            #expect(v311.result == .allow)
+            let wrong = try await plugin.decide(.password(3, client: "dev1", username: "dev1", password: "wrong"))
+            let unknown = try await plugin.decide(.password(4, client: "ghost", username: "ghost", password: "correct horse"))
+            #expect(wrong == .deny)
+            #expect(unknown == .deny)
+        }
     }
 
     @Test func clientIDOrUsernameOtherThanTheIdentity_isRefused() async throws {
-        let service = try await ServiceHarness()
-        try await service.addDevice("dev1", policy: .password)
-        try await service.setPassword("pw-pw-pw", for: "dev1")
-        let plugin = try await PluginPeer.connect(to: service.socket)
-        #expect(try await plugin.decide(.password(1, client: "dev2", username: "dev1", password: "pw-pw-pw")) == .deny)
-        try await service.addDevice("cert1", policy: .cert)
-        let issued = try await service.issueCertificate("cert1")
-        let der = try issued.der()
-        #expect(try await plugin.decide(.certificate(2, client: "cert1", der: der)).result == .allow)
-        #expect(try await plugin.decide(.certificate(3, client: "someone-else", der: der)) == .deny)
-        let impostor = BridgeMessage.basicAuth(BasicAuthRequest(
-            connection: 4, protocolLevel: .v5, address: "", clientID: Array("cert1".utf8),
-            username: Array("admin".utf8), password: nil, certificate: der))
-        #expect(try await plugin.decide(impostor) == .deny)
-        try await service.stop()
+        try await withService { service in
+            try await service.addDevice("dev1", policy: .password)
+            try await service.setPassword("pw-pw-pw", for: "dev1")
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            #expect(try await plugin.decide(.password(1, client: "dev2", username: "dev1", password: "pw-pw-pw")) == .deny)
+            try await service.addDevice("cert1", policy: .cert)
+            let issued = try await service.issueCertificate("cert1")
+            let der = try issued.der()
+            #expect(try await plugin.decide(.certificate(2, client: "cert1", der: der)).result == .allow)
+            #expect(try await plugin.decide(.certificate(3, client: "someone-else", der: der)) == .deny)
+            let impostor = BridgeMessage.basicAuth(BasicAuthRequest(
+                connection: 4, protocolLevel: .v5, address: "", clientID: Array("cert1".utf8),
+                username: Array("admin".utf8), password: nil, certificate: der))
+            #expect(try await plugin.decide(impostor) == .deny)
+        }
     }
 
     @Test func totp_acceptsAFreshCodeOnce_andNeverAnOlderOne() async throws {
-        let service = try await ServiceHarness()
-        try await service.addDevice("otp1", policy: .totp)
-        let totp = try await service.enrolTOTP("otp1")
-        let plugin = try await PluginPeer.connect(to: service.socket)
-        let now = ServiceHarness.now
-        let code = try totp.code(at: now)
-        #expect(try await plugin.decide(.password(1, client: "otp1", username: "otp1", password: code)).result == .allow)
-        #expect(try await plugin.decide(.password(2, client: "otp1", username: "otp1", password: code)) == .deny)
-        let old = try totp.code(at: now - 2 * Int64(totp.period))
-        #expect(try await plugin.decide(.password(3, client: "otp1", username: "otp1", password: old)) == .deny)
-        try await service.stop()
+        try await withService { service in
+            try await service.addDevice("otp1", policy: .totp)
+            let totp = try await service.enrolTOTP("otp1")
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            let now = ServiceHarness.now
+            let code = try totp.code(at: now)
+            #expect(try await plugin.decide(.password(1, client: "otp1", username: "otp1", password: code)).result == .allow)
+            #expect(try await plugin.decide(.password(2, client: "otp1", username: "otp1", password: code)) == .deny)
+            let old = try totp.code(at: now - 2 * Int64(totp.period))
+            #expect(try await plugin.decide(.password(3, client: "otp1", username: "otp1", password: old)) == .deny)
+        }
     }
 
     @Test func scram_completesWithTheServerSignature_andAWrongPasswordIsRefused() async throws {
-        let service = try await ServiceHarness()
-        try await service.addDevice("s1", policy: .scram)
-        try await service.setPassword("sesame-sesame", for: "s1")
-        let plugin = try await PluginPeer.connect(to: service.socket)
+        try await withService { service in
+            try await service.addDevice("s1", policy: .scram)
+            try await service.setPassword("sesame-sesame", for: "s1")
+            let plugin = try await PluginPeer.connect(to: service.socket)
 
-        var client = try SCRAMClient(mechanism: .sha256, username: "s1", password: "sesame-sesame", entropy: SystemEntropy())
-        let first = try await plugin.decide(.scram(7, step: .start, client: "s1", data: try client.start()))
-        #expect(first.result == .continue)
-        let final = try await plugin.decide(.scram(7, step: .continue, client: "s1", data: try client.receiveServerFirst(first.data)))
-        #expect(final.result == .allow)
-        try client.receiveServerFinal(final.data)
-        #expect(client.isAuthenticated)
+            var client = try SCRAMClient(mechanism: .sha256, username: "s1", password: "sesame-sesame", entropy: SystemEntropy())
+            let first = try await plugin.decide(.scram(7, step: .start, client: "s1", data: try client.start()))
+            #expect(first.result == .continue)
+            let final = try await plugin.decide(.scram(7, step: .continue, client: "s1", data: try client.receiveServerFirst(first.data)))
+            #expect(final.result == .allow)
+            try client.receiveServerFinal(final.data)
+            #expect(client.isAuthenticated)
 
-        var wrong = try SCRAMClient(mechanism: .sha256, username: "s1", password: "not-sesame", entropy: SystemEntropy())
-        let wrongFirst = try await plugin.decide(.scram(8, step: .start, client: "s1", data: try wrong.start()))
-        let refused = try await plugin.decide(.scram(8, step: .continue, client: "s1", data: try wrong.receiveServerFirst(wrongFirst.data)))
-        #expect(refused == .deny)
-        try await service.stop()
+            var wrong = try SCRAMClient(mechanism: .sha256, username: "s1", password: "not-sesame", entropy: SystemEntropy())
+            let wrongFirst = try await plugin.decide(.scram(8, step: .start, client: "s1", data: try wrong.start()))
+            let refused = try await plugin.decide(.scram(8, step: .continue, client: "s1", data: try wrong.receiveServerFirst(wrongFirst.data)))
+            #expect(refused == .deny)
+        }
     }
 
     @Test func scramContinuation_afterItsWorkerWasKilled_failsClosed_andTheNextExchangeSucceeds() async throws {
-        let service = try await ServiceHarness()
-        try await service.addDevice("s2", policy: .scram)
-        try await service.setPassword("sesame-sesame", for: "s2")
-        let plugin = try await PluginPeer.connect(to: service.socket)
+        try await withService { service in
+            try await service.addDevice("s2", policy: .scram)
+            try await service.setPassword("sesame-sesame", for: "s2")
+            let plugin = try await PluginPeer.connect(to: service.socket)
 
-        var client = try SCRAMClient(mechanism: .sha256, username: "s2", password: "sesame-sesame", entropy: SystemEntropy())
-        let first = try await plugin.decide(.scram(9, step: .start, client: "s2", data: try client.start()))
-        let workers = service.server.tree.environment.registry.paths(under: "/castellan/auth/scram").filter { $0 != "/castellan/auth/scram" }
-        #expect(workers.count == 2)
-        for path in workers { try await service.server.tree.kill(path: path) }
-        for path in workers { await service.recorder.next("child_restarted", at: path) }
-        let final = try await plugin.decide(.scram(9, step: .continue, client: "s2", data: try client.receiveServerFirst(first.data)))
-        #expect(final == .deny)
+            var client = try SCRAMClient(mechanism: .sha256, username: "s2", password: "sesame-sesame", entropy: SystemEntropy())
+            let first = try await plugin.decide(.scram(9, step: .start, client: "s2", data: try client.start()))
+            let workers = service.server.tree.environment.registry.paths(under: "/castellan/auth/scram").filter { $0 != "/castellan/auth/scram" }
+            #expect(workers.count == 2)
+            for path in workers { try await service.server.tree.kill(path: path) }
+            for path in workers { await service.recorder.next("child_restarted", at: path) }
+            let final = try await plugin.decide(.scram(9, step: .continue, client: "s2", data: try client.receiveServerFirst(first.data)))
+            #expect(final == .deny)
 
-        var again = try SCRAMClient(mechanism: .sha256, username: "s2", password: "sesame-sesame", entropy: SystemEntropy())
-        let start = try await plugin.decide(.scram(10, step: .start, client: "s2", data: try again.start()))
-        let done = try await plugin.decide(.scram(10, step: .continue, client: "s2", data: try again.receiveServerFirst(start.data)))
-        #expect(done.result == .allow)
-        try await service.stop()
+            var again = try SCRAMClient(mechanism: .sha256, username: "s2", password: "sesame-sesame", entropy: SystemEntropy())
+            let start = try await plugin.decide(.scram(10, step: .start, client: "s2", data: try again.start()))
+            let done = try await plugin.decide(.scram(10, step: .continue, client: "s2", data: try again.receiveServerFirst(start.data)))
+            #expect(done.result == .allow)
+        }
     }
 
     @Test func disablingAConnectedDevice_kicksIt() async throws {
-        let service = try await ServiceHarness()
-        try await service.addDevice("dev1", policy: .password)
-        try await service.setPassword("pw-pw-pw", for: "dev1")
-        let plugin = try await PluginPeer.connect(to: service.socket)
-        #expect(try await plugin.decide(.password(1, client: "dev1", username: "dev1", password: "pw-pw-pw")).result == .allow)
-        try await service.store.setEnabled(false, device: try DeviceID("dev1"))
-        #expect(try await plugin.nextPush() == .kick(clientID: "dev1"))
-        #expect(try await plugin.decide(.password(2, client: "dev1", username: "dev1", password: "pw-pw-pw")) == .deny)
-        try await service.stop()
+        try await withService { service in
+            try await service.addDevice("dev1", policy: .password)
+            try await service.setPassword("pw-pw-pw", for: "dev1")
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            #expect(try await plugin.decide(.password(1, client: "dev1", username: "dev1", password: "pw-pw-pw")).result == .allow)
+            try await service.store.setEnabled(false, device: try DeviceID("dev1"))
+            #expect(try await plugin.nextPush() == .kick(clientID: "dev1"))
+            #expect(try await plugin.decide(.password(2, client: "dev1", username: "dev1", password: "pw-pw-pw")) == .deny)
+        }
     }
 
     @Test func revokingACertificate_kicksItsDevice_andRefusesIt() async throws {
-        let service = try await ServiceHarness()
-        try await service.addDevice("cert1", policy: .cert)
-        let issued = try await service.issueCertificate("cert1")
-        let der = try issued.der()
-        let plugin = try await PluginPeer.connect(to: service.socket)
-        #expect(try await plugin.decide(.certificate(1, client: "cert1", der: der)).result == .allow)
-        try await service.store.revokeCertificate(serial: issued.serial, at: ServiceHarness.now, reason: "keyCompromise")
-        #expect(try await plugin.nextPush() == .kick(clientID: "cert1"))
-        #expect(try await plugin.decide(.certificate(2, client: "cert1", der: der)) == .deny)
-        try await service.stop()
+        try await withService { service in
+            try await service.addDevice("cert1", policy: .cert)
+            let issued = try await service.issueCertificate("cert1")
+            let der = try issued.der()
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            #expect(try await plugin.decide(.certificate(1, client: "cert1", der: der)).result == .allow)
+            try await service.store.revokeCertificate(serial: issued.serial, at: ServiceHarness.now, reason: "keyCompromise")
+            #expect(try await plugin.nextPush() == .kick(clientID: "cert1"))
+            #expect(try await plugin.decide(.certificate(2, client: "cert1", der: der)) == .deny)
+        }
     }
 
     @Test func changingADevicesRules_pushesTheNewRulesToItsConnection() async throws {
-        let service = try await ServiceHarness()
-        try await service.addDevice("dev1", policy: .password)
-        try await service.setPassword("pw-pw-pw", for: "dev1")
-        let plugin = try await PluginPeer.connect(to: service.socket)
-        #expect(try await plugin.decide(.password(5, client: "dev1", username: "dev1", password: "pw-pw-pw")).result == .allow)
-        _ = try await service.store.addRule(try ACLRule(effect: "allow", access: "subscribe", pattern: "fleet/+/status"),
-                                            scope: .device(try DeviceID("dev1")))
-        guard case .setRules(5, let bytes) = try await plugin.nextPush() else { Issue.record("expected SET_RULES"); return }
-        #expect(try ClientACL.decode(bytes).check(topic: "fleet/+/status", access: .subscribe))
-        try await service.stop()
+        try await withService { service in
+            try await service.addDevice("dev1", policy: .password)
+            try await service.setPassword("pw-pw-pw", for: "dev1")
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            #expect(try await plugin.decide(.password(5, client: "dev1", username: "dev1", password: "pw-pw-pw")).result == .allow)
+            _ = try await service.store.addRule(try ACLRule(effect: "allow", access: "subscribe", pattern: "fleet/+/status"),
+                                                scope: .device(try DeviceID("dev1")))
+            guard case .setRules(5, let bytes) = try await plugin.nextPush() else { Issue.record("expected SET_RULES"); return }
+            #expect(try ClientACL.decode(bytes).check(topic: "fleet/+/status", access: .subscribe))
+        }
     }
 
     @Test func everyDecision_reachesTheAuditTrail_withoutTheSecret() async throws {
-        let service = try await ServiceHarness()
-        try await service.addDevice("dev1", policy: .password)
-        try await service.setPassword("hunter2-hunter2", for: "dev1")
-        let plugin = try await PluginPeer.connect(to: service.socket)
-        _ = try await plugin.decide(.password(1, client: "dev1", username: "dev1", password: "hunter2-hunter2"))
-        _ = try await plugin.decide(.password(2, client: "dev1", username: "dev1", password: "hunter3-hunter3"))
-        await service.server.context.audit.flush()
-        let entries = try await service.store.recentAudit(limit: 10)
-        #expect(entries.map(\.result) == ["allow", "deny"])
-        #expect(entries.allSatisfy { $0.identity == "dev1" && $0.brokerID == "test-broker" && $0.method == "password" })
-        #expect(!entries.contains { "\($0)".contains("hunter") })
-        try await service.stop()
+        try await withService { service in
+            try await service.addDevice("dev1", policy: .password)
+            try await service.setPassword("hunter2-hunter2", for: "dev1")
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            _ = try await plugin.decide(.password(1, client: "dev1", username: "dev1", password: "hunter2-hunter2"))
+            _ = try await plugin.decide(.password(2, client: "dev1", username: "dev1", password: "hunter3-hunter3"))
+            await service.server.context.audit.flush()
+            let entries = try await service.store.recentAudit(limit: 10)
+            #expect(entries.map(\.result) == ["allow", "deny"])
+            #expect(entries.allSatisfy { $0.identity == "dev1" && $0.brokerID == "test-broker" && $0.method == "password" })
+            #expect(!entries.contains { "\($0)".contains("hunter") })
+        }
     }
 }

@@ -1,12 +1,17 @@
 import Foundation
 import Glibc
 import ServerTesting
+import Synchronization
 import SupervisionTesting
 
 /// `castellan serve` as its own process, so a test can SIGKILL or SIGSTOP it as an operator's
 /// bad day would, while the broker keeps running.
+///
+/// An ``OwnerWatchdog`` SIGKILLs it should the test process die first.
 final class ServeProcess: Sendable {
     private let process: Process
+    private let watchdog: OwnerWatchdog
+    private let killed = Atomic(false)
     let output: OutputWatch
 
     static let executable = Stack.repository + "/.build/debug/castellan"
@@ -21,18 +26,31 @@ final class ServeProcess: Sendable {
         process.standardError = FileHandle.nullDevice
         output = OutputWatch(fileDescriptor: pipe.fileHandleForReading.fileDescriptor, marker: "ready, bridge listening")
         try process.run()
+        do {
+            watchdog = try .killing(process.processIdentifier, ifCommandLineContains: file)
+        } catch {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw error
+        }
         self.process = process
         guard output.waitForMarker(timeout: .seconds(30)) else {
-            Glibc.kill(process.processIdentifier, SIGKILL)
+            kill()
             throw BrokerError(description: "castellan serve did not become ready:\n\(output.text)")
         }
     }
 
-    func signal(_ number: Int32) { Glibc.kill(process.processIdentifier, number) }
+    /// Sends `number` (SIGSTOP, SIGCONT…); nothing once killed, when the pid may be another's.
+    func signal(_ number: Int32) {
+        guard !killed.load(ordering: .relaxed) else { return }
+        Glibc.kill(process.processIdentifier, number)
+    }
 
-    /// SIGKILL, then reap: nothing of it survives the test.
+    /// SIGKILL, then reap: nothing of it survives the test. Idempotent.
     func kill() {
-        signal(SIGKILL)
+        guard !killed.exchange(true, ordering: .relaxed) else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        watchdog.dismiss()
     }
 }

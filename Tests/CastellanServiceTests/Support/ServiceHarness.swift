@@ -7,10 +7,12 @@ import Logging
 import Supervision
 import SwiftASN1
 import SupervisionTesting
+import Synchronization
 import X509
 
 /// A real `castellan serve` in-process: a fresh setup folder (config, master key, SQLite, CA),
-/// the service tree running, the bridge socket listening.
+/// the service tree running, the bridge socket listening. Tests get one from
+/// ``withService(_:)`` or ``Fixtures/service(spec:store:sharing:)``, which stop it however the test ends.
 final class ServiceHarness: Sendable {
     let directory = TemporaryDirectory()
     let configuration: CastellanConfiguration
@@ -18,6 +20,7 @@ final class ServiceHarness: Sendable {
     let ca: CertificateAuthority
     let recorder: EventRecorder
     private let running: Task<Void, any Error>
+    private let stopped = Atomic(false)
 
     var store: any CredentialStore { server.context.store }
     var socket: String { configuration.bridgeSocket }
@@ -48,7 +51,10 @@ final class ServiceHarness: Sendable {
         await server.context.bridge.wait()
     }
 
+    /// Stops the service and waits until it is down. Idempotent: a test may stop it early (to
+    /// run `castellan serve` on the same folder), and its fixtures stop it again at the end.
     func stop() async throws {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
         await server.stop()
         try await running.value
     }

@@ -7,11 +7,15 @@ import ServerTesting
 import SupervisionTesting
 
 /// The whole product for one test: the service (in-process), a real mosquitto with the real
-/// plugin on a plain and an mTLS listener, both on free loopback ports.
+/// plugin on a plain and an mTLS listener, both on free loopback ports. Tests get one from
+/// ``withStack(_:)`` or ``Fixtures/stack(service:socket:timeoutMilliseconds:)``, which stop it
+/// however the test ends.
 final class Stack: Sendable {
     let service: ServiceHarness
     let broker: Broker
     let serverPrefix: String
+    /// Whether this stack started its service (and so stops it too).
+    private let ownsService: Bool
 
     static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -29,27 +33,35 @@ final class Stack: Sendable {
         guard FileManager.default.fileExists(atPath: Self.plugin) else {
             throw BrokerError(description: "\(Self.plugin) is missing: run `make plugin` (make test does)")
         }
+        let owns = service == nil
+        ownsService = owns
         let service = if let service { service } else { try await ServiceHarness() }
         self.service = service
         let prefix = service.directory.file("broker")
-        try service.ca.issueServer(dns: ["localhost"], ips: ["127.0.0.1"]).write(prefix: prefix)
         serverPrefix = prefix
-        let caFile = service.configuration.caDirectory + "/ca.pem"
-        let bridgeSocket = socket ?? service.socket
-        broker = try await Broker.start(ports: 2) { _, ports in
-            MosquittoConf(
-                plugin: Self.plugin, socket: bridgeSocket, brokerID: "e2e-broker", timeoutMilliseconds: timeoutMilliseconds,
-                user: "root", bind: "127.0.0.1", port: ports[0],
-                tls: MosquittoConf.TLS(port: ports[1], caFile: caFile, certificateFile: prefix + ".pem", keyFile: prefix + ".key")
-            ).lines.filter { !$0.hasPrefix("#") && !$0.hasPrefix("user ") && !$0.isEmpty }
+        do {
+            try service.ca.issueServer(dns: ["localhost"], ips: ["127.0.0.1"]).write(prefix: prefix)
+            let caFile = service.configuration.caDirectory + "/ca.pem"
+            let bridgeSocket = socket ?? service.socket
+            broker = try await Broker.start(ports: 2) { _, ports in
+                MosquittoConf(
+                    plugin: Self.plugin, socket: bridgeSocket, brokerID: "e2e-broker", timeoutMilliseconds: timeoutMilliseconds,
+                    user: "root", bind: "127.0.0.1", port: ports[0],
+                    tls: MosquittoConf.TLS(port: ports[1], caFile: caFile, certificateFile: prefix + ".pem", keyFile: prefix + ".key")
+                ).lines.filter { !$0.hasPrefix("#") && !$0.hasPrefix("user ") && !$0.isEmpty }
+            }
+        } catch {
+            if owns { try? await service.stop() }
+            throw error
         }
         // The plugin connects lazily (from its first TICK); until then it denies every connect.
         if socket == nil && service.server.context.bridge.isReady { await service.server.context.brokerConnected.wait() }
     }
 
+    /// Stops the broker, and the service if this stack started it. Idempotent.
     func stop() async throws {
         broker.stop()
-        try await service.stop()
+        if ownsService { try await service.stop() }
     }
 
     /// A client of the plain listener.

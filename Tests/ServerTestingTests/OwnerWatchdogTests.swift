@@ -1,0 +1,87 @@
+import Foundation
+import ServerTesting
+import SupervisionTesting
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A broker started by a test process dies with it, even when that process is SIGKILLed and
+/// none of its code runs any more; a dismissed watchdog leaves its process alone.
+///
+/// The owner is a second run of this very test binary, asked (by the environment variable
+/// `CASTELLAN_BROKER_OWNER`) to run only ``brokerOwnerProcess()``: it starts a ``Broker``,
+/// says where it is, and waits to be killed.
+@Suite struct OwnerWatchdogTests {
+    static let ready = "BROKER-OWNER-READY"
+
+    @Test(.timeLimit(.minutes(3)))
+    func brokerOfASIGKILLedTestProcess_isKilledWithIt() async throws {
+        let owner = Process()
+        owner.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        owner.arguments = ["--testing-library", "swift-testing", "--filter", "brokerOwnerProcess"]
+        owner.environment = ProcessInfo.processInfo.environment.merging(["CASTELLAN_BROKER_OWNER": "1"]) { $1 }
+        let input = Pipe(), output = Pipe()
+        owner.standardInput = input
+        owner.standardOutput = output
+        owner.standardError = FileHandle.nullDevice
+        let watch = OutputWatch(fileDescriptor: output.fileHandleForReading.fileDescriptor, marker: Self.ready)
+        try owner.run()
+        var reaped = false
+        defer {
+            if !reaped {
+                kill(owner.processIdentifier, SIGKILL)
+                owner.waitUntilExit()
+            }
+        }
+        // Generous: a second test process starts on a machine busy with the other suites.
+        try #require(watch.waitForMarker(timeout: .seconds(120)), "the owner did not start its broker:\n\(watch.text)")
+        let match = try #require(watch.text.firstMatch(of: /pid=(\d+) port=(\d+) BROKER-OWNER-READY/))
+        let broker = try #require(Int32(match.1)), port = try #require(Int(match.2))
+        let session = try IdleMQTTSession(port: port)
+
+        kill(owner.processIdentifier, SIGKILL)
+        owner.waitUntilExit()
+        reaped = true
+
+        #expect(session.closedByBroker(within: 60), "the broker of the killed owner still runs")
+        #expect(Self.isGone(broker))
+    }
+
+    /// Not a test of its own: the owner process of the test above, run only by it.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CASTELLAN_BROKER_OWNER"] != nil,
+                   "the owner process of brokerOfASIGKILLedTestProcess_isKilledWithIt, which runs it"))
+    func brokerOwnerProcess() async throws {
+        let broker = try await Broker.start()
+        FileHandle.standardOutput.write(Data("pid=\(broker.processIdentifier) port=\(broker.port) \(Self.ready)\n".utf8))
+        // The test above SIGKILLs this process. Waiting for the end of standard input only
+        // keeps a parent that died first from leaving this one behind.
+        _ = FileHandle.standardInput.readDataToEndOfFile()
+        broker.stop()
+    }
+
+    @Test func dismissedWatchdog_leavesItsProcessAlone() throws {
+        let marker = "castellan-watchdog-test-\(UUID().uuidString)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "read line", marker]
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        let watchdog = try OwnerWatchdog.killing(process.processIdentifier, ifCommandLineContains: marker)
+        watchdog.dismiss()  // returns once the watchdog has exited: had it killed, it would have by then
+        input.fileHandleForWriting.write(Data("done\n".utf8))
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
+
+    /// Whether process `pid` has ended: no entry left, or a zombie waiting to be reaped by
+    /// whoever inherited it.
+    static func isGone(_ pid: Int32) -> Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return true }
+        let stat = String(decoding: data, as: UTF8.self)
+        // "pid (command) STATE …": the state follows the last ')'.
+        guard let end = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: end)...].drop { $0 == " " }.first == "Z"
+    }
+}
