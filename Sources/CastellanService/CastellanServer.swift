@@ -21,7 +21,8 @@ public final class CastellanServer: Sendable {
         self.logger = logger
         try BridgeSocket.prepare(path: configuration.bridgeSocket)
         let masterKey = try MasterKey.load(from: configuration.masterKeyFile)
-        let store = try await StoreOpener.open(configuration.store, masterKey: masterKey)
+        // PostgreSQL answers arrive on the bridge thread, where the workers wait for them.
+        let store = try await StoreOpener.open(configuration.store, masterKey: masterKey, eventLoopGroup: BridgeThread.group)
         let entropy = configuration.entropySource()
         context = ServiceContext(store: store, settings: try ServiceSettings(configuration: configuration, entropy: entropy),
                                  entropy: entropy)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CastellanAuth
+import CastellanBridge
 @_spi(Bench) import CastellanStore
 import Foundation
 
@@ -127,7 +128,7 @@ struct BenchCommand: AsyncParsableCommand {
                 }
                 store = try SQLiteStore(path: file, masterKey: key)
             case .postgres:
-                store = try await PostgresStore.open(PostgresURL(parsing: url!), masterKey: key)
+                store = try await PostgresStore.open(PostgresURL(parsing: url!), masterKey: key, eventLoopGroup: BridgeThread.group)
                 if !noSeed, try await store.device(DeviceID(FleetSeed.deviceID(0))) != nil {
                     throw ValidationError("the database is already seeded; use an empty one (or pass --no-seed)")
                 }
@@ -137,7 +138,10 @@ struct BenchCommand: AsyncParsableCommand {
                     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
                 }
             }
-            let result = try await StoreBench.run(store: store, devices: devices, samples: samples, seed: !noSeed)
+            // Timed where `castellan serve` makes these reads: on the bridge thread.
+            let result = try await withTaskExecutorPreference(BridgeThread.executor) {
+                try await StoreBench.run(store: store, devices: devices, samples: samples, seed: !noSeed)
+            }
             await store.close()
             if json {
                 var fields: [(String, String)] = [("backend", "\"\(backend)\""), ("devices", "\(devices)"), ("samples", "\(samples)")]

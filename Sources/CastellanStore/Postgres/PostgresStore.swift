@@ -58,9 +58,11 @@ public final class PostgresStore: CredentialStore {
     ///   - masterKey: seals and opens TOTP secrets.
     ///   - clock: Unix seconds, for the times the store stamps itself (automatic revocations).
     ///   - maximumConnections: the pool's size, the listening connection included (at least 2).
+    ///   - eventLoopGroup: where the connections do their I/O; `nil` = postgres-nio's default group.
     public static func open(
         _ url: PostgresURL, masterKey: MasterKey, clock: @escaping @Sendable () -> Int64 = SQLiteStore.systemClock,
-        maximumConnections: Int = defaultMaximumConnections, logger: Logger = Logger(label: "castellan.store.postgres")
+        maximumConnections: Int = defaultMaximumConnections, eventLoopGroup: (any EventLoopGroup)? = nil,
+        logger: Logger = Logger(label: "castellan.store.postgres")
     ) async throws -> PostgresStore {
         // One direct connection first: an unreachable server or a refused login fails here at
         // once with its real cause (the pool would retry for a minute), and migrating needs
@@ -78,7 +80,7 @@ public final class PostgresStore: CredentialStore {
         }
         let client = PostgresClient(
             configuration: try clientConfiguration(url, maximumConnections: max(2, maximumConnections)),
-            backgroundLogger: logger)
+            eventLoopGroup: eventLoopGroup ?? PostgresClient.defaultEventLoopGroup, backgroundLogger: logger)
         let store = PostgresStore(client: client, logger: logger, masterKey: masterKey, clock: clock)
         store.appendBackground(Task { await client.run() })
         do {
