@@ -31,6 +31,7 @@ public struct SCRAMClient: Sendable {
     private let flag: SCRAMChannelBindingFlag
     private let channelBinding: SCRAMChannelBinding?
     private let entropy: any EntropySource
+    private let keyCache: SCRAMKeyCache?
     private var state: State
     /// Test hook for the published vectors.
     var fixedNonce: [UInt8]?
@@ -53,10 +54,11 @@ public struct SCRAMClient: Sendable {
     /// - Throws: `mechanismNotAllowed` (SHA-1 without the switch), `channelBindingNotSupported`
     ///   (`-PLUS` without data), `invalidUsernameEncoding`, `invalidPassword`, `invalidEncoding`
     ///   (a TOTP code that is not 6 to 8 digits).
+    ///   - keyCache: keys derived from this same password in earlier exchanges (see ``SCRAMKeyCache``).
     public init(
         mechanism: SCRAMMechanism, username: String, password: String, totpCode: String? = nil,
         channelBinding: SCRAMChannelBinding? = nil, configuration: Configuration = Configuration(),
-        entropy: any EntropySource
+        entropy: any EntropySource, keyCache: SCRAMKeyCache? = nil
     ) throws(SCRAMError) {
         if mechanism.hashFunction.isLegacy && !configuration.allowLegacySHA1 {
             throw .mechanismNotAllowed("\(mechanism) needs the legacy SHA-1 switch")
@@ -79,6 +81,7 @@ public struct SCRAMClient: Sendable {
         self.totpCode = totpCode
         self.channelBinding = mechanism.usesChannelBinding ? channelBinding : nil
         self.entropy = entropy
+        self.keyCache = keyCache
         state = .initial(password: try SCRAMPassword.prepare(password))
     }
 
@@ -106,7 +109,7 @@ public struct SCRAMClient: Sendable {
         return first.bytes
     }
 
-    /// Step 2: checks server-first and returns client-final (runs PBKDF2: the slow step).
+    /// Step 2: checks server-first and returns client-final (runs PBKDF2, the slow step, unless the key cache has the keys).
     public mutating func receiveServerFirst(_ message: [UInt8]) throws(SCRAMError) -> [UInt8] {
         guard case .awaitingServerFirst(let password, let first) = state else {
             throw fail(.unexpectedMessage("server-first out of order"))
@@ -121,8 +124,16 @@ public struct SCRAMClient: Sendable {
         else { throw .iterationCountOutOfRange("server asked for \(serverFirst.iterations) iterations") }
 
         let hash = mechanism.hashFunction
-        let salted = try hash.saltedPassword(password, salt: serverFirst.salt, iterations: serverFirst.iterations)
-        let keys = SCRAMKeys(saltedPassword: salted, hash: hash)
+        let derive = { () throws(SCRAMError) -> SCRAMKeys in
+            SCRAMKeys(saltedPassword: try hash.saltedPassword(password, salt: serverFirst.salt, iterations: serverFirst.iterations),
+                      hash: hash)
+        }
+        let keys: SCRAMKeys
+        if let keyCache {
+            keys = try keyCache.keys(mechanism: mechanism, salt: serverFirst.salt, iterations: serverFirst.iterations, derive: derive)
+        } else {
+            keys = try derive()
+        }
         let binding = first.gs2Header + (channelBinding?.data ?? [])
         let withoutProof = SCRAMClientFinalMessage.withoutProof(channelBinding: binding, nonce: serverFirst.nonce)
         var authMessage = first.bare

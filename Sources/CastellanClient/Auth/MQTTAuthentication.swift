@@ -15,9 +15,11 @@ public struct MQTTAuthentication: Sendable {
         self.makeMechanism = makeMechanism
     }
 
-    /// SCRAM with a password.
+    /// SCRAM with a password. Its exchanges share one ``SCRAMKeyCache``: reconnects and
+    /// re-authentications to the same server skip PBKDF2.
     public static func scram(_ mechanism: SCRAMMechanism, username: String, password: String) -> Self {
-        Self { try SCRAMAuthMechanism(mechanism: mechanism, username: username, password: password) }
+        let keys = SCRAMKeyCache()
+        return Self { try SCRAMAuthMechanism(mechanism: mechanism, username: username, password: password, keyCache: keys) }
     }
 
     /// SCRAM with a password and the TOTP code current when each exchange starts, sent as `t=`.
@@ -27,9 +29,10 @@ public struct MQTTAuthentication: Sendable {
         _ mechanism: SCRAMMechanism, username: String, password: String, totp: TOTP,
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970.rounded(.down)) }
     ) -> Self {
-        Self {
+        let keys = SCRAMKeyCache()
+        return Self {
             try SCRAMAuthMechanism(mechanism: mechanism, username: username, password: password,
-                                   totpCode: try totp.code(at: now()))
+                                   totpCode: try totp.code(at: now()), keyCache: keys)
         }
     }
 }

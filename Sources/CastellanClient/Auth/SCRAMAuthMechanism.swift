@@ -22,13 +22,14 @@ public struct SCRAMAuthMechanism: EnhancedAuthMechanism {
     /// - Parameters:
     ///   - totpCode: the current code for `scram+totp` accounts, bound into the proof.
     ///   - channelBinding: required for a `-PLUS` mechanism.
+    ///   - keyCache: keys derived from this same password before (``SCRAMKeyCache``).
     /// - Throws: ``SCRAMError`` for an unusable username, password, code or mechanism.
     public init(
         mechanism: SCRAMMechanism, username: String, password: String, totpCode: String? = nil,
-        channelBinding: SCRAMChannelBinding? = nil, entropy: any EntropySource = SystemEntropy()
+        channelBinding: SCRAMChannelBinding? = nil, entropy: any EntropySource = SystemEntropy(), keyCache: SCRAMKeyCache? = nil
     ) throws(SCRAMError) {
         client = try SCRAMClient(mechanism: mechanism, username: username, password: password, totpCode: totpCode,
-                                 channelBinding: channelBinding, entropy: entropy)
+                                 channelBinding: channelBinding, entropy: entropy, keyCache: keyCache)
     }
 
     /// Client-first.
