@@ -26,16 +26,19 @@ extension SQLiteStore {
     /// The certificate with this serial, or `nil`.
     public func certificate(serial: String) async throws -> CertificateRecord? {
         // On every certificate connect (the revocation check): read here, not on a reader queue.
+        // A cached statement: compiling the query was a third of a certificate connect's CPU.
         try readOnCallingThread { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM certificates WHERE serial = ?", arguments: [serial.lowercased()])
-                .map(Self.certificateRecord)
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(Self.certificateColumns) FROM certificates WHERE serial = ?"),
+                arguments: [serial.lowercased()]
+            ).map(Self.certificateRecord)
         }
     }
 
     /// The device's certificates, by serial.
     public func certificates(device id: DeviceID) async throws -> [CertificateRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM certificates WHERE device_id = ? ORDER BY serial", arguments: [id.rawValue])
+            try Row.fetchAll(db, sql: "SELECT \(Self.certificateColumns) FROM certificates WHERE device_id = ? ORDER BY serial", arguments: [id.rawValue])
                 .map(Self.certificateRecord)
         }
     }
@@ -43,7 +46,7 @@ extension SQLiteStore {
     /// Every revoked certificate, removed devices' included, by serial.
     public func revokedCertificates() async throws -> [CertificateRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM certificates WHERE revoked_at IS NOT NULL ORDER BY serial")
+            try Row.fetchAll(db, sql: "SELECT \(Self.certificateColumns) FROM certificates WHERE revoked_at IS NOT NULL ORDER BY serial")
                 .map(Self.certificateRecord)
         }
     }
@@ -52,7 +55,8 @@ extension SQLiteStore {
     public func revokeCertificate(serial: String, at unixTime: Int64, reason: String) async throws {
         let serial = serial.lowercased()
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM certificates WHERE serial = ?", arguments: [serial]) else {
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT \(Self.certificateColumns) FROM certificates WHERE serial = ?", arguments: [serial]) else {
                 throw StoreError.unknownCertificate(serial)
             }
             let record = try Self.certificateRecord(row)
@@ -64,13 +68,16 @@ extension SQLiteStore {
         }
     }
 
+    /// What ``certificateRecord(_:)`` reads, by index.
+    static let certificateColumns = "serial, device_id, fingerprint, not_before, not_after, revoked_at, revocation_reason"
+
     static func certificateRecord(_ row: Row) throws -> CertificateRecord {
-        let serial: String = row["serial"]
-        guard let fingerprint = CertificateFingerprint(hex: row["fingerprint"]), let device = try? DeviceID(row["device_id"]) else {
+        let serial: String = row[0]
+        guard let fingerprint = CertificateFingerprint(hex: row[2]), let device = try? DeviceID(row[1]) else {
             throw StoreError.corruptRecord("certificate \(serial)")
         }
         return CertificateRecord(
-            serial: serial, device: device, fingerprint: fingerprint, notBefore: row["not_before"],
-            notAfter: row["not_after"], revokedAt: row["revoked_at"], revocationReason: row["revocation_reason"])
+            serial: serial, device: device, fingerprint: fingerprint, notBefore: row[3], notAfter: row[4], revokedAt: row[5],
+            revocationReason: row[6])
     }
 }
