@@ -86,8 +86,22 @@ public final class SQLiteStore: CredentialStore {
     /// caches. On a 2-core VM those wake-ups, not SQLite, were most of a connect's CPU time
     /// (`perf`, docs/benchmarks.md). WAL readers never wait for the writer, so this blocks the
     /// caller's thread only for the lookups themselves.
+    ///
+    /// One read transaction (one snapshot for every statement of `body`), begun and ended
+    /// through cached statements: GRDB's `read` compiles `BEGIN` and `COMMIT` anew on each call.
     func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
+        try pool.unsafeRead { db in
+            try db.cachedStatement(sql: "BEGIN DEFERRED").execute()
+            let value: T
+            do {
+                value = try body(db)
+            } catch {
+                try? db.cachedStatement(sql: "ROLLBACK").execute()
+                throw error
+            }
+            try db.cachedStatement(sql: "COMMIT").execute()
+            return value
+        }
     }
 
     /// Runs `body` in one write transaction, then publishes the events it returned.
