@@ -1,5 +1,6 @@
 import CastellanAuth
 @testable import CastellanBridge
+import CastellanCA
 import CastellanClient
 import Foundation
 import ServerTesting
@@ -28,19 +29,28 @@ import Testing
         return false
     }
 
+    /// What both tests start from: `castellan serve` as a child process, a broker with the
+    /// plugin in front of it, certificate devices `cam0` (connected: `live`) and `cam1` (its
+    /// certificate returned, not connected).
+    private func twoCertificateDevices(
+        _ fixtures: Fixtures, timeoutMilliseconds: Int
+    ) async throws -> (ServiceHarness, ServeProcess, Stack, MQTTClient, IssuedCertificate) {
+        let setup = try await fixtures.service()
+        try await setup.addDevice("cam0", policy: .cert)
+        let liveCertificate = try await setup.issueCertificate("cam0")
+        try await setup.addDevice("cam1", policy: .cert)
+        let certificate = try await setup.issueCertificate("cam1")
+        try await setup.stop()
+        let serve = try fixtures.serve(configuration: setup.configuration.file)
+        let stack = try await fixtures.stack(service: setup, timeoutMilliseconds: timeoutMilliseconds)
+        let live = try stack.certificateClient("cam0", certificate: liveCertificate)
+        #expect(await connectEventually(live))
+        return (setup, serve, stack, live, certificate)
+    }
+
     @Test func serviceKilled_refusesNewConnects_keepsLiveClients_andRecoversWithoutABrokerRestart() async throws {
         try await withFixtures { fixtures in
-            let setup = try await fixtures.service()
-            try await setup.addDevice("cam0", policy: .cert)
-            let liveCertificate = try await setup.issueCertificate("cam0")
-            try await setup.addDevice("cam1", policy: .cert)
-            let certificate = try await setup.issueCertificate("cam1")
-            try await setup.stop()
-
-            let serve = try fixtures.serve(configuration: setup.configuration.file)
-            let stack = try await fixtures.stack(service: setup, timeoutMilliseconds: 500)
-            let live = try stack.certificateClient("cam0", certificate: liveCertificate)
-            #expect(await connectEventually(live))
+            let (setup, serve, stack, live, certificate) = try await twoCertificateDevices(fixtures, timeoutMilliseconds: 500)
 
             serve.kill()
             #expect(await (try stack.certificateClient("cam1", certificate: certificate)).connectCode() == .notAuthorized)
@@ -53,17 +63,7 @@ import Testing
 
     @Test func serviceStopped_keepsTheBrokerResponsive_andRecoversOnContinue() async throws {
         try await withFixtures { fixtures in
-            let setup = try await fixtures.service()
-            try await setup.addDevice("cam0", policy: .cert)
-            let liveCertificate = try await setup.issueCertificate("cam0")
-            try await setup.addDevice("cam1", policy: .cert)
-            let certificate = try await setup.issueCertificate("cam1")
-            try await setup.stop()
-
-            let serve = try fixtures.serve(configuration: setup.configuration.file)
-            let stack = try await fixtures.stack(service: setup, timeoutMilliseconds: 1000)
-            let live = try stack.certificateClient("cam0", certificate: liveCertificate)
-            #expect(await connectEventually(live))
+            let (_, serve, stack, live, certificate) = try await twoCertificateDevices(fixtures, timeoutMilliseconds: 1000)
 
             serve.signal(SIGSTOP)
             for _ in 0..<4 {
