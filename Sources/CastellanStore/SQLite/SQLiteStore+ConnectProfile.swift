@@ -11,8 +11,7 @@ extension SQLiteStore {
     /// this read. The device id is the key searched for, so it is not parsed again; the TOTP
     /// secret stays sealed (``SealedTOTPEnrolment``).
     public func connectProfile(device id: DeviceID) async throws -> ConnectProfile? {
-        let sealer = self.sealer.withLock { $0 }
-        return try readOnCallingThread { db -> ConnectProfile? in
+        try readOnCallingThread { db -> ConnectProfile? in
             let key: StatementArguments = [id.rawValue]
             let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.profileSQL), arguments: key)
             guard let row = try rows.next() else { return nil }
@@ -29,7 +28,7 @@ extension SQLiteStore {
             if let sealed: Data = row[8] {
                 totp = SealedTOTPEnrolment(
                     device: id, sealedSecret: Array(sealed), algorithm: row[9], digits: row[10], period: row[11], t0: row[12],
-                    lastAcceptedStep: row[13], sealer: sealer)
+                    lastAcceptedStep: row[13], sealer: self.sealer.withLock { $0 })
             }
             let lockout = LockoutRecord(consecutiveFailures: row[14] ?? 0, lastFailure: row[15])
             let rules = try Self.rules(db.cachedStatement(sql: Self.effectiveRulesSQL), arguments: key)

@@ -92,15 +92,15 @@ public final class SQLiteStore: CredentialStore {
     func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.unsafeRead { db in
             try db.cachedStatement(sql: "BEGIN DEFERRED").execute()
-            let value: T
             do {
-                value = try body(db)
+                let value = try body(db)
+                try db.cachedStatement(sql: "COMMIT").execute()
+                return value
             } catch {
+                // Never hand the connection back to the pool inside a transaction.
                 try? db.cachedStatement(sql: "ROLLBACK").execute()
                 throw error
             }
-            try db.cachedStatement(sql: "COMMIT").execute()
-            return value
         }
     }
 
