@@ -16,7 +16,8 @@
 #define BACKOFF_MAX_MS 2000
 #define FAILFAST_AFTER 3
 #define PING_EVERY_US 250000
-/* A TICK-initiated HELLO unanswered this long is abandoned and retried with backoff. */
+/* A TICK-initiated HELLO unanswered this long (or timeout_ms, if longer: a service allowed
+ * that long per answer is allowed it for HELLO too) is abandoned and retried with backoff. */
 #define HELLO_LIMIT_US 1000000
 /* TICK fires on every pass of the broker's loop, under load once per packet or so, and
  * reading the socket is a syscall: pushes (kicks, new rules) can wait a millisecond. */
@@ -267,7 +268,9 @@ void castellan_bridge__tick(struct castellan_bridge *b)
 	if(now < b->next_tick_us) return;
 	b->next_tick_us = now + TICK_EVERY_US;
 	if(b->state == CASTELLAN_DOWN && now >= b->next_attempt_us) start_connect(b);
-	if(b->state == CASTELLAN_HANDSHAKE && now > b->hello_sent_us + HELLO_LIMIT_US){
+	uint64_t hello_limit_us = (uint64_t)b->timeout_ms * 1000u;
+	if(hello_limit_us < HELLO_LIMIT_US) hello_limit_us = HELLO_LIMIT_US;
+	if(b->state == CASTELLAN_HANDSHAKE && now > b->hello_sent_us + hello_limit_us){
 		disconnect(b, "no HELLO_ACK");
 	}
 	if(b->fd < 0) return;

@@ -415,6 +415,17 @@ static void test_bridge(void)
 	int s = accept(lfd, NULL, NULL);
 	uint32_t id;
 	CHECK(service_read(s, &id) == CASTELLAN_HELLO, "no HELLO");
+	/* A HELLO is given 1 s, or the request deadline if that is longer (here 20 ms: 1 s). */
+	uint64_t hello_sent = b.hello_sent_us;
+	b.hello_sent_us = hello_sent - 900000;
+	tick_now(&b);
+	CHECK(b.state == CASTELLAN_HANDSHAKE, "HELLO abandoned before 1 s");
+	b.timeout_ms = 3000;
+	b.hello_sent_us = hello_sent - 2500000;
+	tick_now(&b);
+	CHECK(b.state == CASTELLAN_HANDSHAKE, "HELLO abandoned within a 3 s request deadline");
+	b.timeout_ms = 20;
+	b.hello_sent_us = hello_sent;
 	service_reply(s, "00000007", "81", id, "0001");
 	castellan_bridge__tick(&b); /* within a millisecond of the last TICK: nothing is read */
 	CHECK(b.state == CASTELLAN_HANDSHAKE, "TICK not rate-limited");
