@@ -111,9 +111,14 @@ public struct AdminClient: Sendable {
             } else if method == .POST {
                 head.headers.add(name: "Content-Length", value: "0")
             }
-            try await outbound.write(.head(head))
-            if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-            try await outbound.write(.end(nil))
+            // One write, one flush: the service may answer (401, 503) from the head alone and
+            // close, and a body written after that would fail with "I/O on closed channel" though
+            // the answer is there to read. Should the write still fail, the answer wins.
+            var parts: [HTTPClientRequestPart] = [.head(head)]
+            if let body { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+            parts.append(.end(nil))
+            var writeError: (any Error)?
+            do { try await outbound.write(contentsOf: parts) } catch { writeError = error }
             var status = 0
             for try await part in inbound {
                 switch part {
@@ -126,7 +131,10 @@ public struct AdminClient: Sendable {
                     return status
                 }
             }
-            guard status != 0 else { throw AdminError.response("the admin API closed the connection without answering") }
+            guard status != 0 else {
+                if let writeError { throw writeError }
+                throw AdminError.response("the admin API closed the connection without answering")
+            }
             return status
         }
     }
