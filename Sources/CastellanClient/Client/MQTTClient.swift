@@ -309,7 +309,14 @@ public actor MQTTClient {
         endReason = error
         failPending(error)
         messageContinuation.finish()
-        if case .connected = state { state = .closed }
+        // Also while connecting: the CONNACK may be in and `logIn` not yet resumed, and it
+        // must then find the connection gone rather than call it connected.
+        switch state {
+        case .connecting(let connection), .connected(let connection, _):
+            connection.channel.close(promise: nil)
+            state = .closed
+        case .idle, .closed: break
+        }
     }
 
     private func failPending(_ error: MQTTClientError) {

@@ -85,4 +85,19 @@ struct MQTTClientEnhancedAuthTests {
         await client.close()
         await broker.stop()
     }
+
+    @Test("a connection that ends right behind its CONNACK never leaves the client connected")
+    func hangUpBehindTheConnack_leavesTheClientClosed() async throws {
+        let broker = try await SCRAMTestBroker.start(account: try Self.account(.sha256), behaviour: .hangUpAfterConnack)
+        for _ in 0..<20 {
+            let client = MQTTClient(configuration: configuration(broker))
+            // Whether connect() sees the CONNACK or the hang-up first is up to the scheduler;
+            // either way the client must end up closed.
+            _ = try? await client.connect()
+            for await _ in client.messages {}
+            #expect(await !client.isConnected)
+            await client.close()
+        }
+        await broker.stop()
+    }
 }

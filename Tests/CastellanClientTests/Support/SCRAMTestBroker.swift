@@ -8,7 +8,7 @@ import NIOPosix
 /// ``SCRAMServer``: the broker side of enhanced auth until the Castellan plugin exists.
 ///
 /// It speaks the wire protocol through the SDK's own codec and can misbehave on purpose
-/// (wrong or missing server signature, silence, unanswered pings) to test the client's
+/// (wrong or missing server signature, silence, unanswered pings, a hang-up) to test the client's
 /// mutual authentication, timeouts and keep-alive.
 final class SCRAMTestBroker: Sendable {
     /// How the server behaves.
@@ -18,6 +18,8 @@ final class SCRAMTestBroker: Sendable {
         case omitSignature
         case silent
         case ignorePings
+        /// Closes the connection right after its CONNACK.
+        case hangUpAfterConnack
     }
 
     let port: Int
@@ -99,6 +101,7 @@ private final class SCRAMTestBrokerHandler: ChannelInboundHandler {
                 } else {
                     connected = true
                     context.writeAndFlush(wrapOutboundOut(.connack(MQTTConnAck(properties: properties))), promise: nil)
+                    if behaviour == .hangUpAfterConnack { context.close(promise: nil) }
                 }
             case .pingreq:
                 if behaviour != .ignorePings { context.writeAndFlush(wrapOutboundOut(.pingresp), promise: nil) }
