@@ -16,6 +16,8 @@ public final class SQLiteStore: CredentialStore {
     public static let busyTimeout: TimeInterval = 5
 
     let pool: DatabasePool
+    /// The read-only connection of ``readOnCallingThread(_:)``.
+    let connectReader: DatabaseQueue
     let broadcaster = StoreEventBroadcaster()
     let sealer: Mutex<SecretSealer>
     let clock: @Sendable () -> Int64
@@ -57,6 +59,9 @@ public final class SQLiteStore: CredentialStore {
             throw StoreError.schemaTooNew("unknown migrations: \(unknown.sorted().joined(separator: ", "))")
         }
         try migrator.migrate(pool)
+        var readerConfiguration = configuration
+        readerConfiguration.readonly = true
+        connectReader = try DatabaseQueue(path: path, configuration: readerConfiguration)
     }
 
     /// How much of the database file readers map into memory (SQLite's `mmap_size`).
@@ -75,6 +80,7 @@ public final class SQLiteStore: CredentialStore {
 
     /// Closes the database connections and ends every event stream; later calls throw.
     public func close() async {
+        try? connectReader.close()
         try? pool.close()
         broadcaster.finish()
     }
@@ -89,8 +95,11 @@ public final class SQLiteStore: CredentialStore {
     ///
     /// One read transaction (one snapshot for every statement of `body`), begun and ended
     /// through cached statements: GRDB's `read` compiles `BEGIN` and `COMMIT` anew on each call.
+    /// On a connection of its own rather than a pool reader: the pool asks SQLite for the
+    /// schema version before every read, a second transaction (and file-lock round) per read
+    /// that these reads, which keep no schema cache, do not need.
     func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.unsafeRead { db in
+        try connectReader.inDatabase { db in
             try db.cachedStatement(sql: "BEGIN DEFERRED").execute()
             do {
                 let value = try body(db)
