@@ -16,7 +16,9 @@ public final class AuditBatcher: Sendable {
     public let capacity: Int
     /// How long the writer lets entries gather after the first one arrives (skipped when a
     /// ``flush()`` waits or a full batch is there). Entries not yet written when the service is
-    /// killed are lost either way; this bounds how many.
+    /// killed are lost either way; this bounds how many. 200 ms by default: each batch is a
+    /// commit, and with SQLite every commit also empties the page cache of each connection
+    /// that reads next (WAL), so a few batches a second keep the connect path's reads warm.
     public let linger: Duration
     private let store: any CredentialStore
     private let state = Mutex(State())
@@ -31,7 +33,7 @@ public final class AuditBatcher: Sendable {
         var written = 0
     }
 
-    public init(store: any CredentialStore, capacity: Int = 100_000, linger: Duration = .milliseconds(20)) {
+    public init(store: any CredentialStore, capacity: Int = 100_000, linger: Duration = .milliseconds(200)) {
         self.store = store
         self.capacity = capacity
         self.linger = linger
