@@ -64,7 +64,9 @@ public actor MQTTClient {
     /// - Throws: `refused` with the broker's reason code (0x87/5 for a bad login, 0x8C for an
     ///   enhanced-auth method the broker lacks); `authentication_failed` when the mechanism
     ///   refuses the broker (a wrong SCRAM server signature); `timed_out`; `connection_failed`;
-    ///   `invalid_state` on a second call. Every failure leaves the client closed.
+    ///   `invalid_state` on a second call. Every failure leaves the client closed. A connection
+    ///   that ends right behind the accepted CONNACK still returns it, with the client closed
+    ///   (``isConnected`` false, ``messages`` finished).
     public func connect() async throws(MQTTClientError) -> MQTTConnectResult {
         guard case .idle = state else { throw .invalidState("connect() may be called once") }
         if configuration.authentication != nil && configuration.protocolVersion != .v5 {
@@ -130,10 +132,16 @@ public actor MQTTClient {
                     }
                     try authStep { try current.finish(with: ack.properties.authenticationData) }
                 }
-                guard case .connecting(let connection) = state else {
+                switch state {
+                case .connecting(let connection):
+                    state = .connected(connection, authMethod: mechanism?.method)
+                case .closed where endReason != nil:
+                    // The connection ended right behind the accepted CONNACK (a session taken
+                    // over, a broker hanging up): the login succeeded, the client is closed.
+                    break
+                case .idle, .connected, .closed:
                     throw endReason ?? .connectionClosed(nil, "closed while connecting")
                 }
-                state = .connected(connection, authMethod: mechanism?.method)
                 return MQTTConnectResult(
                     sessionPresent: ack.sessionPresent, reasonCode: ack.reasonCode,
                     clientID: ack.properties.assignedClientIdentifier ?? configuration.clientID, properties: ack.properties)
