@@ -57,10 +57,12 @@ public final class AdminAPI: Sendable {
         self.hooks = hooks
         self.registry = registry
         self.logger = logger
-        liveWorkers = registry.makeGauge(name: "castellan_pool_live_workers",
-                                         help: "Authenticator workers accepting requests, over all pools.")
-        queuedRequests = registry.makeGauge(name: "castellan_pool_queued_requests",
-                                            help: "Requests waiting for an authenticator worker, over all pools.")
+        liveWorkers = registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "castellan", subsystem: "pool", metricName: "live", unitName: "workers",
+            helpText: "Authenticator workers accepting requests, over all pools."))
+        queuedRequests = registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "castellan", subsystem: "pool", metricName: "queued", unitName: "requests",
+            helpText: "Requests waiting for an authenticator worker, over all pools."))
     }
 
     /// Serves until the task is cancelled; also counts the tree's supervision events into

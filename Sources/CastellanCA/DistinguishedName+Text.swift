@@ -30,7 +30,7 @@ extension DistinguishedName {
             do {
                 let attribute = type == .RDNAttributeType.countryName
                     ? try RelativeDistinguishedName.Attribute(type: type, printableString: pair[1])
-                    : try RelativeDistinguishedName.Attribute(type: type, utf8String: pair[1])
+                    : RelativeDistinguishedName.Attribute(type: type, utf8String: pair[1])
                 attributes.append(RelativeDistinguishedName(attribute))
             } catch {
                 throw .invalid("subject '\(text)': \(pair[0]) value is not allowed")

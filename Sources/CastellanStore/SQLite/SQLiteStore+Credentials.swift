@@ -51,11 +51,10 @@ extension SQLiteStore {
 
     /// The device's opened TOTP credential; throws ``StoreError/sealedSecretRejected(_:fileID:line:)`` if tampered.
     public func totpEnrolment(device id: DeviceID) async throws -> TOTPEnrolment? {
-        let row = try await pool.read { db in
+        try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM totp_credentials WHERE device_id = ?", arguments: [id.rawValue])
+                .map { try self.totpEnrolment($0, device: id) }
         }
-        guard let row else { return nil }
-        return try totpEnrolment(row, device: id)
     }
 
     /// Opens a `totp_credentials` row.
