@@ -28,7 +28,7 @@ public final class Broker: Sendable {
     ///   - settings: config lines for the listener, e.g. `allow_anonymous true`; `{dir}` stands
     ///     for the broker's folder.
     ///   - prepare: writes files the config refers to, given the folder (password file, certs).
-    public static func start(settings: [String] = ["allow_anonymous true"], prepare: (URL) throws -> Void = { _ in }) async throws -> Broker {
+    public static func start(settings: [String] = ["allow_anonymous true"], prepare: (URL) async throws -> Void = { _ in }) async throws -> Broker {
         try await start(ports: 1, prepare: prepare) { directory, ports in
             ["listener \(ports[0]) 127.0.0.1"] + settings.map { $0.replacingOccurrences(of: "{dir}", with: directory.path) }
         }
@@ -37,11 +37,11 @@ public final class Broker: Sendable {
     /// Starts a broker on `ports` free loopback ports with the config lines `settings` makes
     /// from its folder and those ports (the logging and `user root` lines come first).
     public static func start(
-        ports count: Int, prepare: (URL) throws -> Void = { _ in }, settings: (URL, [Int]) throws -> [String]
+        ports count: Int, prepare: (URL) async throws -> Void = { _ in }, settings: (URL, [Int]) throws -> [String]
     ) async throws -> Broker {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("castellan-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try prepare(directory)
+        try await prepare(directory)
         let ports = try (0..<count).map { _ in try freePort() }
         let config = ["user root", "persistence false", "log_dest file \(directory.path)/mosquitto.log", "log_dest stderr", "log_type all"]
             + (try settings(directory, ports))
@@ -66,7 +66,7 @@ public final class Broker: Sendable {
             throw error
         }
         let broker = Broker(ports: ports, directory: directory, process: process, watchdog: watchdog)
-        if watch.waitForMarker(timeout: .seconds(10)) { return broker }
+        if await watch.waitForMarker(timeout: .seconds(10)) { return broker }
         let log = broker.log
         broker.stop()
         throw BrokerError(description: "mosquitto did not start on ports \(ports); log:\n\(log)")

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -7,14 +6,20 @@ import Synchronization
 /// Reads the descriptor to its end on a thread of its own — so the child never blocks on a
 /// full pipe, however much it logs — and wakes ``waitForMarker(timeout:)`` as soon as the
 /// marker appears, or when the output ends (the child exited) without it.
+///
+/// The wait suspends, never blocks: a test waiting for a process that takes seconds to start
+/// must not hold one of the few threads of Swift's cooperative pool, which every other suite
+/// running in parallel (and any in-process service) needs.
 public final class OutputWatch: Sendable {
     private struct State {
         var text = ""
         var ready = false
+        var ended = false
+        /// Waiters to wake when the marker appears or the output ends.
+        var waiters: [AsyncStream<Void>.Continuation] = []
     }
 
     private let state = Mutex(State())
-    private let signal = DispatchSemaphore(value: 0)
     private let marker: String
 
     /// Starts reading `fileDescriptor` (for example a `Pipe`'s read end) right away. It reads
@@ -26,14 +31,30 @@ public final class OutputWatch: Sendable {
     }
 
     /// `true` once the marker appeared; `false` when the output ended first or `timeout` passed.
-    public func waitForMarker(timeout: Duration) -> Bool {
-        let (seconds, attoseconds) = timeout.components
-        _ = signal.wait(timeout: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
+    public func waitForMarker(timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.settled() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
         return state.withLock { $0.ready }
     }
 
     /// What was read so far (the first 64 KiB), for failure messages.
     public var text: String { state.withLock { $0.text } }
+
+    /// Returns when the marker appeared or the output ended, or when the task is cancelled.
+    private func settled() async {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+        let settled = state.withLock { state -> Bool in
+            if state.ready || state.ended { return true }
+            state.waiters.append(continuation)
+            return false
+        }
+        if settled { return }
+        for await _ in stream {}
+    }
 
     private func pump(_ descriptor: Int32) {
         defer { close(descriptor) }
@@ -43,14 +64,20 @@ public final class OutputWatch: Sendable {
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
             let chunk = String(decoding: buffer[..<count], as: UTF8.self)
-            let becameReady = state.withLock { state -> Bool in
+            let wake = state.withLock { state -> [AsyncStream<Void>.Continuation] in
                 if state.text.utf8.count < 65_536 { state.text += chunk }
-                guard !state.ready, state.text.contains(marker) else { return false }
+                guard !state.ready, state.text.contains(marker) else { return [] }
                 state.ready = true
-                return true
+                defer { state.waiters.removeAll() }
+                return state.waiters
             }
-            if becameReady { signal.signal() }
+            for waiter in wake { waiter.finish() }
         }
-        if !state.withLock({ $0.ready }) { signal.signal() }
+        let wake = state.withLock { state -> [AsyncStream<Void>.Continuation] in
+            state.ended = true
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in wake { waiter.finish() }
     }
 }

@@ -7,7 +7,7 @@ import X509
 /// The CA's certificates against a real mosquitto (no plugin): the TLS handshake itself
 /// accepts our device certificates and refuses another CA's.
 @Suite struct MosquittoTLSTests {
-    @Test func mosquittoWithRequireCertificate_acceptsAnIssuedDeviceCertificate_andRefusesAnotherCAs() throws {
+    @Test func mosquittoWithRequireCertificate_acceptsAnIssuedDeviceCertificate_andRefusesAnotherCAs() async throws {
         let scratch = try Scratch()
         let ca = try CertificateAuthority.create(in: scratch.path, subject: try DistinguishedName(parsing: "CN=Device CA"))
         try ca.issueServer(dns: ["localhost"], ips: ["127.0.0.1"]).write(prefix: scratch.file("server"))
@@ -16,7 +16,7 @@ import X509
         let other = try CertificateAuthority.create(in: scratch.file("other"), subject: try DistinguishedName(parsing: "CN=Device CA"))
         try other.issueDevice(try DeviceID("dev1")).write(prefix: scratch.file("intruder"))
 
-        let broker = try Mosquitto(in: scratch, settings: """
+        let broker = try await Mosquitto(in: scratch, settings: """
             allow_anonymous true
             cafile \(scratch.file("ca.pem"))
             certfile \(scratch.file("server.pem"))

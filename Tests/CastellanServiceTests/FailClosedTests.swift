@@ -41,7 +41,7 @@ import Testing
         try await setup.addDevice("cam1", policy: .cert)
         let certificate = try await setup.issueCertificate("cam1")
         try await setup.stop()
-        let serve = try fixtures.serve(configuration: setup.configuration.file)
+        let serve = try await fixtures.serve(configuration: setup.configuration.file)
         let stack = try await fixtures.stack(service: setup, timeoutMilliseconds: timeoutMilliseconds)
         let live = try stack.certificateClient("cam0", certificate: liveCertificate)
         #expect(await connectEventually(live))
@@ -56,7 +56,7 @@ import Testing
             #expect(await (try stack.certificateClient("cam1", certificate: certificate)).connectCode() == .notAuthorized)
             #expect(try await live.publish(topic: "devices/cam0/alive", payload: [1], qos: .atLeastOnce) != .notAuthorized)
 
-            _ = try fixtures.serve(configuration: setup.configuration.file)
+            _ = try await fixtures.serve(configuration: setup.configuration.file)
             #expect(try await eventuallyAdmitted { try stack.certificateClient("cam1", certificate: certificate) })
         }
     }
@@ -93,7 +93,7 @@ import Testing
             try await stack.service.addDevice("otp1", policy: .totp)
             let totp = try await stack.service.enrolTOTP("otp1")
             for garbage: [UInt8] in [[0xFF, 0xFF, 0xFF, 0xFF, 1], [0, 0, 0, 5, 0x7E, 0, 0, 0, 1], [0, 0, 0, 5, 0x02, 0, 0, 0, 1]] {
-                #expect(try RawSocket.sendAndAwaitClose(garbage, to: stack.service.socket))
+                #expect(try await RawSocket.sendAndAwaitClose(garbage, to: stack.service.socket))
             }
             let client = stack.client("otp1", username: "otp1", password: try totp.code(at: ServiceHarness.now))
             #expect(await client.connectCode() == .success)
@@ -102,9 +102,17 @@ import Testing
     }
 }
 
-/// A blocking Unix-socket peer that writes bytes and reads until the other side closes.
+/// A Unix-socket peer that writes bytes and reads until the other side closes.
 enum RawSocket {
-    static func sendAndAwaitClose(_ bytes: [UInt8], to path: String) throws -> Bool {
+    /// Whether the service closed the connection within 10 s of `bytes`. The blocking socket
+    /// calls run on a thread of their own, not on the cooperative pool the service needs.
+    static func sendAndAwaitClose(_ bytes: [UInt8], to path: String) async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try blockingSendAndAwaitClose(bytes, to: path) }) }.start()
+        }
+    }
+
+    private static func blockingSendAndAwaitClose(_ bytes: [UInt8], to path: String) throws -> Bool {
         guard let fd = BridgeSocket.connected(to: path) else { throw BrokerError(description: "connect() failed") }
         defer { close(fd) }
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

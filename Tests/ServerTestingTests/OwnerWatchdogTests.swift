@@ -35,7 +35,7 @@ import Glibc
             }
         }
         // Generous: a second test process starts on a machine busy with the other suites.
-        try #require(watch.waitForMarker(timeout: .seconds(120)), "the owner did not start its broker:\n\(watch.text)")
+        try #require(await watch.waitForMarker(timeout: .seconds(120)), "the owner did not start its broker:\n\(watch.text)")
         let match = try #require(watch.text.firstMatch(of: /pid=(\d+) port=(\d+) BROKER-OWNER-READY/))
         let broker = try #require(Int32(match.1)), port = try #require(Int(match.2))
         let session = try IdleMQTTSession(port: port)

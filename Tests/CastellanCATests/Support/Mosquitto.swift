@@ -8,7 +8,7 @@ final class Mosquitto {
 
     /// Starts `mosquitto -c` with `listener PORT 127.0.0.1` followed by `settings`; returns once
     /// mosquitto logs that it is running (its listener is open by then).
-    init(in scratch: Scratch, settings: String) throws {
+    init(in scratch: Scratch, settings: String) async throws {
         port = try Self.freePort()
         let config = """
             user root
@@ -26,7 +26,7 @@ final class Mosquitto {
         process.standardError = log
         let watch = OutputWatch(fileDescriptor: log.fileHandleForReading.fileDescriptor, marker: " running")
         try process.run()
-        guard watch.waitForMarker(timeout: .seconds(10)) else {
+        guard await watch.waitForMarker(timeout: .seconds(10)) else {
             kill(process.processIdentifier, SIGKILL)
             throw MosquittoError("mosquitto did not start on \(port):\n\(watch.text)")
         }

@@ -9,7 +9,7 @@ struct ClientCommandTests {
 
     private static func passwordBroker() async throws -> Broker {
         try await Broker.start(settings: ["allow_anonymous false", "password_file {dir}/passwords"]) { directory in
-            let made = try Tool.run("/usr/bin/mosquitto_passwd", ["-c", "-b", directory.appendingPathComponent("passwords").path,
+            let made = try await Tool.run("/usr/bin/mosquitto_passwd", ["-c", "-b", directory.appendingPathComponent("passwords").path,
                                                                    "device-7", "right horse"])
             guard made.status == 0 else { throw BrokerError(description: "mosquitto_passwd failed") }
         }
@@ -21,8 +21,8 @@ struct ClientCommandTests {
         return url.path
     }
 
-    private func client(_ broker: Broker, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        try Tool.run(Self.binary, ["client"] + arguments.prefix(1) + ["--host", "127.0.0.1", "--port", "\(broker.port)"]
+    private func client(_ broker: Broker, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await Tool.run(Self.binary, ["client"] + arguments.prefix(1) + ["--host", "127.0.0.1", "--port", "\(broker.port)"]
             + arguments.dropFirst())
     }
 
@@ -32,11 +32,11 @@ struct ClientCommandTests {
         defer { broker.stop() }
         let right = try passwordFile(broker, "right", "right horse\n")
         let wrong = try passwordFile(broker, "wrong", "wrong horse\n")
-        #expect(try client(broker, ["connect", "--username", "device-7", "--password-file", right]).status == 0)
-        let refused = try client(broker, ["connect", "--username", "device-7", "--password-file", wrong, "--json"])
+        #expect(try await client(broker, ["connect", "--username", "device-7", "--password-file", right]).status == 0)
+        let refused = try await client(broker, ["connect", "--username", "device-7", "--password-file", wrong, "--json"])
         #expect(refused.status == 1)
         #expect(refused.output.contains("\"reason_code\":135"))
-        let refused311 = try client(broker, ["connect", "--protocol", "3.1.1", "--username", "device-7", "--password-file", wrong])
+        let refused311 = try await client(broker, ["connect", "--protocol", "3.1.1", "--username", "device-7", "--password-file", wrong])
         #expect(refused311.status == 1)
         #expect(refused311.output.contains("0x05"))
     }
@@ -48,29 +48,29 @@ struct ClientCommandTests {
         let bare = try passwordFile(broker, "bare", "right horse")
         let trailingSpace = try passwordFile(broker, "space", "right horse \n")
         let twoNewlines = try passwordFile(broker, "two", "right horse\n\n")
-        #expect(try client(broker, ["connect", "--username", "device-7", "--password-file", bare]).status == 0)
-        #expect(try client(broker, ["connect", "--username", "device-7", "--password-file", trailingSpace]).status == 1)
-        #expect(try client(broker, ["connect", "--username", "device-7", "--password-file", twoNewlines]).status == 1)
+        #expect(try await client(broker, ["connect", "--username", "device-7", "--password-file", bare]).status == 0)
+        #expect(try await client(broker, ["connect", "--username", "device-7", "--password-file", trailingSpace]).status == 1)
+        #expect(try await client(broker, ["connect", "--username", "device-7", "--password-file", twoNewlines]).status == 1)
     }
 
     @Test("usage errors and unreachable brokers exit 2")
     func errors_exit2() async throws {
         let broker = try await Broker.start()
         defer { broker.stop() }
-        #expect(try client(broker, ["connect", "--protocol", "7"]).status == 2)
-        #expect(try client(broker, ["connect", "--scram", "SCRAM-SHA-1"]).status == 2)
-        #expect(try client(broker, ["pub", "--topic", "t", "--message", "m", "--qos", "2"]).status == 2)
-        #expect(try Tool.run(Self.binary, ["client", "connect", "--host", "127.0.0.1", "--port", "1"]).status == 2)
+        #expect(try await client(broker, ["connect", "--protocol", "7"]).status == 2)
+        #expect(try await client(broker, ["connect", "--scram", "SCRAM-SHA-1"]).status == 2)
+        #expect(try await client(broker, ["pub", "--topic", "t", "--message", "m", "--qos", "2"]).status == 2)
+        #expect(try await Tool.run(Self.binary, ["client", "connect", "--host", "127.0.0.1", "--port", "1"]).status == 2)
     }
 
     @Test("pub with QoS 1 prints the PUBACK reason code, and sub prints what it receives")
     func pubAndSub_work() async throws {
         let broker = try await Broker.start()
         defer { broker.stop() }
-        let published = try client(broker, ["pub", "--topic", "cli/t", "--message", "kept", "--qos", "1", "--retain", "--json"])
+        let published = try await client(broker, ["pub", "--topic", "cli/t", "--message", "kept", "--qos", "1", "--retain", "--json"])
         #expect(published.status == 0)
         #expect(published.output == "{\"reason_code\":16,\"result\":\"published\"}\n")
-        let received = try client(broker, ["sub", "--topic", "cli/#", "--count", "1", "--json"])
+        let received = try await client(broker, ["sub", "--topic", "cli/#", "--count", "1", "--json"])
         #expect(received.status == 0)
         #expect(received.output == "{\"payload\":\"kept\",\"qos\":0,\"retain\":true,\"topic\":\"cli/t\"}\n")
     }
@@ -79,7 +79,7 @@ struct ClientCommandTests {
     func load_reportsJSON() async throws {
         let broker = try await Broker.start()
         defer { broker.stop() }
-        let load = try client(broker, ["load", "--connections", "3", "--duration", "0.5", "--json"])
+        let load = try await client(broker, ["load", "--connections", "3", "--duration", "0.5", "--json"])
         #expect(load.status == 0)
         let lines = load.output.split(separator: "\n")
         #expect(lines.count == 1)

@@ -45,7 +45,7 @@ struct MQTTClientBrokerTests {
         let client = MQTTClient(configuration: configuration(broker, version))
         _ = try await client.connect()
         #expect(try await client.subscribe(to: "castellan/in/#", qos: .atLeastOnce) == .grantedQoS1)
-        let published = try Tool.run("/usr/bin/mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(broker.port)",
+        let published = try await Tool.run("/usr/bin/mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(broker.port)",
                                                                  "-t", "castellan/in/1", "-m", "from mosquitto", "-q", "1"])
         #expect(published.status == 0)
         var iterator = client.messages.makeAsyncIterator()
@@ -67,7 +67,7 @@ struct MQTTClientBrokerTests {
         let code = try await client.publish(topic: "castellan/out", payload: Array("from castellan".utf8), qos: .atLeastOnce, retain: true)
         #expect(code.isSuccess)
         await client.disconnect()
-        let received = try Tool.run("/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)",
+        let received = try await Tool.run("/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)",
                                                                "-t", "castellan/out", "-C", "1", "-W", "5"])
         #expect(received.status == 0)
         #expect(received.output == "from castellan\n")
@@ -95,7 +95,7 @@ struct MQTTClientBrokerTests {
           arguments: MQTTProtocolVersion.allCases)
     func passwordLogin_isCheckedByTheBroker(version: MQTTProtocolVersion) async throws {
         let broker = try await Broker.start(settings: ["allow_anonymous false", "password_file {dir}/passwords"]) { directory in
-            let made = try Tool.run("/usr/bin/mosquitto_passwd", ["-c", "-b", directory.appendingPathComponent("passwords").path,
+            let made = try await Tool.run("/usr/bin/mosquitto_passwd", ["-c", "-b", directory.appendingPathComponent("passwords").path,
                                                                    "device-7", "right horse"])
             guard made.status == 0 else { throw BrokerError(description: "mosquitto_passwd failed") }
         }

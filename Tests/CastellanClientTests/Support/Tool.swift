@@ -4,8 +4,16 @@ import Foundation
 enum Tool {
     /// Runs `path` with `arguments`; returns the exit status and standard output.
     ///
-    /// Tools are given their own bounded timeouts (`-W` for mosquitto_sub), so this waits for exit.
-    static func run(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Tools are given their own bounded timeouts (`-W` for mosquitto_sub), so this waits for
+    /// exit — on a thread of its own: a tool may run for seconds, and blocking one of the
+    /// cooperative pool's few threads for that long starves every suite running beside it.
+    static func run(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try runToEnd(path, arguments) }) }.start()
+        }
+    }
+
+    private static func runToEnd(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments

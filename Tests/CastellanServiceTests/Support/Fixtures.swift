@@ -30,8 +30,8 @@ final class Fixtures: Sendable {
     }
 
     /// `castellan serve --config FILE` as a process of its own.
-    func serve(configuration file: String) throws -> ServeProcess {
-        let serve = try ServeProcess(configuration: file)
+    func serve(configuration file: String) async throws -> ServeProcess {
+        let serve = try await ServeProcess(configuration: file)
         register { serve.kill() }
         return serve
     }

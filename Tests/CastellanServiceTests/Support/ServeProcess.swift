@@ -17,7 +17,7 @@ final class ServeProcess: Sendable {
     static let executable = Stack.repository + "/.build/debug/castellan"
 
     /// Starts `castellan serve --config FILE` and returns once it says the bridge is listening.
-    init(configuration file: String) throws {
+    init(configuration file: String) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = ["serve", "--config", file]
@@ -34,7 +34,7 @@ final class ServeProcess: Sendable {
             throw error
         }
         self.process = process
-        guard output.waitForMarker(timeout: .seconds(30)) else {
+        guard await output.waitForMarker(timeout: .seconds(30)) else {
             kill()
             throw BrokerError(description: "castellan serve did not become ready:\n\(output.text)")
         }
