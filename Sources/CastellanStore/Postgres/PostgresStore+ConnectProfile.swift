@@ -4,12 +4,14 @@ import PostgresNIO
 
 extension PostgresStore {
     /// The device, its credentials, lockout counter and effective rules in one statement — one round trip and
-    /// one snapshot — through a prepared statement; the TOTP secret stays sealed (``SealedTOTPEnrolment``).
+    /// one snapshot — through a prepared statement on the connect path's own connection
+    /// (``PostgresConnectReader``); the TOTP secret stays sealed (``SealedTOTPEnrolment``).
     public func connectProfile(device id: DeviceID) async throws -> ConnectProfile? {
         let row = try await translatingErrors {
-            try await client.execute(ConnectProfileStatement(device: id.rawValue), logger: logger).reduce(into: [ConnectProfileRow]()) {
-                $0.append($1)
-            }.first
+            try await connectReader.run { connection in
+                try await connection.execute(ConnectProfileStatement(device: id.rawValue), logger: logger)
+                    .reduce(into: [ConnectProfileRow]()) { $0.append($1) }.first
+            }
         }
         guard let row else { return nil }
         let device = try StoredColumns.device(id: id, enabled: row.enabled, policy: row.policy, created: row.created, groups: row.groups)

@@ -29,6 +29,8 @@ public final class PostgresStore: CredentialStore {
     public static let defaultMaximumConnections = 8
 
     let client: PostgresClient
+    /// The connection of the connect-path read, outside the pool.
+    let connectReader: PostgresConnectReader
     let logger: Logger
     let broadcaster = StoreEventBroadcaster()
     let sealer: Mutex<SecretSealer>
@@ -39,9 +41,11 @@ public final class PostgresStore: CredentialStore {
     func appendBackground(_ task: Task<Void, Never>) { background.withLock { $0.append(task) } }
 
     private init(
-        client: PostgresClient, logger: Logger, masterKey: MasterKey, clock: @escaping @Sendable () -> Int64
+        client: PostgresClient, connectReader: PostgresConnectReader, logger: Logger, masterKey: MasterKey,
+        clock: @escaping @Sendable () -> Int64
     ) {
         self.client = client
+        self.connectReader = connectReader
         self.logger = logger
         self.sealer = Mutex(SecretSealer(key: masterKey))
         self.clock = clock
@@ -78,10 +82,13 @@ public final class PostgresStore: CredentialStore {
             }
             try? await connection.close()
         }
+        let group = eventLoopGroup ?? PostgresClient.defaultEventLoopGroup
         let client = PostgresClient(
             configuration: try clientConfiguration(url, maximumConnections: max(2, maximumConnections)),
-            eventLoopGroup: eventLoopGroup ?? PostgresClient.defaultEventLoopGroup, backgroundLogger: logger)
-        let store = PostgresStore(client: client, logger: logger, masterKey: masterKey, clock: clock)
+            eventLoopGroup: group, backgroundLogger: logger)
+        let connectReader = PostgresConnectReader(
+            configuration: try connectionConfiguration(url), eventLoop: group.next(), logger: logger)
+        let store = PostgresStore(client: client, connectReader: connectReader, logger: logger, masterKey: masterKey, clock: clock)
         store.appendBackground(Task { await client.run() })
         do {
             try await store.startListening()
@@ -112,6 +119,7 @@ public final class PostgresStore: CredentialStore {
             task.cancel()
             await task.value
         }
+        await connectReader.close()
         broadcaster.finish()
     }
 
