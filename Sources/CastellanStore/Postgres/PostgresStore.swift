@@ -25,7 +25,8 @@ import Synchronization
 public final class PostgresStore: CredentialStore {
     /// The NOTIFY channel carrying ``StoreEvent``s (one per database).
     static let eventChannel = "castellan_events"
-    /// Connections per store instance, the listener's included.
+    /// Connections in a store instance's pool, the listener's included (the connect path's read
+    /// has one more of its own).
     public static let defaultMaximumConnections = 8
 
     let client: PostgresClient
