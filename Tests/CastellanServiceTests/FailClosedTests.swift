@@ -4,6 +4,7 @@ import CastellanCA
 import CastellanClient
 import Foundation
 import ServerTesting
+import SupervisionTesting
 import Testing
 
 /// The service dies, hangs or is attacked; the broker keeps serving and nothing is granted.
@@ -107,9 +108,7 @@ enum RawSocket {
     /// Whether the service closed the connection within 10 s of `bytes`. The blocking socket
     /// calls run on a thread of their own, not on the cooperative pool the service needs.
     static func sendAndAwaitClose(_ bytes: [UInt8], to path: String) async throws -> Bool {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try blockingSendAndAwaitClose(bytes, to: path) }) }.start()
-        }
+        try await onThreadOfItsOwn { try blockingSendAndAwaitClose(bytes, to: path) }
     }
 
     private static func blockingSendAndAwaitClose(_ bytes: [UInt8], to path: String) throws -> Bool {

@@ -1,16 +1,14 @@
 import Foundation
+import SupervisionTesting
 
 /// Runs a command-line tool (mosquitto_pub, mosquitto_sub, mosquitto_passwd, castellan) to its end.
 enum Tool {
     /// Runs `path` with `arguments`; returns the exit status and standard output.
     ///
     /// Tools are given their own bounded timeouts (`-W` for mosquitto_sub), so this waits for
-    /// exit — on a thread of its own: a tool may run for seconds, and blocking one of the
-    /// cooperative pool's few threads for that long starves every suite running beside it.
+    /// exit, on a thread of its own (a tool may run for seconds).
     static func run(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try runToEnd(path, arguments) }) }.start()
-        }
+        try await onThreadOfItsOwn { try runToEnd(path, arguments) }
     }
 
     private static func runToEnd(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
