@@ -17,6 +17,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case masterKey(String)
         case invalidGroup(String)
         case backend(String)
+        case noStore(String)
+        case wrongMasterKey(String?)
     }
 
     private let code: Code
@@ -92,6 +94,16 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         Self(.backend(why), fileID: fileID, line: line)
     }
 
+    /// There is no Castellan store at this location; only `castellan init` creates one.
+    public static func noStore(_ location: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.noStore(location), fileID: fileID, line: line)
+    }
+
+    /// The master key (read from `file`, if known) is not the store's: its key check value differs.
+    public static func wrongMasterKey(_ file: String? = nil, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(.wrongMasterKey(file), fileID: fileID, line: line)
+    }
+
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
@@ -111,6 +123,10 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .masterKey(let why): "master key: \(why)"
         case .invalidGroup(let why): "invalid group: \(why)"
         case .backend(let why): "database: \(why)"
+        case .noStore(let location): "no Castellan store at \(location): create one with `castellan init` (is the path right?)"
+        case .wrongMasterKey(let file):
+            "the master key\(file.map { " in \($0)" } ?? "") does not belong to this store (its key check differs): "
+                + "use the master key file of the setup that created the store (castellan init --master-key FILE for another setup)"
         }
     }
 }
