@@ -23,7 +23,7 @@
  * reading the socket is a syscall: pushes (kicks, new rules) can wait a millisecond. */
 #define TICK_EVERY_US 1000
 
-static uint64_t now_us(void)
+uint64_t castellan_now_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -62,7 +62,7 @@ static void disconnect(struct castellan_bridge *b, const char *why)
 	b->hello_id = b->ping_id = 0;
 	b->backoff_ms = b->backoff_ms ? b->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if(b->backoff_ms > BACKOFF_MAX_MS) b->backoff_ms = BACKOFF_MAX_MS;
-	b->next_attempt_us = now_us() + (uint64_t)b->backoff_ms * 1000u;
+	b->next_attempt_us = castellan_now_us() + (uint64_t)b->backoff_ms * 1000u;
 }
 
 /* Writes all of buf before `deadline`. A partly written frame would desynchronise the stream,
@@ -78,7 +78,7 @@ static int send_all(struct castellan_bridge *b, const uint8_t *buf, size_t len, 
 			disconnect(b, strerror(errno));
 			return -1;
 		}
-		uint64_t now = now_us();
+		uint64_t now = castellan_now_us();
 		if(now >= deadline){
 			if(done > 0) disconnect(b, "a frame could not be written in time");
 			return -1;
@@ -113,7 +113,7 @@ static void start_connect(struct castellan_bridge *b)
 	size_t n = castellan_frame__encode(&hello, b->out, CASTELLAN_FRAME_BUFFER);
 	b->state = CASTELLAN_HANDSHAKE;
 	b->hello_id = hello.id;
-	b->hello_sent_us = now_us();
+	b->hello_sent_us = castellan_now_us();
 	if(n == 0 || send_all(b, b->out, n, b->hello_sent_us) != 0) disconnect(b, "HELLO could not be sent");
 }
 
@@ -213,7 +213,7 @@ static int await(struct castellan_bridge *b, uint32_t want, struct castellan_rep
 			b->timeouts = 0;
 			return 0;
 		}
-		uint64_t now = now_us();
+		uint64_t now = castellan_now_us();
 		if(now >= deadline) break;
 		struct pollfd p = { b->fd, POLLIN, 0 };
 		int ready = poll(&p, 1, (int)((deadline - now + 999) / 1000));
@@ -231,7 +231,7 @@ static int await(struct castellan_bridge *b, uint32_t want, struct castellan_rep
 
 int castellan_bridge__call(struct castellan_bridge *b, struct castellan_request *req, struct castellan_reply *reply)
 {
-	uint64_t now = now_us();
+	uint64_t now = castellan_now_us();
 	/* Lazy connect, bounded by the same backoff as TICK's, so a dead service costs one
 	 * failed connect() per backoff period and no waiting. */
 	if(b->state == CASTELLAN_DOWN && now >= b->next_attempt_us) start_connect(b);
@@ -258,13 +258,13 @@ void castellan_bridge__notify(struct castellan_bridge *b, const struct castellan
 	if(sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR){
 		disconnect(b, strerror(errno));
 	}else if(sent > 0 && (size_t)sent < n){
-		send_all(b, b->out + sent, n - (size_t)sent, now_us() + (uint64_t)b->timeout_ms * 1000u);
+		send_all(b, b->out + sent, n - (size_t)sent, castellan_now_us() + (uint64_t)b->timeout_ms * 1000u);
 	}
 }
 
 void castellan_bridge__tick(struct castellan_bridge *b)
 {
-	uint64_t now = now_us();
+	uint64_t now = castellan_now_us();
 	if(now < b->next_tick_us) return;
 	b->next_tick_us = now + TICK_EVERY_US;
 	if(b->state == CASTELLAN_DOWN && now >= b->next_attempt_us) start_connect(b);

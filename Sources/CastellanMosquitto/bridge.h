@@ -43,6 +43,9 @@ struct castellan_bridge {
 	size_t in_start, in_end;
 };
 
+/* CLOCK_MONOTONIC in microseconds. */
+uint64_t castellan_now_us(void);
+
 /* Copies the options; never connects (a failing plugin init would stop the broker).
  * Returns 0, or -1 for a path that does not fit a sockaddr_un or on OOM. */
 int castellan_bridge__init(struct castellan_bridge *b, const char *path, const char *broker_id,

@@ -17,6 +17,7 @@
 #include <mosquitto_plugin.h>
 #include <openssl/x509.h>
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,14 @@
 #define SERVICE_TOPIC_PREFIX "$castellan/"
 /* Publishes waiting for TICK, at most: a broker that stops ticking must not grow without bound. */
 #define MAX_DEFERRED_PUBLISHES 1024
+/* An ended connection's rules wait for its last will at most this long (a will delay interval
+ * longer than this finds them gone and the will is refused: failing closed) ... */
+#define ENDED_KEEP_US (3600ull * 1000000u)
+/* ... and at most this many wait: beyond it the oldest go first, so a churn of clients that
+ * never send a will cannot grow the broker without bound. */
+#define ENDED_MAX 16384
+/* Ended entries freed per TICK at most: TICK stays O(1). */
+#define ENDED_SWEEP 64
 
 /* A push carried out at the next TICK: it may arrive while we wait inside an auth callback,
  * in the middle of the broker handling another client. */
@@ -35,13 +44,30 @@ struct deferred {
 	char text[];          /* the client id to kick, or the topic */
 };
 
+/* An ended connection whose rules wait for its will, in the order the connections ended. */
+struct ended {
+	struct ended *next;
+	const void *key;
+	uint32_t seq;    /* the entry's `ended`: a newer connection at the same address is not this one */
+	uint64_t at_us;
+	bool until_tick; /* no will can come later (v3 clean session): free at the next TICK */
+};
+
 struct castellan_plugin {
 	mosquitto_plugin_id_t *identifier;
 	struct castellan_bridge bridge;
 	struct castellan_conn_table conns;
 	struct deferred *deferred, **deferred_tail; /* FIFO, emptied at each TICK */
 	unsigned deferred_publishes;
+	struct ended *ended, **ended_tail;          /* FIFO */
+	unsigned ended_count;
+	uint32_t ended_seq;
+	bool offline_registered;                    /* 2.1's CLIENT_OFFLINE */
 };
+
+/* Events and functions of mosquitto 2.1, absent from the 2.0 headers this plugin is built
+ * against: one .so serves both lines, and finds out at init which one loaded it. */
+#define MOSQ_EVT_CLIENT_OFFLINE_2_1 28
 
 static void log_line(enum castellan_log_level level, const char *message)
 {
@@ -209,6 +235,7 @@ static int on_ext_auth(int event, void *event_data, void *userdata)
 			free(method);
 			return MOSQ_ERR_AUTH;
 		}
+		if(c->ended) castellan_conn__reset(c); /* a new connection at an ended one's address */
 		free(c->method);
 		c->method = method;
 		req.step = c->authenticated ? 2 : 0;
@@ -252,11 +279,78 @@ static int on_acl_check(int event, void *event_data, void *userdata)
 	}
 	struct castellan_conn *c = castellan_conn_table__find(&p->conns, ed->client);
 	if(c == NULL || ed->topic == NULL) return MOSQ_ERR_ACL_DENIED;
+	if(c->ended){
+		/* An ended connection publishes once more, its will, and receives nothing. */
+		if(access != CASTELLAN_ACCESS_PUBLISH) return MOSQ_ERR_ACL_DENIED;
+		bool ok = castellan_conn__allowed(c, access, (const uint8_t *)ed->topic, strlen(ed->topic));
+		castellan_conn_table__remove(&p->conns, ed->client);
+		return ok ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+	}
 	bool ok = castellan_conn__allowed(c, access, (const uint8_t *)ed->topic, strlen(ed->topic));
 	return ok ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 }
 
-/* Fires for refused connects and failed TLS handshakes too, so every entry gets freed. */
+/* ---- ended connections and their wills ----
+ * mosquitto fires DISCONNECT (and on 2.1 CLIENT_OFFLINE, for a session that outlives its
+ * connection) before it publishes the client's will, and a will with a delay interval, or one
+ * of a persistent session, is published later still, by the same `struct mosquitto *`. So an
+ * authenticated connection's rules outlive its end: the entry is marked ended, judges the one
+ * publish still to come (the will) and nothing else, and is freed at that will's ACL check, when
+ * a new connection at the same address authenticates, or from TICK after ENDED_KEEP_US (or
+ * when more than ENDED_MAX wait). mosquitto frees a context at the earliest after the event
+ * returns, so an address seen again is a new connection. */
+
+static int clean_session_v3(struct mosquitto *client)
+{
+	return mosquitto_client_protocol_version(client) < 5 && mosquitto_client_clean_session(client);
+}
+
+static void end_connection(struct castellan_plugin *p, struct mosquitto *client)
+{
+	struct castellan_conn *c = castellan_conn_table__find(&p->conns, client);
+	if(c == NULL) return;
+	/* Ended already: this address now belongs to a connection that never authenticated. Or
+	 * not authenticated at all (a refused or unfinished connect): nothing to keep. */
+	if(c->ended || !c->authenticated || c->rules == NULL){
+		castellan_conn_table__remove(&p->conns, client);
+		return;
+	}
+	struct ended *e = malloc(sizeof(*e));
+	if(e == NULL){
+		castellan_conn_table__remove(&p->conns, client);
+		return;
+	}
+	if(++p->ended_seq == 0) p->ended_seq = 1;
+	free(c->method);
+	c->method = NULL;
+	c->authenticated = false; /* nothing is granted to it but its will, and no re-auth */
+	c->ended = p->ended_seq;
+	*e = (struct ended){ .key = client, .seq = c->ended, .at_us = castellan_now_us(), .until_tick = clean_session_v3(client) };
+	*p->ended_tail = e;
+	p->ended_tail = &e->next;
+	p->ended_count++;
+}
+
+/* From TICK: frees what waited long enough, a bounded number at a time. A v3 clean-session
+ * connection's will was judged inside the event that ended it, so it need not wait. */
+static void sweep_ended(struct castellan_plugin *p)
+{
+	uint64_t now = castellan_now_us();
+	for(int n = 0; n < ENDED_SWEEP && p->ended; n++){
+		struct ended *e = p->ended;
+		if(!e->until_tick && p->ended_count <= ENDED_MAX && now - e->at_us < ENDED_KEEP_US) break;
+		p->ended = e->next;
+		if(p->ended == NULL) p->ended_tail = &p->ended;
+		p->ended_count--;
+		struct castellan_conn *c = castellan_conn_table__find(&p->conns, e->key);
+		if(c && c->ended == e->seq) castellan_conn_table__remove(&p->conns, e->key);
+		free(e);
+	}
+}
+
+/* Fires for refused connects and failed TLS handshakes too, so every entry gets freed. On 2.1
+ * it fires only for a session that ends with the connection; CLIENT_OFFLINE for the others
+ * (same layout: future, client, reason). */
 static int on_disconnect(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_disconnect *ed = event_data;
@@ -264,7 +358,7 @@ static int on_disconnect(int event, void *event_data, void *userdata)
 	struct castellan_request req = { .type = CASTELLAN_DISCONNECT, .conn = (uint64_t)(uintptr_t)ed->client };
 	(void)event;
 	castellan_bridge__notify(&p->bridge, &req);
-	castellan_conn_table__remove(&p->conns, ed->client);
+	end_connection(p, ed->client);
 	return MOSQ_ERR_SUCCESS;
 }
 
@@ -274,6 +368,7 @@ static int on_tick(int event, void *event_data, void *userdata)
 	(void)event;
 	(void)event_data;
 	castellan_bridge__tick(&p->bridge);
+	sweep_ended(p);
 	while(p->deferred){
 		struct deferred *d = p->deferred;
 		p->deferred = d->next;
@@ -316,12 +411,18 @@ static void release(struct castellan_plugin *p, size_t registered)
 	for(size_t i = 0; i < registered; i++){
 		mosquitto_callback_unregister(p->identifier, callbacks[i].event, callbacks[i].cb, NULL);
 	}
+	if(p->offline_registered) mosquitto_callback_unregister(p->identifier, MOSQ_EVT_CLIENT_OFFLINE_2_1, on_disconnect, NULL);
 	castellan_bridge__cleanup(&p->bridge);
 	castellan_conn_table__free(&p->conns);
 	while(p->deferred){
 		struct deferred *d = p->deferred;
 		p->deferred = d->next;
 		free(d);
+	}
+	while(p->ended){
+		struct ended *e = p->ended;
+		p->ended = e->next;
+		free(e);
 	}
 	free(p);
 }
@@ -353,6 +454,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 	if(p == NULL) return MOSQ_ERR_NOMEM;
 	p->identifier = identifier;
 	p->deferred_tail = &p->deferred;
+	p->ended_tail = &p->ended;
 	if(castellan_conn_table__init(&p->conns, 64) != 0) goto error;
 	if(castellan_bridge__init(&p->bridge, socket_path, broker_id, (int)timeout_ms, on_push, log_line, p) != 0){
 		mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: invalid plugin_opt_socket (too long?) or out of memory.");
@@ -364,8 +466,20 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 			goto error;
 		}
 	}
+	/* 2.1 exports mosquitto_complete_basic_auth (its broker binary exports every plugin
+	 * function); 2.0 does not. On 2.1 a session that outlives its connection reports
+	 * CLIENT_OFFLINE instead of DISCONNECT. */
+	bool line_2_1 = dlsym(RTLD_DEFAULT, "mosquitto_complete_basic_auth") != NULL;
+	if(line_2_1){
+		if(mosquitto_callback_register(identifier, MOSQ_EVT_CLIENT_OFFLINE_2_1, on_disconnect, NULL, p) != MOSQ_ERR_SUCCESS){
+			mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: cannot register callback %d.", MOSQ_EVT_CLIENT_OFFLINE_2_1);
+			goto error;
+		}
+		p->offline_registered = true;
+	}
 	*userdata = p;
-	mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: service socket %s, timeout %ld ms, broker id %s.", socket_path, timeout_ms, broker_id);
+	mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: mosquitto %s, service socket %s, timeout %ld ms, broker id %s.",
+			line_2_1 ? "2.1" : "2.0", socket_path, timeout_ms, broker_id);
 	return MOSQ_ERR_SUCCESS;
 error:
 	release(p, registered);

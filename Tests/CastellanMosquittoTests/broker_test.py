@@ -276,9 +276,9 @@ def pub(broker, client_id, user, password, topic, qos=0, extra=()):
 class Sub:
     """mosquitto_sub with -d, so its SUBACK and DISCONNECT show on stdout as events."""
 
-    def __init__(self, broker, client_id, user, password, topic, count=None):
+    def __init__(self, broker, client_id, user, password, topic, count=None, qos=0):
         args = ["stdbuf", "-oL", "mosquitto_sub", "-V", "5", "-d", "-v", "-h", "127.0.0.1", "-p", str(broker.port),
-                "-i", client_id, "-u", user, "-P", password]
+                "-i", client_id, "-u", user, "-P", password, "-q", str(qos)]
         for t in [topic] if isinstance(topic, str) else topic:
             args += ["-t", t]
         if count:
@@ -402,6 +402,20 @@ class RawClient:
                 else:
                     j += 1
         return ptype, reason, data
+
+    def connect_with_will(self, client_id, user, password, will_topic, will_payload, will_qos=0,
+                          will_delay=0, session_expiry=0):
+        """A password CONNECT carrying a last will; returns the CONNACK reason."""
+        props = struct.pack(">BI", 0x11, session_expiry) if session_expiry else b""
+        flags = 0x80 | 0x40 | (will_qos << 3) | 0x04 | 0x02
+        vh = mstr(b"MQTT") + bytes([5, flags]) + struct.pack(">H", 60) + varint(len(props)) + props
+        will_props = struct.pack(">BI", 0x18, will_delay) if will_delay else b""
+        payload = (mstr(client_id) + varint(len(will_props)) + will_props + mstr(will_topic) + mstr(will_payload)
+                   + mstr(user) + mstr(password))
+        self.send(0x10, vh + payload)
+        ptype, reason, _ = self.read()
+        assert ptype == 0x20, "no CONNACK"
+        return reason
 
     def publish_qos1(self, topic, packet_id=1):
         self.send(0x32, mstr(topic) + struct.pack(">H", packet_id) + b"\x00" + b"x")
@@ -638,6 +652,55 @@ def test_enhanced_auth_continue_and_reauth(tmp):
         other.close()
         assert broker.alive()
     finally:
+        broker.stop()
+        svc.close()
+
+
+def test_last_wills_obey_the_rules(tmp):
+    """mosquitto publishes a will after MOSQ_EVT_DISCONNECT (and a delayed one later still):
+    the connection's rules must still judge it then. Each refused will is followed by an allowed
+    one that mosquitto handles after it, so the watcher's output proves the refusal."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy)
+    broker = Broker(tmp, svc.path)
+    watcher = None
+
+    def leave(client_id, topic, qos=0, will_delay=0, session_expiry=0):
+        c = RawClient(broker.port)
+        assert c.connect_with_will(client_id.encode(), b"dev1", b"good", topic.encode(), b"gone", qos,
+                                   will_delay, session_expiry) == 0, "device refused"
+        auth = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == client_id.encode(), "its BASIC_AUTH")
+        c.close()  # no DISCONNECT packet: the will is due
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == auth["conn"], "its DISCONNECT")
+
+    try:
+        watcher = Sub(broker, "watcher", "watcher", "good", "devices/#", qos=1)
+        watcher.wait_line("received SUBACK")
+        leave("w0", "devices/dev1/w0", qos=0)
+        leave("w1", "devices/dev1/w1", qos=1)
+        watcher.wait_line("devices/dev1/w0 gone")
+        watcher.wait_line("devices/dev1/w1 gone")
+        assert any("q0" in l and "'devices/dev1/w0'" in l for l in watcher.lines), "QoS 0 will not delivered at QoS 0"
+        assert any("q1" in l and "'devices/dev1/w1'" in l for l in watcher.lines), "QoS 1 will not delivered at QoS 1"
+
+        leave("r0", "devices/dev2/r0", qos=0)  # outside dev1's rules
+        leave("r1", "devices/dev2/r1", qos=1)
+        leave("w2", "devices/dev1/w2", qos=1)
+        watcher.wait_line("devices/dev1/w2 gone")
+
+        # Delayed wills: published a second or two later, by a connection long ended. Session
+        # expiry 0 ends the session with the connection; 60 keeps it (2.1: CLIENT_OFFLINE).
+        leave("rd", "devices/dev2/rd", qos=1, will_delay=1, session_expiry=60)
+        leave("wd", "devices/dev1/wd", qos=1, will_delay=2, session_expiry=60)
+        leave("wd0", "devices/dev1/wd0", qos=0, will_delay=1)
+        watcher.wait_line("devices/dev1/wd gone")
+        watcher.wait_line("devices/dev1/wd0 gone")
+        received = [l.split(" ")[0] for l in watcher.lines if l.startswith("devices/")]
+        assert sorted(received) == sorted(["devices/dev1/w0", "devices/dev1/w1", "devices/dev1/w2", "devices/dev1/wd",
+                                           "devices/dev1/wd0"]), "watcher received %r" % received
+        assert broker.alive()
+    finally:
+        if watcher:
+            watcher.stop()
         broker.stop()
         svc.close()
 
