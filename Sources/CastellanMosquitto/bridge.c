@@ -133,6 +133,7 @@ static int dispatch(struct castellan_bridge *b, const uint8_t *frame, size_t len
 			return -1;
 		}
 		b->state = CASTELLAN_READY;
+		b->ever_ready = true;
 		b->backoff_ms = 0;
 		b->timeouts = 0;
 		b->failfast = false; /* an answer: the service is responsive again */
@@ -202,6 +203,19 @@ static int read_some(struct castellan_bridge *b)
 	return -1;
 }
 
+/* Counts an expired deadline towards failing fast, and says so. */
+static void expired(struct castellan_bridge *b)
+{
+	if(++b->timeouts >= FAILFAST_AFTER && !b->failfast){
+		b->failfast = true;
+		say(b, CASTELLAN_LOG_WARNING, "Warning: castellan: %u requests in a row timed out; denying at once until the service answers a PING.",
+				b->timeouts);
+	}else{
+		say(b, CASTELLAN_LOG_WARNING, "Warning: castellan: no answer from the service within %d ms; denied.", b->timeout_ms);
+	}
+}
+
+
 /* Waits until `deadline` for the DECISION with id `want`, or (want == 0) for the handshake to
  * complete. Returns 0, or -1: deny. An expired deadline counts towards failing fast. */
 static int await(struct castellan_bridge *b, uint32_t want, struct castellan_reply *reply, uint64_t deadline)
@@ -219,24 +233,38 @@ static int await(struct castellan_bridge *b, uint32_t want, struct castellan_rep
 		int ready = poll(&p, 1, (int)((deadline - now + 999) / 1000));
 		if(ready > 0 && read_some(b) != 0) return -1;
 	}
-	if(++b->timeouts >= FAILFAST_AFTER && !b->failfast){
-		b->failfast = true;
-		say(b, CASTELLAN_LOG_WARNING, "Warning: castellan: %u requests in a row timed out; denying at once until the service answers a PING.",
-				b->timeouts);
-	}else{
-		say(b, CASTELLAN_LOG_WARNING, "Warning: castellan: no answer from the service within %d ms; denied.", b->timeout_ms);
+	expired(b);
+	return -1;
+}
+
+/* Before the first HELLO_ACK (the broker has just started, and the service maybe not yet):
+ * retries connect() until `deadline` instead of refusing at once. Returns 0 once connected
+ * (the handshake may still be under way), or -1: deny. */
+static int await_first_link(struct castellan_bridge *b, uint64_t deadline)
+{
+	for(;;){
+		start_connect(b);
+		if(b->state != CASTELLAN_DOWN) return 0;
+		if(castellan_now_us() >= deadline) break;
+		poll(NULL, 0, 1);
 	}
+	expired(b);
 	return -1;
 }
 
 int castellan_bridge__call(struct castellan_bridge *b, struct castellan_request *req, struct castellan_reply *reply)
 {
 	uint64_t now = castellan_now_us();
-	/* Lazy connect, bounded by the same backoff as TICK's, so a dead service costs one
-	 * failed connect() per backoff period and no waiting. */
-	if(b->state == CASTELLAN_DOWN && now >= b->next_attempt_us) start_connect(b);
-	if(b->state == CASTELLAN_DOWN || b->failfast) return -1;
+	/* Before the first link, wait for it; after, reconnect bounded by the same backoff as
+	 * TICK's, so a dead service costs one failed connect() per backoff period and no waiting. */
+	if(b->failfast) return -1;
 	uint64_t deadline = now + (uint64_t)b->timeout_ms * 1000u;
+	if(b->state == CASTELLAN_DOWN && !b->ever_ready){
+		if(await_first_link(b, deadline) != 0) return -1;
+	}else if(b->state == CASTELLAN_DOWN && now >= b->next_attempt_us){
+		start_connect(b);
+	}
+	if(b->state == CASTELLAN_DOWN) return -1;
 	if(b->state == CASTELLAN_HANDSHAKE && await(b, 0, reply, deadline) != 0) return -1;
 	req->id = next_id(b);
 	size_t n = castellan_frame__encode(req, b->out, CASTELLAN_FRAME_BUFFER);
@@ -246,6 +274,11 @@ int castellan_bridge__call(struct castellan_bridge *b, struct castellan_request 
 	}
 	if(send_all(b, b->out, n, deadline) != 0) return -1;
 	return await(b, req->id, reply, deadline);
+}
+
+void castellan_bridge__start(struct castellan_bridge *b)
+{
+	if(b->state == CASTELLAN_DOWN) start_connect(b);
 }
 
 void castellan_bridge__notify(struct castellan_bridge *b, const struct castellan_request *req)

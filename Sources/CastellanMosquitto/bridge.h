@@ -2,7 +2,9 @@
  *
  * Everything here runs on the broker's only thread, so nothing may wait long: a request waits
  * at most timeout_ms for its reply (poll() with a deadline), and every failure denies. The
- * connection is opened lazily and reopened from TICK with backoff (50 ms doubling to 2 s);
+ * connection is opened when the broker starts (castellan_bridge__start, never failing) and
+ * reopened from TICK or a request with backoff (50 ms doubling to 2 s); until the first
+ * HELLO_ACK ever, a request waits up to its deadline for the link instead of being refused;
  * after 3 consecutive expired deadlines the bridge fails fast (denies without sending) until a
  * PING sent from TICK gets its PONG. Knows nothing of mosquitto: pushes and log lines go to
  * callbacks, so the plugin decides what a KICK means. */
@@ -38,6 +40,7 @@ struct castellan_bridge {
 	unsigned timeouts;  /* consecutive expired deadlines */
 	bool failfast;
 	bool reported_down; /* log "unreachable" once per outage, not every retry */
+	bool ever_ready;    /* a HELLO_ACK came once: before it, requests wait for the first link */
 	/* buffers: one frame out; frames in, consumed from in_start, filled up to in_end */
 	uint8_t *out, *in;
 	size_t in_start, in_end;
@@ -51,6 +54,10 @@ uint64_t castellan_now_us(void);
 int castellan_bridge__init(struct castellan_bridge *b, const char *path, const char *broker_id,
 		int timeout_ms, castellan_push_fn on_push, castellan_log_fn log, void *ctx);
 void castellan_bridge__cleanup(struct castellan_bridge *b);
+
+/* Opens the connection and sends HELLO without waiting for anything (the broker is starting:
+ * the service may start after it); a failure is logged and retried as usual. */
+void castellan_bridge__start(struct castellan_bridge *b);
 
 /* Sends `req` (the id is assigned here) and waits for the DECISION with its id. Returns 0 with
  * `reply` filled (its byte fields valid until the next bridge call), or -1: deny. Pushes that

@@ -427,8 +427,9 @@ static void release(struct castellan_plugin *p, size_t registered)
 	free(p);
 }
 
-/* Reads the options and registers the callbacks. Never connects: a failing init would stop
- * the broker from starting, and the service may well start after it. */
+/* Reads the options, registers the callbacks and starts connecting. Never fails for want of
+ * the service: a failing init would stop the broker from starting, and the service may well
+ * start after it. */
 int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, struct mosquitto_opt *options, int option_count)
 {
 	const char *socket_path = NULL, *broker_id = "mosquitto";
@@ -480,6 +481,10 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 	*userdata = p;
 	mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: mosquitto %s, service socket %s, timeout %ld ms, broker id %s.",
 			line_2_1 ? "2.1" : "2.0", socket_path, timeout_ms, broker_id);
+	/* Reach the service now, so the first device need not wait for the handshake. Never fails
+	 * the init: the service may start after the broker (a connect before the first link waits
+	 * for it, up to its deadline). mosquitto has dropped privileges and daemonised by now. */
+	castellan_bridge__start(&p->bridge);
 	return MOSQ_ERR_SUCCESS;
 error:
 	release(p, registered);

@@ -466,6 +466,7 @@ def test_allow_enforces_rules_and_deny_refuses(tmp):
                 "publish outside the rules was not refused: rc=%d %s" % (denied.returncode, denied.stderr)
             assert pub(broker, "dev1", "dev1", "good", "devices/dev1/sentinel", qos=1).returncode == 0
             assert watcher.proc.wait(WAIT) == 0
+            watcher.wait_line("devices/dev1/sentinel x")  # the exit can overtake the drain thread
             received = [l for l in watcher.lines if l.startswith("devices/")]
             assert received == ["devices/dev1/sentinel x"], "watcher received %r" % received
         finally:
@@ -519,6 +520,40 @@ def test_no_service_fails_closed_then_reconnects(tmp):
         assert r.returncode != 0 and broker.alive()
     finally:
         broker.stop()
+
+
+def test_ready_at_start(tmp):
+    """The plugin reaches the service when the broker starts, before any device; and a device
+    that connects before the service is up at all waits for it (up to the deadline)."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy)
+    broker = Broker(tmp, svc.path)
+    try:
+        svc.wait_for(lambda f: f["type"] == HELLO, "HELLO before any device")
+        assert svc.count(BASIC_AUTH) == 0
+        r = pub(broker, "dev1", "dev1", "good", "devices/dev1/t")
+        assert r.returncode == 0, "first connect refused: %s" % r.stderr
+    finally:
+        broker.stop()
+        svc.close()
+
+    late = os.path.join(tmp, "late.sock")
+    broker = Broker(tmp, late, timeout_ms=5000)
+    svc = None
+    try:
+        broker.wait_log("cannot reach the service")
+        mark = broker.log_size()
+        client = subprocess.Popen(["mosquitto_pub", "-V", "5", "-h", "127.0.0.1", "-p", str(broker.port), "-i", "dev1",
+                                   "-u", "dev1", "-P", "good", "-t", "devices/dev1/t", "-m", "x"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        broker.wait_log("New connection from", after=mark)  # the plugin now waits inside BASIC_AUTH
+        svc = Service(late, password_policy)
+        out, _ = client.communicate(timeout=WAIT)
+        assert client.returncode == 0, "connect before the first link refused: %s" % out
+        assert svc.count(BASIC_AUTH) == 1
+    finally:
+        broker.stop()
+        if svc:
+            svc.close()
 
 
 def test_silent_service_times_out_then_fails_fast(tmp):
