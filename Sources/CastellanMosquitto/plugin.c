@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include <dlfcn.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,11 +64,30 @@ struct castellan_plugin {
 	unsigned ended_count;
 	uint32_t ended_seq;
 	bool offline_registered;                    /* 2.1's CLIENT_OFFLINE */
+	bool line_2_1;
 };
 
 /* Events and functions of mosquitto 2.1, absent from the 2.0 headers this plugin is built
  * against: one .so serves both lines, and finds out at init which one loaded it. */
 #define MOSQ_EVT_CLIENT_OFFLINE_2_1 28
+/* 2.1's tick event (include/mosquitto/broker.h). 2.0's has `long next_ns` where 2.1 has
+ * next_ms, and ignores it; only 2.1 gets it written. */
+struct tick_event_2_1 {
+	void *future;
+	long now_ns;
+	long next_ms;
+	time_t now_s;
+	time_t next_s;
+	void *future2[4];
+};
+/* 2.1 sleeps in epoll until its next event, a day when idle: without next_ms our TICK (pushes
+ * such as KICK, reconnects) would wait for traffic. 2.0 ticks every 100 ms when idle. */
+#define TICK_INTERVAL_MS_2_1 100
+/* 2.0's mosquitto_plugin_id_t (src/mosquitto_broker_internal.h, the whole 2.0 line): only the
+ * listener a plugin was loaded for, NULL for a global one. */
+struct plugin_id_2_0 {
+	void *listener;
+};
 
 static void log_line(enum castellan_log_level level, const char *message)
 {
@@ -366,7 +386,7 @@ static int on_tick(int event, void *event_data, void *userdata)
 {
 	struct castellan_plugin *p = userdata;
 	(void)event;
-	(void)event_data;
+	if(p->line_2_1) ((struct tick_event_2_1 *)event_data)->next_ms = TICK_INTERVAL_MS_2_1;
 	castellan_bridge__tick(&p->bridge);
 	sweep_ended(p);
 	while(p->deferred){
@@ -447,6 +467,16 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 			}
 		}
 	}
+	/* 2.1 exports mosquitto_complete_basic_auth (the broker binary exports every plugin
+	 * function); 2.0 does not. */
+	bool line_2_1 = dlsym(RTLD_DEFAULT, "mosquitto_complete_basic_auth") != NULL;
+	if(!line_2_1 && ((struct plugin_id_2_0 *)identifier)->listener != NULL){
+		/* 2.0 calls a per-listener plugin's TICK never: no kicks on revocation, no pushed
+		 * rules, no reconnects but from an auth. Refuse rather than half work. */
+		mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: mosquitto 2.0 with per_listener_settings true never sends the plugin "
+				"its TICK (revocations would not disconnect anyone); set per_listener_settings false.");
+		return MOSQ_ERR_INVAL;
+	}
 	if(socket_path == NULL || *socket_path == '\0'){
 		mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: plugin_opt_socket is required.");
 		return MOSQ_ERR_INVAL;
@@ -467,10 +497,8 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 			goto error;
 		}
 	}
-	/* 2.1 exports mosquitto_complete_basic_auth (its broker binary exports every plugin
-	 * function); 2.0 does not. On 2.1 a session that outlives its connection reports
-	 * CLIENT_OFFLINE instead of DISCONNECT. */
-	bool line_2_1 = dlsym(RTLD_DEFAULT, "mosquitto_complete_basic_auth") != NULL;
+	/* On 2.1 a session that outlives its connection reports CLIENT_OFFLINE, not DISCONNECT. */
+	p->line_2_1 = line_2_1;
 	if(line_2_1){
 		if(mosquitto_callback_register(identifier, MOSQ_EVT_CLIENT_OFFLINE_2_1, on_disconnect, NULL, p) != MOSQ_ERR_SUCCESS){
 			mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: cannot register callback %d.", MOSQ_EVT_CLIENT_OFFLINE_2_1);

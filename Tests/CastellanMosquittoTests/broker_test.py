@@ -24,6 +24,15 @@ import traceback
 
 PLUGIN = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else ""
 WAIT = 10.0  # the most any single event may take before a test fails
+# The broker under test: Debian's 2.0.11 by default, or (make plugin-test-2.1) a 2.1 build.
+MOSQUITTO = os.environ.get("CASTELLAN_MOSQUITTO", "mosquitto")
+
+
+def mosquitto_line():
+    """'2.0' or '2.1', from `mosquitto -h`'s first line ("mosquitto version 2.1.2")."""
+    out = subprocess.run([MOSQUITTO, "-h"], capture_output=True, text=True).stdout
+    version = out.split("version", 1)[1].split()[0] if "version" in out else "?"
+    return ".".join(version.split(".")[:2])
 
 # ---- bridge protocol v1, service side ------------------------------------------------------
 
@@ -222,11 +231,11 @@ class Broker:
                     "listener %d 127.0.0.1\n%splugin %s\nplugin_opt_socket %s\nplugin_opt_timeout_ms %d\n"
                     "plugin_opt_broker_id test-broker\nlog_dest stderr\nlog_type all\n"
                     % (self.port, listener_extra, PLUGIN, socket_path, timeout_ms))
-        self.proc = subprocess.Popen(["mosquitto", "-c", conf], stderr=subprocess.PIPE, text=True, env=broker_env())
+        self.proc = subprocess.Popen([MOSQUITTO, "-c", conf], stderr=subprocess.PIPE, text=True, env=broker_env())
         self.lines, self.cond = [], threading.Condition()
         BROKERS.append(self)
         threading.Thread(target=self._drain, daemon=True).start()
-        self.wait_log(" running")
+        self.wait_log(" running", whole_end=True)  # not 2.1's "Info: running mosquitto as user: root."
 
     def _drain(self):
         for line in self.proc.stderr:
@@ -236,12 +245,13 @@ class Broker:
         with self.cond:
             self.cond.notify_all()
 
-    def wait_log(self, text, timeout=WAIT, after=0):
+    def wait_log(self, text, timeout=WAIT, after=0, whole_end=False):
+        """Waits for a log line containing `text` (with whole_end: ending with it)."""
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
                 for i in range(after, len(self.lines)):
-                    if text in self.lines[i]:
+                    if (self.lines[i].endswith(text) if whole_end else text in self.lines[i]):
                         return i
                 left = deadline - time.monotonic()
                 if left <= 0 or self.proc.poll() is not None:
@@ -737,6 +747,44 @@ def test_last_wills_obey_the_rules(tmp):
         if watcher:
             watcher.stop()
         broker.stop()
+        svc.close()
+
+
+def test_per_listener_settings(tmp):
+    """2.0 never sends a per-listener plugin its TICK: the plugin refuses to load, saying why,
+    and the broker does not start. 2.1 ticks per-listener plugins too: there it works."""
+    path = os.path.join(tmp, "bridge.sock")
+    port = free_port()
+    conf = os.path.join(tmp, "mosquitto.conf")
+    with open(conf, "w") as f:
+        f.write("per_listener_settings true\nuser root\nlog_dest stderr\nlistener %d 127.0.0.1\nallow_anonymous false\n"
+                "plugin %s\nplugin_opt_socket %s\nplugin_opt_timeout_ms 250\n" % (port, PLUGIN, path))
+    if mosquitto_line() == "2.0":
+        r = subprocess.run([MOSQUITTO, "-c", conf], capture_output=True, text=True, timeout=WAIT, env=broker_env())
+        assert r.returncode != 0, "mosquitto 2.0 started with a per-listener castellan plugin"
+        assert "set per_listener_settings false" in r.stderr, r.stderr
+        return
+    svc = Service(path, password_policy)
+    proc = subprocess.Popen([MOSQUITTO, "-c", conf], stderr=subprocess.DEVNULL, env=broker_env())
+    try:
+        svc.wait_for(lambda f: f["type"] == HELLO, "HELLO from a per-listener plugin")
+
+        class At:
+            pass
+        at = At()
+        at.port = port
+        assert pub(at, "dev1", "dev1", "good", "devices/dev1/t").returncode == 0, "connect refused"
+        sub = Sub(at, "dev1", "dev1", "good", "devices/dev1/#")
+        try:
+            sub.wait_line("received SUBACK")
+            auth = [f for f in svc.frames if f["type"] == BASIC_AUTH][-1]
+            svc.push(frame(KICK, 0, blob(b"dev1")))  # needs TICK
+            svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == auth["conn"], "DISCONNECT after KICK")
+        finally:
+            sub.stop()
+    finally:
+        proc.terminate()
+        proc.wait(5)
         svc.close()
 
 
