@@ -2,6 +2,7 @@
 #include "bridge.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,6 +95,14 @@ static void start_connect(struct castellan_bridge *b)
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	strcpy(addr.sun_path, b->path); /* length checked in init */
 	b->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if(b->fd >= 0 && b->wake_signal){
+		/* Best effort: without it the broker's own wake-ups still come round. */
+		struct f_owner_ex owner = { F_OWNER_TID, b->wake_tid };
+		if(fcntl(b->fd, F_SETOWN_EX, &owner) != 0 || fcntl(b->fd, F_SETSIG, b->wake_signal) != 0
+				|| fcntl(b->fd, F_SETFL, fcntl(b->fd, F_GETFL) | O_ASYNC) != 0){
+			say(b, CASTELLAN_LOG_WARNING, "Warning: castellan: cannot ask for a signal on service replies: %s.", strerror(errno));
+		}
+	}
 	if(b->fd < 0 || connect(b->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0){
 		/* A Unix socket connects at once or not at all (EAGAIN: backlog full); no waiting. */
 		if(!b->reported_down){
@@ -299,7 +308,7 @@ void castellan_bridge__tick(struct castellan_bridge *b)
 {
 	uint64_t now = castellan_now_us();
 	if(now < b->next_tick_us) return;
-	b->next_tick_us = now + TICK_EVERY_US;
+	b->next_tick_us = now + b->tick_every_us;
 	if(b->state == CASTELLAN_DOWN && now >= b->next_attempt_us) start_connect(b);
 	uint64_t hello_limit_us = (uint64_t)b->timeout_ms * 1000u;
 	if(hello_limit_us < HELLO_LIMIT_US) hello_limit_us = HELLO_LIMIT_US;
@@ -333,6 +342,7 @@ int castellan_bridge__init(struct castellan_bridge *b, const char *path, const c
 	b->out = malloc(CASTELLAN_FRAME_BUFFER);
 	b->in = malloc(CASTELLAN_FRAME_BUFFER);
 	b->timeout_ms = timeout_ms;
+	b->tick_every_us = TICK_EVERY_US;
 	b->on_push = on_push;
 	b->log = log;
 	b->ctx = ctx;

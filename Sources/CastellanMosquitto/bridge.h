@@ -30,6 +30,13 @@ struct castellan_bridge {
 	castellan_push_fn on_push;
 	castellan_log_fn log;
 	void *ctx;
+	/* Nonzero: each new connection raises this signal in thread `wake_tid` when data arrives
+	 * (O_ASYNC), so a broker that sleeps until its next event wakes for the service. */
+	int wake_signal;
+	int wake_tid;
+	/* TICK's work runs at most once per this (default 1 ms); 0 for a broker that calls TICK
+	 * only when something woke it. */
+	unsigned tick_every_us;
 	/* connection */
 	int fd;
 	enum castellan_bridge_state state;

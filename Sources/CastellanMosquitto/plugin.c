@@ -18,7 +18,9 @@
 #include <openssl/x509.h>
 
 #include <dlfcn.h>
+#include <signal.h>
 #include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +67,9 @@ struct castellan_plugin {
 	uint32_t ended_seq;
 	bool offline_registered;                    /* 2.1's CLIENT_OFFLINE */
 	bool line_2_1;
+	bool waker;                                 /* 2.1: wake_timer and the signal are set up */
+	timer_t wake_timer;
+	uint64_t wake_at_us;                        /* when wake_timer fires; 0: not armed */
 };
 
 /* Events and functions of mosquitto 2.1, absent from the 2.0 headers this plugin is built
@@ -80,9 +85,16 @@ struct tick_event_2_1 {
 	time_t next_s;
 	void *future2[4];
 };
-/* 2.1 sleeps in epoll until its next event, a day when idle: without next_ms our TICK (pushes
- * such as KICK, reconnects) would wait for traffic. 2.0 ticks every 100 ms when idle. */
-#define TICK_INTERVAL_MS_2_1 100
+/* Waking 2.1. Its loop sleeps in epoll_wait until its next event (a day, idle) and runs a
+ * plugin's TICK only when it comes round, and a TICK's next_ms only bounds that sleep when the
+ * TICK was due (plugin_tick.c: traffic before then loses the wake-up). So the plugin wakes it
+ * itself: a signal with an empty handler ends epoll_wait (EINTR; SA_RESTART spares every other
+ * call), raised in the main thread by the kernel when the service writes (O_ASYNC on the
+ * bridge socket) and by a one-shot timer for what is due later (reconnects, PING, deadlines).
+ * TICK asks to be called at every pass (next_ms 0) and reads the socket each time. 2.0 ticks
+ * every 100 ms when idle by itself and needs none of it. */
+#define WAKE_SIGNAL_OFFSET 2 /* SIGRTMAX - 2: mosquitto uses SIGRTMIN (log rotation) */
+#define WAKE_IDLE_US 100000
 /* 2.0's mosquitto_plugin_id_t (src/mosquitto_broker_internal.h, the whole 2.0 line): only the
  * listener a plugin was loaded for, NULL for a global one. */
 struct plugin_id_2_0 {
@@ -213,6 +225,54 @@ static bool set_data_out(struct mosquitto_evt_extended_auth *ed, struct castella
 	memcpy(ed->data_out, data.ptr, data.len);
 	ed->data_out_len = (uint16_t)data.len;
 	return true;
+}
+
+/* ---- waking 2.1's loop (see WAKE_SIGNAL_OFFSET) ---- */
+
+static void on_wake_signal(int sig)
+{
+	(void)sig; /* its only work: ending epoll_wait */
+}
+
+/* On mosquitto's main thread, at init. False (and a warning) if the signal is taken. */
+static bool waker_start(struct castellan_plugin *p)
+{
+	int sig = SIGRTMAX - WAKE_SIGNAL_OFFSET;
+	struct sigaction old, sa = { .sa_handler = on_wake_signal, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	if(sigaction(sig, NULL, &old) != 0 || old.sa_handler != SIG_DFL){
+		mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: signal %d is in use; pushes and replies wait for the broker's own wake-ups.", sig);
+		return false;
+	}
+	struct sigevent ev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = sig };
+	ev._sigev_un._tid = gettid(); /* sigev_notify_thread_id: glibc 2.36 has no name for it */
+	if(sigaction(sig, &sa, NULL) != 0 || timer_create(CLOCK_MONOTONIC, &ev, &p->wake_timer) != 0){
+		sigaction(sig, &old, NULL);
+		mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: no wake-up timer; pushes and replies wait for the broker's own wake-ups.");
+		return false;
+	}
+	p->bridge.wake_signal = sig;
+	p->bridge.wake_tid = gettid();
+	p->bridge.tick_every_us = 0;
+	return true;
+}
+
+/* Makes sure the loop comes round within `after_us`; one timer_settime per wake at most. */
+static void wake_within(struct castellan_plugin *p, uint64_t after_us)
+{
+	uint64_t now = castellan_now_us(), at = now + after_us;
+	if(!p->waker || (p->wake_at_us > now && p->wake_at_us <= at)) return;
+	struct itimerspec when = { .it_value = { (time_t)(after_us / 1000000u), (long)(after_us % 1000000u) * 1000 } };
+	if(timer_settime(p->wake_timer, 0, &when, NULL) == 0) p->wake_at_us = at;
+}
+
+static void waker_stop(struct castellan_plugin *p)
+{
+	if(!p->waker) return;
+	timer_delete(p->wake_timer);
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigaction(SIGRTMAX - WAKE_SIGNAL_OFFSET, &dfl, NULL);
+	p->waker = false;
 }
 
 /* ---- callbacks ---- */
@@ -386,7 +446,10 @@ static int on_tick(int event, void *event_data, void *userdata)
 {
 	struct castellan_plugin *p = userdata;
 	(void)event;
-	if(p->line_2_1) ((struct tick_event_2_1 *)event_data)->next_ms = TICK_INTERVAL_MS_2_1;
+	if(p->line_2_1){
+		((struct tick_event_2_1 *)event_data)->next_ms = 0; /* every pass: we wake it ourselves */
+		wake_within(p, WAKE_IDLE_US);
+	}
 	castellan_bridge__tick(&p->bridge);
 	sweep_ended(p);
 	while(p->deferred){
@@ -432,6 +495,7 @@ static void release(struct castellan_plugin *p, size_t registered)
 		mosquitto_callback_unregister(p->identifier, callbacks[i].event, callbacks[i].cb, NULL);
 	}
 	if(p->offline_registered) mosquitto_callback_unregister(p->identifier, MOSQ_EVT_CLIENT_OFFLINE_2_1, on_disconnect, NULL);
+	waker_stop(p);
 	castellan_bridge__cleanup(&p->bridge);
 	castellan_conn_table__free(&p->conns);
 	while(p->deferred){
@@ -505,6 +569,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 			goto error;
 		}
 		p->offline_registered = true;
+		p->waker = waker_start(p);
 	}
 	*userdata = p;
 	mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: mosquitto %s, service socket %s, timeout %ld ms, broker id %s.",

@@ -760,7 +760,11 @@ def test_per_listener_settings(tmp):
         f.write("per_listener_settings true\nuser root\nlog_dest stderr\nlistener %d 127.0.0.1\nallow_anonymous false\n"
                 "plugin %s\nplugin_opt_socket %s\nplugin_opt_timeout_ms 250\n" % (port, PLUGIN, path))
     if mosquitto_line() == "2.0":
-        r = subprocess.run([MOSQUITTO, "-c", conf], capture_output=True, text=True, timeout=WAIT, env=broker_env())
+        # No leak check here: mosquitto 2.0 leaks its config strings when a plugin refuses init.
+        env = broker_env()
+        if "ASAN_OPTIONS" in env:
+            env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"].replace("detect_leaks=1", "detect_leaks=0")
+        r = subprocess.run([MOSQUITTO, "-c", conf], capture_output=True, text=True, timeout=WAIT, env=env)
         assert r.returncode != 0, "mosquitto 2.0 started with a per-listener castellan plugin"
         assert "set per_listener_settings false" in r.stderr, r.stderr
         return
