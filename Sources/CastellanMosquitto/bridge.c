@@ -121,6 +121,7 @@ static void start_connect(struct castellan_bridge *b)
 	};
 	size_t n = castellan_frame__encode(&hello, b->out, CASTELLAN_FRAME_BUFFER);
 	b->state = CASTELLAN_HANDSHAKE;
+	b->links++;
 	b->hello_id = hello.id;
 	b->hello_sent_us = castellan_now_us();
 	if(n == 0 || send_all(b, b->out, n, b->hello_sent_us) != 0) disconnect(b, "HELLO could not be sent");
@@ -164,7 +165,8 @@ static int dispatch(struct castellan_bridge *b, const uint8_t *frame, size_t len
 				*reply = r;
 				return 1;
 			}
-			return 0; /* a late answer to a request we gave up on */
+			if(b->on_decision && b->on_decision(b->ctx, &r)) b->timeouts = 0;
+			return 0; /* else a late answer to a request we gave up on */
 		case CASTELLAN_KICK:
 		case CASTELLAN_SET_RULES:
 		case CASTELLAN_PUBLISH:
@@ -261,20 +263,27 @@ static int await_first_link(struct castellan_bridge *b, uint64_t deadline)
 	return -1;
 }
 
-int castellan_bridge__call(struct castellan_bridge *b, struct castellan_request *req, struct castellan_reply *reply)
+/* Brings the link to READY for a request due by `deadline`: 0, or -1: deny. */
+static int ready_for_request(struct castellan_bridge *b, uint64_t deadline, struct castellan_reply *scratch)
 {
 	uint64_t now = castellan_now_us();
 	/* Before the first link, wait for it; after, reconnect bounded by the same backoff as
 	 * TICK's, so a dead service costs one failed connect() per backoff period and no waiting. */
 	if(b->failfast) return -1;
-	uint64_t deadline = now + (uint64_t)b->timeout_ms * 1000u;
 	if(b->state == CASTELLAN_DOWN && !b->ever_ready){
 		if(await_first_link(b, deadline) != 0) return -1;
 	}else if(b->state == CASTELLAN_DOWN && now >= b->next_attempt_us){
 		start_connect(b);
 	}
 	if(b->state == CASTELLAN_DOWN) return -1;
-	if(b->state == CASTELLAN_HANDSHAKE && await(b, 0, reply, deadline) != 0) return -1;
+	if(b->state == CASTELLAN_HANDSHAKE && await(b, 0, scratch, deadline) != 0) return -1;
+	return 0;
+}
+
+int castellan_bridge__call(struct castellan_bridge *b, struct castellan_request *req, struct castellan_reply *reply)
+{
+	uint64_t deadline = castellan_now_us() + (uint64_t)b->timeout_ms * 1000u;
+	if(ready_for_request(b, deadline, reply) != 0) return -1;
 	req->id = next_id(b);
 	size_t n = castellan_frame__encode(req, b->out, CASTELLAN_FRAME_BUFFER);
 	if(n == 0){
@@ -283,6 +292,25 @@ int castellan_bridge__call(struct castellan_bridge *b, struct castellan_request 
 	}
 	if(send_all(b, b->out, n, deadline) != 0) return -1;
 	return await(b, req->id, reply, deadline);
+}
+
+int castellan_bridge__send(struct castellan_bridge *b, struct castellan_request *req)
+{
+	struct castellan_reply scratch;
+	uint64_t deadline = castellan_now_us() + (uint64_t)b->timeout_ms * 1000u;
+	if(ready_for_request(b, deadline, &scratch) != 0) return -1;
+	req->id = next_id(b);
+	size_t n = castellan_frame__encode(req, b->out, CASTELLAN_FRAME_BUFFER);
+	if(n == 0){
+		say(b, CASTELLAN_LOG_WARNING, "Warning: castellan: request not encodable (invalid UTF-8 or too large); denied.");
+		return -1;
+	}
+	return send_all(b, b->out, n, deadline);
+}
+
+void castellan_bridge__expired(struct castellan_bridge *b)
+{
+	expired(b);
 }
 
 void castellan_bridge__start(struct castellan_bridge *b)

@@ -19,6 +19,9 @@
 enum castellan_log_level { CASTELLAN_LOG_INFO, CASTELLAN_LOG_WARNING, CASTELLAN_LOG_ERR };
 
 typedef void (*castellan_push_fn)(void *ctx, const struct castellan_reply *push);
+/* A DECISION for a request sent with castellan_bridge__send: true if it was one (the reply's
+ * byte fields are valid only during the call). */
+typedef bool (*castellan_decision_fn)(void *ctx, const struct castellan_reply *decision);
 typedef void (*castellan_log_fn)(enum castellan_log_level level, const char *message);
 
 enum castellan_bridge_state { CASTELLAN_DOWN, CASTELLAN_HANDSHAKE, CASTELLAN_READY };
@@ -28,6 +31,7 @@ struct castellan_bridge {
 	char *path, *broker_id;
 	int timeout_ms;
 	castellan_push_fn on_push;
+	castellan_decision_fn on_decision; /* optional: answers to castellan_bridge__send */
 	castellan_log_fn log;
 	void *ctx;
 	/* Nonzero: each new connection raises this signal in thread `wake_tid` when data arrives
@@ -41,6 +45,7 @@ struct castellan_bridge {
 	int fd;
 	enum castellan_bridge_state state;
 	uint32_t last_id, hello_id, ping_id;
+	uint32_t links;     /* connections opened so far: a request sent on an older one has no answer coming */
 	uint64_t hello_sent_us, ping_sent_us, next_attempt_us;
 	uint64_t next_tick_us; /* TICK's work runs at most once per TICK_EVERY_US */
 	unsigned backoff_ms;
@@ -70,6 +75,15 @@ void castellan_bridge__start(struct castellan_bridge *b);
  * `reply` filled (its byte fields valid until the next bridge call), or -1: deny. Pushes that
  * arrive meanwhile go to on_push. */
 int castellan_bridge__call(struct castellan_bridge *b, struct castellan_request *req, struct castellan_reply *reply);
+
+/* Sends `req` (the id is assigned here) without waiting for its answer, which goes to
+ * on_decision whenever it is read. Waits only for the link, as castellan_bridge__call does
+ * (the first one, or a handshake under way). 0, or -1: deny. */
+int castellan_bridge__send(struct castellan_bridge *b, struct castellan_request *req);
+
+/* Counts a request whose answer did not come in time towards failing fast (for requests sent
+ * with castellan_bridge__send; castellan_bridge__call counts its own). */
+void castellan_bridge__expired(struct castellan_bridge *b);
 
 /* Best effort, never waits if the socket cannot take the frame at once: dropped instead. */
 void castellan_bridge__notify(struct castellan_bridge *b, const struct castellan_request *req);

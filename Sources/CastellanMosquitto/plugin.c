@@ -56,6 +56,28 @@ struct ended {
 	bool until_tick; /* no will can come later (v3 clean session): free at the next TICK */
 };
 
+/* 2.1's delayed basic auth (include/mosquitto/defs.h, broker.h). */
+#define MOSQ_ERR_AUTH_DELAYED_2_1 (-5)
+typedef void (*complete_basic_auth_fn)(const char *clientid, int result);
+typedef struct mosquitto *(*client_by_id_fn)(const char *clientid);
+/* Basic auths waiting for the service at once, at most; beyond, they wait in the callback. */
+#define MAX_PENDING 4096
+/* While some wait, the loop comes round at least this often: a reply's signal could land just
+ * before epoll_wait (after TICK read the socket) and be lost. */
+#define PENDING_WAKE_US 2000
+
+/* A basic auth handed back to 2.1 as MOSQ_ERR_AUTH_DELAYED, waiting for its DECISION. */
+struct pending {
+	struct pending *next;
+	const void *client;   /* a key only: the client may have left and been freed */
+	uint32_t id, link;    /* the request, and the bridge connection it went out on */
+	uint64_t deadline_us;
+	bool answered, allowed;
+	char *identity;       /* allowed: the device identity (checked) */
+	struct castellan_acl *rules; /* allowed: the decoded rules */
+	char client_id[];     /* mosquitto completes by client id */
+};
+
 struct castellan_plugin {
 	mosquitto_plugin_id_t *identifier;
 	struct castellan_bridge bridge;
@@ -67,6 +89,12 @@ struct castellan_plugin {
 	uint32_t ended_seq;
 	bool offline_registered;                    /* 2.1's CLIENT_OFFLINE */
 	bool line_2_1;
+	struct pending *pending, **pending_tail;     /* in sending order, so in deadline order */
+	unsigned pending_count;
+	complete_basic_auth_fn complete;            /* 2.1 only */
+	client_by_id_fn client_by_id;
+	const void *completing;                     /* the client mosquitto_complete_basic_auth is deciding */
+	bool completing_ended;                      /* ...and it fired DISCONNECT for it */
 	bool waker;                                 /* 2.1: wake_timer and the signal are set up */
 	timer_t wake_timer;
 	uint64_t wake_at_us;                        /* when wake_timer fires; 0: not armed */
@@ -189,21 +217,26 @@ static int fill_common(struct castellan_request *req, struct mosquitto *client, 
 	return 0;
 }
 
-/* Enforces an allow: names the client after the device identity and stores its rules.
- * Returns false (deny) if any part fails. */
-static bool accept(struct castellan_plugin *p, struct mosquitto *client, const struct castellan_reply *r)
+/* An allow's rules, decoded; NULL (deny, and a warning) if the allow cannot be enforced. */
+static struct castellan_acl *allowed_rules(const struct castellan_reply *r)
 {
 	/* Reject wildcards in the identity: the v5 plugin path lacks mosquitto's own guard
 	 * (CVE-2017-7650 class), and it may be used for %u-style matching elsewhere. */
 	if(r->username.len == 0 || memchr(r->username.ptr, '+', r->username.len) || memchr(r->username.ptr, '#', r->username.len)){
 		mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: allow with an empty or wildcard identity; denied.");
-		return false;
+		return NULL;
 	}
 	struct castellan_acl *acl = castellan_acl__decode(r->rules.ptr, r->rules.len);
-	if(acl == NULL){
-		mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: allow with undecodable rules; denied.");
-		return false;
-	}
+	if(acl == NULL) mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: allow with undecodable rules; denied.");
+	return acl;
+}
+
+/* Enforces an allow: names the client after the device identity and stores its rules.
+ * Returns false (deny) if any part fails. */
+static bool accept(struct castellan_plugin *p, struct mosquitto *client, const struct castellan_reply *r)
+{
+	struct castellan_acl *acl = allowed_rules(r);
+	if(acl == NULL) return false;
 	char *name = strndup((const char *)r->username.ptr, r->username.len);
 	int rc = name ? mosquitto_set_username(client, name) : MOSQ_ERR_NOMEM;
 	free(name);
@@ -275,6 +308,144 @@ static void waker_stop(struct castellan_plugin *p)
 	p->waker = false;
 }
 
+/* ---- 2.1: delayed basic auth ----
+ * BASIC_AUTH sends its request and returns MOSQ_ERR_AUTH_DELAYED; the DECISION, read whenever
+ * the bridge reads (TICK, or inside another client's blocking call), is only noted; TICK
+ * completes it on the main thread. A client that leaves while it waits gets no event from 2.1
+ * (context.c returns early for a delayed context), so its `struct mosquitto *` is never
+ * dereferenced: mosquitto_complete_basic_auth goes by client id and ignores a gone one, and
+ * the username is set only once mosquitto_client(id) is that very client. A new connect at the
+ * same address or with the same id means the old one left: its entry is dropped. */
+
+static void tell_disconnect(struct castellan_plugin *p, const void *client)
+{
+	struct castellan_request req = { .type = CASTELLAN_DISCONNECT, .conn = (uint64_t)(uintptr_t)client };
+	castellan_bridge__notify(&p->bridge, &req);
+}
+
+static void free_pending(struct pending *q)
+{
+	free(q->identity);
+	free(q->rules);
+	free(q);
+}
+
+/* Drops the waiting entries of a client that left: at `client`'s address, or (id non-NULL) with
+ * this client id. The service hears of the end it never got a DISCONNECT for. */
+static void drop_left(struct castellan_plugin *p, const void *client, const char *client_id)
+{
+	struct pending **link = &p->pending;
+	while(*link){
+		struct pending *q = *link;
+		if(q->client != client && (client_id == NULL || strcmp(q->client_id, client_id) != 0)){
+			link = &q->next;
+			continue;
+		}
+		*link = q->next;
+		p->pending_count--;
+		tell_disconnect(p, q->client);
+		free_pending(q);
+	}
+	p->pending_tail = link;
+	while(*p->pending_tail) p->pending_tail = &(*p->pending_tail)->next;
+}
+
+static bool on_decision(void *ctx, const struct castellan_reply *r)
+{
+	struct castellan_plugin *p = ctx;
+	struct pending *q = p->pending;
+	while(q && q->id != r->id) q = q->next;
+	if(q == NULL || q->answered) return false;
+	q->answered = true;
+	if(r->result == CASTELLAN_ALLOW && (q->rules = allowed_rules(r)) != NULL){
+		q->identity = strndup((const char *)r->username.ptr, r->username.len);
+		q->allowed = q->identity != NULL;
+	}
+	return true;
+}
+
+/* Sends the request and parks the client. MOSQ_ERR_AUTH_DELAYED, or MOSQ_ERR_AUTH. */
+static int delay_basic_auth(struct castellan_plugin *p, struct castellan_request *req, struct mosquitto *client, const char *client_id)
+{
+	size_t id_len = strlen(client_id);
+	struct pending *q = calloc(1, sizeof(*q) + id_len + 1);
+	if(q == NULL) return MOSQ_ERR_AUTH;
+	if(castellan_bridge__send(&p->bridge, req) != 0){
+		free(q);
+		return MOSQ_ERR_AUTH;
+	}
+	memcpy(q->client_id, client_id, id_len + 1);
+	q->client = client;
+	q->id = req->id;
+	q->link = p->bridge.links;
+	q->deadline_us = castellan_now_us() + (uint64_t)p->bridge.timeout_ms * 1000u;
+	*p->pending_tail = q;
+	p->pending_tail = &q->next;
+	p->pending_count++;
+	return MOSQ_ERR_AUTH_DELAYED_2_1;
+}
+
+/* Completes one decided (or given up) entry, which is off the list already. */
+static void complete_pending(struct castellan_plugin *p, struct pending *q)
+{
+	/* An entry at its address means that address holds a newer connection: this one left. */
+	if(castellan_conn_table__find(&p->conns, q->client)){
+		tell_disconnect(p, q->client);
+		return;
+	}
+	struct castellan_conn *c = q->allowed ? castellan_conn_table__add(&p->conns, q->client) : NULL;
+	if(c == NULL){
+		p->completing = q->client;
+		p->completing_ended = false;
+		p->complete(q->client_id, MOSQ_ERR_AUTH);
+		p->completing = NULL;
+		if(!p->completing_ended) tell_disconnect(p, q->client); /* it had left */
+		return;
+	}
+	/* Rules first: connecting re-checks a resumed session's queued messages against them. */
+	castellan_conn__set_rules(c, q->rules);
+	q->rules = NULL;
+	c->authenticated = true;
+	p->complete(q->client_id, MOSQ_ERR_SUCCESS);
+	struct mosquitto *live = p->client_by_id(q->client_id);
+	if(live == q->client && mosquitto_set_username(live, q->identity) == MOSQ_ERR_SUCCESS) return;
+	if(live == q->client){
+		/* Connected, but not under its identity: grant it nothing, and end it. */
+		c = castellan_conn_table__find(&p->conns, q->client);
+		if(c) castellan_conn__set_rules(c, NULL);
+		mosquitto_kick_client_by_clientid(q->client_id, false);
+		return;
+	}
+	castellan_conn_table__remove(&p->conns, q->client);
+	tell_disconnect(p, q->client);
+}
+
+/* From TICK: completes what was answered, denies what expired or lost its bridge connection,
+ * in order; keeps the loop coming round while some wait. */
+static void settle_pending(struct castellan_plugin *p)
+{
+	uint64_t now = castellan_now_us();
+	struct pending **link = &p->pending;
+	while(*link){
+		struct pending *q = *link;
+		bool orphaned = p->bridge.state != CASTELLAN_READY || p->bridge.links != q->link;
+		if(!q->answered && !orphaned && now < q->deadline_us){
+			link = &q->next;
+			continue;
+		}
+		if(!q->answered && !orphaned) castellan_bridge__expired(&p->bridge);
+		*link = q->next;
+		p->pending_count--;
+		complete_pending(p, q);
+		free_pending(q);
+	}
+	p->pending_tail = link;
+	if(p->pending){
+		uint64_t left = p->pending->deadline_us > now ? p->pending->deadline_us - now : 0;
+		wake_within(p, left < PENDING_WAKE_US ? left : PENDING_WAKE_US);
+	}
+}
+
 /* ---- callbacks ---- */
 
 static int on_basic_auth(int event, void *event_data, void *userdata)
@@ -287,9 +458,17 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
 	(void)event;
 	/* BASIC_AUTH is always a connection's first authentication: nothing earlier counts. */
 	castellan_conn_table__remove(&p->conns, ed->client);
+	const char *client_id = mosquitto_client_id(ed->client);
+	if(p->complete) drop_left(p, ed->client, client_id);
 	int rc = fill_common(&req, ed->client, &der);
 	req.username = opt_string(ed->username);
 	req.password = opt_string(ed->password);
+	/* 2.1: the broker need not wait for the answer (only for a link not up yet). 2.0: it must. */
+	if(rc == 0 && p->complete && client_id && p->pending_count < MAX_PENDING){
+		rc = delay_basic_auth(p, &req, ed->client, client_id);
+		OPENSSL_free(der);
+		return rc;
+	}
 	if(rc == 0) rc = castellan_bridge__call(&p->bridge, &req, &r);
 	OPENSSL_free(der);
 	/* A "continue" has no meaning without enhanced auth: deny, like everything unexpected. */
@@ -308,6 +487,7 @@ static int on_ext_auth(int event, void *event_data, void *userdata)
 	struct castellan_conn *c;
 	uint8_t *der;
 	if(event == MOSQ_EVT_EXT_AUTH_START){
+		if(p->complete) drop_left(p, ed->client, NULL);
 		/* No re-auth flag in the event: our own state tells a re-auth (AUTH 0x19). */
 		char *method = ed->auth_method ? strdup(ed->auth_method) : NULL;
 		c = method ? castellan_conn_table__add(&p->conns, ed->client) : NULL;
@@ -439,6 +619,8 @@ static int on_disconnect(int event, void *event_data, void *userdata)
 	(void)event;
 	castellan_bridge__notify(&p->bridge, &req);
 	end_connection(p, ed->client);
+	if(ed->client == p->completing) p->completing_ended = true;
+	else if(p->complete) drop_left(p, ed->client, NULL); /* the address of one that left, reused */
 	return MOSQ_ERR_SUCCESS;
 }
 
@@ -451,6 +633,7 @@ static int on_tick(int event, void *event_data, void *userdata)
 		wake_within(p, WAKE_IDLE_US);
 	}
 	castellan_bridge__tick(&p->bridge);
+	if(p->complete) settle_pending(p);
 	sweep_ended(p);
 	while(p->deferred){
 		struct deferred *d = p->deferred;
@@ -508,6 +691,11 @@ static void release(struct castellan_plugin *p, size_t registered)
 		p->ended = e->next;
 		free(e);
 	}
+	while(p->pending){ /* the broker is stopping: nobody to complete */
+		struct pending *q = p->pending;
+		p->pending = q->next;
+		free_pending(q);
+	}
 	free(p);
 }
 
@@ -550,6 +738,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 	p->identifier = identifier;
 	p->deferred_tail = &p->deferred;
 	p->ended_tail = &p->ended;
+	p->pending_tail = &p->pending;
 	if(castellan_conn_table__init(&p->conns, 64) != 0) goto error;
 	if(castellan_bridge__init(&p->bridge, socket_path, broker_id, (int)timeout_ms, on_push, log_line, p) != 0){
 		mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: invalid plugin_opt_socket (too long?) or out of memory.");
@@ -570,10 +759,18 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 		}
 		p->offline_registered = true;
 		p->waker = waker_start(p);
+		/* Delayed basic auth needs both, and a loop that wakes for replies. */
+		complete_basic_auth_fn complete = (complete_basic_auth_fn)dlsym(RTLD_DEFAULT, "mosquitto_complete_basic_auth");
+		client_by_id_fn client_by_id = (client_by_id_fn)dlsym(RTLD_DEFAULT, "mosquitto_client");
+		if(p->waker && complete && client_by_id){
+			p->complete = complete;
+			p->client_by_id = client_by_id;
+			p->bridge.on_decision = on_decision;
+		}
 	}
 	*userdata = p;
-	mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: mosquitto %s, service socket %s, timeout %ld ms, broker id %s.",
-			line_2_1 ? "2.1" : "2.0", socket_path, timeout_ms, broker_id);
+	mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: mosquitto %s%s, service socket %s, timeout %ld ms, broker id %s.",
+			line_2_1 ? "2.1" : "2.0", p->complete ? " (delayed basic auth)" : "", socket_path, timeout_ms, broker_id);
 	/* Reach the service now, so the first device need not wait for the handshake. Never fails
 	 * the init: the service may start after the broker (a connect before the first link waits
 	 * for it, up to its deadline). mosquitto has dropped privileges and daemonised by now. */

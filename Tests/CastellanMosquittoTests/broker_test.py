@@ -108,8 +108,11 @@ class Service:
     """A scripted service: `decide(request)` returns (result, username, rules, data) or None
     (never answer). Every frame received is recorded; waiters block on a condition."""
 
-    def __init__(self, path, decide=None, answer_hello=True, answer_ping=True):
-        self.path, self.decide = path, decide
+    def __init__(self, path, decide=None, answer_hello=True, answer_ping=True, delay=None):
+        """delay(request) -> seconds or None: BASIC_AUTH answers that come late, off the
+        connection's reading thread, so later requests are answered meanwhile."""
+        self.path, self.decide, self.delay = path, decide, delay
+        self.send_lock, self.answered_at, self.held = threading.Lock(), {}, []
         self.answer_hello, self.answer_ping = answer_hello, answer_ping
         self.frames, self.cond = [], threading.Condition()
         self.clients, self.stopping = [], False
@@ -145,11 +148,43 @@ class Service:
                 with self.cond:
                     self.frames.append(req)
                     self.cond.notify_all()
+                if req["type"] == BASIC_AUTH and self.delay:
+                    seconds = self.delay(req)
+                    if seconds == "hold":  # answered when the test says so
+                        with self.cond:
+                            self.held.append((conn, req))
+                            self.cond.notify_all()
+                        continue
+                    if seconds is not None:  # answered later, on a timer, as a slow service would
+                        threading.Timer(seconds, self._answer_late, args=(conn, req)).start()
+                        continue
                 reply = self._reply(req)
                 if reply:
-                    conn.sendall(reply)
+                    self._send(conn, reply)
         except (EOFError, OSError):
             pass
+
+    def _send(self, conn, data):
+        with self.send_lock:
+            conn.sendall(data)
+
+    def _answer_late(self, conn, req):
+        reply = self._reply(req)
+        if reply:
+            with self.cond:  # noted first: the plugin may act on the answer before sendall returns
+                self.answered_at[req["id"]] = time.monotonic()
+                self.cond.notify_all()
+            try:
+                self._send(conn, reply)
+            except OSError:
+                pass
+
+    def release_held(self):
+        """Answers every held request, in one burst."""
+        with self.cond:
+            held, self.held = self.held, []
+        for conn, req in held:
+            self._answer_late(conn, req)
 
     def _reply(self, req):
         if req["type"] == HELLO and self.answer_hello:
@@ -165,7 +200,7 @@ class Service:
 
     def push(self, data):
         for c in self.clients:
-            c.sendall(data)
+            self._send(c, data)
 
     def wait_for(self, predicate, what, timeout=WAIT):
         """Blocks until a received frame satisfies predicate; returns it."""
@@ -186,6 +221,10 @@ class Service:
 
     def close(self):
         self.stopping = True
+        try:  # wakes the accept() blocked in _accept: a closed fd alone would keep listening
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.listener.close()
         for c in self.clients:
             try:
@@ -412,6 +451,11 @@ class RawClient:
                 else:
                     j += 1
         return ptype, reason, data
+
+    def connect_password(self, client_id, user, password):
+        """Sends a password CONNECT (MQTT 5); read() gets the CONNACK."""
+        vh = mstr(b"MQTT") + bytes([5, 0x80 | 0x40 | 0x02]) + struct.pack(">H", 60) + b"\x00"
+        self.send(0x10, vh + mstr(client_id) + mstr(user) + mstr(password))
 
     def connect_with_will(self, client_id, user, password, will_topic, will_payload, will_qos=0,
                           will_delay=0, session_expiry=0):
@@ -792,6 +836,141 @@ def test_per_listener_settings(tmp):
         svc.close()
 
 
+# ---- 2.1: delayed basic auth -------------------------------------------------------------------
+
+def delayed_only(test):
+    """Delayed basic auth exists from mosquitto 2.1 on; on 2.0 the test says it is skipped."""
+    def run(tmp):
+        if mosquitto_line() == "2.0":
+            print("skip %s: mosquitto 2.0 has no delayed basic auth" % test.__name__)
+            return
+        test(tmp)
+    run.__name__ = test.__name__
+    return run
+
+
+@delayed_only
+def test_delayed_auth_does_not_hold_up_others(tmp):
+    """A device whose answer takes 1.5 s does not stop the broker: another device connects
+    and publishes to a watcher meanwhile. Also measures how soon a late answer completes."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy,
+                  delay=lambda req: 1.5 if req["client_id"] == b"slow" else None)
+    broker = Broker(tmp, svc.path, timeout_ms=5000)
+    watcher = None
+    try:
+        broker.wait_log("delayed basic auth")
+        watcher = Sub(broker, "watcher", "watcher", "good", "devices/#")
+        watcher.wait_line("received SUBACK")
+        slow = RawClient(broker.port)
+        slow.connect_password(b"slow", b"dev1", b"good")
+        asked = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == b"slow", "the slow BASIC_AUTH")
+        started = time.monotonic()
+        r = pub(broker, "dev1", "dev1", "good", "devices/dev1/meanwhile", qos=1)
+        assert r.returncode == 0 and "failed" not in r.stderr, r.stderr
+        watcher.wait_line("devices/dev1/meanwhile x")
+        meanwhile = time.monotonic() - started
+        assert asked["id"] not in svc.answered_at, "the slow answer came before the other device was done"
+        assert slow.read()[:2] == (0x20, 0x00), "the slow device was not accepted"
+        connack_at = time.monotonic()
+        with svc.cond:
+            lag = connack_at - svc.answered_at[asked["id"]]
+        print("     another device connected and published in %.1f ms while one waited; "
+              "CONNACK %.2f ms after the late answer" % (meanwhile * 1000, lag * 1000))
+        slow.publish_qos1(b"devices/dev1/late", 1)
+        assert slow.read()[:2] == (0x40, 0x00), "the delayed device's rules were not in place"
+        slow.publish_qos1(b"devices/dev2/late", 2)
+        assert slow.read()[:2] == (0x40, 0x87), "the delayed device published outside its rules"
+        slow.close()
+    finally:
+        if watcher:
+            watcher.stop()
+        broker.stop()
+        svc.close()
+
+
+@delayed_only
+def test_delayed_auth_client_gone_before_the_answer(tmp):
+    """The device leaves while its answer is on the way: no completion for it, the service
+    hears it left, nothing leaks (ASan run), and its client id connects again at once."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy,
+                  delay=lambda req: 0.5 if req["client_id"] == b"dev1" and req["password"] == b"good" else None)
+    broker = Broker(tmp, svc.path, timeout_ms=5000)
+    try:
+        broker.wait_log("delayed basic auth")
+        gone = RawClient(broker.port)
+        gone.connect_password(b"dev1", b"dev1", b"good")
+        asked = svc.wait_for(lambda f: f["type"] == BASIC_AUTH, "the BASIC_AUTH")
+        gone.close()
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == asked["conn"], "DISCONNECT for the gone client",
+                     timeout=WAIT)
+        assert asked["id"] in svc.answered_at, "DISCONNECT told before the answer came"
+        svc.delay = None
+        again = RawClient(broker.port)
+        again.connect_password(b"dev1", b"dev1", b"good")
+        assert again.read()[:2] == (0x20, 0x00), "the same client id refused after the first one left"
+        again.close()
+        assert broker.alive()
+    finally:
+        broker.stop()
+        svc.close()
+
+
+@delayed_only
+def test_delayed_auth_deadline(tmp):
+    """No answer within the deadline: refused (0x87) at the deadline, the broker serving meanwhile."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy,
+                  delay=lambda req: 60 if req["client_id"] == b"mute" else None)
+    broker = Broker(tmp, svc.path, timeout_ms=400)
+    try:
+        broker.wait_log("delayed basic auth")
+        mute = RawClient(broker.port)
+        started = time.monotonic()
+        mute.connect_password(b"mute", b"dev1", b"good")
+        svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == b"mute", "the mute BASIC_AUTH")
+        assert pub(broker, "dev1", "dev1", "good", "devices/dev1/t").returncode == 0, "broker held up"
+        assert mute.read()[:2] == (0x20, 0x87), "not refused at the deadline"
+        waited = time.monotonic() - started
+        assert waited >= 0.4, "refused before the deadline (%.3f s)" % waited
+        broker.wait_log("no answer from the service within 400 ms")
+        mute.close()
+    finally:
+        broker.stop()
+        svc.close()
+
+
+@delayed_only
+def test_delayed_auth_many_at_once(tmp):
+    """40 devices wait at once, then are all answered in one burst: each gets its own decision."""
+    def policy(req):
+        n = int(req["client_id"][1:])
+        return (1, "d%d" % n, rules((True, ALL, "devices/d%d/#" % n)), b"") if n % 2 == 0 else (0, "", b"", b"")
+
+    svc = Service(os.path.join(tmp, "bridge.sock"), policy, delay=lambda req: "hold")
+    broker = Broker(tmp, svc.path, timeout_ms=5000)
+    clients = []
+    try:
+        broker.wait_log("delayed basic auth")
+        for n in range(40):
+            c = RawClient(broker.port)
+            c.connect_password(b"d%d" % n, b"u", b"p")
+            clients.append(c)
+        svc.wait_for(lambda f: len(svc.held) == 40, "40 BASIC_AUTHs waiting")
+        svc.release_held()
+        for n, c in enumerate(clients):
+            got = c.read()[:2]
+            assert got == (0x20, 0x00 if n % 2 == 0 else 0x87), "d%d got the wrong decision: %r" % (n, got)
+        for n in range(0, 40, 2):
+            clients[n].publish_qos1(b"devices/d%d/t" % n, 1)
+            assert clients[n].read()[:2] == (0x40, NO_SUBSCRIBERS), "d%d lacks its own rules" % n
+            clients[n].publish_qos1(b"devices/d%d/t" % ((n + 2) % 40), 2)
+            assert clients[n].read()[:2] == (0x40, 0x87), "d%d has another device's rules" % n
+    finally:
+        for c in clients:
+            c.close()
+        broker.stop()
+        svc.close()
+
+
 def openssl(*args, cwd):
     subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True, timeout=WAIT)
 
@@ -858,7 +1037,7 @@ def main():
             print("FAIL %s" % test.__name__)
             traceback.print_exc()
             for b in BROKERS:
-                print("mosquitto log (last 25 lines):\n  " + "\n  ".join(b.lines[-25:]))
+                print("mosquitto log (last 25 lines):\n  " + "\n  ".join(b.lines[-int(os.environ.get("CASTELLAN_LOG_LINES", "25")):]))
         finally:
             BROKERS.clear()
             shutil.rmtree(tmp, ignore_errors=True)
