@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -279,7 +280,12 @@ static bool waker_start(struct castellan_plugin *p)
 	}
 	struct sigevent ev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = sig };
 	ev._sigev_un._tid = gettid(); /* sigev_notify_thread_id: glibc 2.36 has no name for it */
-	if(sigaction(sig, &sa, NULL) != 0 || timer_create(CLOCK_MONOTONIC, &ev, &p->wake_timer) != 0){
+	/* A broker may inherit a mask that blocks it (a parent's thread started it): ours to take. */
+	sigset_t only;
+	sigemptyset(&only);
+	sigaddset(&only, sig);
+	if(sigaction(sig, &sa, NULL) != 0 || pthread_sigmask(SIG_UNBLOCK, &only, NULL) != 0
+			|| timer_create(CLOCK_MONOTONIC, &ev, &p->wake_timer) != 0){
 		sigaction(sig, &old, NULL);
 		mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: no wake-up timer; pushes and replies wait for the broker's own wake-ups.");
 		return false;
