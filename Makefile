@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libssl-dev libsqlite3-dev openssl postgresql gcc python3 chromium
 
-.PHONY: deps build run test bench chaos clean plugin plugin-test plugin-fuzz mosquitto-2.1 plugin-test-2.1
+.PHONY: deps build run test bench chaos clean plugin plugin-test plugin-fuzz mosquitto-2.1 plugin-test-2.1 plugin-spin-bench
 
 # Installs only what is missing, so it is a no-op on a prepared machine.
 deps:
@@ -128,6 +128,14 @@ endif
 	CASTELLAN_BROKER_PRELOAD="$$(cc -print-file-name=libasan.so) $$(cc -print-file-name=libubsan.so)" \
 	CASTELLAN_ASAN_LOG_DIR=$(abspath $(PLUGIN_DIR)/asan-reports) \
 	  python3 $(PLUGIN_TESTS)/broker_test.py $(abspath $(PLUGIN_DIR)/castellan_mosquitto_asan.so)
+
+# How long a blocking call should spin before poll(): round trips to a child standing in for the
+# service, per spin budget, for a service answering in WORK_US (docs/plugin.md has the numbers).
+SPIN_WORK_US ?= 0 50 150
+plugin-spin-bench: $(PLUGIN_CORE) $(PLUGIN_HEADERS) Benchmarks/bridge_spin.c
+	@mkdir -p $(PLUGIN_DIR)
+	cc $(PLUGIN_CFLAGS) -I$(PLUGIN_SRC) -o $(PLUGIN_DIR)/bridge-spin Benchmarks/bridge_spin.c $(PLUGIN_SRC)/bridge.c $(PLUGIN_SRC)/frame.c
+	for w in $(SPIN_WORK_US); do $(PLUGIN_DIR)/bridge-spin $$w; $(PLUGIN_DIR)/bridge-spin $$w pin; done
 
 # A longer fuzz run (FUZZ_SECONDS), seeded from the golden frames and ACL cases.
 plugin-fuzz: $(PLUGIN_DIR)/fuzz-bridge $(PLUGIN_DIR)/fuzz-corpus/.seeded

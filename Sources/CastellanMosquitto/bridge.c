@@ -231,6 +231,7 @@ static void expired(struct castellan_bridge *b)
  * complete. Returns 0, or -1: deny. An expired deadline counts towards failing fast. */
 static int await(struct castellan_bridge *b, uint32_t want, struct castellan_reply *reply, uint64_t deadline)
 {
+	uint64_t spin_until = castellan_now_us() + b->spin_us;
 	for(;;){
 		int rc = pump(b, want, reply);
 		if(rc < 0) return -1;
@@ -240,6 +241,10 @@ static int await(struct castellan_bridge *b, uint32_t want, struct castellan_rep
 		}
 		uint64_t now = castellan_now_us();
 		if(now >= deadline) break;
+		if(now < spin_until){ /* see spin_us */
+			if(read_some(b) != 0) return -1;
+			continue;
+		}
 		struct pollfd p = { b->fd, POLLIN, 0 };
 		int ready = poll(&p, 1, (int)((deadline - now + 999) / 1000));
 		if(ready > 0 && read_some(b) != 0) return -1;

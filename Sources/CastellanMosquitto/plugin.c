@@ -7,6 +7,7 @@
  *   plugin_opt_socket /run/castellan/bridge.sock   (required)
  *   plugin_opt_timeout_ms 10                       (per request)
  *   plugin_opt_broker_id mosquitto                 (sent in HELLO)
+ *   plugin_opt_spin_us 0                           (busy-wait before sleeping in a blocking call)
  * TICK only fires with `per_listener_settings false`, and KICK relies on it. */
 #include "acl.h"
 #include "bridge.h"
@@ -711,7 +712,7 @@ static void release(struct castellan_plugin *p, size_t registered)
 int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, struct mosquitto_opt *options, int option_count)
 {
 	const char *socket_path = NULL, *broker_id = "mosquitto";
-	long timeout_ms = 10;
+	long timeout_ms = 10, spin_us = 0;
 	size_t registered = 0;
 	for(int i = 0; i < option_count; i++){
 		if(!strcmp(options[i].key, "socket")) socket_path = options[i].value;
@@ -721,6 +722,13 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 			timeout_ms = strtol(options[i].value, &end, 10);
 			if(*options[i].value == '\0' || *end != '\0' || timeout_ms < 1 || timeout_ms > 60000){
 				mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: plugin_opt_timeout_ms must be 1…60000.");
+				return MOSQ_ERR_INVAL;
+			}
+		}else if(!strcmp(options[i].key, "spin_us")){
+			char *end;
+			spin_us = strtol(options[i].value, &end, 10);
+			if(*options[i].value == '\0' || *end != '\0' || spin_us < 0 || spin_us > 1000){
+				mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: plugin_opt_spin_us must be 0…1000.");
 				return MOSQ_ERR_INVAL;
 			}
 		}
@@ -750,6 +758,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 		mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: invalid plugin_opt_socket (too long?) or out of memory.");
 		goto error;
 	}
+	p->bridge.spin_us = (unsigned)spin_us;
 	for(; registered < CALLBACK_COUNT; registered++){
 		if(mosquitto_callback_register(identifier, callbacks[registered].event, callbacks[registered].cb, NULL, p) != MOSQ_ERR_SUCCESS){
 			mosquitto_log_printf(MOSQ_LOG_ERR, "Error: castellan: cannot register callback %d.", callbacks[registered].event);
@@ -775,8 +784,8 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 		}
 	}
 	*userdata = p;
-	mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: mosquitto %s%s, service socket %s, timeout %ld ms, broker id %s.",
-			line_2_1 ? "2.1" : "2.0", p->complete ? " (delayed basic auth)" : "", socket_path, timeout_ms, broker_id);
+	mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: mosquitto %s%s, service socket %s, timeout %ld ms, spin %ld µs, broker id %s.",
+			line_2_1 ? "2.1" : "2.0", p->complete ? " (delayed basic auth)" : "", socket_path, timeout_ms, spin_us, broker_id);
 	/* Reach the service now, so the first device need not wait for the handshake. Never fails
 	 * the init: the service may start after the broker (a connect before the first link waits
 	 * for it, up to its deadline). mosquitto has dropped privileges and daemonised by now. */
