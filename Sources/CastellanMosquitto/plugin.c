@@ -49,7 +49,8 @@ struct deferred {
 	char text[];          /* the client id to kick, or the topic */
 };
 
-/* An ended connection whose rules wait for its will, in the order the connections ended. */
+/* An ended connection whose rules wait for its will: those freed at the next TICK first, then
+ * the others in the order the connections ended. */
 struct ended {
 	struct ended *next;
 	const void *key;
@@ -300,18 +301,21 @@ static bool waker_start(struct castellan_plugin *p)
 /* Makes sure the loop comes round within `after_us`; one timer_settime per wake at most. */
 static void wake_within(struct castellan_plugin *p, uint64_t after_us)
 {
+	if(after_us == 0) after_us = 1; /* zero would disarm the timer */
 	uint64_t now = castellan_now_us(), at = now + after_us;
 	if(!p->waker || (p->wake_at_us > now && p->wake_at_us <= at)) return;
 	struct itimerspec when = { .it_value = { (time_t)(after_us / 1000000u), (long)(after_us % 1000000u) * 1000 } };
 	if(timer_settime(p->wake_timer, 0, &when, NULL) == 0) p->wake_at_us = at;
 }
 
+/* After the bridge socket is closed. Ignored, not default: a real-time signal's default action
+ * ends the process, and one may still be on its way. */
 static void waker_stop(struct castellan_plugin *p)
 {
 	if(!p->waker) return;
 	timer_delete(p->wake_timer);
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigaction(SIGRTMAX - WAKE_SIGNAL_OFFSET, &dfl, NULL);
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
+	sigaction(SIGRTMAX - WAKE_SIGNAL_OFFSET, &ignore, NULL);
 	p->waker = false;
 }
 
@@ -593,8 +597,14 @@ static void end_connection(struct castellan_plugin *p, struct mosquitto *client)
 	c->authenticated = false; /* nothing is granted to it but its will, and no re-auth */
 	c->ended = p->ended_seq;
 	*e = (struct ended){ .key = client, .seq = c->ended, .at_us = castellan_now_us(), .until_tick = clean_session_v3(client) };
-	*p->ended_tail = e;
-	p->ended_tail = &e->next;
+	if(e->until_tick){ /* first, so the next TICK's sweep reaches it before any that wait long */
+		e->next = p->ended;
+		p->ended = e;
+		if(p->ended_tail == &p->ended) p->ended_tail = &e->next;
+	}else{
+		*p->ended_tail = e;
+		p->ended_tail = &e->next;
+	}
 	p->ended_count++;
 }
 
@@ -685,8 +695,8 @@ static void release(struct castellan_plugin *p, size_t registered)
 		mosquitto_callback_unregister(p->identifier, callbacks[i].event, callbacks[i].cb, NULL);
 	}
 	if(p->offline_registered) mosquitto_callback_unregister(p->identifier, MOSQ_EVT_CLIENT_OFFLINE_2_1, on_disconnect, NULL);
-	waker_stop(p);
 	castellan_bridge__cleanup(&p->bridge);
+	waker_stop(p);
 	castellan_conn_table__free(&p->conns);
 	while(p->deferred){
 		struct deferred *d = p->deferred;

@@ -819,9 +819,15 @@ def test_per_listener_settings(tmp):
         assert "set per_listener_settings false" in r.stderr, r.stderr
         return
     svc = Service(path, password_policy)
-    proc = subprocess.Popen([MOSQUITTO, "-c", conf], stderr=subprocess.DEVNULL, env=broker_env())
+    with open(conf, "a") as f:
+        f.write("log_type all\n")
+    proc = subprocess.Popen([MOSQUITTO, "-c", conf], stderr=subprocess.PIPE, text=True, env=broker_env())
     try:
         svc.wait_for(lambda f: f["type"] == HELLO, "HELLO from a per-listener plugin")
+        for line in proc.stderr:  # the HELLO goes out at init, before the listener opens
+            if line.rstrip("\n").endswith(" running"):
+                break
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # never let the pipe fill
 
         class At:
             pass
