@@ -45,10 +45,12 @@ final class Stack: Sendable {
             try service.ca.issueServer(dns: ["localhost"], ips: ["127.0.0.1"]).write(prefix: prefix)
             let caFile = service.configuration.caDirectory + "/ca.pem"
             let bridgeSocket = socket ?? service.socket
+            // `mosquitto -h` runs once per test process, off the cooperative pool.
+            let version = MosquittoConf.Version(helpOutput: try await onThreadOfItsOwn { Broker.versionLine }) ?? .v2_0
             broker = try await Broker.start(ports: 3) { _, ports in
                 MosquittoConf(
                     plugin: Self.plugin, socket: bridgeSocket, brokerID: "e2e-broker", timeoutMilliseconds: timeoutMilliseconds,
-                    user: "root", version: MosquittoConf.Version(helpOutput: Broker.versionLine) ?? .v2_0,
+                    user: "root", version: version,
                     listeners: [.init(.plain, port: ports[0], bind: "127.0.0.1"), .init(.clientCertificate, port: ports[1], bind: "127.0.0.1"),
                                 .init(.password, port: ports[2], bind: "127.0.0.1")],
                     certificate: .init(caFile: caFile, prefix: prefix)
