@@ -118,8 +118,8 @@ struct ChaosRun {
         if let moved { await recorder.addMetricRestarts(moved) } else { await recorder.markMetricsUnread() }
     }
 
-    /// The plugin connects to the service lazily, on its first tick: until a valid device gets
-    /// in, the calm phase would measure the start-up. Bounded by a deadline.
+    /// The plugin reaches the service when the broker starts, but until a valid device gets in
+    /// the calm phase would measure the start-up. Bounded by a deadline.
     static func waitForFirstGrant(_ devices: [ChaosDevice], broker: ChaosDevice.Broker) async throws {
         guard let device = devices.first(where: { $0.credential == .valid && $0.method != .totp }) else { return }
         let deadline = Date().timeIntervalSince1970 + 30
