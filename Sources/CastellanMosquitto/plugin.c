@@ -11,6 +11,7 @@
 #include "acl.h"
 #include "bridge.h"
 #include "conn_table.h"
+#include "resync.h"
 
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
@@ -30,15 +31,17 @@
 struct deferred {
 	struct deferred *next;
 	bool publish;         /* else a kick */
+	uint64_t conn, generation; /* kick: the connection, checked again when it is carried out */
 	uint32_t payload_len; /* publish */
 	uint8_t *payload;     /* publish: into this allocation, after the topic */
-	char text[];          /* the client id to kick, or the topic */
+	char text[];          /* publish: the topic */
 };
 
 struct castellan_plugin {
 	mosquitto_plugin_id_t *identifier;
 	struct castellan_bridge bridge;
 	struct castellan_conn_table conns;
+	struct castellan_resync resync;
 	struct deferred *deferred, **deferred_tail; /* FIFO, emptied at each TICK */
 	unsigned deferred_publishes;
 };
@@ -51,10 +54,13 @@ static void log_line(enum castellan_log_level level, const char *message)
 
 /* ---- pushes from the service ---- */
 
-static void defer(struct castellan_plugin *p, bool publish, struct castellan_bytes text, struct castellan_bytes payload)
+static void defer(struct castellan_plugin *p, const struct castellan_reply *push, struct castellan_bytes text, struct castellan_bytes payload)
 {
+	bool publish = push->type == CASTELLAN_PUBLISH;
 	struct deferred *d = malloc(sizeof(*d) + text.len + 1 + payload.len);
 	if(d == NULL) return;
+	d->conn = push->conn;
+	d->generation = push->generation;
 	memcpy(d->text, text.ptr, text.len);
 	d->text[text.len] = '\0';
 	d->publish = publish;
@@ -78,20 +84,22 @@ static bool service_topic(struct castellan_bytes topic)
 static void on_push(void *ctx, const struct castellan_reply *push)
 {
 	struct castellan_plugin *p = ctx;
+	static const struct castellan_bytes none = { (const uint8_t *)"", 0, true };
 	if(push->type == CASTELLAN_KICK){
-		defer(p, false, push->client_id, (struct castellan_bytes){ NULL, 0, true });
+		defer(p, push, none, none);
 	}else if(push->type == CASTELLAN_PUBLISH){
 		if(!service_topic(push->topic)){
 			mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: PUBLISH outside %s refused.", SERVICE_TOPIC_PREFIX);
 		}else if(p->deferred_publishes >= MAX_DEFERRED_PUBLISHES){
 			mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: %u service messages waiting for TICK; one dropped.", p->deferred_publishes);
 		}else{
-			defer(p, true, push->topic, push->payload);
+			defer(p, push, push->topic, push->payload);
 		}
 	}else if(push->type == CASTELLAN_SET_RULES){
-		/* Look up, never dereference: the handle is only ever a key into our own table. */
-		struct castellan_conn *c = castellan_conn_table__find(&p->conns, (const void *)(uintptr_t)push->conn);
-		if(c == NULL || !c->authenticated) return;
+		/* Look up, never dereference: the handle is only ever a key into our own table. And
+		 * only this generation: the rules of a client gone never reach the next on its handle. */
+		struct castellan_conn *c = castellan_conn_table__match(&p->conns, (const void *)(uintptr_t)push->conn, push->generation);
+		if(c == NULL) return;
 		struct castellan_acl *acl = castellan_acl__decode(push->rules.ptr, push->rules.len);
 		castellan_conn__set_rules(c, acl);
 		if(acl == NULL) mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: undecodable SET_RULES; that connection is now denied everything.");
@@ -131,10 +139,16 @@ static int fill_common(struct castellan_request *req, struct mosquitto *client, 
 	return 0;
 }
 
-/* Enforces an allow: names the client after the device identity and stores its rules.
- * Returns false (deny) if any part fails. */
+/* Enforces an allow: names the client after the device identity and stores its rules, client
+ * id and session tag. Returns false (deny) if any part fails, or if the decision is for
+ * another generation of this handle (a connection that is gone): fail closed. */
 static bool accept(struct castellan_plugin *p, struct mosquitto *client, const struct castellan_reply *r)
 {
+	struct castellan_conn *c = castellan_conn_table__current(&p->conns, client, r->generation);
+	if(c == NULL){
+		mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: an allow for another connection on this handle; denied.");
+		return false;
+	}
 	/* Reject wildcards in the identity: the v5 plugin path lacks mosquitto's own guard
 	 * (CVE-2017-7650 class), and it may be used for %u-style matching elsewhere. */
 	if(r->username.len == 0 || memchr(r->username.ptr, '+', r->username.len) || memchr(r->username.ptr, '#', r->username.len)){
@@ -149,8 +163,8 @@ static bool accept(struct castellan_plugin *p, struct mosquitto *client, const s
 	char *name = strndup((const char *)r->username.ptr, r->username.len);
 	int rc = name ? mosquitto_set_username(client, name) : MOSQ_ERR_NOMEM;
 	free(name);
-	struct castellan_conn *c = rc == MOSQ_ERR_SUCCESS ? castellan_conn_table__add(&p->conns, client) : NULL;
-	if(c == NULL){
+	/* set_username never adds to our table, so `c` is still valid */
+	if(rc != MOSQ_ERR_SUCCESS || castellan_conn__admit(c, mosquitto_client_id(client), r->tag.ptr, r->tag.len) != 0){
 		free(acl);
 		return false;
 	}
@@ -179,8 +193,12 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
 	struct castellan_reply r;
 	uint8_t *der;
 	(void)event;
-	/* BASIC_AUTH is always a connection's first authentication: nothing earlier counts. */
+	/* BASIC_AUTH is always a connection's first authentication: nothing earlier counts, and the
+	 * entry made now gives the connection its generation. */
 	castellan_conn_table__remove(&p->conns, ed->client);
+	struct castellan_conn *c = castellan_conn_table__add(&p->conns, ed->client);
+	if(c == NULL) return MOSQ_ERR_AUTH;
+	req.generation = c->generation;
 	int rc = fill_common(&req, ed->client, &der);
 	req.username = opt_string(ed->username);
 	req.password = opt_string(ed->password);
@@ -219,6 +237,7 @@ static int on_ext_auth(int event, void *event_data, void *userdata)
 		req.step = 1;
 	}
 	req.method = opt_string(c->method); /* SET_RULES during the call never frees a method */
+	req.generation = c->generation;
 	req.username = opt_string(mosquitto_client_username(ed->client));
 	req.data = opt_bytes(ed->data_in ? ed->data_in : "", ed->data_in_len);
 	int rc = fill_common(&req, ed->client, &der);
@@ -263,6 +282,8 @@ static int on_disconnect(int event, void *event_data, void *userdata)
 	struct castellan_plugin *p = userdata;
 	struct castellan_request req = { .type = CASTELLAN_DISCONNECT, .conn = (uint64_t)(uintptr_t)ed->client };
 	(void)event;
+	const struct castellan_conn *c = castellan_conn_table__find(&p->conns, ed->client);
+	req.generation = c ? c->generation : 0; /* 0: a connection that never asked anything */
 	castellan_bridge__notify(&p->bridge, &req);
 	castellan_conn_table__remove(&p->conns, ed->client);
 	return MOSQ_ERR_SUCCESS;
@@ -274,6 +295,7 @@ static int on_tick(int event, void *event_data, void *userdata)
 	(void)event;
 	(void)event_data;
 	castellan_bridge__tick(&p->bridge);
+	castellan_resync__step(&p->resync, &p->conns, &p->bridge);
 	while(p->deferred){
 		struct deferred *d = p->deferred;
 		p->deferred = d->next;
@@ -281,8 +303,10 @@ static int on_tick(int event, void *event_data, void *userdata)
 			/* QoS 0, not retained; each subscriber's ACL_CHECK (READ) still decides who gets it. */
 			mosquitto_broker_publish_copy(NULL, d->text, (int)d->payload_len, d->payload, 0, false, NULL);
 		}else{
-			/* without the will: a revoked device must not get a last word */
-			mosquitto_kick_client_by_clientid(d->text, false);
+			/* Checked now, not when the KICK arrived: the connection may have gone since, and
+			 * its handle been reused. Without the will: a revoked device gets no last word. */
+			const struct castellan_conn *c = castellan_conn_table__match(&p->conns, (const void *)(uintptr_t)d->conn, d->generation);
+			if(c && c->client_id) mosquitto_kick_client_by_clientid(c->client_id, false);
 		}
 		free(d);
 	}
@@ -317,6 +341,7 @@ static void release(struct castellan_plugin *p, size_t registered)
 		mosquitto_callback_unregister(p->identifier, callbacks[i].event, callbacks[i].cb, NULL);
 	}
 	castellan_bridge__cleanup(&p->bridge);
+	castellan_resync__cleanup(&p->resync);
 	castellan_conn_table__free(&p->conns);
 	while(p->deferred){
 		struct deferred *d = p->deferred;
