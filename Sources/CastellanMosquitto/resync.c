@@ -39,6 +39,9 @@ static int start(struct castellan_resync *r, const struct castellan_conn_table *
 	return 0;
 }
 
+/* Builds and sends the next batch. Returns 1 when sent and more remain, 0 otherwise. */
+static int send_batch(struct castellan_resync *r, const struct castellan_conn_table *t, struct castellan_bridge *b);
+
 void castellan_resync__step(struct castellan_resync *r, const struct castellan_conn_table *t, struct castellan_bridge *b)
 {
 	if(b->state != CASTELLAN_READY) return;
@@ -49,7 +52,13 @@ void castellan_resync__step(struct castellan_resync *r, const struct castellan_c
 		}
 		r->handshake = b->handshakes;
 	}
-	if(r->items == NULL) return; /* this handshake's report is done */
+	for(int i = 0; i < RESYNC_BATCHES_PER_TICK && r->items != NULL; i++){
+		if(!send_batch(r, t, b)) return;
+	}
+}
+
+static int send_batch(struct castellan_resync *r, const struct castellan_conn_table *t, struct castellan_bridge *b)
+{
 	size_t used = 0, next = r->next;
 	uint32_t count = 0;
 	while(next < r->count && used < RESYNC_BATCH_BYTES){
@@ -73,10 +82,10 @@ void castellan_resync__step(struct castellan_resync *r, const struct castellan_c
 	struct castellan_request req = { .type = CASTELLAN_SESSIONS, .last = last, .count = count,
 		.entries = { r->entries, (uint32_t)used, true } };
 	int rc = castellan_bridge__send(b, &req);
-	if(rc == 1) return; /* the socket is full: the same batch again at the next TICK */
+	if(rc == 1) return 0; /* the socket is full: the same batch again at the next TICK */
 	if(rc < 0){
 		castellan_resync__cleanup(r); /* the link is gone; the next handshake starts over */
-		return;
+		return 0;
 	}
 	r->next = next;
 	r->reported += count;
@@ -85,5 +94,7 @@ void castellan_resync__step(struct castellan_resync *r, const struct castellan_c
 		snprintf(line, sizeof(line), "castellan: reported %zu live connections to the service.", r->reported);
 		note(b, CASTELLAN_LOG_INFO, line);
 		castellan_resync__cleanup(r);
+		return 0;
 	}
+	return 1;
 }

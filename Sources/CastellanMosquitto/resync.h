@@ -3,7 +3,7 @@
  * knows every session again: it re-checks each against the store and kicks or pushes rules.
  *
  * The report is a snapshot of (handle, generation) taken at the first TICK after the
- * handshake, sent from TICK one batch (a frame of at most RESYNC_BATCH_BYTES of entries) at a
+ * handshake, sent from TICK a few batches (frames of about RESYNC_BATCH_BYTES of entries) at a
  * time, so a broker with many clients never stalls its loop on it. Each entry is read from the
  * table when its batch is built: a connection gone (or reused) since the snapshot is skipped,
  * and one that disconnects after being reported is followed by its DISCONNECT on the same
@@ -20,6 +20,11 @@
 
 /* Entries per SESSIONS frame stop once this many bytes are filled (one entry always fits). */
 #define RESYNC_BATCH_BYTES 65536u
+/* Batches sent per TICK at most: ~128 KiB, well within what a Unix socket buffers (~208 KiB
+ * by default), so the sends do not wait while the service reads along. A service that stops
+ * reading mid-report makes a send miss its deadline and the link drop, as for any frame; the
+ * next handshake reports again. */
+#define RESYNC_BATCHES_PER_TICK 2
 
 struct castellan_resync_item {
 	const void *key;
@@ -34,7 +39,7 @@ struct castellan_resync {
 };
 
 /* From TICK, after castellan_bridge__tick: starts a report after a new handshake, and sends
- * its next batch (never more than one per call). */
+ * its next batches (at most RESYNC_BATCHES_PER_TICK per call). */
 void castellan_resync__step(struct castellan_resync *r, const struct castellan_conn_table *t, struct castellan_bridge *b);
 void castellan_resync__cleanup(struct castellan_resync *r);
 

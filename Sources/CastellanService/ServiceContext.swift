@@ -14,6 +14,9 @@ public final class ServiceContext: Sendable {
     public let bridge = Readiness()
     /// Whether a broker's plugin has completed the handshake since start.
     public let brokerConnected = Readiness()
+    /// Whether a broker's plugin has finished reporting its live connections (after a handshake)
+    /// and every one of them was re-checked.
+    public let brokerResynced = Readiness()
     let arrivingBrokers = ArrivingBrokers()
     let entropy: any EntropySource
     let metrics = DecisionMetrics()
@@ -50,6 +53,19 @@ public final class ServiceContext: Sendable {
     /// Whether `address` may try to connect now (a token bucket per address).
     func admitsAttempt(from address: String) -> Bool {
         rateLimiter.withLock { $0.attempt(from: address, at: .now) }
+    }
+
+    /// The id of the last store change this service has applied to its live sessions, which
+    /// every allow records in its ``SessionTag/watermark``: a change after it may not be
+    /// reflected in that session, so a re-check can look for one.
+    ///
+    /// Hook for the change follower: 0 until it supplies its last seen change id.
+    var changeWatermark: UInt64 { 0 }
+
+    /// The checks every method shares, for one decision. Made before the decision reads the
+    /// store, so the watermark it records is never newer than what that read saw.
+    func deviceGate() -> DeviceGate {
+        DeviceGate(store: store, settings: settings, now: unixTime, watermark: changeWatermark)
     }
 
     /// The current Unix time, whole seconds: TOTP steps and lockouts count in those.

@@ -25,9 +25,9 @@ import traceback
 PLUGIN = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else ""
 WAIT = 10.0  # the most any single event may take before a test fails
 
-# ---- bridge protocol v1, service side ------------------------------------------------------
+# ---- bridge protocol v2, service side ------------------------------------------------------
 
-HELLO, PING, BASIC_AUTH, EXT_AUTH, DISCONNECT = 1, 2, 3, 4, 5
+HELLO, PING, BASIC_AUTH, EXT_AUTH, DISCONNECT, SESSIONS = 1, 2, 3, 4, 5, 6
 HELLO_ACK, PONG, DECISION, KICK, SET_RULES, SERVICE_PUBLISH = 0x81, 0x82, 0x83, 0x90, 0x91, 0x92
 PUBLISH, SUBSCRIBE, RECEIVE, ALL = 1, 2, 4, 7
 
@@ -76,6 +76,7 @@ def parse_request(kind, ident, body):
         req.update(version=r.uint(2), broker_id=r.blob().decode())
     elif kind in (BASIC_AUTH, EXT_AUTH):
         req["conn"] = r.uint(8)
+        req["generation"] = r.uint(8)
         req["protocol"] = r.uint(1)
         if kind == EXT_AUTH:
             req["step"] = r.uint(1)
@@ -91,13 +92,19 @@ def parse_request(kind, ident, body):
         req["certificate"] = r.blob()
     elif kind == DISCONNECT:
         req["conn"] = r.uint(8)
+        req["generation"] = r.uint(8)
+    elif kind == SESSIONS:
+        req["last"] = r.uint(1)
+        req["connections"] = [
+            {"conn": r.uint(8), "generation": r.uint(8), "client_id": r.blob(), "tag": r.blob()} for _ in range(r.uint(4))
+        ]
     assert r.i == len(body), "trailing bytes in %r" % req
     return req
 
 
 class Service:
-    """A scripted service: `decide(request)` returns (result, username, rules, data) or None
-    (never answer). Every frame received is recorded; waiters block on a condition."""
+    """A scripted service: `decide(request)` returns (result, username, rules, data[, tag]) or
+    None (never answer); the decision echoes the request's generation. Every frame received is recorded; waiters block on a condition."""
 
     def __init__(self, path, decide=None, answer_hello=True, answer_ping=True):
         self.path, self.decide = path, decide
@@ -144,14 +151,16 @@ class Service:
 
     def _reply(self, req):
         if req["type"] == HELLO and self.answer_hello:
-            return frame(HELLO_ACK, req["id"], struct.pack(">H", 1))
+            return frame(HELLO_ACK, req["id"], struct.pack(">H", 2))
         if req["type"] == PING and self.answer_ping:
             return frame(PONG, req["id"])
         if req["type"] in (BASIC_AUTH, EXT_AUTH) and self.decide:
             d = self.decide(req)
             if d is not None:
-                result, username, acl, data = d
-                return frame(DECISION, req["id"], bytes([result]) + blob(username.encode()) + blob(acl) + blob(data))
+                result, username, acl, data = d[:4]
+                tag = d[4] if len(d) > 4 else b""
+                return frame(DECISION, req["id"], bytes([result]) + struct.pack(">Q", req["generation"])
+                             + blob(username.encode()) + blob(acl) + blob(data) + blob(tag))
         return None
 
     def push(self, data):
@@ -433,7 +442,7 @@ def test_allow_enforces_rules_and_deny_refuses(tmp):
     broker = Broker(tmp, svc.path)
     try:
         hello = svc.wait_for(lambda f: f["type"] == HELLO, "HELLO")
-        assert hello["version"] == 1 and hello["broker_id"] == "test-broker", hello
+        assert hello["version"] == 2 and hello["broker_id"] == "test-broker", hello
 
         r = pub(broker, "dev1", "dev1", "good", "devices/dev1/t", qos=1)
         assert r.returncode == 0, "allowed publish failed: %s" % r.stderr
@@ -547,12 +556,61 @@ def test_kick_disconnects_the_client(tmp):
         sub = Sub(broker, "dev1", "dev1", "good", "devices/dev1/#")
         sub.wait_line("received SUBACK")
         auth = svc.wait_for(lambda f: f["type"] == BASIC_AUTH, "BASIC_AUTH")
-        svc.push(frame(KICK, 0, blob(b"dev1")))
-        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == auth["conn"], "DISCONNECT after KICK")
+        conn, gen = auth["conn"], auth["generation"]
+        # A KICK and a SET_RULES for another generation of this handle (a client gone, its handle
+        # reused) never reach this client: it keeps its rules and its connection. The valid
+        # SET_RULES after them is handled in the same or a later TICK, so once it is logged the
+        # stale ones have been dealt with.
+        mark = broker.log_size()
+        svc.push(frame(KICK, 0, struct.pack(">QQ", conn, gen + 1)))
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", conn, gen + 1) + blob(rules())))
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", conn, gen) + blob(DEV1_RULES)))
+        broker.wait_log("rules replaced", after=mark)
+        assert pub(broker, "dev1-pub", "dev1", "good", "devices/dev1/t").returncode == 0
+        sub.wait_line("devices/dev1/t x")
+        svc.push(frame(KICK, 0, struct.pack(">QQ", conn, gen)))
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == conn and f["generation"] == gen, "DISCONNECT after KICK")
         sub.wait_line("Received DISCONNECT (152)")  # 0x98 administrative action
         # SET_RULES for an unknown conn is ignored; the broker keeps serving.
-        svc.push(frame(SET_RULES, 0, struct.pack(">Q", 12345) + blob(rules())))
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", 12345, 1) + blob(rules())))
         assert pub(broker, "dev1", "dev1", "good", "devices/dev1/t").returncode == 0
+    finally:
+        if sub:
+            sub.stop()
+        broker.stop()
+        svc.close()
+
+
+def test_reconnect_reports_live_connections_with_their_tags(tmp):
+    def tagged(req):
+        d = password_policy(req)
+        return d + (b"tag-of-" + req["client_id"],) if d[0] == 1 else d
+
+    path = os.path.join(tmp, "bridge.sock")
+    svc = Service(path, tagged)
+    broker = Broker(tmp, path)
+    sub = None
+    try:
+        first = svc.wait_for(lambda f: f["type"] == SESSIONS, "the (empty) report after the first handshake")
+        assert first["last"] == 1 and first["connections"] == [], first
+        sub = Sub(broker, "dev1", "dev1", "good", "devices/dev1/#")
+        sub.wait_line("received SUBACK")
+        auth = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["username"] == b"dev1", "BASIC_AUTH")
+        refused = pub(broker, "intruder", "mallory", "bad", "devices/dev1/t")
+        assert refused.returncode != 0
+        # The service goes away and comes back: the plugin reconnects and reports the live,
+        # admitted connection — not the refused one — with the tag it was given.
+        svc.close()
+        os.unlink(path)
+        svc = Service(path, tagged)
+        report = svc.wait_for(lambda f: f["type"] == SESSIONS, "SESSIONS after the reconnect")
+        assert report["last"] == 1, report
+        assert report["connections"] == [
+            {"conn": auth["conn"], "generation": auth["generation"], "client_id": b"dev1", "tag": b"tag-of-dev1"}
+        ], report
+        # A KICK from the new service reaches the resumed connection.
+        svc.push(frame(KICK, 0, struct.pack(">QQ", auth["conn"], auth["generation"])))
+        sub.wait_line("Received DISCONNECT (152)")
     finally:
         if sub:
             sub.stop()
@@ -619,7 +677,7 @@ def test_enhanced_auth_continue_and_reauth(tmp):
         c.publish_qos1(b"devices/dev2/t", 2)
         assert c.read()[:2] == (0x40, 0x87), "publish outside the rules not refused with 0x87"
         mark = broker.log_size()
-        svc.push(frame(SET_RULES, 0, struct.pack(">Q", reauth["conn"]) + blob(rules((True, ALL, "devices/dev2/#")))))
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", reauth["conn"], reauth["generation"]) + blob(rules((True, ALL, "devices/dev2/#")))))
         broker.wait_log("rules replaced", after=mark)
         c.publish_qos1(b"devices/dev1/t", 3)
         assert c.read()[:2] == (0x40, 0x87), "SET_RULES did not take away the old rules"

@@ -439,7 +439,7 @@ static bool service_silent(int fd);
  * from TICK, in batches — and a connection gone since the snapshot is skipped. */
 static void test_resync(struct castellan_bridge *b, int s)
 {
-	enum { N = 600 };
+	enum { N = 1200 };
 	static uint8_t tag[CASTELLAN_TAG_MAX], body[CASTELLAN_FRAME_MAX];
 	memset(tag, 0xAB, sizeof(tag));
 	struct castellan_conn_table t;
@@ -452,13 +452,13 @@ static void test_resync(struct castellan_bridge *b, int s)
 		/* every third one is mid-authentication: not admitted, not reported */
 		if(c && i % 3 != 0 && castellan_conn__admit(c, id, tag, sizeof(tag)) == 0) c->authenticated = true;
 	}
-	castellan_resync__step(&r, &t, b); /* takes the snapshot, sends the first batch */
-	castellan_conn_table__remove(&t, KEY(N - 1)); /* gone before its batch */
+	castellan_conn_table__remove(&t, KEY(N - 1)); /* gone before the report reads it */
+	castellan_resync__step(&r, &t, b); /* snapshot, then the first batches */
 	int frames = 0, reported = 0, wrong = 0;
 	bool last = false;
 	static bool seen[N];
-	while(!last && frames < 10){
-		if(frames > 0) castellan_resync__step(&r, &t, b);
+	while(!last && frames < 20){
+		if(frames > 0 && service_silent(s)) castellan_resync__step(&r, &t, b); /* the next TICK */
 		long n = service_frame(s, body, sizeof(body));
 		if(n < 10 || body[0] != CASTELLAN_SESSIONS || be(body + 1, 4) != 0){ wrong++; break; }
 		frames++;
@@ -479,8 +479,8 @@ static void test_resync(struct castellan_bridge *b, int s)
 		if(off != (size_t)n) wrong++;
 	}
 	CHECK(last && wrong == 0, "SESSIONS report malformed or wrong (%d)", wrong);
-	CHECK(reported == 399, "reported %d connections, expected the 399 admitted and still there", reported);
-	CHECK(frames >= 3, "%d frames: the report was not split into batches", frames);
+	CHECK(reported == 799, "reported %d connections, expected the 799 admitted and still there", reported);
+	CHECK(frames >= 5, "%d frames: the report was not split into batches", frames);
 	castellan_resync__step(&r, &t, b);
 	CHECK(service_silent(s), "the report was sent twice for one handshake");
 	castellan_resync__cleanup(&r);

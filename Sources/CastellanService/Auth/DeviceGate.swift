@@ -8,6 +8,9 @@ struct DeviceGate: Sendable {
     let store: any CredentialStore
     let settings: ServiceSettings
     let now: Int64
+    /// The last store change the service had applied before this decision read the store
+    /// (``ServiceContext/changeWatermark``), recorded in the session's tag.
+    let watermark: UInt64
 
     /// A device that may try now.
     struct Candidate: Sendable {
@@ -40,7 +43,9 @@ struct DeviceGate: Sendable {
     }
 
     /// Allows `device` if the client id and username fit; the rules come from the store.
-    func admit(_ device: Candidate, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8] = [], method: String) async throws -> AuthOutcome {
+    /// `certificate`: the verified client certificate, when the policy uses one.
+    func admit(_ device: Candidate, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8] = [],
+               certificate: CertificateIdentity? = nil, method: String) async throws -> AuthOutcome {
         let id = device.id
         guard let clientID, let clientIDText = String(validating: clientID, as: UTF8.self) else {
             return .deny(.malformed("client id missing or not UTF-8"), identity: id, method: method)
@@ -58,9 +63,10 @@ struct DeviceGate: Sendable {
             return .deny(mismatch, identity: id, method: method)
         }
         if device.hasFailures { try await store.recordSuccess(for: id) }
-        let rules = try ACLRuleSet.device(adding: ServiceTopics.rules(forOperator: device.profile.device.isOperator)
-                                              + device.profile.rules)
-        return .allow(id, rules: rules.resolve(username: id.rawValue, clientID: clientIDText), data: data, method: method)
+        let rules = try ConnectionRules.resolve(device.profile.device, stored: device.profile.rules, clientID: clientIDText)
+        let session = SessionTag(device: id, factors: SessionFactors(device.policy), certificateSerial: certificate?.serialNumber.hexString,
+                                 certificateFingerprint: certificate?.fingerprint, watermark: watermark)
+        return .allow(session, rules: rules, data: data, method: method)
     }
 
     /// Counts a failed attempt of a known device towards its lockout.

@@ -24,15 +24,15 @@ struct Notifier: ChildProcess {
         case .deviceDisabled(let device), .deviceRemoved(let device), .certificateRevoked(_, let device):
             for session in context.sessions.sessions(of: device) {
                 logger.info("kicking", metadata: ["device": "\(device)", "broker": "\(session.broker)"])
-                try? await session.broker.push(.kick(clientID: session.clientID))
+                try? await session.broker.push(session.kick)
             }
         case .rulesChanged(let scope):
             for session in context.sessions.all {
                 guard let device = try await context.store.device(session.device), affects(scope, device) else { continue }
-                let stored = try await context.store.effectiveRules(device: session.device)
-                let rules = try ACLRuleSet.device(adding: ServiceTopics.rules(forOperator: device.isOperator) + stored)
-                    .resolve(username: session.device.rawValue, clientID: session.clientID)
-                try? await session.broker.push(.setRules(connection: session.connection, rules: rules.encode()))
+                let rules = try ConnectionRules.resolve(device, stored: try await context.store.effectiveRules(device: session.device),
+                                                        clientID: session.clientID)
+                try? await session.broker.push(.setRules(connection: session.connection, generation: session.generation,
+                                                         rules: rules.encode()))
             }
         case .deviceEnabled, .credentialsChanged:
             break
