@@ -13,6 +13,24 @@ import Testing
                                 certificateFingerprint: fingerprint, watermark: 0).encoded())
     }
 
+    @Test func sessionTag_roundTrips_andRefusesWhatItDidNotMake() throws {
+        let fingerprint = try #require(CertificateFingerprint(hex: String(repeating: "ab", count: 32)))
+        let tag = SessionTag(device: try DeviceID("cam-7"), factors: [.certificate, .totp], certificateSerial: "01ff",
+                             certificateFingerprint: fingerprint, watermark: 0xFEDC_BA98_7654_3210)
+        let bytes = try #require(tag.encoded())
+        #expect(bytes.count <= BridgeDecision.maxTagLength)
+        #expect(SessionTag(decoding: bytes) == tag)
+        let plain = SessionTag(device: try DeviceID("dev1"), factors: .secret, watermark: 0)
+        #expect(SessionTag(decoding: try #require(plain.encoded())) == plain)
+        #expect(SessionTag(decoding: []) == nil)
+        #expect(SessionTag(decoding: [2] + bytes.dropFirst()) == nil, "an unknown format")
+        #expect(SessionTag(decoding: bytes + [0]) == nil, "trailing bytes")
+        #expect(SessionTag(decoding: Array(bytes.dropLast())) == nil, "truncated")
+        let hugeSerial = SessionTag(device: try DeviceID("dev1"), factors: .certificate, certificateSerial: String(repeating: "f", count: 400),
+                                    certificateFingerprint: fingerprint, watermark: 0)
+        #expect(hugeSerial.encoded() == nil, "over 512 bytes")
+    }
+
     @Test func resumedSessions_ofADisabledDevice_areKicked_andTheOthersGetCurrentRules() async throws {
         try await withService { service in
             try await service.addDevice("dev1", policy: .password)
@@ -63,6 +81,22 @@ import Testing
             #expect(pushes.contains(.kick(connection: 20, generation: 1)))
             #expect(pushes.contains(.kick(connection: 22, generation: 3)))
             #expect(pushes.contains { if case .setRules(21, 2, _) = $0 { true } else { false } })
+        }
+    }
+
+    @Test func revokingOneCertificate_kicksOnlyTheSessionThatPresentedIt() async throws {
+        try await withService { service in
+            try await service.addDevice("cam2", policy: .cert)
+            let first = try await service.issueCertificate("cam2")
+            let second = try await service.issueCertificate("cam2")
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            #expect(try await plugin.decide(.certificate(1, generation: 1, client: "cam2", der: try first.der())).result == .allow)
+            #expect(try await plugin.decide(.certificate(2, generation: 2, client: "cam2", der: try second.der())).result == .allow)
+            try await service.store.revokeCertificate(serial: second.serial, at: ServiceHarness.now, reason: "keyCompromise")
+            try await service.store.revokeCertificate(serial: first.serial, at: ServiceHarness.now, reason: "keyCompromise")
+            // One kick per revocation, in order: the second certificate's session first.
+            #expect(try await plugin.nextPush() == .kick(connection: 2, generation: 2))
+            #expect(try await plugin.nextPush() == .kick(connection: 1, generation: 1))
         }
     }
 

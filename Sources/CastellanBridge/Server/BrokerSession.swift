@@ -20,7 +20,8 @@ public protocol BridgeRequestHandler: Sendable {
     /// the broker's other frames — so a later DISCONNECT of one of them is seen after it: it
     /// must not wait. Whatever is slow (re-checking against the store) goes in ``recheck(_:on:)``.
     func connectionsResumed(_ report: SessionReport, on broker: BrokerLink)
-    /// Re-checks resumed connections (kick or push current rules); runs beside the frame loop.
+    /// Re-checks resumed connections (kick or push current rules); runs beside the frame loop,
+    /// one report after the other, in the order they arrived.
     func recheck(_ report: SessionReport, on broker: BrokerLink) async
     /// The broker's connection ended; its clients' sessions are unknown from now on.
     func brokerDisconnected(_ broker: BrokerLink) async
@@ -131,6 +132,11 @@ public enum BrokerSession {
         outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, handler: some BridgeRequestHandler
     ) async throws {
         try await withThrowingDiscardingTaskGroup { group in
+            // Reports are re-checked one after the other, beside the frame loop: the last one's
+            // re-check ends the resync only once the earlier ones' have.
+            let (reports, reported) = AsyncStream.makeStream(of: SessionReport.self)
+            defer { reported.finish() }
+            group.addTask { for await report in reports { await handler.recheck(report, on: broker) } }
             while let frame = try await frames.next() {
                 let id = frame.id
                 switch frame.message {
@@ -146,7 +152,7 @@ public enum BrokerSession {
                     handler.connectionClosed(connection, generation: generation, on: broker)
                 case .sessions(let report):
                     handler.connectionsResumed(report, on: broker)
-                    group.addTask { await handler.recheck(report, on: broker) }
+                    reported.yield(report)
                 case .hello:
                     throw BrokerSessionError.unexpected("a second HELLO")
                 case .helloAck, .pong, .decision, .kick, .setRules, .publish:
