@@ -72,8 +72,10 @@ public final class SessionDirectory: Sendable {
     @discardableResult
     func decided(_ key: Key, admitting session: Session?) -> Bool {
         state.withLock { state in
+            // Not deciding any more: its broker's link went meanwhile, and with it the connection.
+            guard let remaining = state.deciding[key] else { return false }
             let closed = state.closedWhileDeciding.contains(key)
-            if let remaining = state.deciding[key], remaining > 1 {
+            if remaining > 1 {
                 state.deciding[key] = remaining - 1
             } else {
                 state.deciding[key] = nil
