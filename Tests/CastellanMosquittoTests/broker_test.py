@@ -4,7 +4,7 @@
 Each test writes a config into a temp dir, starts its broker, waits for its " running" log line,
 drives mosquitto_pub/mosquitto_sub (or a raw MQTT 5 socket for enhanced auth, which the
 mosquitto clients cannot continue) and checks exact outcomes. The scripted service speaks
-bridge protocol v1 (docs/bridge-protocol.md) and records every frame it receives, so tests
+bridge protocol v2 (docs/bridge-protocol.md) and records every frame it receives, so tests
 wait for events (a frame, a log line, a process exit) instead of sleeping.
 
 This Python peer only exercises the plugin; the real Swift service is tested end to end elsewhere.
