@@ -624,7 +624,8 @@ static double now_ns(void)
 static void bench(void)
 {
 	static uint8_t frame[128], rules[64];
-	long flen = unhex("0000002b8300000003010000000464657631000000150100010107000e646576696365732f646576312f2300000000", frame, sizeof(frame));
+	/* decision_allow of the golden file: rules and a session tag */
+	long flen = unhex("0000004983000000030100000000000000010000000464657631000000150100010107000e646576696365732f646576312f230000000000000012010000000464657631010000000000000000", frame, sizeof(frame));
 	long rlen = unhex("0100010107000e646576696365732f646576312f23", rules, sizeof(rules));
 	struct castellan_acl *acl = castellan_acl__decode(rules, (size_t)rlen);
 	const uint8_t *topic = (const uint8_t *)"devices/dev1/sensors/temperature";
@@ -636,6 +637,7 @@ static void bench(void)
 	castellan_conn_table__init(&t, 16);
 	for(int i = 0; i < 10000; i++) castellan_conn_table__add(&t, KEY(i));
 	printf("bench:");
+	if(castellan_frame__decode(frame, (size_t)flen, &r) != 0) printf(" (the DECISION frame does not decode!)");
 	BENCH("decode DECISION frame", sink += castellan_frame__decode(frame, (size_t)flen, &r));
 	BENCH("decode rules (malloc+free)", struct castellan_acl *a = castellan_acl__decode(rules, (size_t)rlen); sink += a != NULL; free(a));
 	BENCH("check publish", sink += castellan_acl__check(acl, CASTELLAN_ACCESS_PUBLISH, topic, 32));
