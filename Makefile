@@ -66,7 +66,7 @@ clean:
 PLUGIN_DIR := .build-plugin
 PLUGIN_SRC := Sources/CastellanMosquitto
 PLUGIN_TESTS := Tests/CastellanMosquittoTests
-PLUGIN_CORE := $(PLUGIN_SRC)/frame.c $(PLUGIN_SRC)/acl.c $(PLUGIN_SRC)/conn_table.c $(PLUGIN_SRC)/bridge.c
+PLUGIN_CORE := $(PLUGIN_SRC)/frame.c $(PLUGIN_SRC)/acl.c $(PLUGIN_SRC)/conn_table.c $(PLUGIN_SRC)/bridge.c $(PLUGIN_SRC)/resync.c
 PLUGIN_HEADERS := $(wildcard $(PLUGIN_SRC)/*.h)
 PLUGIN_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror
 FUZZ_CC ?= /opt/swift/usr/bin/clang

@@ -61,16 +61,17 @@ static void serve(int listener, int work_us)
 		if(read_all(fd, head, 4) != 0) exit(0);
 		uint32_t len = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 | head[3];
 		if(len > sizeof(body) || read_all(fd, body, len) != 0) exit(1);
-		uint8_t reply[32] = { 0 };
+		uint8_t reply[40] = { 0 };
 		size_t n;
 		if(body[0] == CASTELLAN_HELLO){
-			reply[3] = 7, reply[4] = CASTELLAN_HELLO_ACK, reply[10] = 1; /* version 1 */
+			reply[3] = 7, reply[4] = CASTELLAN_HELLO_ACK, reply[10] = CASTELLAN_PROTOCOL_VERSION;
 			n = 11;
 		}else{
 			int64_t until = now_ns() + (int64_t)work_us * 1000;
 			while(now_ns() < until){}
-			reply[3] = 18, reply[4] = CASTELLAN_DECISION; /* result 0, three empty fields */
-			n = 22;
+			/* result 0, generation 0, four empty fields (a deny: the generation is not looked at) */
+			reply[3] = 30, reply[4] = CASTELLAN_DECISION;
+			n = 34;
 		}
 		memcpy(reply + 5, body + 1, 4); /* the request's id */
 		if(write(fd, reply, n) != (ssize_t)n) exit(1);

@@ -144,6 +144,7 @@ static int dispatch(struct castellan_bridge *b, const uint8_t *frame, size_t len
 		}
 		b->state = CASTELLAN_READY;
 		b->ever_ready = true;
+		b->handshakes++;
 		b->backoff_ms = 0;
 		b->timeouts = 0;
 		b->failfast = false; /* an answer: the service is responsive again */
@@ -335,6 +336,15 @@ void castellan_bridge__notify(struct castellan_bridge *b, const struct castellan
 	}else if(sent > 0 && (size_t)sent < n){
 		send_all(b, b->out + sent, n - (size_t)sent, castellan_now_us() + (uint64_t)b->timeout_ms * 1000u);
 	}
+}
+
+int castellan_bridge__report(struct castellan_bridge *b, const struct castellan_request *req)
+{
+	if(b->state != CASTELLAN_READY) return -1;
+	size_t n = castellan_frame__encode(req, b->out, CASTELLAN_FRAME_BUFFER);
+	if(n == 0) return -1;
+	if(send_all(b, b->out, n, castellan_now_us() + (uint64_t)b->timeout_ms * 1000u) == 0) return 0;
+	return b->state == CASTELLAN_READY ? 1 : -1; /* a frame cut short closed the connection */
 }
 
 void castellan_bridge__tick(struct castellan_bridge *b)

@@ -59,6 +59,7 @@ struct castellan_bridge {
 	bool failfast;
 	bool reported_down; /* log "unreachable" once per outage, not every retry */
 	bool ever_ready;    /* a HELLO_ACK came once: before it, requests wait for the first link */
+	uint64_t handshakes; /* completed handshakes: a new value means "report the live connections" */
 	/* buffers: one frame out; frames in, consumed from in_start, filled up to in_end */
 	uint8_t *out, *in;
 	size_t in_start, in_end;
@@ -93,6 +94,12 @@ void castellan_bridge__expired(struct castellan_bridge *b);
 
 /* Best effort, never waits if the socket cannot take the frame at once: dropped instead. */
 void castellan_bridge__notify(struct castellan_bridge *b, const struct castellan_request *req);
+
+/* Sends a notification frame that matters (a SESSIONS batch): waits at most timeout_ms for
+ * room in the socket. Returns 0 when sent, 1 when not sent but the connection is still usable
+ * (try again later), -1 when there is no usable connection. Never connects or waits for a
+ * handshake, unlike castellan_bridge__send. */
+int castellan_bridge__report(struct castellan_bridge *b, const struct castellan_request *req);
 
 /* From MOSQ_EVT_TICK: reconnects when the backoff allows, reads what is buffered and
  * dispatches it, pings while failing fast. Never blocks. */

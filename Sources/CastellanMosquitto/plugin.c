@@ -12,6 +12,7 @@
 #include "acl.h"
 #include "bridge.h"
 #include "conn_table.h"
+#include "resync.h"
 
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
@@ -44,9 +45,10 @@
 struct deferred {
 	struct deferred *next;
 	bool publish;         /* else a kick */
+	uint64_t conn, generation; /* kick: the connection, checked again when it is carried out */
 	uint32_t payload_len; /* publish */
 	uint8_t *payload;     /* publish: into this allocation, after the topic */
-	char text[];          /* the client id to kick, or the topic */
+	char text[];          /* publish: the topic */
 };
 
 /* An ended connection whose rules wait for its will: those freed at the next TICK first, then
@@ -73,11 +75,14 @@ typedef struct mosquitto *(*client_by_id_fn)(const char *clientid);
 struct pending {
 	struct pending *next;
 	const void *client;   /* a key only: the client may have left and been freed */
+	uint64_t generation;  /* its connection's, in the request: its entry, if it is still there */
 	uint32_t id, link;    /* the request, and the bridge connection it went out on */
 	uint64_t deadline_us;
 	bool answered, allowed;
 	char *identity;       /* allowed: the device identity (checked) */
 	struct castellan_acl *rules; /* allowed: the decoded rules */
+	uint8_t *tag;         /* allowed: the session tag (NULL when empty) */
+	uint16_t tag_len;
 	char client_id[];     /* mosquitto completes by client id */
 };
 
@@ -85,6 +90,7 @@ struct castellan_plugin {
 	mosquitto_plugin_id_t *identifier;
 	struct castellan_bridge bridge;
 	struct castellan_conn_table conns;
+	struct castellan_resync resync;
 	struct deferred *deferred, **deferred_tail; /* FIFO, emptied at each TICK */
 	unsigned deferred_publishes;
 	struct ended *ended, **ended_tail;          /* FIFO */
@@ -140,10 +146,13 @@ static void log_line(enum castellan_log_level level, const char *message)
 
 /* ---- pushes from the service ---- */
 
-static void defer(struct castellan_plugin *p, bool publish, struct castellan_bytes text, struct castellan_bytes payload)
+static void defer(struct castellan_plugin *p, const struct castellan_reply *push, struct castellan_bytes text, struct castellan_bytes payload)
 {
+	bool publish = push->type == CASTELLAN_PUBLISH;
 	struct deferred *d = malloc(sizeof(*d) + text.len + 1 + payload.len);
 	if(d == NULL) return;
+	d->conn = push->conn;
+	d->generation = push->generation;
 	memcpy(d->text, text.ptr, text.len);
 	d->text[text.len] = '\0';
 	d->publish = publish;
@@ -167,22 +176,33 @@ static bool service_topic(struct castellan_bytes topic)
 static void on_push(void *ctx, const struct castellan_reply *push)
 {
 	struct castellan_plugin *p = ctx;
+	static const struct castellan_bytes none = { (const uint8_t *)"", 0, true };
 	if(push->type == CASTELLAN_KICK){
-		defer(p, false, push->client_id, (struct castellan_bytes){ NULL, 0, true });
+		defer(p, push, none, none);
 	}else if(push->type == CASTELLAN_PUBLISH){
 		if(!service_topic(push->topic)){
 			mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: PUBLISH outside %s refused.", SERVICE_TOPIC_PREFIX);
 		}else if(p->deferred_publishes >= MAX_DEFERRED_PUBLISHES){
 			mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: %u service messages waiting for TICK; one dropped.", p->deferred_publishes);
 		}else{
-			defer(p, true, push->topic, push->payload);
+			defer(p, push, push->topic, push->payload);
 		}
 	}else if(push->type == CASTELLAN_SET_RULES){
-		/* Look up, never dereference: the handle is only ever a key into our own table. */
-		struct castellan_conn *c = castellan_conn_table__find(&p->conns, (const void *)(uintptr_t)push->conn);
-		if(c == NULL || !c->authenticated) return;
+		/* Look up, never dereference: the handle is only ever a key into our own table. And
+		 * only this generation: the rules of a client gone never reach the next on its handle. */
+		const void *key = (const void *)(uintptr_t)push->conn;
+		struct castellan_conn *c = castellan_conn_table__match(&p->conns, key, push->generation);
+		/* 2.1: an allow read but not completed yet (at the next TICK) takes the new rules with it. */
+		struct pending *q = p->pending;
+		while(c == NULL && q && !(q->client == key && q->generation == push->generation && q->allowed)) q = q->next;
+		if(c == NULL && q == NULL) return;
 		struct castellan_acl *acl = castellan_acl__decode(push->rules.ptr, push->rules.len);
-		castellan_conn__set_rules(c, acl);
+		if(c){
+			castellan_conn__set_rules(c, acl);
+		}else{
+			free(q->rules);
+			q->rules = acl;
+		}
 		if(acl == NULL) mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: undecodable SET_RULES; that connection is now denied everything.");
 		else mosquitto_log_printf(MOSQ_LOG_INFO, "castellan: rules replaced for one connection (SET_RULES).");
 	}
@@ -234,17 +254,28 @@ static struct castellan_acl *allowed_rules(const struct castellan_reply *r)
 	return acl;
 }
 
-/* Enforces an allow: names the client after the device identity and stores its rules.
- * Returns false (deny) if any part fails. */
+static void warn_other_generation(void)
+{
+	mosquitto_log_printf(MOSQ_LOG_WARNING, "Warning: castellan: an allow for another connection on this handle; denied.");
+}
+
+/* Enforces an allow: names the client after the device identity and stores its rules, client
+ * id and session tag. Returns false (deny) if any part fails, or if the decision is for
+ * another generation of this handle (a connection that is gone): fail closed. */
 static bool accept(struct castellan_plugin *p, struct mosquitto *client, const struct castellan_reply *r)
 {
+	struct castellan_conn *c = castellan_conn_table__current(&p->conns, client, r->generation);
+	if(c == NULL){
+		warn_other_generation();
+		return false;
+	}
 	struct castellan_acl *acl = allowed_rules(r);
 	if(acl == NULL) return false;
 	char *name = strndup((const char *)r->username.ptr, r->username.len);
 	int rc = name ? mosquitto_set_username(client, name) : MOSQ_ERR_NOMEM;
 	free(name);
-	struct castellan_conn *c = rc == MOSQ_ERR_SUCCESS ? castellan_conn_table__add(&p->conns, client) : NULL;
-	if(c == NULL){
+	/* set_username never adds to our table, so `c` is still valid */
+	if(rc != MOSQ_ERR_SUCCESS || castellan_conn__admit(c, mosquitto_client_id(client), r->tag.ptr, r->tag.len) != 0){
 		free(acl);
 		return false;
 	}
@@ -320,29 +351,42 @@ static void waker_stop(struct castellan_plugin *p)
 }
 
 /* ---- 2.1: delayed basic auth ----
- * BASIC_AUTH sends its request and returns MOSQ_ERR_AUTH_DELAYED; the DECISION, read whenever
- * the bridge reads (TICK, or inside another client's blocking call), is only noted; TICK
- * completes it on the main thread. A client that leaves while it waits gets no event from 2.1
- * (context.c returns early for a delayed context), so its `struct mosquitto *` is never
- * dereferenced: mosquitto_complete_basic_auth goes by client id and ignores a gone one, and
- * the username is set only once mosquitto_client(id) is that very client. A new connect at the
- * same address or with the same id means the old one left: its entry is dropped. */
+ * BASIC_AUTH makes the connection's entry (its generation goes in the request, as on 2.0),
+ * sends the request and returns MOSQ_ERR_AUTH_DELAYED; the DECISION, read whenever the bridge
+ * reads (TICK, or inside another client's blocking call), is only noted; TICK completes it on
+ * the main thread. Until then the entry is not authenticated and has no rules: it is granted
+ * nothing, reported in no SESSIONS, reached by no KICK. A client that leaves while it waits
+ * gets no event from 2.1 (context.c returns early for a delayed context), so its
+ * `struct mosquitto *` is never dereferenced: mosquitto_complete_basic_auth goes by client id
+ * and ignores a gone one, and the username is set only once mosquitto_client(id) is that very
+ * client. A new connect at the same address or with the same id means the old one left: its
+ * waiting entry and its connection's entry are dropped, and the service is told with its
+ * generation. */
 
-static void tell_disconnect(struct castellan_plugin *p, const void *client)
+static void tell_disconnect(struct castellan_plugin *p, const void *client, uint64_t generation)
 {
-	struct castellan_request req = { .type = CASTELLAN_DISCONNECT, .conn = (uint64_t)(uintptr_t)client };
+	struct castellan_request req = { .type = CASTELLAN_DISCONNECT, .conn = (uint64_t)(uintptr_t)client, .generation = generation };
 	castellan_bridge__notify(&p->bridge, &req);
+}
+
+/* A waiting client left: its entry goes (if still its own), and the service hears of the end
+ * it never got a DISCONNECT event for. */
+static void forget_left(struct castellan_plugin *p, const struct pending *q)
+{
+	if(castellan_conn_table__current(&p->conns, q->client, q->generation)) castellan_conn_table__remove(&p->conns, q->client);
+	tell_disconnect(p, q->client, q->generation);
 }
 
 static void free_pending(struct pending *q)
 {
 	free(q->identity);
 	free(q->rules);
+	free(q->tag);
 	free(q);
 }
 
 /* Drops the waiting entries of a client that left: at `client`'s address, or (id non-NULL) with
- * this client id. The service hears of the end it never got a DISCONNECT for. */
+ * this client id. */
 static void drop_left(struct castellan_plugin *p, const void *client, const char *client_id)
 {
 	struct pending **link = &p->pending;
@@ -354,7 +398,7 @@ static void drop_left(struct castellan_plugin *p, const void *client, const char
 		}
 		*link = q->next;
 		p->pending_count--;
-		tell_disconnect(p, q->client);
+		forget_left(p, q);
 		free_pending(q);
 	}
 	p->pending_tail = link;
@@ -368,10 +412,17 @@ static bool on_decision(void *ctx, const struct castellan_reply *r)
 	while(q && q->id != r->id) q = q->next;
 	if(q == NULL || q->answered) return false;
 	q->answered = true;
-	if(r->result == CASTELLAN_ALLOW && (q->rules = allowed_rules(r)) != NULL){
-		q->identity = strndup((const char *)r->username.ptr, r->username.len);
-		q->allowed = q->identity != NULL;
+	if(r->result != CASTELLAN_ALLOW) return true;
+	if(r->generation != q->generation){
+		warn_other_generation();
+		return true;
 	}
+	if((q->rules = allowed_rules(r)) == NULL) return true;
+	q->identity = strndup((const char *)r->username.ptr, r->username.len);
+	q->tag = r->tag.len ? malloc(r->tag.len) : NULL; /* the decoder bounds it (CASTELLAN_TAG_MAX) */
+	if(q->tag) memcpy(q->tag, r->tag.ptr, r->tag.len);
+	q->tag_len = (uint16_t)r->tag.len;
+	q->allowed = q->identity != NULL && (r->tag.len == 0 || q->tag != NULL);
 	return true;
 }
 
@@ -387,6 +438,7 @@ static int delay_basic_auth(struct castellan_plugin *p, struct castellan_request
 	}
 	memcpy(q->client_id, client_id, id_len + 1);
 	q->client = client;
+	q->generation = req->generation;
 	q->id = req->id;
 	q->link = p->bridge.links;
 	q->deadline_us = castellan_now_us() + (uint64_t)p->bridge.timeout_ms * 1000u;
@@ -399,36 +451,39 @@ static int delay_basic_auth(struct castellan_plugin *p, struct castellan_request
 /* Completes one decided (or given up) entry, which is off the list already. */
 static void complete_pending(struct castellan_plugin *p, struct pending *q)
 {
-	/* An entry at its address means that address holds a newer connection: this one left. */
-	if(castellan_conn_table__find(&p->conns, q->client)){
-		tell_disconnect(p, q->client);
-		return;
-	}
-	struct castellan_conn *c = q->allowed ? castellan_conn_table__add(&p->conns, q->client) : NULL;
+	/* Its entry, made with the request, gone or of another generation: this client left (and
+	 * a newer connection may hold its address). */
+	struct castellan_conn *c = castellan_conn_table__current(&p->conns, q->client, q->generation);
 	if(c == NULL){
-		p->completing = q->client;
-		p->completing_ended = false;
-		p->complete(q->client_id, MOSQ_ERR_AUTH);
-		p->completing = NULL;
-		if(!p->completing_ended) tell_disconnect(p, q->client); /* it had left */
+		tell_disconnect(p, q->client, q->generation);
 		return;
 	}
-	/* Rules first: connecting re-checks a resumed session's queued messages against them. */
-	castellan_conn__set_rules(c, q->rules);
-	q->rules = NULL;
-	c->authenticated = true;
-	p->complete(q->client_id, MOSQ_ERR_SUCCESS);
-	struct mosquitto *live = p->client_by_id(q->client_id);
-	if(live == q->client && mosquitto_set_username(live, q->identity) == MOSQ_ERR_SUCCESS) return;
+	/* Everything of the allow first: connecting re-checks a resumed session's queued messages
+	 * against the rules. */
+	bool allowed = q->allowed && castellan_conn__admit(c, q->client_id, q->tag, q->tag_len) == 0;
+	if(allowed){
+		castellan_conn__set_rules(c, q->rules);
+		q->rules = NULL;
+		c->authenticated = true;
+	}
+	p->completing = q->client;
+	p->completing_ended = false;
+	p->complete(q->client_id, allowed ? MOSQ_ERR_SUCCESS : MOSQ_ERR_AUTH);
+	p->completing = NULL;
+	if(p->completing_ended) return; /* its DISCONNECT told the service and settled the entry */
+	struct mosquitto *live = allowed ? p->client_by_id(q->client_id) : NULL;
 	if(live == q->client){
+		if(mosquitto_set_username(live, q->identity) == MOSQ_ERR_SUCCESS) return;
 		/* Connected, but not under its identity: grant it nothing, and end it. */
-		c = castellan_conn_table__find(&p->conns, q->client);
-		if(c) castellan_conn__set_rules(c, NULL);
+		c = castellan_conn_table__current(&p->conns, q->client, q->generation);
+		if(c){
+			castellan_conn__set_rules(c, NULL);
+			c->authenticated = false;
+		}
 		mosquitto_kick_client_by_clientid(q->client_id, false);
 		return;
 	}
-	castellan_conn_table__remove(&p->conns, q->client);
-	tell_disconnect(p, q->client);
+	forget_left(p, q); /* refused with no DISCONNECT, or allowed and not there: it had left */
 }
 
 /* From TICK: completes what was answered, denies what expired or lost its bridge connection,
@@ -467,10 +522,14 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
 	struct castellan_reply r;
 	uint8_t *der;
 	(void)event;
-	/* BASIC_AUTH is always a connection's first authentication: nothing earlier counts. */
-	castellan_conn_table__remove(&p->conns, ed->client);
 	const char *client_id = mosquitto_client_id(ed->client);
 	if(p->complete) drop_left(p, ed->client, client_id);
+	/* BASIC_AUTH is always a connection's first authentication: nothing earlier counts, and the
+	 * entry made now gives the connection its generation. */
+	castellan_conn_table__remove(&p->conns, ed->client);
+	struct castellan_conn *c = castellan_conn_table__add(&p->conns, ed->client);
+	if(c == NULL) return MOSQ_ERR_AUTH;
+	req.generation = c->generation;
 	int rc = fill_common(&req, ed->client, &der);
 	req.username = opt_string(ed->username);
 	req.password = opt_string(ed->password);
@@ -500,13 +559,15 @@ static int on_ext_auth(int event, void *event_data, void *userdata)
 	if(event == MOSQ_EVT_EXT_AUTH_START){
 		if(p->complete) drop_left(p, ed->client, NULL);
 		/* No re-auth flag in the event: our own state tells a re-auth (AUTH 0x19). */
+		c = castellan_conn_table__find(&p->conns, ed->client);
+		/* A new connection at an ended one's address: its own entry, and its own generation. */
+		if(c && c->ended) castellan_conn_table__remove(&p->conns, ed->client);
 		char *method = ed->auth_method ? strdup(ed->auth_method) : NULL;
 		c = method ? castellan_conn_table__add(&p->conns, ed->client) : NULL;
 		if(c == NULL){
 			free(method);
 			return MOSQ_ERR_AUTH;
 		}
-		if(c->ended) castellan_conn__reset(c); /* a new connection at an ended one's address */
 		free(c->method);
 		c->method = method;
 		req.step = c->authenticated ? 2 : 0;
@@ -517,6 +578,7 @@ static int on_ext_auth(int event, void *event_data, void *userdata)
 		req.step = 1;
 	}
 	req.method = opt_string(c->method); /* SET_RULES during the call never frees a method */
+	req.generation = c->generation;
 	req.username = opt_string(mosquitto_client_username(ed->client));
 	req.data = opt_bytes(ed->data_in ? ed->data_in : "", ed->data_in_len);
 	int rc = fill_common(&req, ed->client, &der);
@@ -634,10 +696,13 @@ static int on_disconnect(int event, void *event_data, void *userdata)
 	struct castellan_plugin *p = userdata;
 	struct castellan_request req = { .type = CASTELLAN_DISCONNECT, .conn = (uint64_t)(uintptr_t)ed->client };
 	(void)event;
+	if(ed->client == p->completing) p->completing_ended = true;
+	else if(p->complete) drop_left(p, ed->client, NULL); /* the address of one that left, reused: its end first */
+	const struct castellan_conn *c = castellan_conn_table__find(&p->conns, ed->client);
+	/* 0: a connection that never asked anything (an ended entry at its address is an earlier one's) */
+	req.generation = c && !c->ended ? c->generation : 0;
 	castellan_bridge__notify(&p->bridge, &req);
 	end_connection(p, ed->client);
-	if(ed->client == p->completing) p->completing_ended = true;
-	else if(p->complete) drop_left(p, ed->client, NULL); /* the address of one that left, reused */
 	return MOSQ_ERR_SUCCESS;
 }
 
@@ -652,6 +717,7 @@ static int on_tick(int event, void *event_data, void *userdata)
 	castellan_bridge__tick(&p->bridge);
 	if(p->complete) settle_pending(p);
 	sweep_ended(p);
+	castellan_resync__step(&p->resync, &p->conns, &p->bridge);
 	while(p->deferred){
 		struct deferred *d = p->deferred;
 		p->deferred = d->next;
@@ -659,8 +725,10 @@ static int on_tick(int event, void *event_data, void *userdata)
 			/* QoS 0, not retained; each subscriber's ACL_CHECK (READ) still decides who gets it. */
 			mosquitto_broker_publish_copy(NULL, d->text, (int)d->payload_len, d->payload, 0, false, NULL);
 		}else{
-			/* without the will: a revoked device must not get a last word */
-			mosquitto_kick_client_by_clientid(d->text, false);
+			/* Checked now, not when the KICK arrived: the connection may have gone since, and
+			 * its handle been reused. Without the will: a revoked device gets no last word. */
+			const struct castellan_conn *c = castellan_conn_table__match(&p->conns, (const void *)(uintptr_t)d->conn, d->generation);
+			if(c && c->client_id) mosquitto_kick_client_by_clientid(c->client_id, false);
 		}
 		free(d);
 	}
@@ -697,6 +765,7 @@ static void release(struct castellan_plugin *p, size_t registered)
 	if(p->offline_registered) mosquitto_callback_unregister(p->identifier, MOSQ_EVT_CLIENT_OFFLINE_2_1, on_disconnect, NULL);
 	castellan_bridge__cleanup(&p->bridge);
 	waker_stop(p);
+	castellan_resync__cleanup(&p->resync);
 	castellan_conn_table__free(&p->conns);
 	while(p->deferred){
 		struct deferred *d = p->deferred;

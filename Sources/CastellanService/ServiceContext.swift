@@ -14,6 +14,9 @@ public final class ServiceContext: Sendable {
     public let bridge = Readiness()
     /// Whether a broker's plugin has completed the handshake since start.
     public let brokerConnected = Readiness()
+    /// Whether a broker's plugin has finished reporting its live connections (after a handshake)
+    /// and every one of them was re-checked.
+    public let brokerResynced = Readiness()
     let arrivingBrokers = ArrivingBrokers()
     let entropy: any EntropySource
     let metrics = DecisionMetrics()
@@ -53,6 +56,11 @@ public final class ServiceContext: Sendable {
     /// Whether `address` may try to connect now (a token bucket per address).
     func admitsAttempt(from address: String) -> Bool {
         rateLimiter.withLock { $0.attempt(from: address, at: .now) }
+    }
+
+    /// The checks every method shares, for one decision.
+    func deviceGate() -> DeviceGate {
+        DeviceGate(store: store, settings: settings, now: unixTime)
     }
 
     /// The current Unix time, whole seconds: TOTP steps and lockouts count in those.

@@ -4,7 +4,7 @@
 Each test writes a config into a temp dir, starts its broker, waits for its " running" log line,
 drives mosquitto_pub/mosquitto_sub (or a raw MQTT 5 socket for enhanced auth, which the
 mosquitto clients cannot continue) and checks exact outcomes. The scripted service speaks
-bridge protocol v1 (docs/bridge-protocol.md) and records every frame it receives, so tests
+bridge protocol v2 (docs/bridge-protocol.md) and records every frame it receives, so tests
 wait for events (a frame, a log line, a process exit) instead of sleeping.
 
 This Python peer only exercises the plugin; the real Swift service is tested end to end elsewhere.
@@ -35,9 +35,9 @@ def mosquitto_line():
     version = out.split("version", 1)[1].split()[0] if "version" in out else "?"
     return ".".join(version.split(".")[:2])
 
-# ---- bridge protocol v1, service side ------------------------------------------------------
+# ---- bridge protocol v2, service side ------------------------------------------------------
 
-HELLO, PING, BASIC_AUTH, EXT_AUTH, DISCONNECT = 1, 2, 3, 4, 5
+HELLO, PING, BASIC_AUTH, EXT_AUTH, DISCONNECT, SESSIONS = 1, 2, 3, 4, 5, 6
 HELLO_ACK, PONG, DECISION, KICK, SET_RULES, SERVICE_PUBLISH = 0x81, 0x82, 0x83, 0x90, 0x91, 0x92
 PUBLISH, SUBSCRIBE, RECEIVE, ALL = 1, 2, 4, 7
 
@@ -86,6 +86,7 @@ def parse_request(kind, ident, body):
         req.update(version=r.uint(2), broker_id=r.blob().decode())
     elif kind in (BASIC_AUTH, EXT_AUTH):
         req["conn"] = r.uint(8)
+        req["generation"] = r.uint(8)
         req["protocol"] = r.uint(1)
         if kind == EXT_AUTH:
             req["step"] = r.uint(1)
@@ -101,18 +102,26 @@ def parse_request(kind, ident, body):
         req["certificate"] = r.blob()
     elif kind == DISCONNECT:
         req["conn"] = r.uint(8)
+        req["generation"] = r.uint(8)
+    elif kind == SESSIONS:
+        req["last"] = r.uint(1)
+        req["connections"] = [
+            {"conn": r.uint(8), "generation": r.uint(8), "client_id": r.blob(), "tag": r.blob()} for _ in range(r.uint(4))
+        ]
     assert r.i == len(body), "trailing bytes in %r" % req
     return req
 
 
 class Service:
-    """A scripted service: `decide(request)` returns (result, username, rules, data) or None
-    (never answer). Every frame received is recorded; waiters block on a condition."""
+    """A scripted service: `decide(request)` returns (result, username, rules, data[, tag[,
+    generation]]) or None (never answer); the decision echoes the request's generation unless
+    given one. Every frame received is recorded; waiters block on a condition."""
 
-    def __init__(self, path, decide=None, answer_hello=True, answer_ping=True, delay=None):
+    def __init__(self, path, decide=None, answer_hello=True, answer_ping=True, delay=None, then=None):
         """delay(request) -> seconds or None: BASIC_AUTH answers that come late, off the
-        connection's reading thread, so later requests are answered meanwhile."""
-        self.path, self.decide, self.delay = path, decide, delay
+        connection's reading thread, so later requests are answered meanwhile.
+        then(request) -> bytes: frames written with the decision, in the same write."""
+        self.path, self.decide, self.delay, self.then = path, decide, delay, then
         self.send_lock, self.answered_at, self.held = threading.Lock(), {}, []
         self.answer_hello, self.answer_ping = answer_hello, answer_ping
         self.frames, self.cond = [], threading.Condition()
@@ -189,14 +198,18 @@ class Service:
 
     def _reply(self, req):
         if req["type"] == HELLO and self.answer_hello:
-            return frame(HELLO_ACK, req["id"], struct.pack(">H", 1))
+            return frame(HELLO_ACK, req["id"], struct.pack(">H", 2))
         if req["type"] == PING and self.answer_ping:
             return frame(PONG, req["id"])
         if req["type"] in (BASIC_AUTH, EXT_AUTH) and self.decide:
             d = self.decide(req)
             if d is not None:
-                result, username, acl, data = d
-                return frame(DECISION, req["id"], bytes([result]) + blob(username.encode()) + blob(acl) + blob(data))
+                result, username, acl, data = d[:4]
+                tag = d[4] if len(d) > 4 else b""
+                generation = d[5] if len(d) > 5 else req["generation"]
+                return frame(DECISION, req["id"], bytes([result]) + struct.pack(">Q", generation)
+                             + blob(username.encode()) + blob(acl) + blob(data) + blob(tag)) \
+                    + (self.then(req) if self.then else b"")
         return None
 
     def push(self, data):
@@ -507,7 +520,7 @@ def test_allow_enforces_rules_and_deny_refuses(tmp):
     broker = Broker(tmp, svc.path)
     try:
         hello = svc.wait_for(lambda f: f["type"] == HELLO, "HELLO")
-        assert hello["version"] == 1 and hello["broker_id"] == "test-broker", hello
+        assert hello["version"] == 2 and hello["broker_id"] == "test-broker", hello
 
         r = pub(broker, "dev1", "dev1", "good", "devices/dev1/t", qos=1)
         assert r.returncode == 0, "allowed publish failed: %s" % r.stderr
@@ -656,12 +669,61 @@ def test_kick_disconnects_the_client(tmp):
         sub = Sub(broker, "dev1", "dev1", "good", "devices/dev1/#")
         sub.wait_line("received SUBACK")
         auth = svc.wait_for(lambda f: f["type"] == BASIC_AUTH, "BASIC_AUTH")
-        svc.push(frame(KICK, 0, blob(b"dev1")))
-        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == auth["conn"], "DISCONNECT after KICK")
+        conn, gen = auth["conn"], auth["generation"]
+        # A KICK and a SET_RULES for another generation of this handle (a client gone, its handle
+        # reused) never reach this client: it keeps its rules and its connection. The valid
+        # SET_RULES after them is handled in the same or a later TICK, so once it is logged the
+        # stale ones have been dealt with.
+        mark = broker.log_size()
+        svc.push(frame(KICK, 0, struct.pack(">QQ", conn, gen + 1)))
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", conn, gen + 1) + blob(rules())))
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", conn, gen) + blob(DEV1_RULES)))
+        broker.wait_log("rules replaced", after=mark)
+        assert pub(broker, "dev1-pub", "dev1", "good", "devices/dev1/t").returncode == 0
+        sub.wait_line("devices/dev1/t x")
+        svc.push(frame(KICK, 0, struct.pack(">QQ", conn, gen)))
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == conn and f["generation"] == gen, "DISCONNECT after KICK")
         sub.wait_line("Received DISCONNECT (152)")  # 0x98 administrative action
         # SET_RULES for an unknown conn is ignored; the broker keeps serving.
-        svc.push(frame(SET_RULES, 0, struct.pack(">Q", 12345) + blob(rules())))
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", 12345, 1) + blob(rules())))
         assert pub(broker, "dev1", "dev1", "good", "devices/dev1/t").returncode == 0
+    finally:
+        if sub:
+            sub.stop()
+        broker.stop()
+        svc.close()
+
+
+def test_reconnect_reports_live_connections_with_their_tags(tmp):
+    def tagged(req):
+        d = password_policy(req)
+        return d + (b"tag-of-" + req["client_id"],) if d[0] == 1 else d
+
+    path = os.path.join(tmp, "bridge.sock")
+    svc = Service(path, tagged)
+    broker = Broker(tmp, path)
+    sub = None
+    try:
+        first = svc.wait_for(lambda f: f["type"] == SESSIONS, "the (empty) report after the first handshake")
+        assert first["last"] == 1 and first["connections"] == [], first
+        sub = Sub(broker, "dev1", "dev1", "good", "devices/dev1/#")
+        sub.wait_line("received SUBACK")
+        auth = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["username"] == b"dev1", "BASIC_AUTH")
+        refused = pub(broker, "intruder", "mallory", "bad", "devices/dev1/t")
+        assert refused.returncode != 0
+        # The service goes away and comes back: the plugin reconnects and reports the live,
+        # admitted connection — not the refused one — with the tag it was given.
+        svc.close()
+        os.unlink(path)
+        svc = Service(path, tagged)
+        report = svc.wait_for(lambda f: f["type"] == SESSIONS, "SESSIONS after the reconnect")
+        assert report["last"] == 1, report
+        assert report["connections"] == [
+            {"conn": auth["conn"], "generation": auth["generation"], "client_id": b"dev1", "tag": b"tag-of-dev1"}
+        ], report
+        # A KICK from the new service reaches the resumed connection.
+        svc.push(frame(KICK, 0, struct.pack(">QQ", auth["conn"], auth["generation"])))
+        sub.wait_line("Received DISCONNECT (152)")
     finally:
         if sub:
             sub.stop()
@@ -728,7 +790,7 @@ def test_enhanced_auth_continue_and_reauth(tmp):
         c.publish_qos1(b"devices/dev2/t", 2)
         assert c.read()[:2] == (0x40, 0x87), "publish outside the rules not refused with 0x87"
         mark = broker.log_size()
-        svc.push(frame(SET_RULES, 0, struct.pack(">Q", reauth["conn"]) + blob(rules((True, ALL, "devices/dev2/#")))))
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", reauth["conn"], reauth["generation"]) + blob(rules((True, ALL, "devices/dev2/#")))))
         broker.wait_log("rules replaced", after=mark)
         c.publish_qos1(b"devices/dev1/t", 3)
         assert c.read()[:2] == (0x40, 0x87), "SET_RULES did not take away the old rules"
@@ -838,13 +900,55 @@ def test_per_listener_settings(tmp):
         try:
             sub.wait_line("received SUBACK")
             auth = [f for f in svc.frames if f["type"] == BASIC_AUTH][-1]
-            svc.push(frame(KICK, 0, blob(b"dev1")))  # needs TICK
+            svc.push(frame(KICK, 0, struct.pack(">QQ", auth["conn"], auth["generation"])))  # needs TICK
             svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == auth["conn"], "DISCONNECT after KICK")
         finally:
             sub.stop()
     finally:
         proc.terminate()
         proc.wait(5)
+        svc.close()
+
+
+def test_decision_generation_and_rules_pushed_with_an_allow(tmp):
+    """An allow for another generation of the handle is refused, and the service hears the
+    connection's end with its own generation. Rules pushed in the same write as an allow (on 2.1
+    before the allow is completed at TICK) are the ones the device gets."""
+    def policy(req):
+        if req["client_id"] == b"stale":
+            return (1, "dev1", DEV1_RULES, b"", b"t", req["generation"] + 1)
+        return password_policy(req)
+
+    def moved(req):
+        if req["client_id"] != b"moved":
+            return b""
+        return frame(SET_RULES, 0, struct.pack(">QQ", req["conn"], req["generation"]) + blob(rules((True, ALL, "devices/dev2/#"))))
+
+    svc = Service(os.path.join(tmp, "bridge.sock"), policy, then=moved)
+    broker = Broker(tmp, svc.path)
+    try:
+        stale = RawClient(broker.port)
+        stale.connect_password(b"stale", b"dev1", b"good")
+        got = stale.read()[:2]
+        assert got[0] == 0x20 and got[1] >= 0x80, "an allow for another generation accepted: %r" % (got,)
+        asked = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == b"stale", "the stale BASIC_AUTH")
+        told = svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == asked["conn"], "its DISCONNECT")
+        assert told["generation"] == asked["generation"], (asked, told)
+        broker.wait_log("an allow for another connection on this handle")
+        stale.close()
+
+        mark = broker.log_size()
+        c = RawClient(broker.port)
+        c.connect_password(b"moved", b"dev1", b"good")
+        assert c.read()[:2] == (0x20, 0x00), "the moved device was refused"
+        broker.wait_log("rules replaced", after=mark)
+        c.publish_qos1(b"devices/dev2/t", 1)
+        assert c.read()[:2] == (0x40, NO_SUBSCRIBERS), "the pushed rules were lost"
+        c.publish_qos1(b"devices/dev1/t", 2)
+        assert c.read()[:2] == (0x40, 0x87), "the allow's rules outlived the push"
+        c.close()
+    finally:
+        broker.stop()
         svc.close()
 
 
@@ -914,14 +1018,61 @@ def test_delayed_auth_client_gone_before_the_answer(tmp):
         gone.connect_password(b"dev1", b"dev1", b"good")
         asked = svc.wait_for(lambda f: f["type"] == BASIC_AUTH, "the BASIC_AUTH")
         gone.close()
-        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == asked["conn"], "DISCONNECT for the gone client",
-                     timeout=WAIT)
+        told = svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == asked["conn"], "DISCONNECT for the gone client",
+                            timeout=WAIT)
         assert asked["id"] in svc.answered_at, "DISCONNECT told before the answer came"
+        # The generation of the request, so the service ends the session its allow opened.
+        assert asked["generation"] != 0 and told["generation"] == asked["generation"], (asked, told)
         svc.delay = None
         again = RawClient(broker.port)
         again.connect_password(b"dev1", b"dev1", b"good")
         assert again.read()[:2] == (0x20, 0x00), "the same client id refused after the first one left"
         again.close()
+        assert broker.alive()
+    finally:
+        broker.stop()
+        svc.close()
+
+
+@delayed_only
+def test_delayed_auth_same_client_again_before_the_answer(tmp):
+    """The device leaves while its answer is held and connects again with the same client id:
+    the service hears the first one's end with its generation at once, the second is admitted
+    under its own, and the first one's late allow changes nothing."""
+    first = []
+
+    def hold_first(req):
+        if first:
+            return None
+        first.append(req)
+        return "hold"
+
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy, delay=hold_first)
+    broker = Broker(tmp, svc.path, timeout_ms=5000)
+    try:
+        broker.wait_log("delayed basic auth")
+        gone = RawClient(broker.port)
+        gone.connect_password(b"dev1", b"dev1", b"good")
+        svc.wait_for(lambda f: len(svc.held) == 1, "the held BASIC_AUTH")
+        gone.close()
+        again = RawClient(broker.port)
+        again.connect_password(b"dev1", b"dev1", b"good")
+        assert again.read()[:2] == (0x20, 0x00), "the same client id refused while the first one's answer was held"
+        old = first[0]
+        told = svc.wait_for(lambda f: f["type"] == DISCONNECT and f["generation"] == old["generation"],
+                            "DISCONNECT for the first connection")
+        assert told["conn"] == old["conn"], (old, told)
+        new = [f for f in svc.frames if f["type"] == BASIC_AUTH][-1]
+        assert new["generation"] > old["generation"], (old, new)
+        mark = broker.log_size()
+        svc.release_held()  # the first one's allow, late: nobody waits for it
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", new["conn"], new["generation"]) + blob(DEV1_RULES)))
+        broker.wait_log("rules replaced", after=mark)
+        again.publish_qos1(b"devices/dev1/t", 1)
+        assert again.read()[:2] == (0x40, NO_SUBSCRIBERS), "the second connection lost its rules"
+        assert not any(f["type"] == DISCONNECT and f["generation"] == new["generation"] for f in svc.frames)
+        again.close()
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["generation"] == new["generation"], "the second one's DISCONNECT")
         assert broker.alive()
     finally:
         broker.stop()
@@ -939,9 +1090,11 @@ def test_delayed_auth_deadline(tmp):
         mute = RawClient(broker.port)
         started = time.monotonic()
         mute.connect_password(b"mute", b"dev1", b"good")
-        svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == b"mute", "the mute BASIC_AUTH")
+        asked = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == b"mute", "the mute BASIC_AUTH")
         assert pub(broker, "dev1", "dev1", "good", "devices/dev1/t").returncode == 0, "broker held up"
         assert mute.read()[:2] == (0x20, 0x87), "not refused at the deadline"
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == asked["conn"] and f["generation"] == asked["generation"],
+                     "DISCONNECT with the refused request's generation")
         waited = time.monotonic() - started
         assert waited >= 0.4, "refused before the deadline (%.3f s)" % waited
         broker.wait_log("no answer from the service within 400 ms")

@@ -114,7 +114,7 @@ import X509
             let plugin = try await PluginPeer.connect(to: service.socket)
             #expect(try await plugin.decide(.password(1, client: "dev1", username: "dev1", password: "pw-pw-pw")).result == .allow)
             try await service.store.setEnabled(false, device: try DeviceID("dev1"))
-            #expect(try await plugin.nextPush() == .kick(clientID: "dev1"))
+            #expect(try await plugin.nextPush() == .kick(connection: 1, generation: 1))
             #expect(try await plugin.decide(.password(2, client: "dev1", username: "dev1", password: "pw-pw-pw")) == .deny)
         }
     }
@@ -127,7 +127,7 @@ import X509
             let plugin = try await PluginPeer.connect(to: service.socket)
             #expect(try await plugin.decide(.certificate(1, client: "cert1", der: der)).result == .allow)
             try await service.store.revokeCertificate(serial: issued.serial, at: ServiceHarness.now, reason: "keyCompromise")
-            #expect(try await plugin.nextPush() == .kick(clientID: "cert1"))
+            #expect(try await plugin.nextPush() == .kick(connection: 1, generation: 1))
             #expect(try await plugin.decide(.certificate(2, client: "cert1", der: der)) == .deny)
         }
     }
@@ -140,7 +140,7 @@ import X509
             #expect(try await plugin.decide(.password(5, client: "dev1", username: "dev1", password: "pw-pw-pw")).result == .allow)
             _ = try await service.store.addRule(try ACLRule(effect: "allow", access: "subscribe", pattern: "fleet/+/status"),
                                                 scope: .device(try DeviceID("dev1")))
-            guard case .setRules(5, let bytes) = try await plugin.nextPush() else { Issue.record("expected SET_RULES"); return }
+            guard case .setRules(5, 1, let bytes) = try await plugin.nextPush() else { Issue.record("expected SET_RULES"); return }
             #expect(try ClientACL.decode(bytes).check(topic: "fleet/+/status", access: .subscribe))
         }
     }

@@ -15,13 +15,13 @@ struct CertificateAuthWorker: WorkerBehavior {
         guard let verifier = context.certificateVerifier else {
             return .deny(.notPermitted("no device CA configured (ca.pem missing)"), method: method)
         }
-        let identity: DeviceID
-        let serial: String
+        let certificate: CertificateIdentity
         switch try await verifier.verify(derEncoded: request.certificate, at: Date()) {
         case .denied(let reason): return .deny(reason, method: method)
-        case .verified(let verified): (identity, serial) = (verified.deviceID, verified.serialNumber.hexString)
+        case .verified(let verified): certificate = verified
         }
-        let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
+        let identity = certificate.deviceID
+        let gate = context.deviceGate()
         let device: DeviceGate.Candidate
         switch try await gate.device(identity, allowing: [.cert, .certTOTP], method: method) {
         case .refused(let refusal): return refusal
@@ -37,9 +37,9 @@ struct CertificateAuthWorker: WorkerBehavior {
                 try await gate.failed(identity)
                 return .deny(refusal, identity: identity, method: "cert+totp")
             }
-            return try await gate.admit(
-                device, clientID: request.clientID, username: request.username, method: "cert+totp", certificateSerial: serial)
+            return try await gate.admit(device, clientID: request.clientID, username: request.username, certificate: certificate,
+                                        method: "cert+totp")
         }
-        return try await gate.admit(device, clientID: request.clientID, username: request.username, method: method, certificateSerial: serial)
+        return try await gate.admit(device, clientID: request.clientID, username: request.username, certificate: certificate, method: method)
     }
 }

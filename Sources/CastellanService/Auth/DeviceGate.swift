@@ -40,12 +40,9 @@ struct DeviceGate: Sendable {
     }
 
     /// Allows `device` if the client id and username fit; the rules come from the store.
-    ///
-    /// - Parameter certificateSerial: the serial of the client certificate it presented, if any.
-    func admit(
-        _ device: Candidate, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8] = [], method: String,
-        certificateSerial: String? = nil
-    ) async throws -> AuthOutcome {
+    /// `certificate`: the verified client certificate, when the policy uses one.
+    func admit(_ device: Candidate, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8] = [],
+               certificate: CertificateIdentity? = nil, method: String) async throws -> AuthOutcome {
         let id = device.id
         guard let clientID, let clientIDText = String(validating: clientID, as: UTF8.self) else {
             return .deny(.malformed("client id missing or not UTF-8"), identity: id, method: method)
@@ -63,10 +60,9 @@ struct DeviceGate: Sendable {
             return .deny(mismatch, identity: id, method: method)
         }
         if device.hasFailures { try await store.recordSuccess(for: id) }
-        let rules = try ACLRuleSet.device(adding: ServiceTopics.rules(forOperator: device.profile.device.isOperator)
-                                              + device.profile.rules)
-        return .allow(id, rules: rules.resolve(username: id.rawValue, clientID: clientIDText), data: data, method: method,
-                      credentials: SessionCredentials(profile: device.profile, certificateSerial: certificateSerial))
+        let rules = try ConnectionRules.resolve(device.profile.device, stored: device.profile.rules, clientID: clientIDText)
+        let session = SessionTag(profile: device.profile, certificate: certificate)
+        return .allow(session, rules: rules, data: data, method: method)
     }
 
     /// Counts a failed attempt of a known device towards its lockout.

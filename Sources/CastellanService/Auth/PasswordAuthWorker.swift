@@ -23,7 +23,7 @@ struct PasswordAuthWorker: WorkerBehavior {
             _ = PasswordVerifier.verifyUnknownUser(password: password)
             return .deny(.badCredentials("no username, or not a device id"), method: "password")
         }
-        let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
+        let gate = context.deviceGate()
         let device: DeviceGate.Candidate
         switch try await gate.device(identity, allowing: [.password, .passwordTOTP, .totp], method: "password") {
         case .refused(let refusal):

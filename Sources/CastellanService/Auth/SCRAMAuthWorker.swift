@@ -51,7 +51,7 @@ struct SCRAMAuthWorker: WorkerBehavior {
         guard let mechanism = SCRAMMechanism(name: request.method), !mechanism.usesChannelBinding else {
             return .deny(.malformed("unsupported authentication method"), method: "enhanced")
         }
-        let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
+        let gate = context.deviceGate()
         do {
             var server = try SCRAMServer(mechanism: mechanism, configuration: context.settings.scram,
                                          createdAt: .now, entropy: context.entropy)
@@ -73,7 +73,7 @@ struct SCRAMAuthWorker: WorkerBehavior {
     private func finish(_ server: inout SCRAMServer, _ request: ExtAuthRequest) async throws -> AuthOutcome {
         let method = server.mechanism.name
         guard !server.isExpired(at: .now) else { return .deny(.badCredentials("SCRAM exchange timed out"), method: method) }
-        let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
+        let gate = context.deviceGate()
         let claimed = server.claimedUsername.flatMap { try? DeviceID($0) }
         // One read of the device for this step, the TOTP check and the admission alike — made
         // now, not at START, so a device disabled while the exchange was pending is refused.

@@ -20,12 +20,56 @@ struct Authenticator: BridgeRequestHandler {
         logger.info("broker disconnected", metadata: ["broker": "\(broker)"])
     }
 
-    func connectionClosed(_ connection: UInt64, on broker: BrokerLink) {
-        context.sessions.closed(connection, on: broker)
+    func connectionClosed(_ connection: UInt64, generation: UInt64, on broker: BrokerLink) {
+        context.sessions.closed(SessionDirectory.key(connection, generation, on: broker))
     }
 
+    func connectionsResumed(_ report: SessionReport, on broker: BrokerLink) {
+        for live in report.connections {
+            // A tag or client id that does not decode is entered nowhere; recheck kicks it.
+            guard let tag = SessionTag(decoding: live.tag), let clientID = String(validating: live.clientID, as: UTF8.self) else { continue }
+            context.sessions.resumed(SessionDirectory.Session(
+                broker: broker, connection: live.connection, generation: live.generation, clientID: clientID, tag: tag))
+        }
+    }
+
+    /// Re-checks each reported connection against the store (``SessionRecheck``): kicks those
+    /// no longer allowed — and those it cannot judge: a tag it cannot read, a store it cannot
+    /// reach (fail closed) — and pushes current rules to the rest.
+    func recheck(_ report: SessionReport, on broker: BrokerLink) async {
+        let recheck = SessionRecheck(store: context.store)
+        var kicked = 0
+        for live in report.connections {
+            let verdict: SessionRecheck.Verdict
+            if let tag = SessionTag(decoding: live.tag), let clientID = String(validating: live.clientID, as: UTF8.self) {
+                do { verdict = try await recheck.verdict(for: tag, clientID: clientID) } catch { verdict = .kick("store unavailable: \(error)") }
+            } else {
+                verdict = .kick("unreadable session tag")
+            }
+            switch verdict {
+            case .keep(let rules):
+                try? await broker.push(.setRules(connection: live.connection, generation: live.generation, rules: rules.encode()))
+            case .kick(let reason):
+                kicked += 1
+                context.sessions.closed(SessionDirectory.key(live.connection, live.generation, on: broker))
+                logger.info("kicking a resumed session", metadata: ["broker": "\(broker)", "reason": "\(reason)"])
+                try? await broker.push(.kick(connection: live.connection, generation: live.generation))
+            }
+        }
+        if report.last {
+            logger.info("broker resynced", metadata: ["broker": "\(broker)", "kicked": "\(kicked)"])
+            context.brokerResynced.set(true)
+        }
+    }
+
+    func deciding(_ request: BridgeAuthRequest, from broker: BrokerLink) {
+        context.sessions.deciding(SessionDirectory.key(request.connection, request.generation, on: broker))
+    }
+
+    /// Decides; ``deciding(_:from:)`` was called for the request before, on the frame loop.
     func decide(_ request: BridgeAuthRequest, from broker: BrokerLink) async -> BridgeDecision {
         let started = ContinuousClock.now
+        let key = SessionDirectory.key(request.connection, request.generation, on: broker)
         var outcome: AuthOutcome
         do {
             outcome = try await route(request, from: broker)
@@ -33,14 +77,16 @@ struct Authenticator: BridgeRequestHandler {
             outcome = .deny(.unavailable("\(error)"), method: request.methodName)
         }
         if case .enhanced(let step) = request, step.step == .reauthenticate, outcome.decision.result == .allow,
-           outcome.identity != context.sessions.device(connection: step.connection, on: broker) {
+           outcome.identity != context.sessions.session(key)?.device {
             outcome = .deny(.notPermitted("re-authentication as another device"), identity: outcome.identity, method: outcome.method)
         }
-        if outcome.decision.result == .allow, let identity = outcome.identity {
-            context.sessions.admitted(
-                identity, clientID: request.clientIDText ?? "", credentials: outcome.credentials ?? SessionCredentials(),
-                connection: request.connection, on: broker)
-        }
+        let session = outcome.decision.result == .allow ? outcome.session.map {
+            SessionDirectory.Session(broker: broker, connection: request.connection, generation: request.generation,
+                                     clientID: request.clientIDText ?? "", tag: $0)
+        } : nil
+        // Entered only if the connection is still there: a late allow for a connection that
+        // closed meanwhile leaves nothing behind (and the plugin discards it by generation).
+        context.sessions.decided(key, admitting: session)
         context.metrics.record(outcome, duration: started.duration(to: .now))
         context.audit.record(AuditEntry(
             time: context.unixTime, identity: outcome.identity?.rawValue, clientID: request.clientIDText,

@@ -48,14 +48,26 @@ final class ServiceHarness: Sendable {
         }
         if let yaml { try yaml.write(toFile: loaded.supervisionSpec, atomically: true, encoding: .utf8) }
         configuration = loaded
+        (server, recorder, running) = try await Self.start(loaded)
+        await server.context.bridge.wait()
+    }
+
+    /// A service on `other`'s folder, store and socket — `castellan serve` started again on it,
+    /// as after a crash (stop or kill the other one first).
+    init(restarting other: ServiceHarness) async throws {
+        configuration = other.configuration
+        ca = other.ca
+        (server, recorder, running) = try await Self.start(other.configuration)
+        await server.context.bridge.wait()
+    }
+
+    private static func start(_ configuration: CastellanConfiguration) async throws -> (CastellanServer, EventRecorder, Task<Void, any Error>) {
         var logger = Logger(label: "castellan-test")
         logger.logLevel = .warning
         let environment = SupervisionEnvironment()
-        recorder = EventRecorder(environment.events)
-        server = try await CastellanServer(configuration: loaded, logger: logger, environment: environment)
-        let server = server
-        running = Task { try await server.run() }
-        await server.context.bridge.wait()
+        let recorder = EventRecorder(environment.events)
+        let server = try await CastellanServer(configuration: configuration, logger: logger, environment: environment)
+        return (server, recorder, Task { try await server.run() })
     }
 
     /// Stops the service and waits until it is down. Idempotent: a test may stop it early (to
