@@ -81,10 +81,10 @@ struct StoreEventTests {
     }
 
     @Test func everyEvent_survivesTheNotificationPayload() throws {
-        let id = try DeviceID("a b\u{e9}'\"")
+        let id = try DeviceID("a.b_c:d-E9")
         let events: [StoreEvent] = [
             .deviceDisabled(id), .deviceEnabled(id), .deviceRemoved(id), .certificateRevoked(serial: "0a1b", device: id),
-            .rulesChanged(.device(id)), .rulesChanged(.group(try DeviceGroup("g 1"))), .credentialsChanged(id),
+            .rulesChanged(.device(id)), .rulesChanged(.group(try DeviceGroup("g_1"))), .credentialsChanged(id),
         ]
         for event in events { #expect(StoreEvent(notificationPayload: event.notificationPayload) == event) }
         for junk in ["", "disabled", "disabled\t", "disabled\ta\tb", "revoked\t\ta", "nonsense\ta", "disabled\ta/b"] {
