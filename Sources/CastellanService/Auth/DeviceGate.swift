@@ -26,7 +26,7 @@ struct DeviceGate: Sendable {
     }
 
     /// The device if it may try `policies` now, or the refusal.
-    func device(_ id: DeviceID, allowing policies: Set<AuthFactors>, method: String) async throws -> Lookup {
+    func device(_ id: DeviceID, allowing policies: Set<AuthFactors>, method: AuthMethod) async throws -> Lookup {
         guard let profile = try await store.connectProfile(device: id), profile.device.enabled else {
             return .refused(.deny(.notPermitted("unknown or disabled device"), identity: id, method: method))
         }
@@ -40,7 +40,7 @@ struct DeviceGate: Sendable {
     }
 
     /// Allows `device` if the client id and username fit; the rules come from the store.
-    func admit(_ device: Candidate, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8] = [], method: String) async throws -> AuthOutcome {
+    func admit(_ device: Candidate, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8] = [], method: AuthMethod) async throws -> AuthOutcome {
         let id = device.id
         guard let clientID, let clientIDText = String(validating: clientID, as: UTF8.self) else {
             return .deny(.malformed("client id missing or not UTF-8"), identity: id, method: method)

@@ -46,7 +46,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         private func line(_ entry: AuditEntry) throws -> String {
             if json { return try Arguments.json(entry, pretty: false) }
-            let time = Date(timeIntervalSince1970: Double(entry.time) / 1000).formatted(.iso8601)
+            let time = entry.date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
             var fields = ["\(time)", entry.result, entry.method]
             let optional: [(String, String?)] = [
                 ("identity", entry.identity), ("client", entry.clientID), ("address", entry.address),
