@@ -36,6 +36,105 @@ extension AdminAPI {
                 }
             }
         }
+        router.delete("/v1/devices/:id") { [self] request, context in
+            try await fleet { fleet in
+                let device = try Self.device(context)
+                _ = try EmptyBody.parse(try await Self.bytes(request))
+                try await fleet.removeDevice(device)
+                logger.notice("device removed", metadata: ["device": "\(device)"])
+                return Response(status: .noContent)
+            }
+        }
+        router.post("/v1/devices/:id/unlock") { [self] request, context in
+            try await fleet { fleet in
+                let device = try Self.device(context)
+                _ = try EmptyBody.parse(try await Self.bytes(request))
+                try await fleet.unlock(device)
+                logger.notice("device unlocked", metadata: ["device": "\(device)"])
+                return Response(status: .noContent)
+            }
+        }
+        router.put("/v1/devices/:id/groups") { [self] request, context in
+            try await fleet { fleet in
+                let device = try Self.device(context)
+                let body = try GroupsBody.parse(try await Self.bytes(request))
+                let summary = try await fleet.setGroups(body.groups, device: device)
+                logger.notice("device groups set", metadata: ["device": "\(device)"])
+                return try Self.json(summary)
+            }
+        }
+        router.put("/v1/devices/:id/password") { [self] request, context in
+            try await fleet { fleet in
+                let device = try Self.device(context)
+                // The body holds the password: it is never logged.
+                let body = try PasswordBody.parse(try await Self.bytes(request))
+                try await fleet.setPassword(body.password, device: device)
+                logger.notice("password set", metadata: ["device": "\(device)"])
+                return Response(status: .noContent)
+            }
+        }
+        router.delete("/v1/devices/:id/totp") { [self] request, context in
+            try await fleet { fleet in
+                let device = try Self.device(context)
+                _ = try EmptyBody.parse(try await Self.bytes(request))
+                try await fleet.removeTOTP(device)
+                logger.notice("TOTP removed", metadata: ["device": "\(device)"])
+                return Response(status: .noContent)
+            }
+        }
+        router.get("/v1/rules") { [self] request, _ in
+            try await fleet { fleet in
+                var scope: ACLScope?
+                if let device = request.uri.queryParameters.get("device") { scope = .device(try Fleet.deviceID(device)) }
+                if let group = request.uri.queryParameters.get("group") {
+                    guard scope == nil else { throw FleetError(.invalid, "give at most one of `device` and `group`") }
+                    scope = .group(try Fleet.group(group))
+                }
+                return try Self.json(try await fleet.rules(scope: scope))
+            }
+        }
+        router.post("/v1/rules") { [self] request, _ in
+            try await fleet { fleet in
+                let body = try AddRuleBody.parse(try await Self.bytes(request))
+                let rule = try await fleet.addRule(body.rule, scope: body.scope)
+                logger.notice("rule added", metadata: ["rule": "\(rule.id)"])
+                return try Self.json(rule, status: .created)
+            }
+        }
+        router.delete("/v1/rules/:rule") { [self] request, context in
+            try await fleet { fleet in
+                guard let text = context.parameters.get("rule"), text.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int64(text) else {
+                    throw FleetError(.invalid, "the rule id must be a whole number")
+                }
+                _ = try EmptyBody.parse(try await Self.bytes(request))
+                try await fleet.removeRule(id: id)
+                logger.notice("rule removed", metadata: ["rule": "\(id)"])
+                return Response(status: .noContent)
+            }
+        }
+        router.post("/v1/key/rotate") { [self] request, _ in
+            try await fleet { fleet in
+                _ = try EmptyBody.parse(try await Self.bytes(request))
+                try await fleet.rotateMasterKey()
+                logger.notice("master key rotated")
+                return Response(status: .noContent)
+            }
+        }
+        router.get("/v1/crl") { [self] _, _ in
+            try await fleet { fleet in
+                let (pem, _) = try await fleet.revocationList()
+                var headers = HTTPFields()
+                headers[.contentType] = "application/pkix-crl"
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: pem)))
+            }
+        }
+        router.get("/v1/changes") { [self] request, _ in
+            try await fleet { fleet in
+                let after = request.uri.queryParameters.get("after").flatMap { Int64($0) } ?? 0
+                let limit = min(max(request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100, 1), 1000)
+                return try Self.json(try await fleet.store.changes(after: after, limit: limit))
+            }
+        }
         router.post("/v1/devices/:id/certificates") { [self] request, context in
             try await fleet { fleet in
                 let device = try Self.device(context)

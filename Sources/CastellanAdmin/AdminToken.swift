@@ -9,13 +9,17 @@ import Foundation
 /// `AdminToken(redacted)`, never the secret.
 public struct AdminToken: Sendable, CustomStringConvertible {
     private let bytes: [UInt8]
+    /// What the change log calls changes made with this token (`admin:NAME`): its file's name
+    /// without the extension, `token` for one not read from a file.
+    public let name: String
 
     /// - Throws: ``AdminError`` when `text` is empty (after trimming white space) — an empty
     ///   token would let an empty `Authorization: Bearer ` header in.
-    public init(_ text: String) throws(AdminError) {
+    public init(_ text: String, name: String = "token") throws(AdminError) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw .emptyToken() }
         bytes = Array(trimmed.utf8)
+        self.name = name
     }
 
     /// Reads the token file; trailing white space (an editor's newline) is ignored.
@@ -25,7 +29,8 @@ public struct AdminToken: Sendable, CustomStringConvertible {
     public static func load(from path: String) throws(AdminError) -> AdminToken {
         let bytes: [UInt8]
         do { bytes = try SecretFile.read(path) } catch { throw .unreadableToken(error.description) }
-        return try AdminToken(String(decoding: bytes, as: UTF8.self))
+        let file = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return try AdminToken(String(decoding: bytes, as: UTF8.self), name: file.isEmpty ? "token" : file)
     }
 
     /// Whether an `Authorization` header value carries this token (`Bearer <token>`).

@@ -1,8 +1,10 @@
+import CastellanStore
 import Hummingbird
 
 /// Refuses every request without the admin token: 401 with `WWW-Authenticate: Bearer`.
 ///
 /// The response says only that a token is needed, never which part was wrong. The one
+/// Changes a request makes are logged as the token's (``ChangeActor``, `admin:NAME`). The one
 /// exception is the web observer's static page (``ObserverPage/publicPaths``, `GET`/`HEAD`
 /// only): it holds no data and no secret, and a browser cannot send a header to load it.
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -19,6 +21,6 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
             return Response(status: .unauthorized, headers: headers,
                             body: ResponseBody(byteBuffer: ByteBuffer(string: "{\"error\":\"a valid admin bearer token is required\"}")))
         }
-        return try await next(request, context)
+        return try await ChangeActor.$current.withValue("admin:\(token.name)") { try await next(request, context) }
     }
 }

@@ -1,4 +1,6 @@
+import CastellanAuth
 import CastellanFleet
+import CastellanStore
 import Foundation
 
 /// The bodies of the `/v1/devices` and `/v1/certificates` routes, parsed strictly.
@@ -154,5 +156,56 @@ struct EnrollTOTPBody: FleetRequestBody {
             digits: try container.decodeIfPresent(Int.self, forKey: FieldKey("digits")).map(String.init),
             period: try container.decodeIfPresent(Int.self, forKey: FieldKey("period")).map(String.init)
         ) { "`\($0)`" }
+    }
+}
+
+/// `PUT /v1/devices/{id}/groups`: `{"groups": ["..."]}` (an empty array: no group).
+struct GroupsBody: FleetRequestBody {
+    static let fields: [(path: String, must: String)] = [(path: "groups", must: "an array of strings")]
+    let groups: [DeviceGroup]
+
+    init(from decoder: any Decoder) throws {
+        let container = try Self.strictContainer(decoder)
+        var groups: [DeviceGroup] = []
+        for name in try container.decode([String].self, forKey: FieldKey("groups")) { groups.append(try Fleet.group(name)) }
+        self.groups = groups
+    }
+}
+
+/// `PUT /v1/devices/{id}/password`: `{"password": "...", "mechanism": "SCRAM-SHA-256", "iterations": 4096}`,
+/// the last two optional — the options of `castellan scram set`.
+struct PasswordBody: FleetRequestBody {
+    static let fields: [(path: String, must: String)] = [(path: "password", must: "a string"), ("mechanism", "a string"), ("iterations", "a whole number")]
+    let password: Fleet.NewPassword
+
+    init(from decoder: any Decoder) throws {
+        let container = try Self.strictContainer(decoder)
+        password = try Fleet.NewPassword(
+            password: try container.decode(String.self, forKey: FieldKey("password")),
+            mechanism: try container.decodeIfPresent(String.self, forKey: FieldKey("mechanism")) ?? SCRAMMechanism.sha256.name,
+            iterations: String(try container.decodeIfPresent(Int.self, forKey: FieldKey("iterations")) ?? SCRAMCredential.defaultIterations))
+    }
+}
+
+/// `POST /v1/rules`: `{"device": "..."}` or `{"group": "..."}`, with `"effect"`, `"access"` and
+/// `"pattern"` — the arguments of `castellan acl add`.
+struct AddRuleBody: FleetRequestBody {
+    static let fields: [(path: String, must: String)] = [(path: "device", must: "a string"), ("group", "a string"),
+                         ("effect", "a string"), ("access", "a string"), ("pattern", "a string")]
+    let scope: ACLScope
+    let rule: Fleet.NewRule
+
+    init(from decoder: any Decoder) throws {
+        let container = try Self.strictContainer(decoder)
+        switch (try container.decodeIfPresent(String.self, forKey: FieldKey("device")),
+                try container.decodeIfPresent(String.self, forKey: FieldKey("group"))) {
+        case (let device?, nil): scope = .device(try Fleet.deviceID(device))
+        case (nil, let group?): scope = .group(try Fleet.group(group))
+        default: throw FleetError(.invalid, "give exactly one of `device` and `group`")
+        }
+        rule = try Fleet.NewRule(
+            effect: try container.decode(String.self, forKey: FieldKey("effect")),
+            access: try container.decode(String.self, forKey: FieldKey("access")),
+            pattern: try container.decode(String.self, forKey: FieldKey("pattern")))
     }
 }

@@ -61,4 +61,18 @@ extension Fleet {
         }
         return DeviceSummary(try await requireDevice(device))
     }
+
+    /// Removes the device with its credentials and rules, and revokes its certificates
+    /// (`cessationOfOperation`); services following the store close its sessions.
+    /// ``FleetError/Kind/notFound`` for an unknown device.
+    public func removeDevice(_ device: DeviceID) async throws {
+        try await notFoundIfUnknown(device) { try await store.removeDevice(device) }
+    }
+
+    /// Clears the device's failure counts, lifting a lockout. ``FleetError/Kind/notFound`` for an
+    /// unknown device.
+    public func unlock(_ device: DeviceID) async throws {
+        _ = try await requireDevice(device)
+        try await store.unlock(device)
+    }
 }

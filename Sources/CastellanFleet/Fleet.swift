@@ -21,10 +21,13 @@ public struct Fleet: Sendable {
     public let entropy: any EntropySource
     /// Unix seconds now.
     public let now: @Sendable () -> Int64
+    /// The master key file the store was opened with (for ``rotateMasterKey()``); `nil` if unknown.
+    public let masterKeyFile: String?
 
     public init(store: any CredentialStore, caDirectory: String, totpDefaults: TOTPDefaults,
-                entropy: any EntropySource, now: @escaping @Sendable () -> Int64) {
+                entropy: any EntropySource, masterKeyFile: String? = nil, now: @escaping @Sendable () -> Int64) {
         self.store = store
+        self.masterKeyFile = masterKeyFile
         self.caDirectory = caDirectory
         self.totpDefaults = totpDefaults
         self.entropy = entropy
@@ -36,7 +39,7 @@ public struct Fleet: Sendable {
     public init(store: any CredentialStore, configuration: CastellanConfiguration,
                 systemEntropy: any EntropySource = SystemEntropy(), now: @escaping @Sendable () -> Int64) {
         self.init(store: store, caDirectory: configuration.caDirectory, totpDefaults: configuration.totp,
-                  entropy: configuration.entropySource(system: systemEntropy), now: now)
+                  entropy: configuration.entropySource(system: systemEntropy), masterKeyFile: configuration.masterKeyFile, now: now)
     }
 
     /// A device id obeying the identity rules; refused (``FleetError/Kind/invalid``) otherwise.

@@ -17,6 +17,9 @@ public final class ServiceContext: Sendable {
     let arrivingBrokers = ArrivingBrokers()
     let entropy: any EntropySource
     let metrics = DecisionMetrics()
+    /// The id of the last change-log record the notifier applied (-1 before it started): a
+    /// restarted notifier goes on from here, so a change is applied even if it crashed meanwhile.
+    let appliedChange = Atomic<Int64>(-1)
     private let current: Mutex<Current>
     private let rateLimiter: Mutex<RateLimiter>
 

@@ -24,6 +24,9 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
     /// unrevoked certificates (reason `cessationOfOperation`); emits ``StoreEvent/deviceRemoved(_:)``.
     func removeDevice(_ id: DeviceID) async throws
 
+    /// Replaces the device's group memberships; emits ``StoreEvent/groupsChanged(_:)`` when they changed.
+    func setGroups(_ groups: [DeviceGroup], device: DeviceID) async throws
+
     // MARK: Connect path
 
     /// The device with its SCRAM credential, opened TOTP enrolment and effective rules, read as
@@ -39,6 +42,8 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
     func scramCredential(device: DeviceID) async throws -> SCRAMCredential?
     /// Enrols (replaces) the device's TOTP credential, sealing the secret; the step history starts over.
     func setTOTP(_ totp: TOTP, device: DeviceID) async throws
+    /// Removes the device's TOTP credential; emits ``StoreEvent/credentialsChanged(_:_:)`` if it had one.
+    func removeTOTP(device: DeviceID) async throws
     /// The device's opened TOTP credential, or `nil`; throws if the sealed secret was tampered with.
     func totpEnrolment(device: DeviceID) async throws -> TOTPEnrolment?
     /// Re-seals every TOTP secret under `newKey` in one transaction; the store uses `newKey` afterwards.
@@ -78,16 +83,31 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
     /// Entries with an id greater than `id`, oldest first, at most `limit`: for `audit tail --follow`.
     func audit(after id: Int64, limit: Int) async throws -> [AuditEntry]
 
-    // MARK: Change events
+    // MARK: Change log
 
-    /// A new stream of the changes committed from now on: through this store (SQLite, published
-    /// right after the commit), or by any store instance on the same database (PostgreSQL,
-    /// through LISTEN/NOTIFY, shortly after the commit). Each stream ends when the store closes.
-    func events() -> AsyncStream<StoreEvent>
+    /// The id of the newest change-log record, 0 for an empty log.
+    func latestChangeID() async throws -> Int64
+    /// Records with an id greater than `id`, oldest first, at most `limit`.
+    func changes(after id: Int64, limit: Int) async throws -> [ChangeRecord]
+    /// The newest `limit` records, oldest first.
+    func recentChanges(limit: Int) async throws -> [ChangeRecord]
+    /// Follows the change log from `id` (exclusive): every record committed after it, by any
+    /// writer — this instance, a CLI, the admin API or another service on the same database —
+    /// in id order, each once. SQLite notices other processes' commits within ~50 ms; PostgreSQL
+    /// through NOTIFY, catching up by id after its LISTEN connection was down. The stream ends
+    /// when the store closes.
+    func follow(after id: Int64) -> AsyncStream<ChangeRecord>
 
     // MARK: Lifetime
 
-    /// Releases connections and background work, and ends every ``events()`` stream. Calls
+    /// Releases connections and background work, and ends every ``follow(after:)`` stream. Calls
     /// after it fail; a store that is simply dropped is cleaned up too, without waiting.
     func close() async
+}
+
+extension CredentialStore {
+    /// Follows the change log from its current end: the changes committed from now on.
+    public func events() async throws -> AsyncStream<ChangeRecord> {
+        follow(after: try await latestChangeID())
+    }
 }

@@ -7,7 +7,7 @@ struct TOTPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "totp",
         abstract: "TOTP tools.",
-        subcommands: [Code.self, Enroll.self]
+        subcommands: [Code.self, Enroll.self, Remove.self]
     )
 
     /// `castellan totp code`: print the code for a secret, to check a device's clock or the RFC vectors.

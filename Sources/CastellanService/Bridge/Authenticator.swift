@@ -38,7 +38,8 @@ struct Authenticator: BridgeRequestHandler {
             outcome = .deny(.notPermitted("re-authentication as another device"), identity: outcome.identity, method: outcome.method)
         }
         if outcome.decision.result == .allow, let identity = outcome.identity {
-            context.sessions.admitted(identity, clientID: request.clientIDText ?? "", connection: request.connection, on: broker)
+            context.sessions.admitted(
+                identity, clientID: request.clientIDText ?? "", method: outcome.method, connection: request.connection, on: broker)
         }
         context.metrics.record(outcome, duration: started.duration(to: .now))
         context.audit.record(AuditEntry(

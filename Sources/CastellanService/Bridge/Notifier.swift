@@ -4,39 +4,64 @@ import CastellanStore
 import Logging
 import Supervision
 
-/// Turns store changes into pushes to the brokers: a disabled or removed device, or a
-/// revoked certificate, is kicked off every broker; changed rules reach live connections.
+/// Follows the store's change log and makes every change hold on every broker: a disabled or
+/// removed device is kicked; a revoked certificate's sessions are kicked; a changed credential
+/// kicks the sessions that authenticated with it; changed rules or groups reach live sessions.
 ///
-/// With PostgreSQL the store's events include other service instances' changes (LISTEN/
-/// NOTIFY), so a revocation made anywhere reaches every broker.
+/// The log has every writer's changes — this service, the CLI, the admin API, other services
+/// on a shared PostgreSQL store — and the notifier goes on from the last record it applied
+/// (``ServiceContext/appliedChange``), so a notifier restarted by its supervisor misses nothing.
 struct Notifier: ChildProcess {
     let context: ServiceContext
     let logger: Logger
 
     func run() async throws {
-        for await event in context.store.events() {
-            try await handle(event)
+        var start = context.appliedChange.load(ordering: .acquiring)
+        if start < 0 {
+            start = try await context.store.latestChangeID()
+            context.appliedChange.store(start, ordering: .releasing)
+        }
+        for await change in context.store.follow(after: start) {
+            try await handle(change.event)
+            context.appliedChange.store(change.id, ordering: .releasing)
         }
     }
 
     func handle(_ event: StoreEvent) async throws {
         switch event {
-        case .deviceDisabled(let device), .deviceRemoved(let device), .certificateRevoked(_, let device):
-            for session in context.sessions.sessions(of: device) {
-                logger.info("kicking", metadata: ["device": "\(device)", "broker": "\(session.broker)"])
-                try? await session.broker.push(.kick(clientID: session.clientID))
-            }
+        case .deviceDisabled(let device), .deviceRemoved(let device):
+            await kick(context.sessions.sessions(of: device), because: event)
+        case .certificateRevoked(_, let device):
+            await kick(context.sessions.sessions(of: device).filter(\.usedCertificate), because: event)
+        case .credentialsChanged(let device, let factor):
+            await kick(context.sessions.sessions(of: device).filter { $0.factors.contains(factor) }, because: event)
         case .rulesChanged(let scope):
             for session in context.sessions.all {
                 guard let device = try await context.store.device(session.device), affects(scope, device) else { continue }
-                let stored = try await context.store.effectiveRules(device: session.device)
-                let rules = try ACLRuleSet.device(adding: ServiceTopics.rules(forOperator: device.isOperator) + stored)
-                    .resolve(username: session.device.rawValue, clientID: session.clientID)
-                try? await session.broker.push(.setRules(connection: session.connection, rules: rules.encode()))
+                try await pushRules(to: session, of: device)
             }
-        case .deviceEnabled, .credentialsChanged:
+        case .groupsChanged(let id):
+            guard let device = try await context.store.device(id) else { return }
+            for session in context.sessions.sessions(of: id) { try await pushRules(to: session, of: device) }
+        case .deviceAdded, .deviceEnabled, .deviceUnlocked, .certificateIssued, .masterKeyRotated:
             break
         }
+    }
+
+    private func kick(_ sessions: [SessionDirectory.Session], because event: StoreEvent) async {
+        for session in sessions {
+            logger.info("kicking", metadata: [
+                "device": "\(session.device)", "broker": "\(session.broker)", "change": "\(event.kind)",
+            ])
+            try? await session.broker.push(.kick(clientID: session.clientID))
+        }
+    }
+
+    private func pushRules(to session: SessionDirectory.Session, of device: DeviceRecord) async throws {
+        let stored = try await context.store.effectiveRules(device: session.device)
+        let rules = try ACLRuleSet.device(adding: ServiceTopics.rules(forOperator: device.isOperator) + stored)
+            .resolve(username: session.device.rawValue, clientID: session.clientID)
+        try? await session.broker.push(.setRules(connection: session.connection, rules: rules.encode()))
     }
 
     private func affects(_ scope: ACLScope, _ device: DeviceRecord) -> Bool {

@@ -1,5 +1,6 @@
 import CastellanAuth
 import CastellanBridge
+import CastellanStore
 import Synchronization
 
 /// Which brokers are connected, and which device is connected where: the key to kicking a
@@ -14,6 +15,11 @@ public final class SessionDirectory: Sendable {
         public let connection: UInt64
         public let device: DeviceID
         public let clientID: String
+        /// The stored credentials this session authenticated with: a change to one of them kicks it.
+        public let factors: Set<CredentialFactor>
+        /// Whether it authenticated with a client certificate: a revocation of the device's
+        /// certificates kicks it.
+        public let usedCertificate: Bool
     }
 
     private struct Key: Hashable {
@@ -26,8 +32,10 @@ public final class SessionDirectory: Sendable {
 
     init() {}
 
-    func admitted(_ device: DeviceID, clientID: String, connection: UInt64, on broker: BrokerLink) {
-        let session = Session(broker: broker, connection: connection, device: device, clientID: clientID)
+    func admitted(_ device: DeviceID, clientID: String, method: String, connection: UInt64, on broker: BrokerLink) {
+        let session = Session(
+            broker: broker, connection: connection, device: device, clientID: clientID,
+            factors: Self.factors(method: method), usedCertificate: method.hasPrefix("cert"))
         sessions.withLock { $0[Key(broker: broker.session, connection: connection)] = session }
     }
 
@@ -51,6 +59,15 @@ public final class SessionDirectory: Sendable {
 
     /// Every broker whose plugin completed the handshake and is still connected.
     public var brokers: [BrokerLink] { brokerLinks.withLock { Array($0) } }
+
+    /// The stored credentials a method name implies. A SCRAM or password method may have been
+    /// combined with TOTP by the device's policy; counting TOTP in kicks a session at most once
+    /// too often (it reconnects), never once too few.
+    static func factors(method: String) -> Set<CredentialFactor> {
+        if method.hasPrefix("cert") { return method.contains("totp") ? [.totp] : [] }
+        if method == "totp" { return [.totp] }
+        return [.secret, .totp]
+    }
 
     /// The live sessions of `device`, on every broker.
     public func sessions(of device: DeviceID) -> [Session] {

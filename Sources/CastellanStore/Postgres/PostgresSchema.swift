@@ -104,5 +104,16 @@ enum PostgresSchema {
         Migration(identifier: "v2", sql: """
             CREATE INDEX certificates_revoked ON certificates(serial) WHERE revoked_at IS NOT NULL
             """),
+        // v3: the change log — every mutation, in the transaction that made it (docs/service.md).
+        Migration(identifier: "v3", sql: """
+            CREATE TABLE changes (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                time BIGINT NOT NULL,
+                kind TEXT NOT NULL,
+                device_id TEXT COLLATE "C",
+                detail TEXT,
+                actor TEXT NOT NULL
+            )
+            """),
     ]
 }

@@ -16,7 +16,7 @@ extension PostgresStore {
                 """, logger: self.logger
             ).collect()
             guard !inserted.isEmpty else { throw StoreError.certificateExists(certificate.serial) }
-            return ((), [])
+            return ((), [.certificateIssued(serial: certificate.serial, device: certificate.device)])
         }
     }
 

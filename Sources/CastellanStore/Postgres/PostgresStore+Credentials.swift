@@ -18,7 +18,7 @@ extension PostgresStore {
                     stored_key = excluded.stored_key, server_key = excluded.server_key
                 """, logger: self.logger
             ).collect()
-            return ((), [.credentialsChanged(id)])
+            return ((), [.credentialsChanged(id, .secret)])
         }
     }
 
@@ -59,7 +59,18 @@ extension PostgresStore {
                     period = excluded.period, t0 = excluded.t0, last_step = NULL
                 """, logger: self.logger
             ).collect()
-            return ((), [.credentialsChanged(id)])
+            return ((), [.credentialsChanged(id, .totp)])
+        }
+    }
+
+    /// Removes the device's TOTP credential, if it has one.
+    public func removeTOTP(device id: DeviceID) async throws {
+        try await write { connection in
+            try await self.requireDevice(connection, id)
+            let removed = try await connection.query(
+                "DELETE FROM totp_credentials WHERE device_id = \(id.rawValue) RETURNING 1", logger: self.logger
+            ).collect()
+            return ((), removed.isEmpty ? [] : [.credentialsChanged(id, .totp)])
         }
     }
 
@@ -134,7 +145,7 @@ extension PostgresStore {
                     """, logger: self.logger
                 ).collect()
             }
-            return ((), [])
+            return ((), [.masterKeyRotated])
         }
         sealer.withLock { $0 = new }
     }

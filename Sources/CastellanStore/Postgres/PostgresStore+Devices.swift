@@ -22,7 +22,7 @@ extension PostgresStore {
                     """, logger: self.logger
                 ).collect()
             }
-            return ((), [])
+            return ((), [.deviceAdded(device.id)])
         }
     }
 
@@ -62,6 +62,29 @@ extension PostgresStore {
             ).collect()
             guard !changed.isEmpty else { return ((), []) }
             return ((), [enabled ? .deviceEnabled(id) : .deviceDisabled(id)])
+        }
+    }
+
+    /// Replaces the device's group memberships.
+    public func setGroups(_ groups: [DeviceGroup], device id: DeviceID) async throws {
+        try await write { connection in
+            let locked = try await connection.query(
+                "SELECT 1 FROM devices WHERE id = \(id.rawValue) FOR UPDATE", logger: self.logger
+            ).collect()
+            guard !locked.isEmpty else { throw StoreError.unknownDevice(id.rawValue) }
+            let old = Set(try await connection.query(
+                "SELECT group_name FROM device_groups WHERE device_id = \(id.rawValue)", logger: self.logger
+            ).collect().map { try $0.decode(String.self) })
+            let new = Set(groups.map(\.rawValue))
+            guard old != new else { return ((), []) }
+            _ = try await connection.query("DELETE FROM device_groups WHERE device_id = \(id.rawValue)", logger: self.logger).collect()
+            if !new.isEmpty {
+                _ = try await connection.query(
+                    "INSERT INTO device_groups (device_id, group_name) SELECT \(id.rawValue), unnest(\(new.sorted())::text[])",
+                    logger: self.logger
+                ).collect()
+            }
+            return ((), [.groupsChanged(id)])
         }
     }
 

@@ -36,9 +36,13 @@ extension PostgresStore {
         }
     }
 
-    /// Clears the count, lifting any lock.
+    /// Clears the count, lifting any lock, and records who did it in the change log.
     public func unlock(_ device: DeviceID) async throws {
-        try await recordSuccess(for: device)
+        try await write { connection in
+            _ = try await connection.query("DELETE FROM lockout_counters WHERE device_id = \(device.rawValue)", logger: self.logger)
+                .collect()
+            return ((), [.deviceUnlocked(device)])
+        }
     }
 
     static func lockoutRecord(_ row: PostgresRow) throws -> LockoutRecord {

@@ -14,17 +14,22 @@ import Synchronization
 /// upsert, so both are atomic across every instance. Opening migrates the schema
 /// (``PostgresSchema``) and refuses a database migrated by a newer build.
 ///
-/// Change events travel through LISTEN/NOTIFY: a write sends its events with `pg_notify` inside
-/// its own transaction, so they are delivered if and only if it commits, in commit order, to
-/// every instance listening on the database — this one included. Each instance holds one
-/// listening connection; if it drops, the store reconnects with backoff, and events committed
-/// while it was away are not replayed (a connect re-reads the store anyway).
+/// Every write that changes something appends to the change log in its own transaction, holding
+/// a transaction-scoped advisory lock while it does, so log ids grow in commit order across
+/// every instance. A `pg_notify` in the same transaction wakes every instance's followers; the
+/// NOTIFY is only a wake-up: followers read the log by id, so changes committed while an
+/// instance's LISTEN connection was down are read when it is back (it reconnects with backoff
+/// and catches up), and a follower is also woken once a second.
 ///
 /// Background work: a connection pool and the listener run in tasks this store owns. Call
 /// ``close()`` to end them and wait; dropping the store cancels them without waiting.
 public final class PostgresStore: CredentialStore {
-    /// The NOTIFY channel carrying ``StoreEvent``s (one per database).
+    /// The NOTIFY channel that wakes change-log followers (one per database).
     static let eventChannel = "castellan_events"
+    /// Key of the advisory lock held by a transaction while it appends to the change log
+    /// ("chglog" in ASCII, as a number): without it, identity values are taken in statement
+    /// order but become visible in commit order, and a follower could pass over a slower commit.
+    static let changeLogLock: Int64 = 0x6368_676C_6F67
     /// Connections in a store instance's pool, the listener's included (the connect path's read
     /// has one more of its own).
     public static let defaultMaximumConnections = 8
@@ -33,10 +38,12 @@ public final class PostgresStore: CredentialStore {
     /// The connection of the connect-path read, outside the pool.
     let connectReader: PostgresConnectReader
     let logger: Logger
-    let broadcaster = StoreEventBroadcaster()
+    let feed = ChangeFeed()
     let sealer: Mutex<SecretSealer>
     let clock: @Sendable () -> Int64
     private let background: Mutex<[Task<Void, Never>]>
+    /// Whether the LISTEN task runs (started by the first follower).
+    let listening = Mutex(false)
 
     /// Hands a background task to the store: cancelled by ``close()`` (newest first) and on deinit.
     func appendBackground(_ task: Task<Void, Never>) { background.withLock { $0.append(task) } }
@@ -53,10 +60,9 @@ public final class PostgresStore: CredentialStore {
         self.background = Mutex([])
     }
 
-    /// Connects, migrates the schema and starts listening for change events.
+    /// Connects and migrates the schema.
     ///
-    /// Returns once the listener is subscribed, so a stream from ``events()`` taken afterwards
-    /// sees every later commit. Refuses a newer schema (``StoreError/schemaTooNew(_:fileID:line:)``);
+    /// Refuses a newer schema (``StoreError/schemaTooNew(_:fileID:line:)``);
     /// an unreachable server or a failed login throws ``StoreError/backend(_:fileID:line:)``.
     ///
     /// - Parameters:
@@ -91,12 +97,6 @@ public final class PostgresStore: CredentialStore {
             configuration: try connectionConfiguration(url), eventLoop: group.next(), logger: logger)
         let store = PostgresStore(client: client, connectReader: connectReader, logger: logger, masterKey: masterKey, clock: clock)
         store.appendBackground(Task { await client.run() })
-        do {
-            try await store.startListening()
-        } catch {
-            await store.close()
-            throw error
-        }
         return store
     }
 
@@ -104,9 +104,6 @@ public final class PostgresStore: CredentialStore {
     public func appliedMigrations() async throws -> [String] {
         try await read { connection in try await PostgresMigrator.applied(connection, logger: self.logger) }
     }
-
-    /// A new stream of the changes any instance commits from now on.
-    public func events() -> AsyncStream<StoreEvent> { broadcaster.stream() }
 
     /// Stops the listener and the pool (closing every connection), waits for both, and ends
     /// every event stream. Idempotent.
@@ -121,7 +118,7 @@ public final class PostgresStore: CredentialStore {
             await task.value
         }
         await connectReader.close()
-        broadcaster.finish()
+        feed.finish()
     }
 
     deinit {
@@ -130,24 +127,24 @@ public final class PostgresStore: CredentialStore {
 
     // MARK: Transactions
 
-    /// Runs `body` in one transaction on one pooled connection; its events are sent with
+    /// Runs `body` in one transaction on one pooled connection; the events it returns are
+    /// appended to the change log (attributed to ``ChangeActor/current``) and announced with
     /// `pg_notify` before `COMMIT`, so they exist exactly when the write does.
     func write<T: Sendable>(
         _ body: @Sendable (PostgresConnection) async throws -> (T, [StoreEvent])
     ) async throws -> T {
-        try await translatingErrors {
+        let actor = ChangeActor.current
+        let (value, changed) = try await translatingErrors {
             try await client.withConnection { connection in
                 try await Self.transaction(connection, logger: self.logger) { connection in
                     let (value, events) = try await body(connection)
-                    for event in events {
-                        _ = try await connection.query(
-                            "SELECT pg_notify(\(Self.eventChannel), \(event.notificationPayload))", logger: self.logger
-                        ).collect()
-                    }
-                    return value
+                    try await self.appendChanges(events, actor: actor, connection)
+                    return (value, !events.isEmpty)
                 }
             }
         }
+        if changed { feed.wake() }
+        return value
     }
 
     /// Runs `body` on one pooled connection, outside any explicit transaction (one statement

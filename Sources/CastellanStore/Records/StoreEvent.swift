@@ -1,19 +1,51 @@
 import CastellanAuth
 
-/// A change the running service must act on: kick sessions, refresh cached ACLs.
+/// One committed change to the store: what the change log records and what a running service
+/// acts on (kick sessions, push rules).
 ///
-/// Emitted after the change committed, never for a write that failed.
+/// Written to the change log in the same transaction as the change itself, never for a write
+/// that failed or changed nothing.
 public enum StoreEvent: Sendable, Hashable {
+    /// A device was added.
+    case deviceAdded(DeviceID)
     /// The device was disabled: kick its sessions.
     case deviceDisabled(DeviceID)
     /// The device was enabled again.
     case deviceEnabled(DeviceID)
     /// The device and its credentials and rules were removed: kick its sessions.
     case deviceRemoved(DeviceID)
+    /// The device's failure counts were cleared (`device unlock`).
+    case deviceUnlocked(DeviceID)
+    /// The device's group memberships were replaced: recompute its cached ACL.
+    case groupsChanged(DeviceID)
+    /// A certificate was issued (recorded) for the device.
+    case certificateIssued(serial: String, device: DeviceID)
     /// A certificate was revoked: kick sessions that presented it.
     case certificateRevoked(serial: String, device: DeviceID)
     /// Rules of a device or group were added or removed: recompute cached ACLs.
     case rulesChanged(ACLScope)
-    /// The device's credentials changed (SCRAM set, TOTP enrolled).
-    case credentialsChanged(DeviceID)
+    /// One of the device's credentials changed: kick the sessions that authenticated with it.
+    case credentialsChanged(DeviceID, CredentialFactor)
+    /// Every sealed secret was re-sealed under a new master key.
+    case masterKeyRotated
+
+    /// The device the change is about, if any.
+    public var device: DeviceID? {
+        switch self {
+        case .deviceAdded(let id), .deviceDisabled(let id), .deviceEnabled(let id), .deviceRemoved(let id),
+             .deviceUnlocked(let id), .groupsChanged(let id), .certificateIssued(_, let id), .certificateRevoked(_, let id),
+             .credentialsChanged(let id, _), .rulesChanged(.device(let id)):
+            id
+        case .rulesChanged(.group), .masterKeyRotated:
+            nil
+        }
+    }
+}
+
+/// A stored credential a session can have authenticated with.
+public enum CredentialFactor: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The device's password, stored as SCRAM keys: used by the password and SCRAM methods.
+    case secret
+    /// The device's TOTP enrolment.
+    case totp
 }

@@ -7,7 +7,7 @@ import GRDB
 /// refused before anything is written, so an old build cannot corrupt a newer schema.
 enum SQLiteSchema {
     /// The identifiers of every migration this build knows, oldest first.
-    static let versions = ["v1", "v2"]
+    static let versions = ["v1", "v2", "v3"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -85,6 +85,19 @@ enum SQLiteSchema {
         // partial index keeps that read proportional to the revocations, not to the fleet.
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "CREATE INDEX certificates_revoked ON certificates(serial) WHERE revoked_at IS NOT NULL")
+        }
+        // v3: the change log — every mutation, in the transaction that made it (docs/service.md).
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE changes (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    time INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    device_id TEXT,
+                    detail TEXT,
+                    actor TEXT NOT NULL
+                )
+                """)
         }
         return migrator
     }

@@ -19,7 +19,7 @@ extension SQLiteStore {
                     certificate.serial, certificate.device.rawValue, certificate.fingerprint.description,
                     certificate.notBefore, certificate.notAfter, certificate.revokedAt, certificate.revocationReason,
                 ])
-            return ((), [])
+            return ((), [.certificateIssued(serial: certificate.serial, device: certificate.device)])
         }
     }
 

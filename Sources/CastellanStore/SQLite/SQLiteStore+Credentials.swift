@@ -16,7 +16,7 @@ extension SQLiteStore {
                     id.rawValue, credential.mechanism.name, Data(credential.salt), credential.iterations,
                     Data(credential.storedKey), Data(credential.serverKey),
                 ])
-            return ((), [.credentialsChanged(id)])
+            return ((), [.credentialsChanged(id, .secret)])
         }
     }
 
@@ -45,7 +45,16 @@ extension SQLiteStore {
                     VALUES (?, ?, ?, ?, ?, ?, NULL)
                     """,
                 arguments: [id.rawValue, Data(sealed), totp.algorithm.name, totp.digits, totp.period, totp.t0])
-            return ((), [.credentialsChanged(id)])
+            return ((), [.credentialsChanged(id, .totp)])
+        }
+    }
+
+    /// Removes the device's TOTP credential, if it has one.
+    public func removeTOTP(device id: DeviceID) async throws {
+        try await write { db in
+            try self.requireDevice(db, id)
+            try db.execute(sql: "DELETE FROM totp_credentials WHERE device_id = ?", arguments: [id.rawValue])
+            return ((), db.changesCount == 1 ? [.credentialsChanged(id, .totp)] : [])
         }
     }
 
@@ -95,7 +104,7 @@ extension SQLiteStore {
                     sql: "UPDATE totp_credentials SET sealed_secret = ? WHERE device_id = ?",
                     arguments: [Data(resealed), device])
             }
-            return ((), [])
+            return ((), [.masterKeyRotated])
         }
         sealer.withLock { $0 = new }
     }

@@ -14,7 +14,7 @@ extension SQLiteStore {
                     sql: "INSERT INTO device_groups (device_id, group_name) VALUES (?, ?)",
                     arguments: [device.id.rawValue, group.rawValue])
             }
-            return ((), [])
+            return ((), [.deviceAdded(device.id)])
         }
     }
 
@@ -50,6 +50,22 @@ extension SQLiteStore {
                 arguments: [enabled, id.rawValue, enabled])
             guard db.changesCount == 1 else { return ((), []) }
             return ((), [enabled ? .deviceEnabled(id) : .deviceDisabled(id)])
+        }
+    }
+
+    /// Replaces the device's group memberships.
+    public func setGroups(_ groups: [DeviceGroup], device id: DeviceID) async throws {
+        try await write { db in
+            try self.requireDevice(db, id)
+            let old = Set(try Self.groups(db, of: id.rawValue))
+            let new = Set(groups.map(\.rawValue))
+            guard old != new else { return ((), []) }
+            try db.execute(sql: "DELETE FROM device_groups WHERE device_id = ?", arguments: [id.rawValue])
+            for group in new.sorted() {
+                try db.execute(
+                    sql: "INSERT INTO device_groups (device_id, group_name) VALUES (?, ?)", arguments: [id.rawValue, group])
+            }
+            return ((), [.groupsChanged(id)])
         }
     }
 

@@ -29,9 +29,12 @@ extension SQLiteStore {
         try readOnCallingThread { db in try Self.lockoutRecord(db, device) }
     }
 
-    /// Clears the count, lifting any lock.
+    /// Clears the count, lifting any lock; and records who did it in the change log.
     public func unlock(_ device: DeviceID) async throws {
-        try await recordSuccess(for: device)
+        try await write { db in
+            try db.execute(sql: "DELETE FROM lockout_counters WHERE device_id = ?", arguments: [device.rawValue])
+            return ((), [.deviceUnlocked(device)])
+        }
     }
 
     static func lockoutRecord(_ db: Database, _ device: DeviceID) throws -> LockoutRecord {

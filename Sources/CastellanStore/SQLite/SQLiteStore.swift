@@ -9,8 +9,9 @@ import Synchronization
 /// immediate transaction, so every compare-and-set is atomic across tasks and, with the busy
 /// timeout, across processes sharing the file (the service and the CLI). Opening migrates the
 /// schema and refuses a database written by a newer build (``StoreError/schemaTooNew(_:fileID:line:)``).
-/// Change events are delivered in-process only: to the streams of this instance, right after
-/// the commit (use ``PostgresStore`` when several service instances share one store).
+/// Every write that changes something appends to the change log in its own transaction; a
+/// follower (``follow(after:)``) sees this instance's commits at once and other processes'
+/// (the CLI, another service) through a `PRAGMA data_version` poll every 50 ms.
 public final class SQLiteStore: CredentialStore {
     /// How long a write waits for another process's write before failing.
     public static let busyTimeout: TimeInterval = 5
@@ -18,7 +19,10 @@ public final class SQLiteStore: CredentialStore {
     let pool: DatabasePool
     /// The read-only connection of ``readOnCallingThread(_:)``.
     let connectReader: DatabaseQueue
-    let broadcaster = StoreEventBroadcaster()
+    let feed = ChangeFeed()
+    /// The connection that watches `PRAGMA data_version`, and its task (started with the first follower).
+    let watcher: Mutex<(connection: DatabaseQueue?, task: Task<Void, Never>?)> = Mutex((nil, nil))
+    let path: String
     let sealer: Mutex<SecretSealer>
     let clock: @Sendable () -> Int64
 
@@ -49,6 +53,7 @@ public final class SQLiteStore: CredentialStore {
         pool = try DatabasePool(path: path, configuration: configuration)
         sealer = Mutex(SecretSealer(key: masterKey))
         self.clock = clock
+        self.path = path
         let migrator = SQLiteSchema.migrator
         let unknown = try pool.read { db -> [String] in
             guard try db.tableExists("grdb_migrations") else { return [] }
@@ -75,14 +80,18 @@ public final class SQLiteStore: CredentialStore {
         try await pool.read { db in try SQLiteSchema.migrator.appliedIdentifiers(db).sorted() }
     }
 
-    /// A new stream of changes committed through this store from now on.
-    public func events() -> AsyncStream<StoreEvent> { broadcaster.stream() }
-
-    /// Closes the database connections and ends every event stream; later calls throw.
+    /// Closes the database connections and ends every change-log follower; later calls throw.
     public func close() async {
+        let watcher = self.watcher.withLock { watcher in
+            defer { watcher = (nil, nil) }
+            return watcher
+        }
+        watcher.task?.cancel()
+        await watcher.task?.value
+        try? watcher.connection?.close()
+        feed.finish()
         try? connectReader.close()
         try? pool.close()
-        broadcaster.finish()
     }
 
     /// Runs `body` in one read transaction on the calling thread, for the connect path.
@@ -113,10 +122,16 @@ public final class SQLiteStore: CredentialStore {
         }
     }
 
-    /// Runs `body` in one write transaction, then publishes the events it returned.
+    /// Runs `body` in one write transaction that also appends the events it returned to the
+    /// change log, attributed to ``ChangeActor/current``; then wakes this instance's followers.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> (T, [StoreEvent])) async throws -> T {
-        let (value, events) = try await pool.write { db in try body(db) }
-        broadcaster.publish(events)
+        let actor = ChangeActor.current
+        let (value, changed) = try await pool.write { db in
+            let (value, events) = try body(db)
+            try Self.appendChanges(events, actor: actor, db)
+            return (value, !events.isEmpty)
+        }
+        if changed { feed.wake() }
         return value
     }
 

@@ -124,6 +124,7 @@ struct CertCommand: AsyncParsableCommand {
             if serial == nil, let device { target = .device(try Arguments.device(device)) }
             let serials = try await fleet.revoke(target, reason: reason).map(\.serial)
             environment.output.out("revoked \(serials.joined(separator: ", "))")
+            environment.output.out(Following.note("sessions that presented \(serials.count == 1 ? "it" : "them")"))
         }
     }
 
@@ -136,21 +137,9 @@ struct CertCommand: AsyncParsableCommand {
         @Option(help: "Where to write the CRL (replaced if it exists).") var out: String
 
         func execute(_ environment: CommandEnvironment) async throws {
-            let (configuration, store) = try await config.openStore(environment)
-            // Every revocation, also of devices removed since: their certificates stay revoked.
-            var revoked: [RevokedCertificate] = []
-            for record in try await store.revokedCertificates() {
-                guard let at = record.revokedAt, let serial = hexBytes(record.serial) else { continue }
-                revoked.append(RevokedCertificate(
-                    serial: serial, revokedAt: Date(timeIntervalSince1970: TimeInterval(at)),
-                    reason: record.revocationReason.flatMap(RevokedCertificate.Reason.init(rawValue:)) ?? .unspecified))
-            }
-            let pem = try CAContext.refusing {
-                try CertificateAuthority.load(from: configuration.caDirectory)
-                    .revocationList(revoked, number: Int(environment.now()), now: now(environment))
-            }
+            let (pem, count) = try await config.openFleet(environment).revocationList()
             try pem.write(toFile: absolute(out, environment), atomically: true, encoding: .utf8)
-            environment.output.out("wrote \(out) (\(revoked.count) revoked)")
+            environment.output.out("wrote \(out) (\(count) revoked)")
         }
     }
 }
@@ -159,17 +148,4 @@ private func now(_ environment: CommandEnvironment) -> Date { Date(timeIntervalS
 
 private func absolute(_ path: String, _ environment: CommandEnvironment) -> String {
     path.hasPrefix("/") ? path : environment.workingDirectory + "/" + path
-}
-
-private func hexBytes(_ hex: String) -> [UInt8]? {
-    guard hex.count % 2 == 0 else { return nil }
-    var bytes: [UInt8] = []
-    var index = hex.startIndex
-    while index < hex.endIndex {
-        let next = hex.index(index, offsetBy: 2)
-        guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-        bytes.append(byte)
-        index = next
-    }
-    return bytes
 }

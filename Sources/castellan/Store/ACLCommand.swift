@@ -40,17 +40,9 @@ struct ACLCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             guard let scope = try target.scope(required: true) else { return }
-            guard ACLEffect(keyword: effect) != nil else { throw CommandFailure.usage("effect must be allow or deny") }
-            guard ACLAccessSet(keyword: access) != nil else {
-                throw CommandFailure.usage("access must be publish, subscribe, receive or all")
-            }
-            let rule: ACLRule
-            do { rule = try ACLRule(effect: effect, access: access, pattern: pattern) } catch {
-                throw CommandFailure.refused("invalid pattern: \(error)")
-            }
-            let (_, store) = try await config.openStore(environment)
-            let id = try await store.addRule(rule, scope: scope)
-            environment.output.out("added rule \(id): \(scope): \(rule)")
+            let rule = try Fleet.NewRule(effect: effect, access: access, pattern: pattern)
+            let added = try await config.openFleet(environment).addRule(rule, scope: scope)
+            environment.output.out("added rule \(added.id): \(scope): \(rule.rule)")
         }
     }
 
@@ -65,8 +57,7 @@ struct ACLCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let scope = try target.scope(required: false)
-            let (_, store) = try await config.openStore(environment)
-            let rules = try await store.rules(scope: scope).map(RuleSummary.init)
+            let rules = try await config.openFleet(environment).rules(scope: scope)
             if json {
                 environment.output.out(try Arguments.json(rules))
                 return
@@ -90,8 +81,7 @@ struct ACLCommand: AsyncParsableCommand {
             guard ruleID.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int64(ruleID) else {
                 throw CommandFailure.usage("RULE_ID must be a whole number")
             }
-            let (_, store) = try await config.openStore(environment)
-            try await store.removeRule(id: id)
+            try await config.openFleet(environment).removeRule(id: id)
             environment.output.out("removed rule \(id)")
         }
     }

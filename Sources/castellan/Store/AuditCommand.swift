@@ -2,7 +2,8 @@ import ArgumentParser
 import CastellanStore
 import Foundation
 
-/// `castellan audit tail [-n N] [--follow] [--json]`: the newest audit entries.
+/// `castellan audit tail [-n N] [--follow] [--json] [--changes | --decisions]`: the newest
+/// entries of the audit trail — authentication decisions and management changes, by time.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
@@ -13,7 +14,12 @@ struct AuditCommand: AsyncParsableCommand {
     /// `audit tail`.
     struct Tail: StoreSubcommand {
         static let configuration = CommandConfiguration(
-            commandName: "tail", abstract: "Print the newest entries, oldest first; --follow keeps printing new ones until Ctrl-C.")
+            commandName: "tail",
+            abstract: "Print the newest entries, oldest first; --follow keeps printing new ones until Ctrl-C.",
+            discussion: """
+                Decisions are authentication attempts and their outcome; changes are what an operator, \
+                the admin API or a service changed in the store, with who did it.
+                """)
         static let label = "audit tail"
         /// How often `--follow` looks for new entries.
         static let pollInterval: Duration = .milliseconds(500)
@@ -22,38 +28,78 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(name: .short, help: "How many entries (default 20).") var n: String = "20"
         @Flag(help: "Keep printing new entries.") var follow = false
         @Flag(help: "One JSON object per line.") var json = false
+        @Flag(help: "Only management changes (the change log).") var changes = false
+        @Flag(help: "Only authentication decisions.") var decisions = false
+
+        /// One line of either kind, ordered by time (decisions before changes at the same time).
+        private enum Entry {
+            case decision(AuditEntry)
+            case change(ChangeRecord)
+
+            var time: Int64 {
+                switch self {
+                case .decision(let entry): entry.time
+                case .change(let record): record.time
+                }
+            }
+        }
 
         func execute(_ environment: CommandEnvironment) async throws {
             guard n.allSatisfy({ $0.isASCII && $0.isNumber }), let count = Int(n), count <= 1_000_000 else {
                 throw CommandFailure.usage("-n must be a whole number up to 1000000")
             }
+            guard !(changes && decisions) else { throw CommandFailure.usage("give at most one of --changes and --decisions") }
             let (_, store) = try await config.openStore(environment)
-            var last: Int64 = 0
-            for entry in try await store.recentAudit(limit: count) {
-                environment.output.out(try line(entry))
-                last = entry.id ?? last
-            }
+            var entries: [Entry] = []
+            if !changes { entries += try await store.recentAudit(limit: count).map(Entry.decision) }
+            if !decisions { entries += try await store.recentChanges(limit: count).map(Entry.change) }
+            entries = Array(entries.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element).suffix(count))
+            for entry in entries { environment.output.out(try line(entry)) }
             guard follow else { return }
-            if last == 0 { last = try await store.recentAudit(limit: 1).last?.id ?? 0 }
+            var lastDecision = try await store.recentAudit(limit: 1).last?.id ?? 0
+            var lastChange = try await store.latestChangeID()
             while !Task.isCancelled {
-                for entry in try await store.audit(after: last, limit: 1000) {
-                    environment.output.out(try line(entry))
-                    last = entry.id ?? last
+                var new: [Entry] = []
+                if !changes {
+                    let batch = try await store.audit(after: lastDecision, limit: 1000)
+                    lastDecision = batch.last?.id ?? lastDecision
+                    new += batch.map(Entry.decision)
+                }
+                if !decisions {
+                    let batch = try await store.changes(after: lastChange, limit: 1000)
+                    lastChange = batch.last?.id ?? lastChange
+                    new += batch.map(Entry.change)
+                }
+                for entry in new.enumerated().sorted(by: { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }) {
+                    environment.output.out(try line(entry.element))
                 }
                 try await Task.sleep(for: Self.pollInterval)
             }
         }
 
-        private func line(_ entry: AuditEntry) throws -> String {
-            if json { return try Arguments.json(entry, pretty: false) }
-            let time = entry.date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-            var fields = ["\(time)", entry.result, entry.method]
-            let optional: [(String, String?)] = [
-                ("identity", entry.identity), ("client", entry.clientID), ("address", entry.address),
-                ("reason", entry.reason), ("broker", entry.brokerID),
-            ]
-            fields += optional.compactMap { key, value in value.map { "\(key)=\($0)" } }
-            return fields.joined(separator: " ")
+        private func line(_ entry: Entry) throws -> String {
+            switch entry {
+            case .decision(let entry):
+                if json { return try Arguments.json(entry, pretty: false) }
+                var fields = [Self.timestamp(entry.time), entry.result, entry.method]
+                let optional: [(String, String?)] = [
+                    ("identity", entry.identity), ("client", entry.clientID), ("address", entry.address),
+                    ("reason", entry.reason), ("broker", entry.brokerID),
+                ]
+                fields += optional.compactMap { key, value in value.map { "\(key)=\($0)" } }
+                return fields.joined(separator: " ")
+            case .change(let record):
+                if json { return try Arguments.json(record, pretty: false) }
+                let columns: [(String, String?)] = [("device", record.event.device?.rawValue), ("by", record.actor)]
+                return ([Self.timestamp(record.time), "change", record.event.kind]
+                    + columns.compactMap { key, value in value.map { "\(key)=\($0)" } }).joined(separator: " ")
+            }
+        }
+
+        /// ISO 8601 with milliseconds, UTC (`Z`); both kinds of entry hold Unix milliseconds.
+        static func timestamp(_ milliseconds: Int64) -> String {
+            Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+                .formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
         }
     }
 }

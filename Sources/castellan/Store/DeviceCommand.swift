@@ -8,7 +8,7 @@ struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
         abstract: "Manage devices.",
-        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Remove.self, Unlock.self, Provision.self]
+        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Groups.self, Remove.self, Unlock.self, Provision.self]
     )
 
     /// `device add ID --policy POLICY [--group G ...]`.
@@ -81,6 +81,7 @@ struct DeviceCommand: AsyncParsableCommand {
             let device = try Arguments.device(id)
             try await config.openFleet(environment).setEnabled(false, device: device)
             environment.output.out("disabled device \(device)")
+            environment.output.out(Following.note("its sessions"))
         }
     }
 
@@ -98,6 +99,24 @@ struct DeviceCommand: AsyncParsableCommand {
         }
     }
 
+    /// `device groups ID [--group G ...]`.
+    struct Groups: StoreSubcommand {
+        static let configuration = CommandConfiguration(
+            commandName: "groups", abstract: "Replace the device's groups (none without --group); live sessions get the new rules.")
+        static let label = "device groups"
+        @OptionGroup var config: ConfigOption
+        @Argument(help: "The device id.") var id: String
+        @Option(name: .customLong("group"), help: "A group the device belongs to (repeatable).") var groups: [String] = []
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            let device = try Arguments.device(id)
+            var parsed: [DeviceGroup] = []
+            for group in groups { parsed.append(try Arguments.group(group)) }
+            let summary = try await config.openFleet(environment).setGroups(parsed, device: device)
+            environment.output.out("device \(device) is in \(summary.groups.isEmpty ? "no group" : "groups " + summary.groups.joined(separator: ", "))")
+        }
+    }
+
     /// `device remove ID`.
     struct Remove: StoreSubcommand {
         static let configuration = CommandConfiguration(
@@ -108,9 +127,9 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let device = try Arguments.device(id)
-            let (_, store) = try await config.openStore(environment)
-            try await store.removeDevice(device)
+            try await config.openFleet(environment).removeDevice(device)
             environment.output.out("removed device \(device)")
+            environment.output.out(Following.note("its sessions"))
         }
     }
 
@@ -123,9 +142,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func execute(_ environment: CommandEnvironment) async throws {
             let device = try Arguments.device(id)
-            let (_, store) = try await config.openStore(environment)
-            guard try await store.device(device) != nil else { throw StoreError.unknownDevice(device.rawValue) }
-            try await store.unlock(device)
+            try await config.openFleet(environment).unlock(device)
             environment.output.out("unlocked device \(device)")
         }
     }

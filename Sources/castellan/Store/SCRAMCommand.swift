@@ -1,5 +1,6 @@
 import ArgumentParser
 import CastellanAuth
+import CastellanFleet
 import CastellanStore
 import Foundation
 
@@ -31,31 +32,14 @@ struct SCRAMCommand: AsyncParsableCommand {
             guard (passwordFile != nil) != passwordStdin else {
                 throw CommandFailure.usage("give exactly one of --password-file F and --password-stdin")
             }
-            guard let parsedMechanism = SCRAMMechanism(name: mechanism), !parsedMechanism.usesChannelBinding else {
-                throw CommandFailure.usage("--mechanism must be SCRAM-SHA-256 or SCRAM-SHA-512")
-            }
-            guard iterations.allSatisfy({ $0.isASCII && $0.isNumber }), let count = Int(iterations) else {
-                throw CommandFailure.usage("--iterations must be a whole number")
-            }
-            guard count >= SCRAMCredential.minimumIterations else {
-                throw CommandFailure.refused("--iterations \(count) is weaker than the minimum of \(SCRAMCredential.minimumIterations)")
-            }
             let device = try Arguments.device(id)
-            let (configuration, store) = try await config.openStore(environment)
-            guard let record = try await store.device(device) else { throw StoreError.unknownDevice(device.rawValue) }
-            guard record.policy.usesSCRAM || record.policy.usesPassword else {
-                throw CommandFailure.refused("device \(device) has policy \(record.policy), which uses no password")
-            }
-            let password = try Self.password(fromFile: passwordFile, environment: environment)
-            let credential: SCRAMCredential
-            do {
-                credential = try SCRAMCredential.generate(
-                    password: password, mechanism: parsedMechanism, iterations: count, entropy: configuration.entropySource(system: environment.entropy))
-            } catch {
-                throw CommandFailure.refused("password refused: \(error)")
-            }
-            try await store.setSCRAMCredential(credential, device: device)
-            environment.output.out("set \(parsedMechanism) credential for device \(device) (\(count) iterations)")
+            _ = try Fleet.NewPassword(password: "", mechanism: mechanism, iterations: iterations)
+            let fleet = try await config.openFleet(environment)
+            let password = try Fleet.NewPassword(
+                password: try Self.password(fromFile: passwordFile, environment: environment), mechanism: mechanism, iterations: iterations)
+            try await fleet.setPassword(password, device: device)
+            environment.output.out("set \(password.mechanism) credential for device \(device) (\(password.iterations) iterations)")
+            environment.output.out(Following.note("sessions that authenticated with the old password"))
         }
 
         /// The password bytes as text, without one trailing newline.

@@ -29,8 +29,8 @@ final class ServiceHarness: Sendable {
     ///
     /// - Parameters:
     ///   - store: a store URL other than the folder's own SQLite (a shared PostgreSQL database).
-    ///   - sharing: another harness whose master key this one uses, so both open the same
-    ///     sealed secrets (several service instances on one store).
+    ///   - sharing: another harness whose master key and CA this one uses, so both open the same
+    ///     sealed secrets and trust the same certificates (several service instances on one store).
     init(spec yaml: String? = nil, store: String? = nil, sharing other: ServiceHarness? = nil) async throws {
         let setup = try await CastellanSetup.create(in: directory.path, store: store ?? CastellanSetup.defaultStore)
         let loaded = try CastellanConfiguration.load(setup.configuration)
@@ -38,7 +38,16 @@ final class ServiceHarness: Sendable {
             try FileManager.default.removeItem(atPath: loaded.masterKeyFile)
             try FileManager.default.copyItem(atPath: other.configuration.masterKeyFile, toPath: loaded.masterKeyFile)
         }
-        ca = try CertificateAuthority.create(in: loaded.caDirectory, subject: try DistinguishedName(parsing: "CN=Test Device CA"))
+        if let other {
+            // One fleet, one CA: a device's certificate is good on every instance.
+            try FileManager.default.createDirectory(atPath: loaded.caDirectory, withIntermediateDirectories: true)
+            for file in ["ca.pem", "ca.key"] {
+                try FileManager.default.copyItem(atPath: other.configuration.caDirectory + "/" + file, toPath: loaded.caDirectory + "/" + file)
+            }
+            ca = try CertificateAuthority.load(from: loaded.caDirectory)
+        } else {
+            ca = try CertificateAuthority.create(in: loaded.caDirectory, subject: try DistinguishedName(parsing: "CN=Test Device CA"))
+        }
         if let yaml { try yaml.write(toFile: loaded.supervisionSpec, atomically: true, encoding: .utf8) }
         configuration = loaded
         var logger = Logger(label: "castellan-test")

@@ -1,0 +1,48 @@
+import CastellanAdmin
+import CastellanAuth
+import CastellanStore
+import Foundation
+import Testing
+
+/// The admin API offers every fleet mutation the CLI has, and logs each as the token's.
+@Suite(.serialized) struct FleetMutationEndpointTests {
+    @Test func everyMutation_isOffered_andLoggedWithTheTokensName() async throws {
+        let harness = try await AdminHarness()
+        let store = try await harness.store()
+        let start = try await store.latestChangeID()
+        let device = try DeviceID("pump1")
+        #expect(try await harness.client.post("/v1/devices", #"{"id": "pump1", "policy": "password+totp"}"#).status == 201)
+
+        #expect(try await harness.client.request(.PUT, "/v1/devices/pump1/password", json: Array(#"{"password": "pw-pw-pw-pw"}"#.utf8)).status == 204)
+        #expect(try await store.scramCredential(device: device) != nil)
+        #expect(try await harness.client.post("/v1/devices/pump1/totp", "{}").status == 200)
+        #expect(try await harness.client.request(.DELETE, "/v1/devices/pump1/totp").status == 204)
+        #expect(try await store.totpEnrolment(device: device) == nil)
+        #expect(try await harness.client.request(.DELETE, "/v1/devices/pump1/totp").status == 404)
+
+        let groups = try await harness.client.request(.PUT, "/v1/devices/pump1/groups", json: Array(#"{"groups": ["line1"]}"#.utf8))
+        #expect(groups.status == 200)
+        #expect(try groups.object()["groups"] as? [String] == ["line1"])
+
+        let rule = try await harness.client.post("/v1/rules", #"{"group": "line1", "effect": "allow", "access": "publish", "pattern": "line1/#"}"#)
+        #expect(rule.status == 201)
+        let ruleID = try #require(try rule.object()["id"] as? Int)
+        #expect(try await harness.client.request(.GET, "/v1/rules?group=line1").array().count == 1)
+        #expect(try await harness.client.post("/v1/rules", #"{"effect": "allow", "access": "publish", "pattern": "x"}"#).status == 400)
+        #expect(try await harness.client.request(.DELETE, "/v1/rules/\(ruleID)").status == 204)
+        #expect(try await harness.client.request(.DELETE, "/v1/rules/\(ruleID)").status == 404)
+
+        #expect(try await harness.client.post("/v1/devices/pump1/unlock", "").status == 204)
+        #expect(try await harness.client.request(.DELETE, "/v1/devices/pump1").status == 204)
+        #expect(try await store.device(device) == nil)
+        #expect(try await harness.client.request(.DELETE, "/v1/devices/pump1").status == 404)
+
+        let log = try await harness.client.request(.GET, "/v1/changes?after=\(start)").array()
+        #expect(log.compactMap { $0["kind"] as? String } == [
+            "device.added", "credential.secret", "credential.totp", "credential.totp", "device.groups",
+            "rules.group", "rules.group", "device.unlocked", "device.removed",
+        ])
+        #expect(log.allSatisfy { ($0["actor"] as? String)?.hasPrefix("admin:") == true })
+        try await harness.stop()
+    }
+}

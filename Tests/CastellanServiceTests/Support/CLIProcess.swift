@@ -1,0 +1,37 @@
+import Foundation
+import SupervisionTesting
+
+/// The `castellan` CLI as its own process, as an operator runs it beside `castellan serve`.
+enum CLIProcess {
+    struct Result: Sendable {
+        let status: Int32
+        let output: String
+        let error: String
+    }
+
+    /// Runs `castellan ARGUMENTS --config FILE` to its end, on a thread of its own; `stdin` is
+    /// written to its standard input.
+    static func run(_ arguments: [String], config: String, stdin: String = "") async throws -> Result {
+        try await onThreadOfItsOwn {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ServeProcess.executable)
+            process.arguments = arguments + ["--config", config]
+            let output = Pipe()
+            let error = Pipe()
+            let input = Pipe()
+            process.standardOutput = output
+            process.standardError = error
+            process.standardInput = input
+            try process.run()
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+            // The outputs are small (a few lines): reading one to its end cannot block the other.
+            let out = output.fileHandleForReading.readDataToEndOfFile()
+            let err = error.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return Result(
+                status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+                error: String(decoding: err, as: UTF8.self))
+        }
+    }
+}
