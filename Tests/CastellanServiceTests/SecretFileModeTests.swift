@@ -12,10 +12,10 @@ import Testing
         let configuration = try CastellanConfiguration.load(setup.configuration)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: configuration.adminTokenFile)
 
-        let serve = try await CastellanTool.run(["serve", "--config", setup.configuration])
+        let serve = try await CLIProcess.run(["serve"], config: setup.configuration, terminateAfter: .seconds(60))
         #expect(serve.status != 0)
-        #expect(serve.errors.contains("cannot use the admin token file \(configuration.adminTokenFile)"), "\(serve.errors)")
-        #expect(serve.errors.contains("chmod 600 \(configuration.adminTokenFile)"), "\(serve.errors)")
+        #expect(serve.error.contains("cannot use the admin token file \(configuration.adminTokenFile)"), "\(serve.error)")
+        #expect(serve.error.contains("chmod 600 \(configuration.adminTokenFile)"), "\(serve.error)")
         #expect(!FileManager.default.fileExists(atPath: configuration.bridgeSocket), "refused before the bridge socket exists")
     }
 }

@@ -162,10 +162,10 @@ import X509
             // One unit end to end: Unix milliseconds, so the entry's date is now, not 1970.
             #expect(entries.allSatisfy { (before...after).contains($0.time) }, "\(entries.map(\.time)) not in \(before)...\(after)")
             // ...and `castellan audit tail` prints that real date.
-            let tail = try await CastellanTool.run(["audit", "tail", "-n", "2", "--config", service.configuration.file])
+            let tail = try await CLIProcess.run(["audit", "tail", "--decisions", "-n", "2"], config: service.configuration.file)
             let today = String(Date().formatted(.iso8601).prefix(10))
             let lines = tail.output.split(separator: "\n")
-            #expect(tail.status == 0 && lines.count == 2, "\(tail.errors)")
+            #expect(tail.status == 0 && lines.count == 2, "\(tail.error)")
             #expect(lines.allSatisfy { $0.hasPrefix(today + "T") }, "\(lines)")
         }
     }

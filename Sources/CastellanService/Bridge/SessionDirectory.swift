@@ -32,10 +32,10 @@ public final class SessionDirectory: Sendable {
 
     init() {}
 
-    func admitted(_ device: DeviceID, clientID: String, method: String, connection: UInt64, on broker: BrokerLink) {
+    func admitted(_ device: DeviceID, clientID: String, method: AuthMethod, connection: UInt64, on broker: BrokerLink) {
         let session = Session(
             broker: broker, connection: connection, device: device, clientID: clientID,
-            factors: Self.factors(method: method), usedCertificate: method.hasPrefix("cert"))
+            factors: Self.factors(method: method), usedCertificate: method.usesCertificate)
         sessions.withLock { $0[Key(broker: broker.session, connection: connection)] = session }
     }
 
@@ -63,10 +63,12 @@ public final class SessionDirectory: Sendable {
     /// The stored credentials a method name implies. A SCRAM or password method may have been
     /// combined with TOTP by the device's policy; counting TOTP in kicks a session at most once
     /// too often (it reconnects), never once too few.
-    static func factors(method: String) -> Set<CredentialFactor> {
-        if method.hasPrefix("cert") { return method.contains("totp") ? [.totp] : [] }
-        if method == "totp" { return [.totp] }
-        return [.secret, .totp]
+    static func factors(method: AuthMethod) -> Set<CredentialFactor> {
+        switch method {
+        case .certificate: []
+        case .certificateTOTP, .totp: [.totp]
+        case .password, .passwordTOTP, .scramSHA1, .scramSHA256, .scramSHA512, .other: [.secret, .totp]
+        }
     }
 
     /// The live sessions of `device`, on every broker.
