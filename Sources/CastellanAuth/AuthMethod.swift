@@ -41,9 +41,6 @@ public enum AuthMethod: String, Sendable, Hashable, CaseIterable, CustomStringCo
         self = mechanism.usesChannelBinding ? .other : AuthMethod(enhancedAuthMethod: mechanism.name)
     }
 
-    /// Whether the client presented a certificate (``certificate``, ``certificateTOTP``).
-    public var usesCertificate: Bool { self == .certificate || self == .certificateTOTP }
-
     /// The label metrics and the audit trail use: one of a fixed set.
     public var description: String { rawValue }
 }

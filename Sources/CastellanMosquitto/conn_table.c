@@ -30,6 +30,7 @@ void castellan_conn__reset(struct castellan_conn *c)
 	c->method = NULL;
 	castellan_conn__set_rules(c, NULL);
 	c->authenticated = false;
+	c->ended = 0;
 }
 
 void castellan_conn__set_rules(struct castellan_conn *c, struct castellan_acl *rules)

@@ -21,6 +21,10 @@ struct castellan_conn {
 	char *method;                /* remembered at EXT_AUTH_START: CONTINUE gets NULL */
 	struct castellan_acl *rules; /* NULL: denied everything */
 	bool authenticated;          /* tells a re-auth START (step 2) from a first one */
+	/* Nonzero once the connection ended (DISCONNECT, or CLIENT_OFFLINE on 2.1): its rules are
+	 * kept only to judge its last will, which mosquitto publishes after that event. The number
+	 * tells this ending from a later one of a new connection at the same address. */
+	uint32_t ended;
 	/* The last ACL decision: a device mostly publishes to the same few topics, and repeating
 	 * it costs one memcmp instead of validating and matching the topic against every rule. */
 	uint8_t last_access;         /* 0: nothing remembered */
@@ -45,7 +49,7 @@ struct castellan_conn *castellan_conn_table__find(const struct castellan_conn_ta
 struct castellan_conn *castellan_conn_table__add(struct castellan_conn_table *t, const void *key);
 /* Frees the entry's method and rules; unknown keys are ignored. */
 void castellan_conn_table__remove(struct castellan_conn_table *t, const void *key);
-/* Frees the state an entry holds and clears it, keeping the entry itself. */
+/* Frees the state an entry holds and clears it (ended too), keeping the entry itself. */
 void castellan_conn__reset(struct castellan_conn *c);
 /* Replaces the connection's rules (NULL: deny everything) and forgets the last decision.
  * The only way rules change, so a remembered decision never outlives the rules it came from. */

@@ -14,8 +14,10 @@ public final class CastellanServer: Sendable {
 
     /// Loads everything and builds the tree; nothing runs yet.
     ///
-    /// Refuses to start when another process serves on the bridge socket. A missing spec file
-    /// means the built-in default tree (the same as `supervision/castellan.yaml`).
+    /// Refuses to start when another process serves on the bridge socket, and when a spec file
+    /// the configuration names (`supervision.spec`) does not exist. Without one, `supervision.yaml`
+    /// beside the configuration is used if it is there, else the built-in default tree (the
+    /// same as `supervision/castellan.yaml`).
     public init(configuration: CastellanConfiguration, logger: Logger, environment: SupervisionEnvironment = SupervisionEnvironment()) async throws {
         self.configurationFile = configuration.file
         self.logger = logger
@@ -28,6 +30,10 @@ public final class CastellanServer: Sendable {
                                  entropy: entropy)
         let loader = SupervisionSpecLoader(workerTypes: ServiceWorkerTypes.names)
         let spec: SupervisorSpec
+        if configuration.supervisionSpecConfigured, !FileManager.default.fileExists(atPath: configuration.supervisionSpec) {
+            throw ServiceStartError(
+                "supervision.spec \(configuration.supervisionSpec) does not exist: create it (supervision/castellan.yaml is the built-in tree) or remove the line to run the built-in tree")
+        }
         if FileManager.default.fileExists(atPath: configuration.supervisionSpec) {
             spec = try loader.load(contentsOf: configuration.supervisionSpec)
             specFile = configuration.supervisionSpec

@@ -19,6 +19,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case masterKey(String)
         case invalidGroup(String)
         case backend(String)
+        case noStore(String)
+        case wrongMasterKey(String?)
     }
 
     private let code: Code
@@ -86,6 +88,16 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         Self(code: .backend(why), origin: ErrorOrigin(fileID, line))
     }
 
+    /// There is no Castellan store at this location; only `castellan init` creates one.
+    public static func noStore(_ location: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(code: .noStore(location), origin: ErrorOrigin(fileID, line))
+    }
+
+    /// The master key (read from `file`, if known) is not the store's: its key check value differs.
+    public static func wrongMasterKey(_ file: String? = nil, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(code: .wrongMasterKey(file), origin: ErrorOrigin(fileID, line))
+    }
+
     public var description: String {
         switch code {
         case .unknownDevice(let id): "unknown device '\(id)'"
@@ -102,6 +114,10 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .masterKey(let why): "master key: \(why)"
         case .invalidGroup(let why): "invalid group: \(why)"
         case .backend(let why): "database: \(why)"
+        case .noStore(let location): "no Castellan store at \(location): create one with `castellan init` (is the path right?)"
+        case .wrongMasterKey(let file):
+            "the master key\(file.map { " in \($0)" } ?? "") does not belong to this store (its key check differs): "
+                + "use the master key file of the setup that created the store (castellan init --master-key FILE for another setup)"
         }
     }
 }

@@ -13,6 +13,7 @@ Usage: broker_test.py /abs/path/castellan_mosquitto.so   (stdlib only; run as ro
 import os
 import select
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -24,6 +25,15 @@ import traceback
 
 PLUGIN = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else ""
 WAIT = 10.0  # the most any single event may take before a test fails
+# The broker under test: Debian's 2.0.11 by default, or (make plugin-test-2.1) a 2.1 build.
+MOSQUITTO = os.environ.get("CASTELLAN_MOSQUITTO", "mosquitto")
+
+
+def mosquitto_line():
+    """'2.0' or '2.1', from `mosquitto -h`'s first line ("mosquitto version 2.1.2")."""
+    out = subprocess.run([MOSQUITTO, "-h"], capture_output=True, text=True).stdout
+    version = out.split("version", 1)[1].split()[0] if "version" in out else "?"
+    return ".".join(version.split(".")[:2])
 
 # ---- bridge protocol v1, service side ------------------------------------------------------
 
@@ -99,8 +109,11 @@ class Service:
     """A scripted service: `decide(request)` returns (result, username, rules, data) or None
     (never answer). Every frame received is recorded; waiters block on a condition."""
 
-    def __init__(self, path, decide=None, answer_hello=True, answer_ping=True):
-        self.path, self.decide = path, decide
+    def __init__(self, path, decide=None, answer_hello=True, answer_ping=True, delay=None):
+        """delay(request) -> seconds or None: BASIC_AUTH answers that come late, off the
+        connection's reading thread, so later requests are answered meanwhile."""
+        self.path, self.decide, self.delay = path, decide, delay
+        self.send_lock, self.answered_at, self.held = threading.Lock(), {}, []
         self.answer_hello, self.answer_ping = answer_hello, answer_ping
         self.frames, self.cond = [], threading.Condition()
         self.clients, self.stopping = [], False
@@ -136,11 +149,43 @@ class Service:
                 with self.cond:
                     self.frames.append(req)
                     self.cond.notify_all()
+                if req["type"] == BASIC_AUTH and self.delay:
+                    seconds = self.delay(req)
+                    if seconds == "hold":  # answered when the test says so
+                        with self.cond:
+                            self.held.append((conn, req))
+                            self.cond.notify_all()
+                        continue
+                    if seconds is not None:  # answered later, on a timer, as a slow service would
+                        threading.Timer(seconds, self._answer_late, args=(conn, req)).start()
+                        continue
                 reply = self._reply(req)
                 if reply:
-                    conn.sendall(reply)
+                    self._send(conn, reply)
         except (EOFError, OSError):
             pass
+
+    def _send(self, conn, data):
+        with self.send_lock:
+            conn.sendall(data)
+
+    def _answer_late(self, conn, req):
+        reply = self._reply(req)
+        if reply:
+            with self.cond:  # noted first: the plugin may act on the answer before sendall returns
+                self.answered_at[req["id"]] = time.monotonic()
+                self.cond.notify_all()
+            try:
+                self._send(conn, reply)
+            except OSError:
+                pass
+
+    def release_held(self):
+        """Answers every held request, in one burst."""
+        with self.cond:
+            held, self.held = self.held, []
+        for conn, req in held:
+            self._answer_late(conn, req)
 
     def _reply(self, req):
         if req["type"] == HELLO and self.answer_hello:
@@ -156,7 +201,7 @@ class Service:
 
     def push(self, data):
         for c in self.clients:
-            c.sendall(data)
+            self._send(c, data)
 
     def wait_for(self, predicate, what, timeout=WAIT):
         """Blocks until a received frame satisfies predicate; returns it."""
@@ -177,6 +222,10 @@ class Service:
 
     def close(self):
         self.stopping = True
+        try:  # wakes the accept() blocked in _accept: a closed fd alone would keep listening
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.listener.close()
         for c in self.clients:
             try:
@@ -214,7 +263,7 @@ def broker_env():
 class Broker:
     # Generous by default: a Python peer on a loaded CI machine can miss 10 ms. Fail-fast
     # timing is tested with its own explicit deadline.
-    def __init__(self, tmp, socket_path, timeout_ms=250, listener_extra=""):
+    def __init__(self, tmp, socket_path, timeout_ms=250, listener_extra="", block_signals=False):
         self.port = free_port()
         conf = os.path.join(tmp, "mosquitto.conf")
         with open(conf, "w") as f:
@@ -222,11 +271,16 @@ class Broker:
                     "listener %d 127.0.0.1\n%splugin %s\nplugin_opt_socket %s\nplugin_opt_timeout_ms %d\n"
                     "plugin_opt_broker_id test-broker\nlog_dest stderr\nlog_type all\n"
                     % (self.port, listener_extra, PLUGIN, socket_path, timeout_ms))
-        self.proc = subprocess.Popen(["mosquitto", "-c", conf], stderr=subprocess.PIPE, text=True, env=broker_env())
+        # block_signals: started as a Swift test's Process starts it, with a mask blocking the
+        # real-time signals (the plugin's wake-up signal among them) inherited from its parent.
+        block = (lambda: signal.pthread_sigmask(signal.SIG_BLOCK, range(signal.SIGRTMIN, signal.SIGRTMAX + 1))) \
+            if block_signals else None
+        self.proc = subprocess.Popen([MOSQUITTO, "-c", conf], stderr=subprocess.PIPE, text=True, env=broker_env(),
+                                     preexec_fn=block)
         self.lines, self.cond = [], threading.Condition()
         BROKERS.append(self)
         threading.Thread(target=self._drain, daemon=True).start()
-        self.wait_log(" running")
+        self.wait_log(" running", whole_end=True)  # not 2.1's "Info: running mosquitto as user: root."
 
     def _drain(self):
         for line in self.proc.stderr:
@@ -236,12 +290,13 @@ class Broker:
         with self.cond:
             self.cond.notify_all()
 
-    def wait_log(self, text, timeout=WAIT, after=0):
+    def wait_log(self, text, timeout=WAIT, after=0, whole_end=False):
+        """Waits for a log line containing `text` (with whole_end: ending with it)."""
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
                 for i in range(after, len(self.lines)):
-                    if text in self.lines[i]:
+                    if (self.lines[i].endswith(text) if whole_end else text in self.lines[i]):
                         return i
                 left = deadline - time.monotonic()
                 if left <= 0 or self.proc.poll() is not None:
@@ -276,9 +331,9 @@ def pub(broker, client_id, user, password, topic, qos=0, extra=()):
 class Sub:
     """mosquitto_sub with -d, so its SUBACK and DISCONNECT show on stdout as events."""
 
-    def __init__(self, broker, client_id, user, password, topic, count=None):
+    def __init__(self, broker, client_id, user, password, topic, count=None, qos=0):
         args = ["stdbuf", "-oL", "mosquitto_sub", "-V", "5", "-d", "-v", "-h", "127.0.0.1", "-p", str(broker.port),
-                "-i", client_id, "-u", user, "-P", password]
+                "-i", client_id, "-u", user, "-P", password, "-q", str(qos)]
         for t in [topic] if isinstance(topic, str) else topic:
             args += ["-t", t]
         if count:
@@ -403,6 +458,25 @@ class RawClient:
                     j += 1
         return ptype, reason, data
 
+    def connect_password(self, client_id, user, password):
+        """Sends a password CONNECT (MQTT 5); read() gets the CONNACK."""
+        vh = mstr(b"MQTT") + bytes([5, 0x80 | 0x40 | 0x02]) + struct.pack(">H", 60) + b"\x00"
+        self.send(0x10, vh + mstr(client_id) + mstr(user) + mstr(password))
+
+    def connect_with_will(self, client_id, user, password, will_topic, will_payload, will_qos=0,
+                          will_delay=0, session_expiry=0):
+        """A password CONNECT carrying a last will; returns the CONNACK reason."""
+        props = struct.pack(">BI", 0x11, session_expiry) if session_expiry else b""
+        flags = 0x80 | 0x40 | (will_qos << 3) | 0x04 | 0x02
+        vh = mstr(b"MQTT") + bytes([5, flags]) + struct.pack(">H", 60) + varint(len(props)) + props
+        will_props = struct.pack(">BI", 0x18, will_delay) if will_delay else b""
+        payload = (mstr(client_id) + varint(len(will_props)) + will_props + mstr(will_topic) + mstr(will_payload)
+                   + mstr(user) + mstr(password))
+        self.send(0x10, vh + payload)
+        ptype, reason, _ = self.read()
+        assert ptype == 0x20, "no CONNACK"
+        return reason
+
     def publish_qos1(self, topic, packet_id=1):
         self.send(0x32, mstr(topic) + struct.pack(">H", packet_id) + b"\x00" + b"x")
 
@@ -452,6 +526,7 @@ def test_allow_enforces_rules_and_deny_refuses(tmp):
                 "publish outside the rules was not refused: rc=%d %s" % (denied.returncode, denied.stderr)
             assert pub(broker, "dev1", "dev1", "good", "devices/dev1/sentinel", qos=1).returncode == 0
             assert watcher.proc.wait(WAIT) == 0
+            watcher.wait_line("devices/dev1/sentinel x")  # the exit can overtake the drain thread
             received = [l for l in watcher.lines if l.startswith("devices/")]
             assert received == ["devices/dev1/sentinel x"], "watcher received %r" % received
         finally:
@@ -505,6 +580,40 @@ def test_no_service_fails_closed_then_reconnects(tmp):
         assert r.returncode != 0 and broker.alive()
     finally:
         broker.stop()
+
+
+def test_ready_at_start(tmp):
+    """The plugin reaches the service when the broker starts, before any device; and a device
+    that connects before the service is up at all waits for it (up to the deadline)."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy)
+    broker = Broker(tmp, svc.path)
+    try:
+        svc.wait_for(lambda f: f["type"] == HELLO, "HELLO before any device")
+        assert svc.count(BASIC_AUTH) == 0
+        r = pub(broker, "dev1", "dev1", "good", "devices/dev1/t")
+        assert r.returncode == 0, "first connect refused: %s" % r.stderr
+    finally:
+        broker.stop()
+        svc.close()
+
+    late = os.path.join(tmp, "late.sock")
+    broker = Broker(tmp, late, timeout_ms=5000)
+    svc = None
+    try:
+        broker.wait_log("cannot reach the service")
+        mark = broker.log_size()
+        client = subprocess.Popen(["mosquitto_pub", "-V", "5", "-h", "127.0.0.1", "-p", str(broker.port), "-i", "dev1",
+                                   "-u", "dev1", "-P", "good", "-t", "devices/dev1/t", "-m", "x"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        broker.wait_log("New connection from", after=mark)  # the plugin now waits inside BASIC_AUTH
+        svc = Service(late, password_policy)
+        out, _ = client.communicate(timeout=WAIT)
+        assert client.returncode == 0, "connect before the first link refused: %s" % out
+        assert svc.count(BASIC_AUTH) == 1
+    finally:
+        broker.stop()
+        if svc:
+            svc.close()
 
 
 def test_silent_service_times_out_then_fails_fast(tmp):
@@ -642,6 +751,239 @@ def test_enhanced_auth_continue_and_reauth(tmp):
         svc.close()
 
 
+def test_last_wills_obey_the_rules(tmp):
+    """mosquitto publishes a will after MOSQ_EVT_DISCONNECT (and a delayed one later still):
+    the connection's rules must still judge it then. Each refused will is followed by an allowed
+    one that mosquitto handles after it, so the watcher's output proves the refusal."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy)
+    broker = Broker(tmp, svc.path)
+    watcher = None
+
+    def leave(client_id, topic, qos=0, will_delay=0, session_expiry=0):
+        c = RawClient(broker.port)
+        assert c.connect_with_will(client_id.encode(), b"dev1", b"good", topic.encode(), b"gone", qos,
+                                   will_delay, session_expiry) == 0, "device refused"
+        auth = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == client_id.encode(), "its BASIC_AUTH")
+        c.close()  # no DISCONNECT packet: the will is due
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == auth["conn"], "its DISCONNECT")
+
+    try:
+        watcher = Sub(broker, "watcher", "watcher", "good", "devices/#", qos=1)
+        watcher.wait_line("received SUBACK")
+        leave("w0", "devices/dev1/w0", qos=0)
+        leave("w1", "devices/dev1/w1", qos=1)
+        watcher.wait_line("devices/dev1/w0 gone")
+        watcher.wait_line("devices/dev1/w1 gone")
+        assert any("q0" in l and "'devices/dev1/w0'" in l for l in watcher.lines), "QoS 0 will not delivered at QoS 0"
+        assert any("q1" in l and "'devices/dev1/w1'" in l for l in watcher.lines), "QoS 1 will not delivered at QoS 1"
+
+        leave("r0", "devices/dev2/r0", qos=0)  # outside dev1's rules
+        leave("r1", "devices/dev2/r1", qos=1)
+        leave("w2", "devices/dev1/w2", qos=1)
+        watcher.wait_line("devices/dev1/w2 gone")
+
+        # Delayed wills: published a second or two later, by a connection long ended. Session
+        # expiry 0 ends the session with the connection; 60 keeps it (2.1: CLIENT_OFFLINE).
+        leave("rd", "devices/dev2/rd", qos=1, will_delay=1, session_expiry=60)
+        leave("wd", "devices/dev1/wd", qos=1, will_delay=2, session_expiry=60)
+        leave("wd0", "devices/dev1/wd0", qos=0, will_delay=1)
+        watcher.wait_line("devices/dev1/wd gone")
+        watcher.wait_line("devices/dev1/wd0 gone")
+        received = [l.split(" ")[0] for l in watcher.lines if l.startswith("devices/")]
+        assert sorted(received) == sorted(["devices/dev1/w0", "devices/dev1/w1", "devices/dev1/w2", "devices/dev1/wd",
+                                           "devices/dev1/wd0"]), "watcher received %r" % received
+        assert broker.alive()
+    finally:
+        if watcher:
+            watcher.stop()
+        broker.stop()
+        svc.close()
+
+
+def test_per_listener_settings(tmp):
+    """2.0 never sends a per-listener plugin its TICK: the plugin refuses to load, saying why,
+    and the broker does not start. 2.1 ticks per-listener plugins too: there it works."""
+    path = os.path.join(tmp, "bridge.sock")
+    port = free_port()
+    conf = os.path.join(tmp, "mosquitto.conf")
+    with open(conf, "w") as f:
+        f.write("per_listener_settings true\nuser root\nlog_dest stderr\nlistener %d 127.0.0.1\nallow_anonymous false\n"
+                "plugin %s\nplugin_opt_socket %s\nplugin_opt_timeout_ms 250\n" % (port, PLUGIN, path))
+    if mosquitto_line() == "2.0":
+        # No leak check here: mosquitto 2.0 leaks its config strings when a plugin refuses init.
+        env = broker_env()
+        if "ASAN_OPTIONS" in env:
+            env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"].replace("detect_leaks=1", "detect_leaks=0")
+        r = subprocess.run([MOSQUITTO, "-c", conf], capture_output=True, text=True, timeout=WAIT, env=env)
+        assert r.returncode != 0, "mosquitto 2.0 started with a per-listener castellan plugin"
+        assert "set per_listener_settings false" in r.stderr, r.stderr
+        return
+    svc = Service(path, password_policy)
+    with open(conf, "a") as f:
+        f.write("log_type all\n")
+    proc = subprocess.Popen([MOSQUITTO, "-c", conf], stderr=subprocess.PIPE, text=True, env=broker_env())
+    try:
+        svc.wait_for(lambda f: f["type"] == HELLO, "HELLO from a per-listener plugin")
+        for line in proc.stderr:  # the HELLO goes out at init, before the listener opens
+            if line.rstrip("\n").endswith(" running"):
+                break
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # never let the pipe fill
+
+        class At:
+            pass
+        at = At()
+        at.port = port
+        assert pub(at, "dev1", "dev1", "good", "devices/dev1/t").returncode == 0, "connect refused"
+        sub = Sub(at, "dev1", "dev1", "good", "devices/dev1/#")
+        try:
+            sub.wait_line("received SUBACK")
+            auth = [f for f in svc.frames if f["type"] == BASIC_AUTH][-1]
+            svc.push(frame(KICK, 0, blob(b"dev1")))  # needs TICK
+            svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == auth["conn"], "DISCONNECT after KICK")
+        finally:
+            sub.stop()
+    finally:
+        proc.terminate()
+        proc.wait(5)
+        svc.close()
+
+
+# ---- 2.1: delayed basic auth -------------------------------------------------------------------
+
+def delayed_only(test):
+    """Delayed basic auth exists from mosquitto 2.1 on; on 2.0 the test says it is skipped."""
+    def run(tmp):
+        if mosquitto_line() == "2.0":
+            print("skip %s: mosquitto 2.0 has no delayed basic auth" % test.__name__)
+            return
+        test(tmp)
+    run.__name__ = test.__name__
+    return run
+
+
+@delayed_only
+def test_delayed_auth_does_not_hold_up_others(tmp):
+    """A device whose answer takes 1.5 s does not stop the broker: another device connects
+    and publishes to a watcher meanwhile. Also measures how soon a late answer completes."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy,
+                  delay=lambda req: 1.5 if req["client_id"] == b"slow" else None)
+    broker = Broker(tmp, svc.path, timeout_ms=5000, block_signals=True)
+    watcher = None
+    try:
+        broker.wait_log("delayed basic auth")
+        watcher = Sub(broker, "watcher", "watcher", "good", "devices/#")
+        watcher.wait_line("received SUBACK")
+        slow = RawClient(broker.port)
+        slow.connect_password(b"slow", b"dev1", b"good")
+        asked = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == b"slow", "the slow BASIC_AUTH")
+        started = time.monotonic()
+        r = pub(broker, "dev1", "dev1", "good", "devices/dev1/meanwhile", qos=1)
+        assert r.returncode == 0 and "failed" not in r.stderr, r.stderr
+        watcher.wait_line("devices/dev1/meanwhile x")
+        meanwhile = time.monotonic() - started
+        assert asked["id"] not in svc.answered_at, "the slow answer came before the other device was done"
+        assert slow.read()[:2] == (0x20, 0x00), "the slow device was not accepted"
+        connack_at = time.monotonic()
+        with svc.cond:
+            lag = connack_at - svc.answered_at[asked["id"]]
+        print("     another device connected and published in %.1f ms while one waited; "
+              "CONNACK %.2f ms after the late answer" % (meanwhile * 1000, lag * 1000))
+        assert lag < 1.0, "the late answer waited %.2f s for the broker to come round" % lag
+        slow.publish_qos1(b"devices/dev1/late", 1)
+        assert slow.read()[:2] == (0x40, 0x00), "the delayed device's rules were not in place"
+        slow.publish_qos1(b"devices/dev2/late", 2)
+        assert slow.read()[:2] == (0x40, 0x87), "the delayed device published outside its rules"
+        slow.close()
+    finally:
+        if watcher:
+            watcher.stop()
+        broker.stop()
+        svc.close()
+
+
+@delayed_only
+def test_delayed_auth_client_gone_before_the_answer(tmp):
+    """The device leaves while its answer is on the way: no completion for it, the service
+    hears it left, nothing leaks (ASan run), and its client id connects again at once."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy,
+                  delay=lambda req: 0.5 if req["client_id"] == b"dev1" and req["password"] == b"good" else None)
+    broker = Broker(tmp, svc.path, timeout_ms=5000)
+    try:
+        broker.wait_log("delayed basic auth")
+        gone = RawClient(broker.port)
+        gone.connect_password(b"dev1", b"dev1", b"good")
+        asked = svc.wait_for(lambda f: f["type"] == BASIC_AUTH, "the BASIC_AUTH")
+        gone.close()
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == asked["conn"], "DISCONNECT for the gone client",
+                     timeout=WAIT)
+        assert asked["id"] in svc.answered_at, "DISCONNECT told before the answer came"
+        svc.delay = None
+        again = RawClient(broker.port)
+        again.connect_password(b"dev1", b"dev1", b"good")
+        assert again.read()[:2] == (0x20, 0x00), "the same client id refused after the first one left"
+        again.close()
+        assert broker.alive()
+    finally:
+        broker.stop()
+        svc.close()
+
+
+@delayed_only
+def test_delayed_auth_deadline(tmp):
+    """No answer within the deadline: refused (0x87) at the deadline, the broker serving meanwhile."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy,
+                  delay=lambda req: 60 if req["client_id"] == b"mute" else None)
+    broker = Broker(tmp, svc.path, timeout_ms=400)
+    try:
+        broker.wait_log("delayed basic auth")
+        mute = RawClient(broker.port)
+        started = time.monotonic()
+        mute.connect_password(b"mute", b"dev1", b"good")
+        svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == b"mute", "the mute BASIC_AUTH")
+        assert pub(broker, "dev1", "dev1", "good", "devices/dev1/t").returncode == 0, "broker held up"
+        assert mute.read()[:2] == (0x20, 0x87), "not refused at the deadline"
+        waited = time.monotonic() - started
+        assert waited >= 0.4, "refused before the deadline (%.3f s)" % waited
+        broker.wait_log("no answer from the service within 400 ms")
+        mute.close()
+    finally:
+        broker.stop()
+        svc.close()
+
+
+@delayed_only
+def test_delayed_auth_many_at_once(tmp):
+    """40 devices wait at once, then are all answered in one burst: each gets its own decision."""
+    def policy(req):
+        n = int(req["client_id"][1:])
+        return (1, "d%d" % n, rules((True, ALL, "devices/d%d/#" % n)), b"") if n % 2 == 0 else (0, "", b"", b"")
+
+    svc = Service(os.path.join(tmp, "bridge.sock"), policy, delay=lambda req: "hold")
+    broker = Broker(tmp, svc.path, timeout_ms=5000)
+    clients = []
+    try:
+        broker.wait_log("delayed basic auth")
+        for n in range(40):
+            c = RawClient(broker.port)
+            c.connect_password(b"d%d" % n, b"u", b"p")
+            clients.append(c)
+        svc.wait_for(lambda f: len(svc.held) == 40, "40 BASIC_AUTHs waiting")
+        svc.release_held()
+        for n, c in enumerate(clients):
+            got = c.read()[:2]
+            assert got == (0x20, 0x00 if n % 2 == 0 else 0x87), "d%d got the wrong decision: %r" % (n, got)
+        for n in range(0, 40, 2):
+            clients[n].publish_qos1(b"devices/d%d/t" % n, 1)
+            assert clients[n].read()[:2] == (0x40, NO_SUBSCRIBERS), "d%d lacks its own rules" % n
+            clients[n].publish_qos1(b"devices/d%d/t" % ((n + 2) % 40), 2)
+            assert clients[n].read()[:2] == (0x40, 0x87), "d%d has another device's rules" % n
+    finally:
+        for c in clients:
+            c.close()
+        broker.stop()
+        svc.close()
+
+
 def openssl(*args, cwd):
     subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True, timeout=WAIT)
 
@@ -708,7 +1050,7 @@ def main():
             print("FAIL %s" % test.__name__)
             traceback.print_exc()
             for b in BROKERS:
-                print("mosquitto log (last 25 lines):\n  " + "\n  ".join(b.lines[-25:]))
+                print("mosquitto log (last 25 lines):\n  " + "\n  ".join(b.lines[-int(os.environ.get("CASTELLAN_LOG_LINES", "25")):]))
         finally:
             BROKERS.clear()
             shutil.rmtree(tmp, ignore_errors=True)

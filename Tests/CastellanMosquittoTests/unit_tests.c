@@ -398,12 +398,16 @@ static void test_bridge(void)
 	snprintf(path, sizeof(path), "%s/bridge.sock", dir);
 	struct castellan_bridge b;
 	CHECK(castellan_bridge__init(&b, path, "broker-a", 20, record_push, NULL, NULL) == 0, "bridge init");
+	b.spin_us = 200; /* the spin path too: answers written ahead are read while spinning */
 	struct castellan_request req = { .type = CASTELLAN_BASIC_AUTH, .protocol = 5, .conn = 42,
 		.address = { (const uint8_t *)"", 0, true }, .certificate = { NULL, 0, true } };
 	struct castellan_reply r;
 
-	/* No service: denied at once, and no retry until the backoff has passed. */
-	CHECK(castellan_bridge__call(&b, &req, &r) == -1 && b.state == CASTELLAN_DOWN && b.backoff_ms == 50, "no service: not denied");
+	/* No service yet, before the first link ever: the request waits for it up to its deadline
+	 * (connect() retried), then is denied and counts as an expired deadline. */
+	uint64_t asked = castellan_now_us();
+	CHECK(castellan_bridge__call(&b, &req, &r) == -1 && b.state == CASTELLAN_DOWN, "no service: not denied");
+	CHECK(castellan_now_us() - asked >= 20000 && b.timeouts == 1, "no service before the first link: not waited for");
 
 	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -466,6 +470,8 @@ static void test_bridge(void)
 	service_write(s, "000000057e00000001");
 	CHECK(castellan_bridge__call(&b, &req, &r) == -1 && b.state == CASTELLAN_DOWN, "malformed frame not fatal");
 	CHECK(b.backoff_ms == 50, "backoff not restarted after a good connection");
+	/* Once the link was up, a lost service is not waited for: denied at once, within backoff. */
+	CHECK(castellan_bridge__call(&b, &req, &r) == -1 && b.state == CASTELLAN_DOWN && b.timeouts == 0, "lost service waited for");
 	close(s);
 	close(lfd);
 	castellan_bridge__cleanup(&b);

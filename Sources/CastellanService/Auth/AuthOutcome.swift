@@ -10,10 +10,14 @@ public struct AuthOutcome: Sendable {
     public var method: AuthMethod
     /// Why it was refused; `nil` for allow and continue.
     public var reason: DenialReason?
+    /// For an allow: what the session authenticated with.
+    public var credentials: SessionCredentials?
 
-    public static func allow(_ identity: DeviceID, rules: ClientACL, data: [UInt8] = [], method: AuthMethod) -> AuthOutcome {
+    public static func allow(
+        _ identity: DeviceID, rules: ClientACL, data: [UInt8] = [], method: AuthMethod, credentials: SessionCredentials
+    ) -> AuthOutcome {
         AuthOutcome(decision: BridgeDecision(result: .allow, username: identity.rawValue, rules: rules.encode(), data: data),
-                    identity: identity, method: method, reason: nil)
+                    identity: identity, method: method, reason: nil, credentials: credentials)
     }
 
     public static func proceed(_ data: [UInt8], identity: DeviceID? = nil, method: AuthMethod) -> AuthOutcome {

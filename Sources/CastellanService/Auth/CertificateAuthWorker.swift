@@ -16,9 +16,10 @@ struct CertificateAuthWorker: WorkerBehavior {
             return .deny(.notPermitted("no device CA configured (ca.pem missing)"), method: method)
         }
         let identity: DeviceID
+        let serial: String
         switch try await verifier.verify(derEncoded: request.certificate, at: Date()) {
         case .denied(let reason): return .deny(reason, method: method)
-        case .verified(let verified): identity = verified.deviceID
+        case .verified(let verified): (identity, serial) = (verified.deviceID, verified.serialNumber.hexString)
         }
         let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
         let device: DeviceGate.Candidate
@@ -36,8 +37,9 @@ struct CertificateAuthWorker: WorkerBehavior {
                 try await gate.failed(identity)
                 return .deny(refusal, identity: identity, method: .certificateTOTP)
             }
-            return try await gate.admit(device, clientID: request.clientID, username: request.username, method: .certificateTOTP)
+            return try await gate.admit(
+                device, clientID: request.clientID, username: request.username, method: .certificateTOTP, certificateSerial: serial)
         }
-        return try await gate.admit(device, clientID: request.clientID, username: request.username, method: method)
+        return try await gate.admit(device, clientID: request.clientID, username: request.username, method: method, certificateSerial: serial)
     }
 }

@@ -40,7 +40,12 @@ struct DeviceGate: Sendable {
     }
 
     /// Allows `device` if the client id and username fit; the rules come from the store.
-    func admit(_ device: Candidate, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8] = [], method: AuthMethod) async throws -> AuthOutcome {
+    ///
+    /// - Parameter certificateSerial: the serial of the client certificate it presented, if any.
+    func admit(
+        _ device: Candidate, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8] = [], method: AuthMethod,
+        certificateSerial: String? = nil
+    ) async throws -> AuthOutcome {
         let id = device.id
         guard let clientID, let clientIDText = String(validating: clientID, as: UTF8.self) else {
             return .deny(.malformed("client id missing or not UTF-8"), identity: id, method: method)
@@ -60,7 +65,8 @@ struct DeviceGate: Sendable {
         if device.hasFailures { try await store.recordSuccess(for: id) }
         let rules = try ACLRuleSet.device(adding: ServiceTopics.rules(forOperator: device.profile.device.isOperator)
                                               + device.profile.rules)
-        return .allow(id, rules: rules.resolve(username: id.rawValue, clientID: clientIDText), data: data, method: method)
+        return .allow(id, rules: rules.resolve(username: id.rawValue, clientID: clientIDText), data: data, method: method,
+                      credentials: SessionCredentials(profile: device.profile, certificateSerial: certificateSerial))
     }
 
     /// Counts a failed attempt of a known device towards its lockout.

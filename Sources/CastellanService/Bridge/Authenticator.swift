@@ -39,7 +39,8 @@ struct Authenticator: BridgeRequestHandler {
         }
         if outcome.decision.result == .allow, let identity = outcome.identity {
             context.sessions.admitted(
-                identity, clientID: request.clientIDText ?? "", method: outcome.method, connection: request.connection, on: broker)
+                identity, clientID: request.clientIDText ?? "", credentials: outcome.credentials ?? SessionCredentials(),
+                connection: request.connection, on: broker)
         }
         context.metrics.record(outcome, duration: started.duration(to: .now))
         context.audit.record(AuditEntry(

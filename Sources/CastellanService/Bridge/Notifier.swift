@@ -8,6 +8,10 @@ import Supervision
 /// removed device is kicked; a revoked certificate's sessions are kicked; a changed credential
 /// kicks the sessions that authenticated with it; changed rules or groups reach live sessions.
 ///
+/// A kick is decided by re-checking each affected session against the store as it is now
+/// (``SessionCredentials``), not by the change alone: the log is applied a moment after the
+/// commit, and a session opened in that moment — with the password just set — must stay.
+///
 /// The log has every writer's changes — this service, the CLI, the admin API, other services
 /// on a shared PostgreSQL store — and the notifier goes on from the last record it applied
 /// (``ServiceContext/appliedChange``), so a notifier restarted by its supervisor misses nothing.
@@ -29,12 +33,10 @@ struct Notifier: ChildProcess {
 
     func handle(_ event: StoreEvent) async throws {
         switch event {
-        case .deviceDisabled(let device), .deviceRemoved(let device):
-            await kick(context.sessions.sessions(of: device), because: event)
-        case .certificateRevoked(_, let device):
-            await kick(context.sessions.sessions(of: device).filter(\.usedCertificate), because: event)
-        case .credentialsChanged(let device, let factor):
-            await kick(context.sessions.sessions(of: device).filter { $0.factors.contains(factor) }, because: event)
+        case .deviceDisabled(let device), .deviceRemoved(let device), .credentialsChanged(let device, _):
+            try await recheck(context.sessions.sessions(of: device), because: event)
+        case .certificateRevoked(let serial, let device):
+            await kick(context.sessions.sessions(of: device).filter { $0.credentials.certificateSerial == serial }, because: event)
         case .rulesChanged(let scope):
             for session in context.sessions.all {
                 guard let device = try await context.store.device(session.device), affects(scope, device) else { continue }
@@ -46,6 +48,21 @@ struct Notifier: ChildProcess {
         case .deviceAdded, .deviceEnabled, .deviceUnlocked, .certificateIssued, .masterKeyRotated:
             break
         }
+    }
+
+    /// Kicks those of `sessions` (all of one device) whose credentials no longer hold.
+    private func recheck(_ sessions: [SessionDirectory.Session], because event: StoreEvent) async throws {
+        guard let device = sessions.first?.device else { return }
+        let profile = try await context.store.connectProfile(device: device)
+        var refused: [SessionDirectory.Session] = []
+        for session in sessions {
+            var revoked = false
+            if let serial = session.credentials.certificateSerial {
+                revoked = try await context.store.certificate(serial: serial)?.isRevoked ?? true
+            }
+            if !session.credentials.stillHold(in: profile, certificateRevoked: revoked) { refused.append(session) }
+        }
+        await kick(refused, because: event)
     }
 
     private func kick(_ sessions: [SessionDirectory.Session], because event: StoreEvent) async {

@@ -15,11 +15,8 @@ public final class SessionDirectory: Sendable {
         public let connection: UInt64
         public let device: DeviceID
         public let clientID: String
-        /// The stored credentials this session authenticated with: a change to one of them kicks it.
-        public let factors: Set<CredentialFactor>
-        /// Whether it authenticated with a client certificate: a revocation of the device's
-        /// certificates kicks it.
-        public let usedCertificate: Bool
+        /// What it authenticated with: a change to one of these kicks it.
+        public let credentials: SessionCredentials
     }
 
     private struct Key: Hashable {
@@ -32,10 +29,8 @@ public final class SessionDirectory: Sendable {
 
     init() {}
 
-    func admitted(_ device: DeviceID, clientID: String, method: AuthMethod, connection: UInt64, on broker: BrokerLink) {
-        let session = Session(
-            broker: broker, connection: connection, device: device, clientID: clientID,
-            factors: Self.factors(method: method), usedCertificate: method.usesCertificate)
+    func admitted(_ device: DeviceID, clientID: String, credentials: SessionCredentials, connection: UInt64, on broker: BrokerLink) {
+        let session = Session(broker: broker, connection: connection, device: device, clientID: clientID, credentials: credentials)
         sessions.withLock { $0[Key(broker: broker.session, connection: connection)] = session }
     }
 
@@ -59,17 +54,6 @@ public final class SessionDirectory: Sendable {
 
     /// Every broker whose plugin completed the handshake and is still connected.
     public var brokers: [BrokerLink] { brokerLinks.withLock { Array($0) } }
-
-    /// The stored credentials a method name implies. A SCRAM or password method may have been
-    /// combined with TOTP by the device's policy; counting TOTP in kicks a session at most once
-    /// too often (it reconnects), never once too few.
-    static func factors(method: AuthMethod) -> Set<CredentialFactor> {
-        switch method {
-        case .certificate: []
-        case .certificateTOTP, .totp: [.totp]
-        case .password, .passwordTOTP, .scramSHA1, .scramSHA256, .scramSHA512, .other: [.secret, .totp]
-        }
-    }
 
     /// The live sessions of `device`, on every broker.
     public func sessions(of device: DeviceID) -> [Session] {

@@ -83,7 +83,7 @@ public enum ConfigurationLoader {
             }
         }
 
-        return CastellanConfiguration(
+        var configuration = CastellanConfiguration(
             file: file,
             directory: base,
             storeText: storeText,
@@ -99,6 +99,8 @@ public enum ConfigurationLoader {
             rateLimit: try rateLimitPolicy(top["rate_limit"], reader),
             clientIDBinding: clientIDBinding,
             entropyExtra: entropyExtra)
+        configuration.supervisionSpecConfigured = supervision?["spec"] != nil
+        return configuration
     }
 
     private static func totpDefaults(_ node: Node?, _ reader: ConfigurationReader) throws(ConfigurationError) -> TOTPDefaults {

@@ -12,7 +12,7 @@ public struct SealedTOTPEnrolment: Sendable {
     public let digits: Int
     /// The newest time step accepted for this device, `nil` before the first.
     public let lastAcceptedStep: Int64?
-    private let sealedSecret: [UInt8]
+    let sealedSecret: [UInt8]
     private let algorithm: String
     private let period: Int
     private let t0: Int64

@@ -86,7 +86,8 @@ enum SQLiteSchema {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "CREATE INDEX certificates_revoked ON certificates(serial) WHERE revoked_at IS NOT NULL")
         }
-        // v3: the change log — every mutation, in the transaction that made it (docs/service.md).
+        // v3: the change log — every mutation, in the transaction that made it (docs/service.md);
+        // the master key's check value, so a wrong key is refused at open.
         migrator.registerMigration("v3") { db in
             try db.execute(sql: """
                 CREATE TABLE changes (
@@ -96,7 +97,11 @@ enum SQLiteSchema {
                     device_id TEXT,
                     detail TEXT,
                     actor TEXT NOT NULL
-                )
+                );
+                CREATE TABLE store_key (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    check_value BLOB NOT NULL
+                );
                 """)
         }
         return migrator

@@ -31,11 +31,16 @@ public enum CastellanSetup {
 
     /// Creates the setup in `directory` (created if missing, with parents).
     ///
-    /// - Parameter store: the store URL to write; a relative `sqlite:PATH` is relative to
-    ///   `directory`, as every path in the file is. A `postgres://` database must exist and be
-    ///   reachable: init migrates it.
+    /// - Parameters:
+    ///   - store: the store URL to write; a relative `sqlite:PATH` is relative to `directory`, as
+    ///     every path in the file is. A `postgres://` database must exist and be reachable: init
+    ///     migrates it.
+    ///   - masterKey: the master key of the store, when `store` already holds one (a second
+    ///     setup for a shared store): it is written to this setup and must be the store's. Without
+    ///     it an existing store is refused — a new key would open none of its sealed secrets.
     public static func create(
-        in directory: String, store: String = defaultStore, entropy: any EntropySource = SystemEntropy()
+        in directory: String, store: String = defaultStore, entropy: any EntropySource = SystemEntropy(),
+        masterKey existingKey: MasterKey? = nil
     ) async throws(SetupError) -> Result {
         guard !store.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw SetupError("invalid store URL: contains a control character")
@@ -49,8 +54,15 @@ public enum CastellanSetup {
         let keyPath = PathResolution.resolve(masterKeyFileName, relativeTo: directory)
         let tokenPath = PathResolution.resolve(tokenFileName, relativeTo: directory)
         let files = FileManager.default
-        for path in [configPath, keyPath, tokenPath] + [databasePath].compactMap({ $0 }) where files.fileExists(atPath: path) {
+        for path in [configPath, keyPath, tokenPath] where files.fileExists(atPath: path) {
             throw SetupError("\(path) already exists; refusing to overwrite an existing setup", existingSetup: true)
+        }
+        let storeExists: Bool
+        do { storeExists = try await StoreOpener.exists(storeURL) } catch { throw SetupError("cannot reach the store: \(error)") }
+        if storeExists && existingKey == nil {
+            throw SetupError(
+                "\(databasePath ?? store) already holds a Castellan store; to set up another service for it, give its master key: --master-key FILE",
+                existingSetup: true)
         }
 
         var created: [String] = []
@@ -65,17 +77,17 @@ public enum CastellanSetup {
         }
 
         do {
-            let key = try MasterKey.generate(using: entropy)
+            let key = try existingKey ?? MasterKey.generate(using: entropy)
             try key.create(at: keyPath)
             created.append(keyPath)
             let token = try entropy.bytes(32)
             guard token.count == 32 else { throw SetupError("entropy source returned a short read") }
             try SecretFile.create(tokenPath, bytes: Array(token.map { String(format: "%02x", $0) }.joined().utf8))
             created.append(tokenPath)
-            if let databasePath {
+            if let databasePath, !storeExists {
                 created += [databasePath, databasePath + "-wal", databasePath + "-shm"]
             }
-            let opened = try await StoreOpener.open(storeURL, masterKey: key)
+            let opened = try await StoreOpener.open(storeURL, masterKey: key, create: true)
             await opened.close()
             try SecretFile.create(configPath, bytes: Array(template(store: store).utf8))
             created.append(configPath)
@@ -101,8 +113,8 @@ public enum CastellanSetup {
               socket: castellan.sock
             ca:
               dir: certs
-            supervision:
-              spec: supervision.yaml
+            # supervision:
+            #   spec: supervision.yaml   # a tree of your own; without it, the built-in tree
             admin:
               listen: unix:admin.sock
               token_file: \(tokenFileName)

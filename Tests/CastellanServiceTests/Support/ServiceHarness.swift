@@ -32,12 +32,10 @@ final class ServiceHarness: Sendable {
     ///   - sharing: another harness whose master key and CA this one uses, so both open the same
     ///     sealed secrets and trust the same certificates (several service instances on one store).
     init(spec yaml: String? = nil, store: String? = nil, sharing other: ServiceHarness? = nil) async throws {
-        let setup = try await CastellanSetup.create(in: directory.path, store: store ?? CastellanSetup.defaultStore)
+        let setup = try await CastellanSetup.create(
+            in: directory.path, store: store ?? CastellanSetup.defaultStore,
+            masterKey: try other.map { try MasterKey.load(from: $0.configuration.masterKeyFile) })
         let loaded = try CastellanConfiguration.load(setup.configuration)
-        if let other {
-            try FileManager.default.removeItem(atPath: loaded.masterKeyFile)
-            try FileManager.default.copyItem(atPath: other.configuration.masterKeyFile, toPath: loaded.masterKeyFile)
-        }
         if let other {
             // One fleet, one CA: a device's certificate is good on every instance.
             try FileManager.default.createDirectory(atPath: loaded.caDirectory, withIntermediateDirectories: true)
