@@ -41,6 +41,16 @@ public enum AuthMethod: String, Sendable, Hashable, CaseIterable, CustomStringCo
         self = mechanism.usesChannelBinding ? .other : AuthMethod(enhancedAuthMethod: mechanism.name)
     }
 
+    /// The method of a CONNECT password checked under `policy`: ``passwordTOTP`` or ``totp``
+    /// for those policies, ``password`` for any other (the password path admits no other).
+    public init(passwordPolicy policy: AuthFactors) {
+        self = switch policy {
+        case .passwordTOTP: .passwordTOTP
+        case .totp: .totp
+        default: .password
+        }
+    }
+
     /// The label metrics and the audit trail use: one of a fixed set.
     public var description: String { rawValue }
 }

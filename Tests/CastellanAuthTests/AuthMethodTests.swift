@@ -23,4 +23,10 @@ import Testing
         ])
         #expect(AuthMethod(.sha256Plus) == .other)
     }
+
+    @Test func passwordPolicies_nameTheirMethod() {
+        #expect(AuthMethod(passwordPolicy: .password) == .password)
+        #expect(AuthMethod(passwordPolicy: .passwordTOTP) == .passwordTOTP)
+        #expect(AuthMethod(passwordPolicy: .totp) == .totp)
+    }
 }

@@ -33,11 +33,7 @@ struct PasswordAuthWorker: WorkerBehavior {
         case .ready(let candidate):
             device = candidate
         }
-        let method: AuthMethod = switch device.policy {
-        case .passwordTOTP: .passwordTOTP
-        case .totp: .totp
-        default: .password
-        }
+        let method = AuthMethod(passwordPolicy: device.policy)
         if let refusal = try await verify(password, device: device, gate: gate) {
             try await gate.failed(identity)
             return .deny(refusal, identity: identity, method: method)
