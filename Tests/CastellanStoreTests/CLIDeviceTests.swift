@@ -43,6 +43,8 @@ struct CLIDeviceTests {
         (["device", "add", "new", "--policy", "magic"], 2, "unknown policy"),
         (["device", "add", "new"], 2, "--policy"),
         (["device", "add", "a+b", "--policy", "cert"], 1, "invalid device id"),
+        (["device", "add", "h-dn,O=Evil", "--policy", "cert"], 1, DeviceID.rule),
+        (["device", "add", "_underscore-first", "--policy", "cert"], 1, DeviceID.rule),
         (["device", "add", "new", "--policy", "cert", "--group", "g/h"], 1, "group name"),
         (["device", "show", "ghost"], 1, "unknown device 'ghost'"),
         (["device", "disable", "ghost"], 1, "unknown device 'ghost'"),

@@ -231,13 +231,13 @@ extension RecordRoundTripTests {
     @Test(arguments: Backend.allCases)
     func devices_areSortedByTheirBytes_andIdsKeepEveryAllowedCharacter(_ backend: Backend) async throws {
         let fixture = try await StoreFixture(backend)
-        for name in ["b", "B", "a-1", "ä", "a 1", "Z", "émoji-🔐", "a'); DROP TABLE devices; --"] {
-            try await fixture.addDevice(name, groups: ["g'1"])
+        for name in ["b", "B", "a-1", "a_1", "a.1", "Z", "9", "a:1.b_c-d"] {
+            try await fixture.addDevice(name, groups: ["g_1"])
         }
         let ids = try await fixture.store.devices().map(\.id.rawValue)
         #expect(ids == ids.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
         #expect(ids.count == 8)
-        #expect(try await fixture.store.device(DeviceID("a'); DROP TABLE devices; --"))?.groups.map(\.rawValue) == ["g'1"])
+        #expect(try await fixture.store.device(DeviceID("a:1.b_c-d"))?.groups.map(\.rawValue) == ["g_1"])
     }
 
     @Test(arguments: Backend.allCases)

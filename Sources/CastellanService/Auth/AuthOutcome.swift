@@ -6,15 +6,15 @@ public struct AuthOutcome: Sendable {
     public var decision: BridgeDecision
     /// The device, once known (also for refusals of a known device).
     public var identity: DeviceID?
-    /// `certificate`, `password`, `totp`, `password+totp`, `cert+totp`, `SCRAM-SHA-256`, …
-    public var method: String
+    /// How the client authenticated; a closed set, so it is safe as a metric label.
+    public var method: AuthMethod
     /// Why it was refused; `nil` for allow and continue.
     public var reason: DenialReason?
     /// On allow: what the session authenticated with (sent to the plugin encoded, as the decision's tag).
     public var session: SessionTag?
 
     /// An allow, or a deny when the session's tag cannot be encoded (see ``SessionTag/encoded()``).
-    public static func allow(_ session: SessionTag, rules: ClientACL, data: [UInt8] = [], method: String) -> AuthOutcome {
+    public static func allow(_ session: SessionTag, rules: ClientACL, data: [UInt8] = [], method: AuthMethod) -> AuthOutcome {
         guard let tag = session.encoded() else {
             return .deny(.malformed("session tag too long"), identity: session.device, method: method)
         }
@@ -23,17 +23,22 @@ public struct AuthOutcome: Sendable {
                            identity: identity, method: method, reason: nil, session: session)
     }
 
-    public static func proceed(_ data: [UInt8], identity: DeviceID? = nil, method: String) -> AuthOutcome {
+    public static func proceed(_ data: [UInt8], identity: DeviceID? = nil, method: AuthMethod) -> AuthOutcome {
         AuthOutcome(decision: BridgeDecision(result: .continue, data: data), identity: identity, method: method, reason: nil, session: nil)
     }
 
-    public static func deny(_ reason: DenialReason, identity: DeviceID? = nil, method: String) -> AuthOutcome {
+    public static func deny(_ reason: DenialReason, identity: DeviceID? = nil, method: AuthMethod) -> AuthOutcome {
         AuthOutcome(decision: .deny, identity: identity, method: method, reason: reason, session: nil)
     }
 
+    /// The decision's result.
+    public var result: BridgeDecision.Result { decision.result }
+}
+
+extension BridgeDecision.Result {
     /// `allow`, `continue` or `deny`, as the audit log and metrics say it.
-    public var result: String {
-        switch decision.result {
+    public var label: String {
+        switch self {
         case .allow: "allow"
         case .continue: "continue"
         case .deny: "deny"

@@ -11,7 +11,7 @@ struct CertificateAuthWorker: WorkerBehavior {
     let context: ServiceContext
 
     mutating func handle(_ request: BasicAuthRequest) async throws -> AuthOutcome {
-        let method = "certificate"
+        let method = AuthMethod.certificate
         guard let verifier = context.certificateVerifier else {
             return .deny(.notPermitted("no device CA configured (ca.pem missing)"), method: method)
         }
@@ -31,14 +31,14 @@ struct CertificateAuthWorker: WorkerBehavior {
             // The code travels as the MQTT password; checked only after the certificate verified.
             guard let password = request.password, let code = String(validating: password, as: UTF8.self) else {
                 try await gate.failed(identity)
-                return .deny(.badCredentials("TOTP code missing"), identity: identity, method: "cert+totp")
+                return .deny(.badCredentials("TOTP code missing"), identity: identity, method: .certificateTOTP)
             }
             if let refusal = try await gate.checkTOTP(code, device: device) {
                 try await gate.failed(identity)
-                return .deny(refusal, identity: identity, method: "cert+totp")
+                return .deny(refusal, identity: identity, method: .certificateTOTP)
             }
             return try await gate.admit(device, clientID: request.clientID, username: request.username, certificate: certificate,
-                                        method: "cert+totp")
+                                        method: .certificateTOTP)
         }
         return try await gate.admit(device, clientID: request.clientID, username: request.username, certificate: certificate, method: method)
     }

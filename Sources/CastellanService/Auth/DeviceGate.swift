@@ -26,7 +26,7 @@ struct DeviceGate: Sendable {
     }
 
     /// The device if it may try `policies` now, or the refusal.
-    func device(_ id: DeviceID, allowing policies: Set<AuthFactors>, method: String) async throws -> Lookup {
+    func device(_ id: DeviceID, allowing policies: Set<AuthFactors>, method: AuthMethod) async throws -> Lookup {
         guard let profile = try await store.connectProfile(device: id), profile.device.enabled else {
             return .refused(.deny(.notPermitted("unknown or disabled device"), identity: id, method: method))
         }
@@ -42,7 +42,7 @@ struct DeviceGate: Sendable {
     /// Allows `device` if the client id and username fit; the rules come from the store.
     /// `certificate`: the verified client certificate, when the policy uses one.
     func admit(_ device: Candidate, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8] = [],
-               certificate: CertificateIdentity? = nil, method: String) async throws -> AuthOutcome {
+               certificate: CertificateIdentity? = nil, method: AuthMethod) async throws -> AuthOutcome {
         let id = device.id
         guard let clientID, let clientIDText = String(validating: clientID, as: UTF8.self) else {
             return .deny(.malformed("client id missing or not UTF-8"), identity: id, method: method)

@@ -21,11 +21,11 @@ struct PasswordAuthWorker: WorkerBehavior {
               let identity = try? DeviceID(name)
         else {
             _ = PasswordVerifier.verifyUnknownUser(password: password)
-            return .deny(.badCredentials("no username, or not a device id"), method: "password")
+            return .deny(.badCredentials("no username, or not a device id"), method: .password)
         }
         let gate = context.deviceGate()
         let device: DeviceGate.Candidate
-        switch try await gate.device(identity, allowing: [.password, .passwordTOTP, .totp], method: "password") {
+        switch try await gate.device(identity, allowing: [.password, .passwordTOTP, .totp], method: .password) {
         case .refused(let refusal):
             // Same work as a real check, so timing does not tell unknown devices apart.
             _ = PasswordVerifier.verifyUnknownUser(password: password)
@@ -33,7 +33,7 @@ struct PasswordAuthWorker: WorkerBehavior {
         case .ready(let candidate):
             device = candidate
         }
-        let method = device.policy.name
+        let method = AuthMethod(passwordPolicy: device.policy)
         if let refusal = try await verify(password, device: device, gate: gate) {
             try await gate.failed(identity)
             return .deny(refusal, identity: identity, method: method)

@@ -38,7 +38,7 @@ struct SCRAMAuthWorker: WorkerBehavior {
             return try await start(step)
         case .continue:
             guard var server = exchanges.removeValue(forKey: step.exchange) else {
-                return .deny(.unavailable("no exchange in progress (its worker restarted, or it expired)"), method: request.method)
+                return .deny(.unavailable("no exchange in progress (its worker restarted, or it expired)"), method: AuthMethod(enhancedAuthMethod: request.method))
             }
             return try await finish(&server, request)
         }
@@ -49,7 +49,7 @@ struct SCRAMAuthWorker: WorkerBehavior {
         exchanges[step.exchange] = nil
         prune()
         guard let mechanism = SCRAMMechanism(name: request.method), !mechanism.usesChannelBinding else {
-            return .deny(.malformed("unsupported authentication method"), method: "enhanced")
+            return .deny(.malformed("unsupported authentication method"), method: AuthMethod(enhancedAuthMethod: request.method))
         }
         let gate = context.deviceGate()
         do {
@@ -58,20 +58,20 @@ struct SCRAMAuthWorker: WorkerBehavior {
             let serverFirst = try await server.handleClientFirst(request.data) { username in
                 // Unknown, disabled, locked or another policy: a fake exchange that fails at the proof.
                 guard let identity = try? DeviceID(username),
-                      case .ready(let device) = try await gate.device(identity, allowing: [.scram, .scramTOTP], method: mechanism.name),
+                      case .ready(let device) = try await gate.device(identity, allowing: [.scram, .scramTOTP], method: AuthMethod(mechanism)),
                       let credential = device.profile.scram, credential.mechanism == mechanism
                 else { return nil }
                 return SCRAMAccount(credential: credential, requiresTOTP: device.policy == .scramTOTP)
             }
             exchanges[step.exchange] = server
-            return .proceed(serverFirst, method: mechanism.name)
+            return .proceed(serverFirst, method: AuthMethod(mechanism))
         } catch let error as SCRAMError {
-            return .deny(.malformed("SCRAM client-first refused: \(error)"), method: mechanism.name)
+            return .deny(.malformed("SCRAM client-first refused: \(error)"), method: AuthMethod(mechanism))
         }
     }
 
     private func finish(_ server: inout SCRAMServer, _ request: ExtAuthRequest) async throws -> AuthOutcome {
-        let method = server.mechanism.name
+        let method = AuthMethod(server.mechanism)
         guard !server.isExpired(at: .now) else { return .deny(.badCredentials("SCRAM exchange timed out"), method: method) }
         let gate = context.deviceGate()
         let claimed = server.claimedUsername.flatMap { try? DeviceID($0) }

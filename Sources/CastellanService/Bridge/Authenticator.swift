@@ -1,6 +1,7 @@
 import CastellanAuth
 import CastellanBridge
 import CastellanStore
+import Foundation
 import Logging
 
 /// The bridge's request handler: sends each step to its pool, fails closed on any error,
@@ -74,7 +75,7 @@ struct Authenticator: BridgeRequestHandler {
         do {
             outcome = try await route(request, from: broker)
         } catch {
-            outcome = .deny(.unavailable("\(error)"), method: request.methodName)
+            outcome = .deny(.unavailable("\(error)"), method: request.method)
         }
         if case .enhanced(let step) = request, step.step == .reauthenticate, outcome.decision.result == .allow,
            outcome.identity != context.sessions.session(key)?.device {
@@ -89,8 +90,8 @@ struct Authenticator: BridgeRequestHandler {
         context.sessions.decided(key, admitting: session)
         context.metrics.record(outcome, duration: started.duration(to: .now))
         context.audit.record(AuditEntry(
-            time: context.unixTime, identity: outcome.identity?.rawValue, clientID: request.clientIDText,
-            address: request.address, method: outcome.method, result: outcome.result,
+            time: AuditEntry.time(of: Date()), identity: outcome.identity?.rawValue, clientID: request.clientIDText,
+            address: request.address, method: outcome.method.description, result: outcome.result.label,
             reason: outcome.reason?.description, brokerID: broker.brokerID))
         return outcome.decision
     }
@@ -99,18 +100,18 @@ struct Authenticator: BridgeRequestHandler {
         let pools = context.pools
         switch request {
         case .basic(let basic):
-            guard context.admitsAttempt(from: basic.address) else { return .deny(.rateLimited(), method: request.methodName) }
+            guard context.admitsAttempt(from: basic.address) else { return .deny(.rateLimited(), method: request.method) }
             if !basic.certificate.isEmpty {
-                guard let pool = pools.certificate else { return .deny(.unavailable("no certificate pool"), method: "certificate") }
+                guard let pool = pools.certificate else { return .deny(.unavailable("no certificate pool"), method: .certificate) }
                 return try await pool.submit(basic, idempotent: true)
             }
-            guard let pool = pools.password else { return .deny(.unavailable("no password pool"), method: "password") }
+            guard let pool = pools.password else { return .deny(.unavailable("no password pool"), method: .password) }
             return try await pool.submit(basic, affinity: UInt64(truncatingIfNeeded: (basic.username ?? []).hashValue))
         case .enhanced(let enhanced):
             if enhanced.step != .continue, !context.admitsAttempt(from: enhanced.address) {
-                return .deny(.rateLimited(), method: enhanced.method)
+                return .deny(.rateLimited(), method: AuthMethod(enhancedAuthMethod: enhanced.method))
             }
-            guard let pool = pools.scram else { return .deny(.unavailable("no SCRAM pool"), method: enhanced.method) }
+            guard let pool = pools.scram else { return .deny(.unavailable("no SCRAM pool"), method: AuthMethod(enhancedAuthMethod: enhanced.method)) }
             let step = SCRAMStep(broker: broker.session, request: enhanced)
             return try await pool.submit(step, affinity: step.exchange.affinity)
         }
@@ -135,11 +136,12 @@ extension BridgeAuthRequest {
         }
     }
 
-    /// The method before a worker has looked closer.
-    var methodName: String {
+    /// The method before a worker has looked closer; an enhanced-auth method we do not offer
+    /// is ``AuthMethod/other``, whatever the client wrote.
+    var method: AuthMethod {
         switch self {
-        case .basic(let request): request.certificate.isEmpty ? "password" : "certificate"
-        case .enhanced(let request): request.method
+        case .basic(let request): request.certificate.isEmpty ? .password : .certificate
+        case .enhanced(let request): AuthMethod(enhancedAuthMethod: request.method)
         }
     }
 }
