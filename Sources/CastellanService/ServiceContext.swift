@@ -17,6 +17,8 @@ public final class ServiceContext: Sendable {
     let arrivingBrokers = ArrivingBrokers()
     let entropy: any EntropySource
     let metrics = DecisionMetrics()
+    /// Where key derivations run, off the decision thread (see ``ColdCheckPool``).
+    let coldChecks = ColdCheckPool()
     private let current: Mutex<Current>
     private let rateLimiter: Mutex<RateLimiter>
 

@@ -46,8 +46,8 @@ struct MigrationTests {
         #expect(try await fixture.recordedMigrations() == fixture.knownVersions + ["v999"])
     }
 
-    /// v1 → v2 (the revoked-certificates index): rows written under the previous schema survive
-    /// and the new read works on them.
+    /// The previous schema → the newest (v4: per-source lockout counts): rows written under the
+    /// previous schema survive and the new reads work on them.
     @Test(arguments: Backend.allCases)
     func aDatabaseAtThePreviousSchemaVersion_isMigrated_keepingItsData(_ backend: Backend) async throws {
         let previous = try #require(SQLiteSchema.versions.dropLast().last)
@@ -58,6 +58,7 @@ struct MigrationTests {
             INSERT INTO certificates (serial, device_id, fingerprint, not_before, not_after, revoked_at, revocation_reason)
             VALUES ('0f', 'old', '\(fingerprint)', 0, 9, 3, 'superseded')
             """,
+            "INSERT INTO lockout_counters (device_id, failures, last_failure) VALUES ('old', 7, 5)",
         ]
         let key = try MasterKey.generate()
         let temp = TemporaryDirectory()
@@ -67,7 +68,7 @@ struct MigrationTests {
             let queue = try DatabaseQueue(path: temp.file("old.db"))
             try SQLiteSchema.migrator.migrate(queue, upTo: previous)
             try await queue.write { db in for row in rows { try db.execute(sql: row) } }
-            #expect(try await queue.read { db in try SQLiteSchema.migrator.appliedIdentifiers(db) } == [previous])
+            #expect(try await queue.read { db in try SQLiteSchema.migrator.appliedIdentifiers(db) } == Set(SQLiteSchema.versions.dropLast()))
             try queue.close()
             store = try SQLiteStore(path: temp.file("old.db"), masterKey: key)
         case .postgres:
@@ -76,13 +77,17 @@ struct MigrationTests {
                 configuration: PostgresStore.connectionConfiguration(url), id: 1, logger: PostgresServer.logger)
             try await PostgresMigrator.migrate(connection, upTo: previous, logger: PostgresServer.logger)
             for row in rows { _ = try await connection.query(PostgresQuery(unsafeSQL: row), logger: PostgresServer.logger).collect() }
-            #expect(try await PostgresMigrator.applied(connection, logger: PostgresServer.logger) == [previous])
+            #expect(try await PostgresMigrator.applied(connection, logger: PostgresServer.logger) == Array(SQLiteSchema.versions.dropLast()))
             try await connection.close()
             store = try await PostgresStore.open(url, masterKey: key)
         }
         #expect(try await StoreFixture.appliedMigrations(of: store) == SQLiteSchema.versions)
         #expect(try await store.device(DeviceID("old"))?.policy == .cert)
         #expect(try await store.revokedCertificates().map(\.serial) == ["0f"])
+        let old = try DeviceID("old")
+        #expect(try await store.record(for: old) == LockoutRecord(consecutiveFailures: 7, lastFailure: 5), "the count becomes the total")
+        #expect(try await store.recordFailure(for: old, from: "192.0.2.1", at: 9) == LockoutRecord(consecutiveFailures: 1, lastFailure: 9))
+        #expect(try await store.record(for: old) == LockoutRecord(consecutiveFailures: 8, lastFailure: 9))
         await store.close()
     }
 

@@ -20,7 +20,7 @@ struct CertificateAuthWorker: WorkerBehavior {
         case .denied(let reason): return .deny(reason, method: method)
         case .verified(let verified): identity = verified.deviceID
         }
-        let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
+        let gate = DeviceGate(context: context, address: request.address)
         let device: DeviceGate.Candidate
         switch try await gate.device(identity, allowing: [.cert, .certTOTP], method: method) {
         case .refused(let refusal): return refusal
@@ -29,11 +29,11 @@ struct CertificateAuthWorker: WorkerBehavior {
         if device.policy == .certTOTP {
             // The code travels as the MQTT password; checked only after the certificate verified.
             guard let password = request.password, let code = String(validating: password, as: UTF8.self) else {
-                try await gate.failed(identity)
+                try await gate.failed(device)
                 return .deny(.badCredentials("TOTP code missing"), identity: identity, method: "cert+totp")
             }
             if let refusal = try await gate.checkTOTP(code, device: device) {
-                try await gate.failed(identity)
+                try await gate.failed(device)
                 return .deny(refusal, identity: identity, method: "cert+totp")
             }
             return try await gate.admit(device, clientID: request.clientID, username: request.username, method: "cert+totp")

@@ -7,7 +7,7 @@ import GRDB
 /// refused before anything is written, so an old build cannot corrupt a newer schema.
 enum SQLiteSchema {
     /// The identifiers of every migration this build knows, oldest first.
-    static let versions = ["v1", "v2"]
+    static let versions = ["v1", "v2", "v4"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -85,6 +85,20 @@ enum SQLiteSchema {
         // partial index keeps that read proportional to the revocations, not to the fleet.
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "CREATE INDEX certificates_revoked ON certificates(serial) WHERE revoked_at IS NOT NULL")
+        }
+        // v4: failures are counted per (device, source address), so an attacker's failures lock
+        // out the attacker's address, not the device; `lockout_counters` keeps the device's total
+        // over every source since the last unlock (what bounds many addresses together).
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: """
+                CREATE TABLE lockout_sources (
+                    device_id TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    failures INTEGER NOT NULL,
+                    last_failure INTEGER,
+                    PRIMARY KEY (device_id, source)
+                ) WITHOUT ROWID
+                """)
         }
         return migrator
     }

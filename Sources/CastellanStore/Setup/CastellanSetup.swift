@@ -34,8 +34,11 @@ public enum CastellanSetup {
     /// - Parameter store: the store URL to write; a relative `sqlite:PATH` is relative to
     ///   `directory`, as every path in the file is. A `postgres://` database must exist and be
     ///   reachable: init migrates it.
+    /// - Parameter trustedProxies: `rate_limit.trusted_proxies` to write (addresses that are not
+    ///   rate-limited); the demo and chaos fleets, which connect from loopback, name loopback.
     public static func create(
-        in directory: String, store: String = defaultStore, entropy: any EntropySource = SystemEntropy()
+        in directory: String, store: String = defaultStore, trustedProxies: [String] = [],
+        entropy: any EntropySource = SystemEntropy()
     ) async throws(SetupError) -> Result {
         guard !store.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw SetupError("invalid store URL: contains a control character")
@@ -77,7 +80,7 @@ public enum CastellanSetup {
             }
             let opened = try await StoreOpener.open(storeURL, masterKey: key)
             await opened.close()
-            try SecretFile.create(configPath, bytes: Array(template(store: store).utf8))
+            try SecretFile.create(configPath, bytes: Array(template(store: store, trustedProxies: trustedProxies).utf8))
             created.append(configPath)
         } catch {
             for path in created.reversed() { try? files.removeItem(atPath: path) }
@@ -88,7 +91,7 @@ public enum CastellanSetup {
     }
 
     /// The configuration init writes: every key, every path relative.
-    static func template(store: String) -> String {
+    static func template(store: String, trustedProxies: [String] = []) -> String {
         let quoted = "\"" + store.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         let lockout = LockoutPolicy.default
         let rate = RateLimitPolicy.default
@@ -119,7 +122,7 @@ public enum CastellanSetup {
             rate_limit:
               connects_per_second: \(Int(rate.connectsPerSecond))
               burst: \(rate.burst)
-              limit_loopback: \(rate.limitLoopback)
+              trusted_proxies: [\((rate.trustedProxies + trustedProxies).map { "\"\($0)\"" }.joined(separator: ", "))]
               max_tracked_addresses: \(rate.maxTrackedAddresses)
             client_id_binding: equal
 
