@@ -17,6 +17,11 @@ import Testing
                                          localAddress: "127.0.0.\(2 + attempt % 3)")
                 #expect(await guess.connectCode() != .success)
             }
+            // Every exchange reached its last step in the service (not the rate limiter): 120
+            // refusals of cam1 in the audit trail, and not one counted.
+            await stack.service.server.context.audit.flush()
+            let refusals = try await stack.service.store.recentAudit(limit: 1_000).filter { $0.identity == "cam1" && $0.result == "deny" }
+            #expect(refusals.count == 120)
             #expect(try await stack.service.store.record(for: id) == LockoutRecord(), "a SCRAM failure never counts against a certificate-only device")
             let device = try stack.certificateClient("cam1", certificate: issued)
             #expect(await device.connectCode() == .success)
