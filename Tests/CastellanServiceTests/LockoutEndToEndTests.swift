@@ -6,7 +6,7 @@ import Testing
 /// Someone with nothing but device ids, against the real broker with the real plugin: failures
 /// lock out the address they come from, never the device on its own address.
 @Suite struct LockoutEndToEndTests {
-    @Test func scramFailuresNamingACertificateOnlyDevice_neverStopItsCertificate() async throws {
+    @Test func scramAndPasswordFailuresNamingACertificateOnlyDevice_neverStopItsCertificate() async throws {
         try await withStack { stack in
             let id = try await stack.service.addDevice("cam1", policy: .cert)
             let issued = try await stack.service.issueCertificate("cam1")
@@ -17,11 +17,15 @@ import Testing
                                          localAddress: "127.0.0.\(2 + attempt % 3)")
                 #expect(await guess.connectCode() != .success)
             }
-            // Every exchange reached its last step in the service (not the rate limiter): 120
-            // refusals of cam1 in the audit trail, and not one counted.
+            for attempt in 0..<30 {
+                let guess = stack.client("cam1", username: "cam1", password: "guess-\(attempt)", localAddress: "127.0.0.\(2 + attempt % 3)")
+                #expect(await guess.connectCode() == .notAuthorized)
+            }
+            // Every attempt reached the service (not the rate limiter): 150 refusals of cam1 in
+            // the audit trail, and not one counted.
             await stack.service.server.context.audit.flush()
             let refusals = try await stack.service.store.recentAudit(limit: 1_000).filter { $0.identity == "cam1" && $0.result == "deny" }
-            #expect(refusals.count == 120)
+            #expect(refusals.count == 150)
             #expect(try await stack.service.store.record(for: id) == LockoutRecord(), "a SCRAM failure never counts against a certificate-only device")
             let device = try stack.certificateClient("cam1", certificate: issued)
             #expect(await device.connectCode() == .success)
