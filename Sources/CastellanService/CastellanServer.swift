@@ -27,7 +27,7 @@ public final class CastellanServer: Sendable {
         let store = try await StoreOpener.open(configuration.store, masterKey: masterKey, eventLoopGroup: BridgeThread.group)
         let entropy = configuration.entropySource()
         unknownUserKey = ServiceSettings.unknownUserKey(masterKey)
-        context = ServiceContext(store: store, settings: try ServiceSettings(configuration: configuration, unknownUserKey: unknownUserKey),
+        context = try ServiceContext(store: store, settings: try ServiceSettings(configuration: configuration, unknownUserKey: unknownUserKey),
                                  entropy: entropy)
         let loader = SupervisionSpecLoader(workerTypes: ServiceWorkerTypes.names)
         let spec: SupervisorSpec

@@ -19,6 +19,9 @@ public final class ServiceContext: Sendable {
     let metrics = DecisionMetrics()
     /// Where key derivations run, off the decision thread (see ``ColdCheckPool``).
     let coldChecks = ColdCheckPool()
+    /// Recently verified passwords, shared by the password workers and the cold checks they
+    /// hand out (``PasswordDecision``).
+    let passwordCache: Mutex<VerifiedPasswordCache>
     private let current: Mutex<Current>
     private let rateLimiter: Mutex<RateLimiter>
 
@@ -28,9 +31,11 @@ public final class ServiceContext: Sendable {
         var verifier: DeviceCertificateVerifier?
     }
 
-    public init(store: any CredentialStore, settings: ServiceSettings, entropy: any EntropySource) {
+    /// - Throws: when `entropy` cannot key the verified-password cache.
+    public init(store: any CredentialStore, settings: ServiceSettings, entropy: any EntropySource) throws {
         self.store = store
         self.entropy = entropy
+        passwordCache = Mutex(try VerifiedPasswordCache(entropy: entropy))
         audit = AuditBatcher(store: store)
         rateLimiter = Mutex(RateLimiter(policy: settings.configuration.rateLimit))
         current = Mutex(Current(settings: settings, verifier: Self.verifier(settings, store: store)))

@@ -4,95 +4,117 @@ import Supervision
 
 /// Decides username/password connects: policies `password`, `password+totp` and `totp`.
 ///
-/// Holds a cache of verified passwords; the pool routes a device's connects to the same worker
-/// so its cache is the one that is warm. Key derivations — a password not in the cache, and
-/// the same work for an unknown user, a refused device or a malformed request, so that timing
-/// does not tell them apart — run on ``ColdCheckPool``, never on the decision thread; when that
-/// pool is full the attempt is refused at once and not counted (nothing was checked).
+/// The worker does the cheap part — the device read, the lockout gate, the verified-password
+/// cache, TOTP — and hands anything that needs a key derivation back as a ``PasswordDecision``
+/// to finish on ``ColdCheckPool``, outside the worker: a worker serves one request at a time, so
+/// a PBKDF2 run inside it would make the next request (a cached valid connect, say) wait behind
+/// junk. The cache is the service's (``ServiceContext/passwordCache``), shared by the workers.
 struct PasswordAuthWorker: WorkerBehavior {
     let context: ServiceContext
-    var cache: VerifiedPasswordCache
 
-    init(context: ServiceContext) throws {
-        self.context = context
-        cache = try VerifiedPasswordCache(entropy: context.entropy)
-    }
-
-    mutating func handle(_ request: BasicAuthRequest) async throws -> AuthOutcome {
+    func handle(_ request: BasicAuthRequest) async throws -> PasswordDecision {
         let password = request.password ?? []
         guard let username = request.username, let name = String(validating: username, as: UTF8.self),
               let identity = try? DeviceID(name)
         else {
-            await spendColdCheck(password)
-            return .deny(.badCredentials("no username, or not a device id"), method: "password")
+            return .refusedAfterColdWork(.deny(.badCredentials("no username, or not a device id"), method: "password"), password: password)
         }
         let gate = DeviceGate(context: context, address: request.address)
         let device: DeviceGate.Candidate
         switch try await gate.device(identity, allowing: [.password, .passwordTOTP, .totp], method: "password") {
         case .refused(let refusal):
-            await spendColdCheck(password)
-            return refusal
+            // Unknown, disabled, another policy, or this source locked out: the same work as a
+            // cold check, so the time tells none of them apart.
+            return .refusedAfterColdWork(refusal, password: password)
         case .ready(let candidate):
             device = candidate
         }
-        let method = device.policy.name
-        switch try await verify(password, device: device, gate: gate) {
-        case .passed:
-            return try await gate.admit(device, clientID: request.clientID, username: request.username, method: method)
-        case .failed(let refusal):
-            try await gate.failed(device)
-            return .deny(refusal, identity: identity, method: method)
-        case .busy:
-            return .deny(.unavailable("password checks busy"), identity: identity, method: method)
-        }
-    }
-
-    /// What checking the password field came to.
-    private enum Verdict {
-        case passed
-        /// Wrong: counts towards the source's lockout.
-        case failed(DenialReason)
-        /// Not checked (the cold pool was full): refused, not counted.
-        case busy
-    }
-
-    /// Whether the password field holds what the device's policy asks for. A TOTP step is
-    /// claimed only after the password part verified, so guessing passwords cannot burn the
-    /// device's codes.
-    private mutating func verify(_ field: [UInt8], device: DeviceGate.Candidate, gate: DeviceGate) async throws -> Verdict {
+        var check = PasswordCheck(gate: gate, device: device, password: password, code: nil, cached: false,
+                                  clientID: request.clientID, username: request.username)
         switch device.policy {
         case .totp:
-            guard let code = String(validating: field, as: UTF8.self) else { return .failed(.badCredentials()) }
-            return try await gate.checkTOTP(code, device: device).map(Verdict.failed) ?? .passed
+            // No password: the whole field is the code, checked here (no key derivation).
+            guard let code = String(validating: password, as: UTF8.self) else { return .decided(try await check.refuse(.badCredentials())) }
+            check.code = code
+            check.cached = true
         case .passwordTOTP:
-            guard let enrolment = device.profile.totp, let split = PasswordWithTOTP(field: field, digits: enrolment.digits)
-            else { return .failed(.badCredentials()) }
-            let verdict = await checkPassword(split.password, device: device)
-            guard case .passed = verdict else { return verdict }
-            return try await gate.checkTOTP(split.code, device: device).map(Verdict.failed) ?? .passed
+            guard let enrolment = device.profile.totp, let split = PasswordWithTOTP(field: password, digits: enrolment.digits)
+            else { return .decided(try await check.refuse(.badCredentials())) }
+            check.password = split.password
+            check.code = split.code
         default:
-            return await checkPassword(field, device: device)
+            break
         }
-    }
-
-    /// From the cache when it holds this password, else PBKDF2 on the cold pool.
-    private mutating func checkPassword(_ password: [UInt8], device: DeviceGate.Candidate) async -> Verdict {
         guard let credential = device.profile.scram else {
-            await spendColdCheck(password)
-            return .failed(.badCredentials())
+            if check.cached { return .decided(try await check.finish(context)) }
+            return .refusedAfterColdWork(try await check.refuse(.badCredentials()), password: password)
         }
-        let identity = device.id.rawValue
-        if cache.contains(identity: identity, password: password, credential: credential, now: .now) { return .passed }
-        guard let verified = await context.coldChecks.run({ PasswordVerifier.verify(password: password, against: credential) })
-        else { return .busy }
-        guard verified else { return .failed(.badCredentials()) }
-        cache.remember(identity: identity, password: password, credential: credential, now: .now)
-        return .passed
+        check.cached = check.cached
+            || context.passwordCache.withLock { $0.contains(identity: identity.rawValue, password: check.password, credential: credential, now: .now) }
+        return check.cached ? .decided(try await check.finish(context)) : .cold(check)
+    }
+}
+
+/// What the password worker came to: a decision, or the part that needs a key derivation.
+enum PasswordDecision: Sendable {
+    case decided(AuthOutcome)
+    /// Refused whatever happens; first spend the work of a cold check (or nothing when the cold
+    /// pool is full, as a real cold check is then refused at once too).
+    case refusedAfterColdWork(AuthOutcome, password: [UInt8])
+    /// A password not in the cache: verify it on the cold pool, then finish.
+    case cold(PasswordCheck)
+
+    /// The outcome, finishing on the cold pool what needs it (called outside the worker).
+    func outcome(_ context: ServiceContext) async throws -> AuthOutcome {
+        switch self {
+        case .decided(let outcome):
+            return outcome
+        case .refusedAfterColdWork(let outcome, let password):
+            _ = await context.coldChecks.run { PasswordVerifier.verifyUnknownUser(password: password) }
+            return outcome
+        case .cold(let check):
+            return try await check.finish(context)
+        }
+    }
+}
+
+/// A password connect of a device that may try, from the password check on.
+struct PasswordCheck: Sendable {
+    let gate: DeviceGate
+    let device: DeviceGate.Candidate
+    /// The password part of the field (all of it, unless the policy adds a TOTP code).
+    var password: [UInt8]
+    /// The TOTP code to check after the password, if the policy asks for one.
+    var code: String?
+    /// Whether the password part is already known good (cached, or the policy has none).
+    var cached: Bool
+    let clientID: [UInt8]?
+    let username: [UInt8]?
+
+    var method: String { device.policy.name }
+
+    /// Verifies the password (on the cold pool unless cached), then the TOTP code — claimed only
+    /// after the password verified, so guessing passwords cannot burn the device's codes — then
+    /// admits. A failure counts towards the source's lockout; a full cold pool refuses at once
+    /// and counts nothing (nothing was checked).
+    func finish(_ context: ServiceContext) async throws -> AuthOutcome {
+        if !cached {
+            guard let credential = device.profile.scram else { return try await refuse(.badCredentials()) }
+            let password = password
+            guard let verified = await context.coldChecks.run({ PasswordVerifier.verify(password: password, against: credential) })
+            else { return .deny(.unavailable("password checks busy"), identity: device.id, method: method) }
+            guard verified else { return try await refuse(.badCredentials()) }
+            context.passwordCache.withLock {
+                $0.remember(identity: device.id.rawValue, password: password, credential: credential, now: .now)
+            }
+        }
+        if let code, let refusal = try await gate.checkTOTP(code, device: device) { return try await refuse(refusal) }
+        return try await gate.admit(device, clientID: clientID, username: username, method: method)
     }
 
-    /// The work of a cold check, for a request that will be refused anyway: on the cold pool,
-    /// or nothing when it is full (a known device's cold check is refused at once then too).
-    private func spendColdCheck(_ password: [UInt8]) async {
-        _ = await context.coldChecks.run { PasswordVerifier.verifyUnknownUser(password: password) }
+    /// Counts the failure and refuses.
+    func refuse(_ reason: DenialReason) async throws -> AuthOutcome {
+        try await gate.failed(device)
+        return .deny(reason, identity: device.id, method: method)
     }
 }
