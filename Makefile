@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libssl-dev libsqlite3-dev openssl postgresql gcc python3 chromium
 
-.PHONY: deps build run test bench chaos clean plugin plugin-test plugin-fuzz mosquitto-2.1 plugin-test-2.1 plugin-spin-bench
+.PHONY: deps build run test bench bench-junk chaos clean plugin plugin-test plugin-fuzz mosquitto-2.1 plugin-test-2.1 plugin-spin-bench
 
 # Installs only what is missing, so it is a no-op on a prepared machine.
 deps:
@@ -49,6 +49,13 @@ bench: bench-deps plugin
 	$(SWIFT) build -c release --scratch-path .build-release --product castellan
 	python3 Benchmarks/bench.py --castellan .build-release/release/castellan --plugin $(PLUGIN_DIR)/castellan_mosquitto.so $(BENCH_ARGS)
 	.build-release/release/castellan bench store --backend sqlite --devices 1000000
+
+# What junk costs (docs/lockout.md): unknown names and wrong passwords next to a cached connect,
+# and a flood of random-name CONNECTs with the production plugin deadline.
+JUNK_ARGS ?=
+bench-junk: plugin
+	$(SWIFT) build -c release --scratch-path .build-release --product castellan
+	python3 Benchmarks/junk.py --castellan .build-release/release/castellan --plugin $(PLUGIN_DIR)/castellan_mosquitto.so $(JUNK_ARGS)
 
 .PHONY: bench-deps
 bench-deps: deps

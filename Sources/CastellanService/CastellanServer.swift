@@ -11,6 +11,8 @@ public final class CastellanServer: Sendable {
     public let specFile: String
     private let configurationFile: String
     private let logger: Logger
+    /// Derived from the master key once at start, for every reload's settings.
+    private let unknownUserKey: [UInt8]
 
     /// Loads everything and builds the tree; nothing runs yet.
     ///
@@ -26,7 +28,8 @@ public final class CastellanServer: Sendable {
         // PostgreSQL answers arrive on the bridge thread, where the workers wait for them.
         let store = try await StoreOpener.open(configuration.store, masterKey: masterKey, eventLoopGroup: BridgeThread.group)
         let entropy = configuration.entropySource()
-        context = ServiceContext(store: store, settings: try ServiceSettings(configuration: configuration, entropy: entropy),
+        unknownUserKey = ServiceSettings.unknownUserKey(masterKey)
+        context = try ServiceContext(store: store, settings: try ServiceSettings(configuration: configuration, unknownUserKey: unknownUserKey),
                                  entropy: entropy)
         let loader = SupervisionSpecLoader(workerTypes: ServiceWorkerTypes.names)
         let spec: SupervisorSpec
@@ -61,7 +64,7 @@ public final class CastellanServer: Sendable {
     /// changing them needs a restart, and the returned notes say so.
     public func reload() throws -> [String] {
         let fresh = try CastellanConfiguration.load(configurationFile)
-        let settings = try ServiceSettings(configuration: fresh, entropy: context.entropy)
+        let settings = try ServiceSettings(configuration: fresh, unknownUserKey: unknownUserKey)
         let running = context.settings.configuration
         var notes: [String] = []
         if fresh.storeText != running.storeText { notes.append("store changed: takes effect after a restart") }

@@ -23,6 +23,11 @@ public final class ServiceContext: Sendable {
     /// The id of the last change-log record the notifier applied (-1 before it started): a
     /// restarted notifier goes on from here, so a change is applied even if it crashed meanwhile.
     let appliedChange = Atomic<Int64>(-1)
+    /// Where key derivations run, off the decision thread (see ``ColdCheckPool``).
+    let coldChecks = ColdCheckPool()
+    /// Recently verified passwords, shared by the password workers and the cold checks they
+    /// hand out (``PasswordDecision``).
+    let passwordCache: Mutex<VerifiedPasswordCache>
     private let current: Mutex<Current>
     private let rateLimiter: Mutex<RateLimiter>
 
@@ -32,9 +37,11 @@ public final class ServiceContext: Sendable {
         var verifier: DeviceCertificateVerifier?
     }
 
-    public init(store: any CredentialStore, settings: ServiceSettings, entropy: any EntropySource) {
+    /// - Throws: when `entropy` cannot key the verified-password cache.
+    public init(store: any CredentialStore, settings: ServiceSettings, entropy: any EntropySource) throws {
         self.store = store
         self.entropy = entropy
+        passwordCache = Mutex(try VerifiedPasswordCache(entropy: entropy))
         audit = AuditBatcher(store: store)
         rateLimiter = Mutex(RateLimiter(policy: settings.configuration.rateLimit))
         current = Mutex(Current(settings: settings, verifier: Self.verifier(settings, store: store)))
@@ -56,11 +63,6 @@ public final class ServiceContext: Sendable {
     /// Whether `address` may try to connect now (a token bucket per address).
     func admitsAttempt(from address: String) -> Bool {
         rateLimiter.withLock { $0.attempt(from: address, at: .now) }
-    }
-
-    /// The checks every method shares, for one decision.
-    func deviceGate() -> DeviceGate {
-        DeviceGate(store: store, settings: settings, now: unixTime)
     }
 
     /// The current Unix time, whole seconds: TOTP steps and lockouts count in those.

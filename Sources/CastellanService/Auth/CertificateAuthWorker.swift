@@ -21,7 +21,7 @@ struct CertificateAuthWorker: WorkerBehavior {
         case .verified(let verified): certificate = verified
         }
         let identity = certificate.deviceID
-        let gate = context.deviceGate()
+        let gate = DeviceGate(context: context, address: request.address)
         let device: DeviceGate.Candidate
         switch try await gate.device(identity, allowing: [.cert, .certTOTP], method: method) {
         case .refused(let refusal): return refusal
@@ -30,11 +30,11 @@ struct CertificateAuthWorker: WorkerBehavior {
         if device.policy == .certTOTP {
             // The code travels as the MQTT password; checked only after the certificate verified.
             guard let password = request.password, let code = String(validating: password, as: UTF8.self) else {
-                try await gate.failed(identity)
+                try await gate.failed(device)
                 return .deny(.badCredentials("TOTP code missing"), identity: identity, method: .certificateTOTP)
             }
             if let refusal = try await gate.checkTOTP(code, device: device) {
-                try await gate.failed(identity)
+                try await gate.failed(device)
                 return .deny(refusal, identity: identity, method: .certificateTOTP)
             }
             return try await gate.admit(device, clientID: request.clientID, username: request.username, certificate: certificate,

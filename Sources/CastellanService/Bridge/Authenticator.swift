@@ -106,7 +106,8 @@ struct Authenticator: BridgeRequestHandler {
                 return try await pool.submit(basic, idempotent: true)
             }
             guard let pool = pools.password else { return .deny(.unavailable("no password pool"), method: .password) }
-            return try await pool.submit(basic, affinity: UInt64(truncatingIfNeeded: (basic.username ?? []).hashValue))
+            // Finished here, not in the worker: a key derivation must not hold the worker.
+            return try await pool.submit(basic, idempotent: false).outcome(context)
         case .enhanced(let enhanced):
             if enhanced.step != .continue, !context.admitsAttempt(from: enhanced.address) {
                 return .deny(.rateLimited(), method: AuthMethod(enhancedAuthMethod: enhanced.method))

@@ -120,5 +120,17 @@ enum PostgresSchema {
                 check_value BYTEA NOT NULL
             )
             """),
+        // v4: failures are counted per (device, source address), so an attacker's failures lock
+        // out the attacker's address, not the device; `lockout_counters` keeps the device's total
+        // over every source since the last unlock (what bounds many addresses together).
+        Migration(identifier: "v4", sql: """
+            CREATE TABLE lockout_sources (
+                device_id TEXT COLLATE "C" NOT NULL,
+                source TEXT COLLATE "C" NOT NULL,
+                failures BIGINT NOT NULL,
+                last_failure BIGINT,
+                PRIMARY KEY (device_id, source)
+            )
+            """),
     ]
 }

@@ -60,6 +60,14 @@ public struct MasterKey: Sendable, CustomStringConvertible, CustomDebugStringCon
         Array(HMAC<SHA256>.authenticationCode(for: Array("castellan master key check v1".utf8), using: key).prefix(16))
     }
 
+    /// A 32-byte key for one `purpose`, derived with HKDF-SHA256: the same for as long as the
+    /// master key is (across restarts and reloads), and telling nothing about the master key or
+    /// about the keys of other purposes.
+    public func derivedKey(for purpose: String) -> [UInt8] {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Array(purpose.utf8), outputByteCount: 32)
+            .withUnsafeBytes { Array($0) }
+    }
+
     public var description: String { "MasterKey(256 bits, redacted)" }
     public var debugDescription: String { description }
 }

@@ -35,12 +35,14 @@ public enum CastellanSetup {
     ///   - store: the store URL to write; a relative `sqlite:PATH` is relative to `directory`, as
     ///     every path in the file is. A `postgres://` database must exist and be reachable: init
     ///     migrates it.
+    ///   - trustedProxies: `rate_limit.trusted_proxies` to write (addresses that are not
+    ///     rate-limited); the demo and chaos fleets, which connect from loopback, name loopback.
     ///   - masterKey: the master key of the store, when `store` already holds one (a second
     ///     setup for a shared store): it is written to this setup and must be the store's. Without
     ///     it an existing store is refused — a new key would open none of its sealed secrets.
     public static func create(
-        in directory: String, store: String = defaultStore, entropy: any EntropySource = SystemEntropy(),
-        masterKey existingKey: MasterKey? = nil
+        in directory: String, store: String = defaultStore, trustedProxies: [String] = [],
+        entropy: any EntropySource = SystemEntropy(), masterKey existingKey: MasterKey? = nil
     ) async throws(SetupError) -> Result {
         guard !store.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw SetupError("invalid store URL: contains a control character")
@@ -89,7 +91,7 @@ public enum CastellanSetup {
             }
             let opened = try await StoreOpener.open(storeURL, masterKey: key, create: true)
             await opened.close()
-            try SecretFile.create(configPath, bytes: Array(template(store: store).utf8))
+            try SecretFile.create(configPath, bytes: Array(template(store: store, trustedProxies: trustedProxies).utf8))
             created.append(configPath)
         } catch {
             for path in created.reversed() { try? files.removeItem(atPath: path) }
@@ -100,7 +102,7 @@ public enum CastellanSetup {
     }
 
     /// The configuration init writes: every key, every path relative.
-    static func template(store: String) -> String {
+    static func template(store: String, trustedProxies: [String] = []) -> String {
         let quoted = "\"" + store.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         let lockout = LockoutPolicy.default
         let rate = RateLimitPolicy.default
@@ -131,7 +133,7 @@ public enum CastellanSetup {
             rate_limit:
               connects_per_second: \(Int(rate.connectsPerSecond))
               burst: \(rate.burst)
-              limit_loopback: \(rate.limitLoopback)
+              trusted_proxies: [\((rate.trustedProxies + trustedProxies).map { "\"\($0)\"" }.joined(separator: ", "))]
               max_tracked_addresses: \(rate.maxTrackedAddresses)
             client_id_binding: equal
 

@@ -111,8 +111,8 @@ extension BridgeMessage {
     }
 
     static func password(_ connection: UInt64, generation: UInt64 = 1, client: String, username: String?, password: String?,
-                         protocolLevel: MQTTProtocolLevel = .v5) -> BridgeMessage {
-        .basicAuth(BasicAuthRequest(connection: connection, generation: generation, protocolLevel: protocolLevel, address: "127.0.0.1",
+                         protocolLevel: MQTTProtocolLevel = .v5, address: String = "127.0.0.1") -> BridgeMessage {
+        .basicAuth(BasicAuthRequest(connection: connection, generation: generation, protocolLevel: protocolLevel, address: address,
                                     clientID: Array(client.utf8), username: username.map { Array($0.utf8) },
                                     password: password.map { Array($0.utf8) }))
     }
@@ -123,8 +123,9 @@ extension BridgeMessage {
                                     certificate: der))
     }
 
-    static func scram(_ connection: UInt64, step: ExtAuthRequest.Step, client: String, method: String = "SCRAM-SHA-256", data: [UInt8]) -> BridgeMessage {
-        .extAuth(ExtAuthRequest(connection: connection, step: step, address: "127.0.0.1", method: method,
+    static func scram(_ connection: UInt64, step: ExtAuthRequest.Step, client: String, method: String = "SCRAM-SHA-256", data: [UInt8],
+                      address: String = "127.0.0.1") -> BridgeMessage {
+        .extAuth(ExtAuthRequest(connection: connection, step: step, address: address, method: method,
                                 clientID: Array(client.utf8), username: nil, data: data))
     }
 }

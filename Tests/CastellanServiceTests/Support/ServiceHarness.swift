@@ -78,6 +78,15 @@ final class ServiceHarness: Sendable {
         try await running.value
     }
 
+    /// Rewrites castellan.yaml with `edit` and reloads it, as an operator would (SIGHUP).
+    func reconfigure(_ edit: (String) -> String) throws {
+        let text = try String(contentsOfFile: configuration.file, encoding: .utf8)
+        let edited = edit(text)
+        guard edited != text else { throw PeerError("the edit changed nothing: the castellan.yaml template it expects has moved") }
+        try edited.write(toFile: configuration.file, atomically: true, encoding: .utf8)
+        _ = try server.reload()
+    }
+
     // MARK: Devices
 
     @discardableResult

@@ -72,9 +72,13 @@ final class Stack: Sendable {
     }
 
     /// A client of the plain listener.
+    /// - Parameter localAddress: the loopback address to connect from (`127.0.0.2` …), so a
+    ///   test can play clients on different addresses; the system's choice when `nil`.
     func client(_ clientID: String, username: String? = nil, password: String? = nil,
-                version: MQTTProtocolVersion = .v5, authentication: MQTTAuthentication? = nil) -> MQTTClient {
+                version: MQTTProtocolVersion = .v5, authentication: MQTTAuthentication? = nil,
+                localAddress: String? = nil) -> MQTTClient {
         var configuration = MQTTClientConfiguration(host: "127.0.0.1", port: plainPort)
+        configuration.localAddress = localAddress
         configuration.clientID = clientID
         configuration.username = username
         configuration.password = password
@@ -97,10 +101,12 @@ final class Stack: Sendable {
     }
 
     /// A client of the mTLS listener presenting `certificate` (written to files first).
-    func certificateClient(_ clientID: String, certificate: IssuedCertificate, username: String? = nil) throws -> MQTTClient {
+    func certificateClient(_ clientID: String, certificate: IssuedCertificate, username: String? = nil,
+                           localAddress: String? = nil) throws -> MQTTClient {
         let prefix = service.directory.file("client-\(UUID().uuidString)")
         try certificate.write(prefix: prefix)
         var configuration = MQTTClientConfiguration(host: "127.0.0.1", port: tlsPort)
+        configuration.localAddress = localAddress
         configuration.clientID = clientID
         configuration.username = username
         configuration.tls = MQTTTLSConfiguration(caFile: service.configuration.caDirectory + "/ca.pem",
