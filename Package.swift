@@ -171,8 +171,9 @@ let package = Package(
             dependencies: ["Supervision", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "castellan",
+        // The command line: every subcommand of `castellan`, thin wrappers over the libraries.
+        .target(
+            name: "CastellanCLI",
             dependencies: [
                 "Supervision",
                 "CastellanAuth",
@@ -184,6 +185,7 @@ let package = Package(
                 "CastellanAdmin",
                 "CastellanFleet",
                 "CastellanChaos",
+                "QRCode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -194,6 +196,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A QR code encoder (ISO/IEC 18004, byte mode) for otpauth:// URIs on a terminal.
+        .target(name: "QRCode", swiftSettings: strict),
+        // The executable: main.swift only.
+        .executableTarget(name: "castellan", dependencies: ["CastellanCLI"], swiftSettings: strict),
         .testTarget(
             name: "CastellanBridgeTests",
             dependencies: [
@@ -276,7 +282,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CastellanCLITests",
-            dependencies: ["castellan", "Supervision", "SupervisionTesting"],
+            dependencies: ["CastellanCLI", "Supervision", "SupervisionTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "QRCodeTests",
+            dependencies: ["QRCode"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -305,7 +316,8 @@ let package = Package(
                 "CastellanStore",
                 "SupervisionTesting",
                 "ServerTesting",
-                "castellan",
+                "CastellanCLI",
+                "QRCode",
                 "CastellanAuth",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

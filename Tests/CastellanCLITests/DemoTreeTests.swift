@@ -2,7 +2,7 @@ import Foundation
 import Supervision
 import SupervisionTesting
 import Testing
-@testable import castellan
+@testable import CastellanCLI
 
 @Suite struct DemoTreeTests {
     let demoSpec = URL(fileURLWithPath: #filePath)

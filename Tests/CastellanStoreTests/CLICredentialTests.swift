@@ -1,8 +1,9 @@
 import CastellanAuth
 import CastellanStore
 import Foundation
+import QRCode
 import Testing
-@testable import castellan
+@testable import CastellanCLI
 
 @Suite("CLI: scram and totp")
 struct CLICredentialTests {

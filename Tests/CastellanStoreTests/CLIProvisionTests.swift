@@ -1,4 +1,4 @@
-@testable import castellan
+@testable import CastellanCLI
 import CastellanAuth
 import CastellanStore
 import Foundation

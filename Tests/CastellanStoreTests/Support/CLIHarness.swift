@@ -1,4 +1,4 @@
-@testable import castellan
+@testable import CastellanCLI
 import SupervisionTesting
 import ArgumentParser
 import CastellanAuth

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import castellan
+@testable import QRCode
 
 /// One symbol of Tests/Fixtures/qr-reference.txt: made by other encoders (ZXing, qrcodegen,
 /// python-qrcode, which agree on every one), so a match here is not our code agreeing with itself.

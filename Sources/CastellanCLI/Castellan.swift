@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 
-/// The one `castellan` executable: every feature is a subcommand.
+/// The one `castellan` command: every feature is a subcommand. The executable target is a
+/// `main.swift` calling ``start()``; the commands live here, in a library, so tests drive them
+/// without importing an executable.
 ///
 /// Exit codes are a contract for scripts: 0 ok, 1 refused, 2 usage error (ArgumentParser's
 /// own default for usage errors, 64, is mapped to 2).
-@main
-struct Castellan: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Castellan: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "castellan",
         abstract: "Device authentication for Eclipse Mosquitto, run under an OTP-style supervision tree.",
         subcommands: [
@@ -18,7 +19,11 @@ struct Castellan: AsyncParsableCommand {
         ]
     )
 
-    static func main() async {
+    public init() {}
+
+    /// Parses the command line and runs the command; usage errors exit 2. (Not `main()`: from
+    /// a `main.swift`, that name would pick ArgumentParser's synchronous entry point.)
+    public static func start() async {
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -8,7 +8,7 @@ extension QRCode {
     /// light field, quiet zone included. (Drawing the dark modules as blocks would look right
     /// only on a light background, and many phone scanners do not read inverted codes.)
     /// Lines have no trailing spaces: each ends in quiet zone, which is drawn.
-    func terminalLines(quietZone: Int = 4) -> [String] {
+    public func terminalLines(quietZone: Int = 4) -> [String] {
         let extent = size + 2 * quietZone
         // Whether the terminal draws ink at (row, column) of the bordered square. Below the last
         // row (when the height is odd, the last line's lower half) there is nothing: background.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import QRCode
 import CastellanAuth
 import CastellanFleet
 import CastellanStore
