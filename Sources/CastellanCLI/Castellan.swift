@@ -1,4 +1,5 @@
 import ArgumentParser
+import CastellanBridge
 import Foundation
 
 /// The one `castellan` command: every feature is a subcommand. The executable target is a
@@ -11,6 +12,7 @@ public struct Castellan: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "castellan",
         abstract: "Device authentication for Eclipse Mosquitto, run under an OTP-style supervision tree.",
+        version: Castellan.version,
         subcommands: [
             TreeCommand.self, DemoCommand.self, TOTPCommand.self, BenchCommand.self,
             InitCommand.self, DeviceCommand.self, SCRAMCommand.self, ACLCommand.self, AuditCommand.self, KeyCommand.self,
@@ -20,6 +22,10 @@ public struct Castellan: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// What `castellan --version` prints: this build, and the plugin link protocol it speaks (a
+    /// plugin must speak the same: docs/bridge-protocol.md).
+    public static let version = "castellan 0.7.0 (plugin link protocol \(BridgeFrame.version))"
 
     /// Parses the command line and runs the command; usage errors exit 2. (Not `main()`: from
     /// a `main.swift`, that name would pick ArgumentParser's synchronous entry point.)

@@ -66,3 +66,13 @@ enum CertificateStep<Value> {
     case passed(Value)
     case refused(DenialReason)
 }
+
+extension Certificate {
+    /// The device this certificate names (its one `urn:castellan:device:` URI SAN), or `nil`.
+    /// Says nothing of whether the certificate is valid: for a client choosing its client id,
+    /// never for a decision.
+    public var namedDevice: DeviceID? {
+        guard case .passed(let id) = CertificateIdentityExtractor.identity(of: self, source: .uriSAN) else { return nil }
+        return id
+    }
+}

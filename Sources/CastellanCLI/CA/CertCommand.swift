@@ -99,8 +99,10 @@ struct CertCommand: AsyncParsableCommand {
                     notBefore: $0.notBefore, notAfter: $0.notAfter, revokedAt: $0.revokedAt, reason: $0.revocationReason)
             }
             if json { return environment.output.out(try Arguments.json(rows)) }
+            environment.output.out("SERIAL\tDEVICE\tNOT AFTER\tSTATUS\tSHA-256 FINGERPRINT")
             for row in rows {
-                environment.output.out("\(row.serial)  \(row.device)  \(row.revokedAt == nil ? "valid" : "revoked (\(row.reason ?? ""))")")
+                let status = row.revokedAt.map { "revoked \(Timestamp.iso8601(seconds: $0)) (\(row.reason ?? "unspecified"))" } ?? "valid"
+                environment.output.out("\(row.serial)\t\(row.device)\t\(Timestamp.iso8601(seconds: row.notAfter))\t\(status)\t\(row.fingerprint)")
             }
         }
     }

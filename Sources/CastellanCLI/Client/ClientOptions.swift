@@ -2,6 +2,7 @@ import ArgumentParser
 import CastellanAuth
 import CastellanClient
 import Foundation
+import X509
 
 /// Connection and credential options shared by every `castellan client` subcommand.
 struct ClientOptions: ParsableArguments {
@@ -23,7 +24,12 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "PEM file of the client's private key.")
     var key: String?
 
-    @Option(name: .customLong("client-id"), help: "Client identifier (default: assigned by the broker).")
+    @Option(name: .customLong("server-name"),
+            help: "The name the broker's certificate must hold (default: --host; an IP address then needs it in the certificate).")
+    var serverName: String?
+
+    @Option(name: .customLong("client-id"),
+            help: "Client identifier (default: the device id — --username, or the device the --cert names — which Castellan requires).")
     var clientID: String?
 
     @Option(help: "Username.")
@@ -58,12 +64,12 @@ struct ClientOptions: ParsableArguments {
         var configuration = MQTTClientConfiguration(host: host, port: port)
         configuration.protocolVersion = version
         configuration.timeout = .milliseconds(Int64(timeout * 1000))
-        configuration.clientID = clientID ?? ""
+        configuration.clientID = clientID ?? username ?? cert.flatMap(Self.device(namedIn:))?.rawValue ?? ""
         if tls {
             guard let ca else { throw ValidationError("--tls needs --ca") }
-            configuration.tls = MQTTTLSConfiguration(caFile: ca, certificateFile: cert, privateKeyFile: key)
-        } else if ca != nil || cert != nil || key != nil {
-            throw ValidationError("--ca, --cert and --key need --tls")
+            configuration.tls = MQTTTLSConfiguration(caFile: ca, certificateFile: cert, privateKeyFile: key, serverHostname: serverName)
+        } else if ca != nil || cert != nil || key != nil || serverName != nil {
+            throw ValidationError("--ca, --cert, --key and --server-name need --tls")
         }
         let password = try passwordFile.map(Self.readPassword)
         let totp = try totpSecretFile.map(Self.readTOTP)
@@ -112,5 +118,14 @@ struct ClientOptions: ParsableArguments {
         } catch {
             throw ValidationError("the TOTP secret file does not hold a usable base32 secret")
         }
+    }
+
+    /// The device a PEM client certificate names, for the default client id; `nil` if the file
+    /// cannot be read or names none (the broker then refuses, and says so).
+    static func device(namedIn path: String) -> DeviceID? {
+        guard let pem = try? String(contentsOfFile: path, encoding: .utf8), let certificate = try? Certificate(pemEncoded: pem) else {
+            return nil
+        }
+        return certificate.namedDevice
     }
 }

@@ -8,7 +8,7 @@ extension DeviceDetails {
             "enabled: \(device.enabled ? "yes" : "no")",
             "policy: \(device.policy)",
             "groups: \(device.groups.isEmpty ? "-" : device.groups.joined(separator: ","))",
-            "created: \(device.created)",
+            "created: \(Timestamp.iso8601(seconds: device.created))",
             "scram: \(scram.map { "\($0.mechanism), \($0.iterations) iterations" } ?? "none")",
             "totp: \(totp.map { "\($0.algorithm), \($0.digits) digits, \($0.period) s" } ?? "none")",
             "lockout failures: \(lockoutFailures)",
@@ -16,7 +16,9 @@ extension DeviceDetails {
         lines.append("rules: \(rules.isEmpty ? "none" : "")")
         lines += rules.map { "  \($0.id) \($0.effect) \($0.access) \($0.pattern)" }
         lines.append("certificates: \(certificates.isEmpty ? "none" : "")")
-        lines += certificates.map { "  \($0.serial) \($0.revokedAt == nil ? "valid" : "revoked (\($0.revocationReason ?? "-"))")" }
+        lines += certificates.map {
+            "  \($0.serial) until \(Timestamp.iso8601(seconds: $0.notAfter)) \($0.revokedAt == nil ? "valid" : "revoked (\($0.revocationReason ?? "-"))")"
+        }
         return lines
     }
 }
