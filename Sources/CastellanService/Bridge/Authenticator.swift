@@ -59,7 +59,11 @@ struct Authenticator: BridgeRequestHandler {
                 return try await pool.submit(basic, idempotent: true)
             }
             guard let pool = pools.password else { return .deny(.unavailable("no password pool"), method: "password") }
-            return try await pool.submit(basic, affinity: UInt64(truncatingIfNeeded: (basic.username ?? []).hashValue))
+            // Idempotent: a retry re-runs the same checks, and the one that must stay once-only
+            // (a TOTP code's step) is claimed by an atomic store write, so a code the dead
+            // worker claimed is refused as a replay, never accepted twice (docs/supervision.md).
+            return try await pool.submit(basic, affinity: UInt64(truncatingIfNeeded: (basic.username ?? []).hashValue),
+                                         idempotent: true)
         case .enhanced(let enhanced):
             if enhanced.step != .continue, !context.admitsAttempt(from: enhanced.address) {
                 return .deny(.rateLimited(), method: enhanced.method)
