@@ -16,8 +16,9 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static func emptyToken() -> AdminError { AdminError(.emptyToken, "the admin token is empty") }
-    static func unreadableToken(_ path: String) -> AdminError {
-        AdminError(.unreadableToken, "cannot read the admin token file \(path)")
+    /// `why` is ``SecretFile``'s refusal: the file, then what is wrong with it.
+    static func unreadableToken(_ why: String) -> AdminError {
+        AdminError(.unreadableToken, "cannot use the admin token file \(why)")
     }
     static func listen(_ message: String) -> AdminError { AdminError(.listen, message) }
     static func request(_ message: String) -> AdminError { AdminError(.request, message) }

@@ -1,4 +1,5 @@
 import CastellanAuth
+import CastellanStore
 import Foundation
 
 /// The admin API's bearer token, as `castellan init` writes it (64 hex digits, mode 0600).
@@ -22,10 +23,14 @@ public struct AdminToken: Sendable, CustomStringConvertible {
     }
 
     /// Reads the token file; trailing white space (an editor's newline) is ignored.
+    ///
+    /// Refused, as the master key is (through the same ``SecretFile/read(_:)``), when group or
+    /// others can access the file: the error names the file and the fix, `chmod 600 FILE`.
     public static func load(from path: String) throws(AdminError) -> AdminToken {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadableToken(path) }
+        let bytes: [UInt8]
+        do { bytes = try SecretFile.read(path) } catch { throw .unreadableToken(error.description) }
         let file = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        return try AdminToken(String(decoding: data, as: UTF8.self), name: file.isEmpty ? "token" : file)
+        return try AdminToken(String(decoding: bytes, as: UTF8.self), name: file.isEmpty ? "token" : file)
     }
 
     /// Whether an `Authorization` header value carries this token (`Bearer <token>`).

@@ -39,7 +39,7 @@ extension CertificateAuthority {
     ) throws(CAError) -> IssuedCertificate {
         let key = Self.generateKey(keyType)
         let certificate = try sign(
-            subject: try DistinguishedName(parsing: "CN=\(device.rawValue)"), publicKey: key.publicKey,
+            subject: try .commonName(device.rawValue), publicKey: key.publicKey,
             validityDays: validityDays, now: now, entropy: entropy, extensions: try deviceExtensions(device, key.publicKey))
         return IssuedCertificate(certificate: certificate, privateKey: key)
     }
@@ -51,7 +51,7 @@ extension CertificateAuthority {
     ) throws(CAError) -> IssuedCertificate {
         try CSRPolicy.check(csr, for: device)
         let certificate = try sign(
-            subject: try DistinguishedName(parsing: "CN=\(device.rawValue)"), publicKey: csr.publicKey,
+            subject: try .commonName(device.rawValue), publicKey: csr.publicKey,
             validityDays: validityDays, now: now, entropy: entropy, extensions: try deviceExtensions(device, csr.publicKey))
         return IssuedCertificate(certificate: certificate, privateKey: nil)
     }
@@ -85,7 +85,7 @@ extension CertificateAuthority {
         } catch {
             throw .invalid("cannot build server extensions: \(error)")
         }
-        let subject = try DistinguishedName(parsing: "CN=\(dns.first ?? ips[0])")
+        let subject = try DistinguishedName.commonName(dns.first ?? ips[0])
         let certificate = try sign(subject: subject, publicKey: key.publicKey, validityDays: validityDays, now: now,
                                    entropy: entropy, extensions: extensions)
         return IssuedCertificate(certificate: certificate, privateKey: key)

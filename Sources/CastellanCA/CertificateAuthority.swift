@@ -32,13 +32,24 @@ public struct CertificateAuthority: Sendable {
         guard certificate.publicKey == privateKey.publicKey else { throw .invalid("ca.key does not belong to ca.pem") }
         self.certificate = certificate
         self.privateKey = privateKey
-        if P256.Signing.PublicKey(privateKey.publicKey) != nil {
-            signatureAlgorithm = .ecdsaWithSHA256
-        } else if P384.Signing.PublicKey(privateKey.publicKey) != nil {
-            signatureAlgorithm = .ecdsaWithSHA384
-        } else {
+        guard let algorithm = Self.signatureAlgorithm(for: privateKey.publicKey) else {
             throw .invalid("the CA key must be ECDSA P-256 or P-384")
         }
+        signatureAlgorithm = algorithm
+    }
+
+    /// The algorithm a CA key of this kind signs with: ECDSA with the hash matching its curve;
+    /// `nil` for any other key. Verifiers derive it from the key they trust, never from the signed data.
+    static func signatureAlgorithm(for key: Certificate.PublicKey) -> Certificate.SignatureAlgorithm? {
+        if P256.Signing.PublicKey(key) != nil { return .ecdsaWithSHA256 }
+        if P384.Signing.PublicKey(key) != nil { return .ecdsaWithSHA384 }
+        return nil
+    }
+
+    /// Reads a CA certificate (PEM) a device was given to trust, such as `ca.pem`.
+    public static func trustedCertificate(from path: String) throws(CAError) -> Certificate {
+        let text = try CAFiles.readPublic(path)
+        do { return try Certificate(pemEncoded: text) } catch { throw .invalid("\(path) is not a PEM certificate") }
     }
 
     /// Creates a new CA in `folder`: `ca.pem` and `ca.key` (0600). Refuses if either exists.

@@ -5,37 +5,48 @@ import X509
 extension DistinguishedName {
     /// Parses an operator's subject such as `CN=Castellan Device CA,O=Example,C=DE`.
     ///
-    /// Only the attributes a device CA needs are known (CN, O, OU, C, ST, L); anything else,
-    /// an empty value, or a comma inside a value is refused rather than guessed at.
+    /// Written as RFC 4514 writes names — most specific first — so the parsed name prints back
+    /// as it was typed (swift-certificates' `description` follows RFC 4514 too). Each pair
+    /// becomes a structured attribute through swift-certificates' name builders (`CommonName`,
+    /// `OrganizationName`…); no text is ever re-parsed. Only the attributes a device CA needs are
+    /// known (CN, O, OU, C, ST, L); anything else, an empty value, or a value holding a
+    /// character RFC 4514 would have to escape (`,` `=` `+` `"` `\` `<` `>` `;`, control
+    /// characters) is refused rather than guessed at.
     public init(parsing text: String) throws(CAError) {
-        var attributes: [RelativeDistinguishedName] = []
+        var attributes: [any RelativeDistinguishedNameConvertible] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2, !pair[1].isEmpty else { throw .invalid("subject '\(text)': expected KEY=VALUE pairs separated by commas") }
-            let type: ASN1ObjectIdentifier
+            let value = pair[1]
+            guard !value.unicodeScalars.contains(where: { "=+\"\\<>;".unicodeScalars.contains($0) || $0.properties.generalCategory == .control })
+            else { throw .invalid("subject '\(text)': \(pair[0]) value holds a character names cannot carry (= + \" \\ < > ; or a control character)") }
             switch pair[0].uppercased() {
-            case "CN": type = .RDNAttributeType.commonName
-            case "O": type = .RDNAttributeType.organizationName
-            case "OU": type = .RDNAttributeType.organizationalUnitName
-            case "C": type = .RDNAttributeType.countryName
-            case "ST": type = .RDNAttributeType.stateOrProvinceName
-            case "L": type = .RDNAttributeType.localityName
-            default: throw .invalid("subject '\(text)': unknown attribute '\(pair[0])' (known: CN, O, OU, C, ST, L)")
-            }
-            if type == .RDNAttributeType.countryName {
-                guard pair[1].count == 2, pair[1].allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+            case "CN": attributes.append(CommonName(value))
+            case "O": attributes.append(OrganizationName(value))
+            case "OU": attributes.append(OrganizationalUnitName(value))
+            case "ST": attributes.append(StateOrProvinceName(value))
+            case "L": attributes.append(LocalityName(value))
+            case "C":
+                guard value.count == 2, value.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
                     throw .invalid("subject '\(text)': C must be a two-letter country code")
                 }
-            }
-            do {
-                let attribute = type == .RDNAttributeType.countryName
-                    ? try RelativeDistinguishedName.Attribute(type: type, printableString: pair[1])
-                    : RelativeDistinguishedName.Attribute(type: type, utf8String: pair[1])
-                attributes.append(RelativeDistinguishedName(attribute))
-            } catch {
-                throw .invalid("subject '\(text)': \(pair[0]) value is not allowed")
+                attributes.append(CountryName(value))
+            default: throw .invalid("subject '\(text)': unknown attribute '\(pair[0])' (known: CN, O, OU, C, ST, L)")
             }
         }
-        self.init(attributes)
+        let rdns: [RelativeDistinguishedName]
+        do {
+            // The DER sequence runs from the root down: the reverse of the text.
+            rdns = try attributes.reversed().map { try $0.makeRDN() }
+        } catch {
+            throw .invalid("subject '\(text)': a value is not allowed: \(error)")
+        }
+        self.init(rdns)
+    }
+
+    /// A name holding one common name, built as a structured attribute: whatever `commonName`
+    /// holds stays one CN value and can never become another attribute.
+    static func commonName(_ commonName: String) throws(CAError) -> DistinguishedName {
+        do { return try DistinguishedName { CommonName(commonName) } } catch { throw .invalid("cannot build a subject: \(error)") }
     }
 }

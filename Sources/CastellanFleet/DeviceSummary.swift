@@ -27,6 +27,7 @@ public struct DeviceDetails: Encodable, Sendable, Hashable {
     public let device: DeviceSummary
     public let scram: SCRAM?
     public let totp: TOTP?
+    /// Failures from every source address since the last `device unlock` (docs/lockout.md).
     public let lockoutFailures: Int
     public let rules: [RuleSummary]
     public let certificates: [CertificateSummary]

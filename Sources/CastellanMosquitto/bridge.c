@@ -2,6 +2,7 @@
 #include "bridge.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@
  * reading the socket is a syscall: pushes (kicks, new rules) can wait a millisecond. */
 #define TICK_EVERY_US 1000
 
-static uint64_t now_us(void)
+uint64_t castellan_now_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -62,7 +63,7 @@ static void disconnect(struct castellan_bridge *b, const char *why)
 	b->hello_id = b->ping_id = 0;
 	b->backoff_ms = b->backoff_ms ? b->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if(b->backoff_ms > BACKOFF_MAX_MS) b->backoff_ms = BACKOFF_MAX_MS;
-	b->next_attempt_us = now_us() + (uint64_t)b->backoff_ms * 1000u;
+	b->next_attempt_us = castellan_now_us() + (uint64_t)b->backoff_ms * 1000u;
 }
 
 /* Writes all of buf before `deadline`. A partly written frame would desynchronise the stream,
@@ -78,7 +79,7 @@ static int send_all(struct castellan_bridge *b, const uint8_t *buf, size_t len, 
 			disconnect(b, strerror(errno));
 			return -1;
 		}
-		uint64_t now = now_us();
+		uint64_t now = castellan_now_us();
 		if(now >= deadline){
 			if(done > 0) disconnect(b, "a frame could not be written in time");
 			return -1;
@@ -94,6 +95,14 @@ static void start_connect(struct castellan_bridge *b)
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	strcpy(addr.sun_path, b->path); /* length checked in init */
 	b->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if(b->fd >= 0 && b->wake_signal){
+		/* Best effort: without it the broker's own wake-ups still come round. */
+		struct f_owner_ex owner = { F_OWNER_TID, b->wake_tid };
+		if(fcntl(b->fd, F_SETOWN_EX, &owner) != 0 || fcntl(b->fd, F_SETSIG, b->wake_signal) != 0
+				|| fcntl(b->fd, F_SETFL, fcntl(b->fd, F_GETFL) | O_ASYNC) != 0){
+			say(b, CASTELLAN_LOG_WARNING, "Warning: castellan: cannot ask for a signal on service replies: %s.", strerror(errno));
+		}
+	}
 	if(b->fd < 0 || connect(b->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0){
 		/* A Unix socket connects at once or not at all (EAGAIN: backlog full); no waiting. */
 		if(!b->reported_down){
@@ -112,8 +121,9 @@ static void start_connect(struct castellan_bridge *b)
 	};
 	size_t n = castellan_frame__encode(&hello, b->out, CASTELLAN_FRAME_BUFFER);
 	b->state = CASTELLAN_HANDSHAKE;
+	b->links++;
 	b->hello_id = hello.id;
-	b->hello_sent_us = now_us();
+	b->hello_sent_us = castellan_now_us();
 	if(n == 0 || send_all(b, b->out, n, b->hello_sent_us) != 0) disconnect(b, "HELLO could not be sent");
 }
 
@@ -133,6 +143,8 @@ static int dispatch(struct castellan_bridge *b, const uint8_t *frame, size_t len
 			return -1;
 		}
 		b->state = CASTELLAN_READY;
+		b->ever_ready = true;
+		b->handshakes++;
 		b->backoff_ms = 0;
 		b->timeouts = 0;
 		b->failfast = false; /* an answer: the service is responsive again */
@@ -154,7 +166,8 @@ static int dispatch(struct castellan_bridge *b, const uint8_t *frame, size_t len
 				*reply = r;
 				return 1;
 			}
-			return 0; /* a late answer to a request we gave up on */
+			if(b->on_decision && b->on_decision(b->ctx, &r)) b->timeouts = 0;
+			return 0; /* else a late answer to a request we gave up on */
 		case CASTELLAN_KICK:
 		case CASTELLAN_SET_RULES:
 		case CASTELLAN_PUBLISH:
@@ -202,23 +215,9 @@ static int read_some(struct castellan_bridge *b)
 	return -1;
 }
 
-/* Waits until `deadline` for the DECISION with id `want`, or (want == 0) for the handshake to
- * complete. Returns 0, or -1: deny. An expired deadline counts towards failing fast. */
-static int await(struct castellan_bridge *b, uint32_t want, struct castellan_reply *reply, uint64_t deadline)
+/* Counts an expired deadline towards failing fast, and says so. */
+static void expired(struct castellan_bridge *b)
 {
-	for(;;){
-		int rc = pump(b, want, reply);
-		if(rc < 0) return -1;
-		if(rc == 1 || (want == 0 && b->state == CASTELLAN_READY)){
-			b->timeouts = 0;
-			return 0;
-		}
-		uint64_t now = now_us();
-		if(now >= deadline) break;
-		struct pollfd p = { b->fd, POLLIN, 0 };
-		int ready = poll(&p, 1, (int)((deadline - now + 999) / 1000));
-		if(ready > 0 && read_some(b) != 0) return -1;
-	}
 	if(++b->timeouts >= FAILFAST_AFTER && !b->failfast){
 		b->failfast = true;
 		say(b, CASTELLAN_LOG_WARNING, "Warning: castellan: %u requests in a row timed out; denying at once until the service answers a PING.",
@@ -226,18 +225,71 @@ static int await(struct castellan_bridge *b, uint32_t want, struct castellan_rep
 	}else{
 		say(b, CASTELLAN_LOG_WARNING, "Warning: castellan: no answer from the service within %d ms; denied.", b->timeout_ms);
 	}
+}
+
+
+/* Waits until `deadline` for the DECISION with id `want`, or (want == 0) for the handshake to
+ * complete. Returns 0, or -1: deny. An expired deadline counts towards failing fast. */
+static int await(struct castellan_bridge *b, uint32_t want, struct castellan_reply *reply, uint64_t deadline)
+{
+	uint64_t spin_until = castellan_now_us() + b->spin_us;
+	for(;;){
+		int rc = pump(b, want, reply);
+		if(rc < 0) return -1;
+		if(rc == 1 || (want == 0 && b->state == CASTELLAN_READY)){
+			b->timeouts = 0;
+			return 0;
+		}
+		uint64_t now = castellan_now_us();
+		if(now >= deadline) break;
+		if(now < spin_until){ /* see spin_us */
+			if(read_some(b) != 0) return -1;
+			continue;
+		}
+		struct pollfd p = { b->fd, POLLIN, 0 };
+		int ready = poll(&p, 1, (int)((deadline - now + 999) / 1000));
+		if(ready > 0 && read_some(b) != 0) return -1;
+	}
+	expired(b);
 	return -1;
+}
+
+/* Before the first HELLO_ACK (the broker has just started, and the service maybe not yet):
+ * retries connect() until `deadline` instead of refusing at once. Returns 0 once connected
+ * (the handshake may still be under way), or -1: deny. */
+static int await_first_link(struct castellan_bridge *b, uint64_t deadline)
+{
+	for(;;){
+		start_connect(b);
+		if(b->state != CASTELLAN_DOWN) return 0;
+		if(castellan_now_us() >= deadline) break;
+		poll(NULL, 0, 1);
+	}
+	expired(b);
+	return -1;
+}
+
+/* Brings the link to READY for a request due by `deadline`: 0, or -1: deny. */
+static int ready_for_request(struct castellan_bridge *b, uint64_t deadline, struct castellan_reply *scratch)
+{
+	uint64_t now = castellan_now_us();
+	/* Before the first link, wait for it; after, reconnect bounded by the same backoff as
+	 * TICK's, so a dead service costs one failed connect() per backoff period and no waiting. */
+	if(b->failfast) return -1;
+	if(b->state == CASTELLAN_DOWN && !b->ever_ready){
+		if(await_first_link(b, deadline) != 0) return -1;
+	}else if(b->state == CASTELLAN_DOWN && now >= b->next_attempt_us){
+		start_connect(b);
+	}
+	if(b->state == CASTELLAN_DOWN) return -1;
+	if(b->state == CASTELLAN_HANDSHAKE && await(b, 0, scratch, deadline) != 0) return -1;
+	return 0;
 }
 
 int castellan_bridge__call(struct castellan_bridge *b, struct castellan_request *req, struct castellan_reply *reply)
 {
-	uint64_t now = now_us();
-	/* Lazy connect, bounded by the same backoff as TICK's, so a dead service costs one
-	 * failed connect() per backoff period and no waiting. */
-	if(b->state == CASTELLAN_DOWN && now >= b->next_attempt_us) start_connect(b);
-	if(b->state == CASTELLAN_DOWN || b->failfast) return -1;
-	uint64_t deadline = now + (uint64_t)b->timeout_ms * 1000u;
-	if(b->state == CASTELLAN_HANDSHAKE && await(b, 0, reply, deadline) != 0) return -1;
+	uint64_t deadline = castellan_now_us() + (uint64_t)b->timeout_ms * 1000u;
+	if(ready_for_request(b, deadline, reply) != 0) return -1;
 	req->id = next_id(b);
 	size_t n = castellan_frame__encode(req, b->out, CASTELLAN_FRAME_BUFFER);
 	if(n == 0){
@@ -246,6 +298,30 @@ int castellan_bridge__call(struct castellan_bridge *b, struct castellan_request 
 	}
 	if(send_all(b, b->out, n, deadline) != 0) return -1;
 	return await(b, req->id, reply, deadline);
+}
+
+int castellan_bridge__send(struct castellan_bridge *b, struct castellan_request *req)
+{
+	struct castellan_reply scratch;
+	uint64_t deadline = castellan_now_us() + (uint64_t)b->timeout_ms * 1000u;
+	if(ready_for_request(b, deadline, &scratch) != 0) return -1;
+	req->id = next_id(b);
+	size_t n = castellan_frame__encode(req, b->out, CASTELLAN_FRAME_BUFFER);
+	if(n == 0){
+		say(b, CASTELLAN_LOG_WARNING, "Warning: castellan: request not encodable (invalid UTF-8 or too large); denied.");
+		return -1;
+	}
+	return send_all(b, b->out, n, deadline);
+}
+
+void castellan_bridge__expired(struct castellan_bridge *b)
+{
+	expired(b);
+}
+
+void castellan_bridge__start(struct castellan_bridge *b)
+{
+	if(b->state == CASTELLAN_DOWN) start_connect(b);
 }
 
 void castellan_bridge__notify(struct castellan_bridge *b, const struct castellan_request *req)
@@ -258,15 +334,24 @@ void castellan_bridge__notify(struct castellan_bridge *b, const struct castellan
 	if(sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR){
 		disconnect(b, strerror(errno));
 	}else if(sent > 0 && (size_t)sent < n){
-		send_all(b, b->out + sent, n - (size_t)sent, now_us() + (uint64_t)b->timeout_ms * 1000u);
+		send_all(b, b->out + sent, n - (size_t)sent, castellan_now_us() + (uint64_t)b->timeout_ms * 1000u);
 	}
+}
+
+int castellan_bridge__report(struct castellan_bridge *b, const struct castellan_request *req)
+{
+	if(b->state != CASTELLAN_READY) return -1;
+	size_t n = castellan_frame__encode(req, b->out, CASTELLAN_FRAME_BUFFER);
+	if(n == 0) return -1;
+	if(send_all(b, b->out, n, castellan_now_us() + (uint64_t)b->timeout_ms * 1000u) == 0) return 0;
+	return b->state == CASTELLAN_READY ? 1 : -1; /* a frame cut short closed the connection */
 }
 
 void castellan_bridge__tick(struct castellan_bridge *b)
 {
-	uint64_t now = now_us();
+	uint64_t now = castellan_now_us();
 	if(now < b->next_tick_us) return;
-	b->next_tick_us = now + TICK_EVERY_US;
+	b->next_tick_us = now + b->tick_every_us;
 	if(b->state == CASTELLAN_DOWN && now >= b->next_attempt_us) start_connect(b);
 	uint64_t hello_limit_us = (uint64_t)b->timeout_ms * 1000u;
 	if(hello_limit_us < HELLO_LIMIT_US) hello_limit_us = HELLO_LIMIT_US;
@@ -300,6 +385,7 @@ int castellan_bridge__init(struct castellan_bridge *b, const char *path, const c
 	b->out = malloc(CASTELLAN_FRAME_BUFFER);
 	b->in = malloc(CASTELLAN_FRAME_BUFFER);
 	b->timeout_ms = timeout_ms;
+	b->tick_every_us = TICK_EVERY_US;
 	b->on_push = on_push;
 	b->log = log;
 	b->ctx = ctx;

@@ -1,6 +1,7 @@
 /* Open-addressing hash table of connections (see conn_table.h for why). */
 #include "conn_table.h"
 #include "acl.h"
+#include "frame.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ int castellan_conn_table__init(struct castellan_conn_table *t, size_t cap)
 	t->slots = calloc(c, sizeof(*t->slots));
 	t->cap = t->slots ? c : 0;
 	t->count = 0;
+	t->generations = 0;
 	return t->slots ? 0 : -1;
 }
 
@@ -28,8 +30,33 @@ void castellan_conn__reset(struct castellan_conn *c)
 {
 	free(c->method);
 	c->method = NULL;
+	free(c->client_id);
+	c->client_id = NULL;
+	free(c->tag);
+	c->tag = NULL;
+	c->tag_len = 0;
 	castellan_conn__set_rules(c, NULL);
 	c->authenticated = false;
+	c->ended = 0;
+}
+
+int castellan_conn__admit(struct castellan_conn *c, const char *client_id, const uint8_t *tag, size_t tag_len)
+{
+	if(client_id == NULL || tag_len > CASTELLAN_TAG_MAX) return -1;
+	char *id = strdup(client_id);
+	uint8_t *copy = tag_len ? malloc(tag_len) : NULL;
+	if(id == NULL || (tag_len && copy == NULL)){
+		free(id);
+		free(copy);
+		return -1;
+	}
+	if(tag_len) memcpy(copy, tag, tag_len);
+	free(c->client_id);
+	free(c->tag);
+	c->client_id = id;
+	c->tag = copy;
+	c->tag_len = (uint16_t)tag_len;
+	return 0;
 }
 
 void castellan_conn__set_rules(struct castellan_conn *c, struct castellan_acl *rules)
@@ -78,6 +105,18 @@ struct castellan_conn *castellan_conn_table__find(const struct castellan_conn_ta
 	return t->slots[i].key ? &t->slots[i] : NULL;
 }
 
+struct castellan_conn *castellan_conn_table__current(const struct castellan_conn_table *t, const void *key, uint64_t generation)
+{
+	struct castellan_conn *c = castellan_conn_table__find(t, key);
+	return c && c->generation == generation ? c : NULL;
+}
+
+struct castellan_conn *castellan_conn_table__match(const struct castellan_conn_table *t, const void *key, uint64_t generation)
+{
+	struct castellan_conn *c = castellan_conn_table__current(t, key, generation);
+	return c && c->authenticated ? c : NULL;
+}
+
 /* Doubles the table at 50% load, so probe sequences stay short. */
 static int grow(struct castellan_conn_table *t)
 {
@@ -87,6 +126,7 @@ static int grow(struct castellan_conn_table *t)
 		if(t->slots[i].key) bigger.slots[slot_of(&bigger, t->slots[i].key)] = t->slots[i];
 	}
 	bigger.count = t->count;
+	bigger.generations = t->generations;
 	free(t->slots);
 	*t = bigger;
 	return 0;
@@ -99,7 +139,7 @@ struct castellan_conn *castellan_conn_table__add(struct castellan_conn_table *t,
 	if(found) return found;
 	if((t->count + 1) * 2 > t->cap && grow(t)) return NULL;
 	struct castellan_conn *c = &t->slots[slot_of(t, key)];
-	*c = (struct castellan_conn){ .key = key };
+	*c = (struct castellan_conn){ .key = key, .generation = ++t->generations };
 	t->count++;
 	return c;
 }

@@ -18,9 +18,21 @@ struct castellan_acl;
 
 struct castellan_conn {
 	const void *key;             /* NULL marks an empty slot */
+	/* Tells this connection from a later one on the same (reused) handle: assigned from the
+	 * table's counter when the entry is created — the connection's first request — and carried
+	 * in every frame about it. A decision, kick or rule push with another generation is not
+	 * this connection's. */
+	uint64_t generation;
+	char *client_id;             /* from the allow: what a KICK disconnects */
+	uint8_t *tag;                /* the allow's session tag, opaque, reported in SESSIONS */
+	uint16_t tag_len;
 	char *method;                /* remembered at EXT_AUTH_START: CONTINUE gets NULL */
 	struct castellan_acl *rules; /* NULL: denied everything */
 	bool authenticated;          /* tells a re-auth START (step 2) from a first one */
+	/* Nonzero once the connection ended (DISCONNECT, or CLIENT_OFFLINE on 2.1): its rules are
+	 * kept only to judge its last will, which mosquitto publishes after that event. The number
+	 * tells this ending from a later one of a new connection at the same address. */
+	uint32_t ended;
 	/* The last ACL decision: a device mostly publishes to the same few topics, and repeating
 	 * it costs one memcmp instead of validating and matching the topic against every rule. */
 	uint8_t last_access;         /* 0: nothing remembered */
@@ -33,6 +45,7 @@ struct castellan_conn_table {
 	struct castellan_conn *slots;
 	size_t cap;   /* a power of two */
 	size_t count;
+	uint64_t generations; /* the last generation handed out; never reset, so never reused */
 };
 
 /* Returns 0, or -1 when out of memory. */
@@ -41,11 +54,21 @@ void castellan_conn_table__free(struct castellan_conn_table *t);
 
 /* The returned pointers stay valid only until the next add or remove. */
 struct castellan_conn *castellan_conn_table__find(const struct castellan_conn_table *t, const void *key);
-/* Finds or inserts a zeroed entry; NULL when out of memory. */
+/* Finds or inserts a zeroed entry with a fresh generation; NULL when out of memory. */
 struct castellan_conn *castellan_conn_table__add(struct castellan_conn_table *t, const void *key);
+/* The entry of `key` if its generation is `generation`, else NULL: how a decision finds its
+ * connection, so a late answer for a client gone never attaches to the next on its handle. */
+struct castellan_conn *castellan_conn_table__current(const struct castellan_conn_table *t, const void *key, uint64_t generation);
+/* The authenticated entry of `key` if its generation is `generation`, else NULL: how every
+ * push (KICK, SET_RULES) finds its connection, so none reaches a later client on a reused handle. */
+struct castellan_conn *castellan_conn_table__match(const struct castellan_conn_table *t, const void *key, uint64_t generation);
 /* Frees the entry's method and rules; unknown keys are ignored. */
 void castellan_conn_table__remove(struct castellan_conn_table *t, const void *key);
-/* Frees the state an entry holds and clears it, keeping the entry itself. */
+/* Records what an allow hands over: the client id (for KICK) and the session tag (for
+ * SESSIONS), replacing earlier ones (re-authentication). Returns 0, or -1 on OOM or a tag
+ * over CASTELLAN_TAG_MAX (both: deny). */
+int castellan_conn__admit(struct castellan_conn *c, const char *client_id, const uint8_t *tag, size_t tag_len);
+/* Frees the state an entry holds and clears it (ended too), keeping the entry itself and its generation. */
 void castellan_conn__reset(struct castellan_conn *c);
 /* Replaces the connection's rules (NULL: deny everything) and forgets the last decision.
  * The only way rules change, so a remembered decision never outlives the rules it came from. */

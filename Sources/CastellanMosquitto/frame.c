@@ -1,4 +1,4 @@
-/* Bridge protocol v1: encoder for requests, strict decoder for replies and pushes. */
+/* Bridge protocol v2: encoder for requests, strict decoder for replies and pushes. */
 #include "frame.h"
 
 #include <string.h>
@@ -97,15 +97,20 @@ int castellan_frame__decode(const uint8_t *buf, size_t len, struct castellan_rep
 		case CASTELLAN_DECISION:
 			out->result = (uint8_t)cur__uint(&c, 1);
 			if(out->result > CASTELLAN_CONTINUE) return -1;
+			out->generation = cur__uint(&c, 8);
 			out->username = cur__bytes(&c, false, true);
 			out->rules = cur__bytes(&c, false, false);
 			out->data = cur__bytes(&c, false, false);
+			out->tag = cur__bytes(&c, false, false);
+			if(out->tag.len > CASTELLAN_TAG_MAX) return -1;
 			break;
 		case CASTELLAN_KICK:
-			out->client_id = cur__bytes(&c, false, true);
+			out->conn = cur__uint(&c, 8);
+			out->generation = cur__uint(&c, 8);
 			break;
 		case CASTELLAN_SET_RULES:
 			out->conn = cur__uint(&c, 8);
+			out->generation = cur__uint(&c, 8);
 			out->rules = cur__bytes(&c, false, false);
 			break;
 		case CASTELLAN_PUBLISH:
@@ -150,7 +155,7 @@ static void wr__bytes(struct writer *w, struct castellan_bytes b, bool optional,
 size_t castellan_frame__encode(const struct castellan_request *r, uint8_t *out, size_t cap)
 {
 	struct writer w = { out, cap, 0, true };
-	bool notification = r->type == CASTELLAN_DISCONNECT;
+	bool notification = r->type == CASTELLAN_DISCONNECT || r->type == CASTELLAN_SESSIONS;
 	if(notification != (r->id == 0)) return 0;
 	wr__uint(&w, 0, 4); /* length, patched below */
 	wr__uint(&w, r->type, 1);
@@ -167,6 +172,7 @@ size_t castellan_frame__encode(const struct castellan_request *r, uint8_t *out, 
 			if(r->protocol < 3 || r->protocol > 5) return 0;
 			if(r->type == CASTELLAN_EXT_AUTH && r->step > 2) return 0;
 			wr__uint(&w, r->conn, 8);
+			wr__uint(&w, r->generation, 8);
 			wr__uint(&w, r->protocol, 1);
 			if(r->type == CASTELLAN_EXT_AUTH) wr__uint(&w, r->step, 1);
 			wr__bytes(&w, r->address, false, true);
@@ -179,6 +185,19 @@ size_t castellan_frame__encode(const struct castellan_request *r, uint8_t *out, 
 			break;
 		case CASTELLAN_DISCONNECT:
 			wr__uint(&w, r->conn, 8);
+			wr__uint(&w, r->generation, 8);
+			break;
+		case CASTELLAN_SESSIONS:
+			/* The entries come pre-encoded (castellan_frame__session_entry): copied as they are. */
+			if(r->last > 1 || !r->entries.present) return 0;
+			wr__uint(&w, r->last, 1);
+			wr__uint(&w, r->count, 4);
+			if(w.ok && w.cap - w.off >= r->entries.len){
+				if(r->entries.len) memcpy(w.p + w.off, r->entries.ptr, r->entries.len);
+				w.off += r->entries.len;
+			}else{
+				w.ok = false;
+			}
 			break;
 		default:
 			return 0;
@@ -188,4 +207,16 @@ size_t castellan_frame__encode(const struct castellan_request *r, uint8_t *out, 
 	w.off = 0;
 	wr__uint(&w, body, 4);
 	return body + 4;
+}
+
+size_t castellan_frame__session_entry(uint8_t *out, size_t cap, uint64_t conn, uint64_t generation,
+		struct castellan_bytes client_id, struct castellan_bytes tag)
+{
+	struct writer w = { out, cap, 0, true };
+	if(tag.len > CASTELLAN_TAG_MAX) return 0;
+	wr__uint(&w, conn, 8);
+	wr__uint(&w, generation, 8);
+	wr__bytes(&w, client_id, false, false);
+	wr__bytes(&w, tag, false, false);
+	return w.ok ? w.off : 0;
 }

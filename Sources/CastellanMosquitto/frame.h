@@ -1,4 +1,4 @@
-/* Bridge protocol v1 (docs/bridge-protocol.md): frames between the plugin and the service.
+/* Bridge protocol v2 (docs/bridge-protocol.md): frames between the plugin and the service.
  *
  * The plugin encodes requests and decodes replies and pushes. Decoded byte fields are views
  * into the caller's buffer: nothing is copied or allocated, so a reply is only valid until the
@@ -12,7 +12,8 @@
 
 #define CASTELLAN_FRAME_MAX 262144u               /* largest body N (type + id + fields) */
 #define CASTELLAN_FRAME_BUFFER (4u + CASTELLAN_FRAME_MAX) /* a whole frame, prefix included */
-#define CASTELLAN_PROTOCOL_VERSION 1
+#define CASTELLAN_PROTOCOL_VERSION 2
+#define CASTELLAN_TAG_MAX 512u                     /* longest session tag (DECISION, SESSIONS) */
 
 enum castellan_type {
 	CASTELLAN_HELLO = 0x01,
@@ -20,6 +21,7 @@ enum castellan_type {
 	CASTELLAN_BASIC_AUTH = 0x03,
 	CASTELLAN_EXT_AUTH = 0x04,
 	CASTELLAN_DISCONNECT = 0x05,
+	CASTELLAN_SESSIONS = 0x06,
 	CASTELLAN_HELLO_ACK = 0x81,
 	CASTELLAN_PONG = 0x82,
 	CASTELLAN_DECISION = 0x83,
@@ -43,7 +45,11 @@ struct castellan_request {
 	uint32_t id;
 	uint16_t version;                       /* HELLO */
 	uint64_t conn;                          /* BASIC_AUTH, EXT_AUTH, DISCONNECT */
+	uint64_t generation;                    /* BASIC_AUTH, EXT_AUTH, DISCONNECT */
 	uint8_t protocol, step;                 /* step: EXT_AUTH only */
+	uint8_t last;                           /* SESSIONS: 1 on the report's last frame */
+	uint32_t count;                         /* SESSIONS: entries in `entries` */
+	struct castellan_bytes entries;         /* SESSIONS: castellan_frame__session_entry()s, back to back */
 	struct castellan_bytes broker_id, address, method;             /* strings */
 	struct castellan_bytes client_id, username, password;          /* opt-bytes */
 	struct castellan_bytes data, certificate;                      /* bytes */
@@ -55,9 +61,9 @@ struct castellan_reply {
 	uint32_t id;
 	uint16_t version;                       /* HELLO_ACK */
 	uint8_t result;                         /* DECISION */
-	uint64_t conn;                          /* SET_RULES */
-	struct castellan_bytes username, rules, data; /* DECISION; rules also SET_RULES */
-	struct castellan_bytes client_id;       /* KICK */
+	uint64_t generation;                    /* DECISION, KICK, SET_RULES */
+	uint64_t conn;                          /* KICK, SET_RULES */
+	struct castellan_bytes username, rules, data, tag; /* DECISION; rules also SET_RULES */
 	struct castellan_bytes topic, payload;  /* PUBLISH */
 };
 
@@ -65,6 +71,11 @@ struct castellan_reply {
  * (bad string, protocol or step) or the frame would exceed CASTELLAN_FRAME_MAX or `cap`.
  * Refusing here matters: a malformed frame would make the service drop the connection. */
 size_t castellan_frame__encode(const struct castellan_request *req, uint8_t *out, size_t cap);
+
+/* Appends one SESSIONS entry (u64 conn, u64 generation, bytes client id, bytes tag) at
+ * out[0..cap); returns its size, or 0 if it does not fit or the tag exceeds CASTELLAN_TAG_MAX. */
+size_t castellan_frame__session_entry(uint8_t *out, size_t cap, uint64_t conn, uint64_t generation,
+		struct castellan_bytes client_id, struct castellan_bytes tag);
 
 /* How much of a stream is the next frame? Returns its total size (prefix included) once the
  * 4-byte prefix is there, 0 if fewer than 4 bytes are buffered, -1 for an illegal length. */

@@ -11,11 +11,15 @@ public final class CastellanServer: Sendable {
     public let specFile: String
     private let configurationFile: String
     private let logger: Logger
+    /// Derived from the master key once at start, for every reload's settings.
+    private let unknownUserKey: [UInt8]
 
     /// Loads everything and builds the tree; nothing runs yet.
     ///
-    /// Refuses to start when another process serves on the bridge socket. A missing spec file
-    /// means the built-in default tree (the same as `supervision/castellan.yaml`).
+    /// Refuses to start when another process serves on the bridge socket, and when a spec file
+    /// the configuration names (`supervision.spec`) does not exist. Without one, `supervision.yaml`
+    /// beside the configuration is used if it is there, else the built-in default tree (the
+    /// same as `supervision/castellan.yaml`).
     public init(configuration: CastellanConfiguration, logger: Logger, environment: SupervisionEnvironment = SupervisionEnvironment()) async throws {
         self.configurationFile = configuration.file
         self.logger = logger
@@ -24,10 +28,15 @@ public final class CastellanServer: Sendable {
         // PostgreSQL answers arrive on the bridge thread, where the workers wait for them.
         let store = try await StoreOpener.open(configuration.store, masterKey: masterKey, eventLoopGroup: BridgeThread.group)
         let entropy = configuration.entropySource()
-        context = ServiceContext(store: store, settings: try ServiceSettings(configuration: configuration, entropy: entropy),
+        unknownUserKey = ServiceSettings.unknownUserKey(masterKey)
+        context = try ServiceContext(store: store, settings: try ServiceSettings(configuration: configuration, unknownUserKey: unknownUserKey),
                                  entropy: entropy)
         let loader = SupervisionSpecLoader(workerTypes: ServiceWorkerTypes.names)
         let spec: SupervisorSpec
+        if configuration.supervisionSpecConfigured, !FileManager.default.fileExists(atPath: configuration.supervisionSpec) {
+            throw ServiceStartError(
+                "supervision.spec \(configuration.supervisionSpec) does not exist: create it (supervision/castellan.yaml is the built-in tree) or remove the line to run the built-in tree")
+        }
         if FileManager.default.fileExists(atPath: configuration.supervisionSpec) {
             spec = try loader.load(contentsOf: configuration.supervisionSpec)
             specFile = configuration.supervisionSpec
@@ -55,7 +64,7 @@ public final class CastellanServer: Sendable {
     /// changing them needs a restart, and the returned notes say so.
     public func reload() throws -> [String] {
         let fresh = try CastellanConfiguration.load(configurationFile)
-        let settings = try ServiceSettings(configuration: fresh, entropy: context.entropy)
+        let settings = try ServiceSettings(configuration: fresh, unknownUserKey: unknownUserKey)
         let running = context.settings.configuration
         var notes: [String] = []
         if fresh.storeText != running.storeText { notes.append("store changed: takes effect after a restart") }

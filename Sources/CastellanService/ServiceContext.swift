@@ -14,12 +14,20 @@ public final class ServiceContext: Sendable {
     public let bridge = Readiness()
     /// Whether a broker's plugin has completed the handshake since start.
     public let brokerConnected = Readiness()
+    /// Whether a broker's plugin has finished reporting its live connections (after a handshake)
+    /// and every one of them was re-checked.
+    public let brokerResynced = Readiness()
     let arrivingBrokers = ArrivingBrokers()
     let entropy: any EntropySource
     let metrics = DecisionMetrics()
     /// The id of the last change-log record the notifier applied (-1 before it started): a
     /// restarted notifier goes on from here, so a change is applied even if it crashed meanwhile.
     let appliedChange = Atomic<Int64>(-1)
+    /// Where key derivations run, off the decision thread (see ``ColdCheckPool``).
+    let coldChecks = ColdCheckPool()
+    /// Recently verified passwords, shared by the password workers and the cold checks they
+    /// hand out (``PasswordDecision``).
+    let passwordCache: Mutex<VerifiedPasswordCache>
     private let current: Mutex<Current>
     private let rateLimiter: Mutex<RateLimiter>
 
@@ -29,9 +37,11 @@ public final class ServiceContext: Sendable {
         var verifier: DeviceCertificateVerifier?
     }
 
-    public init(store: any CredentialStore, settings: ServiceSettings, entropy: any EntropySource) {
+    /// - Throws: when `entropy` cannot key the verified-password cache.
+    public init(store: any CredentialStore, settings: ServiceSettings, entropy: any EntropySource) throws {
         self.store = store
         self.entropy = entropy
+        passwordCache = Mutex(try VerifiedPasswordCache(entropy: entropy))
         audit = AuditBatcher(store: store)
         rateLimiter = Mutex(RateLimiter(policy: settings.configuration.rateLimit))
         current = Mutex(Current(settings: settings, verifier: Self.verifier(settings, store: store)))

@@ -16,7 +16,11 @@ public struct ServiceSettings: Sendable {
     public let scram: SCRAMServerConfiguration
 
     /// Reads the CA certificate (public part only: the service never needs the CA key).
-    public init(configuration: CastellanConfiguration, entropy: any EntropySource) throws {
+    ///
+    /// - Parameter unknownUserKey: derives unknown users' fake SCRAM parameters; keep it stable
+    ///   (``ServiceSettings/unknownUserKey(_:)``), or a restart or reload would tell which
+    ///   names are real.
+    public init(configuration: CastellanConfiguration, unknownUserKey: [UInt8]) throws {
         self.configuration = configuration
         let caFile = configuration.caDirectory + "/ca.pem"
         if FileManager.default.fileExists(atPath: caFile) {
@@ -26,7 +30,13 @@ public struct ServiceSettings: Sendable {
             certificates = nil
         }
         identityCheck = ConnectIdentityCheck(binding: configuration.clientIDBinding)
-        scram = try SCRAMServerConfiguration(entropy: entropy)
+        scram = try SCRAMServerConfiguration(unknownUserKey: unknownUserKey)
+    }
+
+    /// The unknown-user key for a store sealed with `masterKey`: derived from it, so the same
+    /// on every start and reload (it changes only with `castellan key rotate`).
+    public static func unknownUserKey(_ masterKey: MasterKey) -> [UInt8] {
+        masterKey.derivedKey(for: "castellan/scram-unknown-user/v1")
     }
 
     public var lockout: LockoutPolicy { configuration.lockout }

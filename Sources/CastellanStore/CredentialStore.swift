@@ -7,7 +7,7 @@ import CastellanAuth
 /// across a network, and only infrastructure failures and refusals throw (``StoreError``).
 /// Every write is one transaction — a refused or failed call changes nothing. A store is also
 /// the durable, shared ``TOTPReplayGuard`` (an atomic compare-and-set per device) and
-/// ``LockoutCounter`` (an atomic increment per device): atomic across tasks, processes and,
+/// ``LockoutCounter`` (an atomic increment per device and source address): atomic across tasks, processes and,
 /// with PostgreSQL, every service instance on the same database.
 public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
     // MARK: Devices

@@ -1,3 +1,5 @@
+import CastellanAuth
+
 /// Why a store operation was refused or failed.
 ///
 /// A struct over a private code so cases can be added without breaking callers; equal by code,
@@ -17,83 +19,84 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case masterKey(String)
         case invalidGroup(String)
         case backend(String)
+        case noStore(String)
+        case wrongMasterKey(String?)
     }
 
     private let code: Code
-    /// The file that raised the error, for debugging; not part of equality.
-    public let fileID: String
-    /// The line that raised the error, for debugging; not part of equality.
-    public let line: Int
-
-    private init(_ code: Code, fileID: String, line: Int) {
-        self.code = code
-        self.fileID = fileID
-        self.line = line
-    }
+    /// Where it was raised, for debugging; not part of equality.
+    public let origin: ErrorOrigin
 
     /// No device has this id.
     public static func unknownDevice(_ id: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.unknownDevice(id), fileID: fileID, line: line)
+        Self(code: .unknownDevice(id), origin: ErrorOrigin(fileID, line))
     }
 
     /// A device with this id already exists.
     public static func deviceExists(_ id: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.deviceExists(id), fileID: fileID, line: line)
+        Self(code: .deviceExists(id), origin: ErrorOrigin(fileID, line))
     }
 
     /// No ACL rule has this id.
     public static func unknownRule(_ id: Int64, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.unknownRule(id), fileID: fileID, line: line)
+        Self(code: .unknownRule(id), origin: ErrorOrigin(fileID, line))
     }
 
     /// No certificate has this serial number.
     public static func unknownCertificate(_ serial: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.unknownCertificate(serial), fileID: fileID, line: line)
+        Self(code: .unknownCertificate(serial), origin: ErrorOrigin(fileID, line))
     }
 
     /// A certificate with this serial number or fingerprint is already recorded.
     public static func certificateExists(_ serial: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.certificateExists(serial), fileID: fileID, line: line)
+        Self(code: .certificateExists(serial), origin: ErrorOrigin(fileID, line))
     }
 
     /// The database was migrated by a newer Castellan; this build refuses to touch it.
     public static func schemaTooNew(_ detail: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.schemaTooNew(detail), fileID: fileID, line: line)
+        Self(code: .schemaTooNew(detail), origin: ErrorOrigin(fileID, line))
     }
 
     /// A store URL that is neither `sqlite:PATH` nor `postgres://…`.
     public static func invalidStoreURL(_ why: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.invalidStoreURL(why), fileID: fileID, line: line)
+        Self(code: .invalidStoreURL(why), origin: ErrorOrigin(fileID, line))
     }
 
     /// A sealed secret failed authentication: tampered, or sealed under another master key.
     public static func sealedSecretRejected(_ device: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.sealedSecretRejected(device), fileID: fileID, line: line)
+        Self(code: .sealedSecretRejected(device), origin: ErrorOrigin(fileID, line))
     }
 
     /// A stored row that cannot be a valid record (hand-edited or corrupt).
     public static func corruptRecord(_ what: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.corruptRecord(what), fileID: fileID, line: line)
+        Self(code: .corruptRecord(what), origin: ErrorOrigin(fileID, line))
     }
 
     /// The master key file is missing, has the wrong size or is readable by others.
     public static func masterKey(_ why: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.masterKey(why), fileID: fileID, line: line)
+        Self(code: .masterKey(why), origin: ErrorOrigin(fileID, line))
     }
 
     /// A group name that breaks the identity character rules.
     public static func invalidGroup(_ why: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.invalidGroup(why), fileID: fileID, line: line)
+        Self(code: .invalidGroup(why), origin: ErrorOrigin(fileID, line))
     }
 
     /// The database could not be reached or failed a statement (PostgreSQL): the message names
     /// the server's error and SQLSTATE, never a bound value.
     public static func backend(_ why: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.backend(why), fileID: fileID, line: line)
+        Self(code: .backend(why), origin: ErrorOrigin(fileID, line))
     }
 
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+    /// There is no Castellan store at this location; only `castellan init` creates one.
+    public static func noStore(_ location: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(code: .noStore(location), origin: ErrorOrigin(fileID, line))
+    }
+
+    /// The master key (read from `file`, if known) is not the store's: its key check value differs.
+    public static func wrongMasterKey(_ file: String? = nil, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(code: .wrongMasterKey(file), origin: ErrorOrigin(fileID, line))
+    }
 
     public var description: String {
         switch code {
@@ -111,6 +114,10 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .masterKey(let why): "master key: \(why)"
         case .invalidGroup(let why): "invalid group: \(why)"
         case .backend(let why): "database: \(why)"
+        case .noStore(let location): "no Castellan store at \(location): create one with `castellan init` (is the path right?)"
+        case .wrongMasterKey(let file):
+            "the master key\(file.map { " in \($0)" } ?? "") does not belong to this store (its key check differs): "
+                + "use the master key file of the setup that created the store (castellan init --master-key FILE for another setup)"
         }
     }
 }

@@ -22,6 +22,24 @@ public final class Broker: Sendable {
     private let watchdog: OwnerWatchdog
     private let stopped = Atomic(false)
 
+    /// The mosquitto every test starts: `CASTELLAN_MOSQUITTO` (e.g. a 2.1 build, `make
+    /// test-2.1`), else Debian's `/usr/sbin/mosquitto` (2.0.11).
+    public static let executable = ProcessInfo.processInfo.environment["CASTELLAN_MOSQUITTO"] ?? "/usr/sbin/mosquitto"
+
+    /// The first line of ``executable``'s `-h` ("mosquitto version 2.0.11"), read once.
+    public static let versionLine: String = {
+        let process = Process()
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-h"]
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return "" }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+    }()
+
     /// Writes `mosquitto.conf` (listener on a free port + `settings`) and starts the broker.
     ///
     /// - Parameters:
@@ -48,12 +66,12 @@ public final class Broker: Sendable {
         let configURL = directory.appendingPathComponent("mosquitto.conf")
         try (config.joined(separator: "\n") + "\n").write(to: configURL, atomically: true, encoding: .utf8)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["-c", configURL.path]
         process.standardOutput = FileHandle.nullDevice
         let output = Pipe()
         process.standardError = output
-        let watch = OutputWatch(fileDescriptor: output.fileHandleForReading.fileDescriptor, marker: " running")
+        let watch = OutputWatch(fileDescriptor: output.fileHandleForReading.fileDescriptor, marker: " running\n")  // not 2.1's "Info: running mosquitto as user: root."
         try process.run()
         let watchdog: OwnerWatchdog
         do {

@@ -55,4 +55,19 @@ import Testing
         #expect(!"\(token)".contains("0123456789abcdef"))
         #expect(throws: AdminError.self) { try AdminToken("  \n") }
     }
+
+    /// What every command that talks to the admin API reads the token with (`castellan events`,
+    /// `chaos run`, `serve`): a file group or others can read is refused, naming the fix.
+    @Test(arguments: [0o644, 0o640, 0o604, 0o660])
+    func aTokenFileOthersCanAccess_isRefused_namingTheFileAndTheFix(mode: Int) throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("admin.token")
+        try Data("0123456789abcdef\n".utf8).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        #expect(try AdminToken.load(from: path).authorizes("Bearer 0123456789abcdef"))
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        let error = #expect(throws: AdminError.self) { try AdminToken.load(from: path) }
+        #expect(error?.description.contains("chmod 600 \(path)") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("0123456789abcdef") == false)
+    }
 }

@@ -3,8 +3,11 @@ import Testing
 import SupervisionTesting
 
 /// Bytes that exercise the topic grammar's interesting characters far more often than chance.
-private func randomTopicBytes(_ random: inout SeededRandom, maxLength: Int = 24) -> [UInt8] {
-    let alphabet: [UInt8] = Array("ab/+#$%uc/".utf8) + [0x00, 0xC3, 0xA4, 0xFF, 0x7F, 0x09]
+private let topicAlphabet: [UInt8] = Array("ab/+#$%uc/".utf8) + [0x00, 0xC3, 0xA4, 0xFF, 0x7F, 0x09]
+/// Identities near the device-id grammar's edges: its punctuation, and what it refuses.
+private let identityAlphabet: [UInt8] = Array("abcAB0123.-_:abc012".utf8) + Array("/+#$%,= ".utf8) + [0x00, 0xC3, 0xA4, 0x09]
+
+private func randomTopicBytes(_ random: inout SeededRandom, maxLength: Int = 24, alphabet: [UInt8] = topicAlphabet) -> [UInt8] {
     let count = Int.random(in: 0...maxLength, using: &random)
     return (0..<count).map { _ in
         Int.random(in: 0..<8, using: &random) == 0 ? UInt8.random(in: 0...255, using: &random) : alphabet.randomElement(using: &random)!
@@ -44,7 +47,7 @@ private func randomTopicBytes(_ random: inout SeededRandom, maxLength: Int = 24)
     var leaks: [String] = []
     var grants = 0
     for _ in 0..<100_000 {
-        let username = String(decoding: randomTopicBytes(&random, maxLength: 6), as: UTF8.self)
+        let username = String(decoding: randomTopicBytes(&random, maxLength: 6, alphabet: identityAlphabet), as: UTF8.self)
         let tail = String(decoding: randomTopicBytes(&random, maxLength: 12), as: UTF8.self)
         // Half the topics aim at the username's own subtree, so grants happen and get checked.
         let topic = Bool.random(using: &random) ? "devices/" + username + tail : "devices/" + tail
@@ -57,7 +60,7 @@ private func randomTopicBytes(_ random: inout SeededRandom, maxLength: Int = 24)
         if !inside { leaks.append("\(username.debugDescription) \(access) \(topic.debugDescription)") }
     }
     #expect(leaks.isEmpty, "\(leaks.prefix(5))")
-    #expect(grants > 1_000)
+    #expect(grants > 500)  // most random identities break the device-id grammar, so grant nothing
 }
 
 @Test func aclFuzz_100kRandomAndMutatedWireForms_decodeToAValueOrATypedError() throws {

@@ -2,8 +2,8 @@ import Testing
 import CastellanAuth
 
 private let dev1 = try! DeviceID("dev1")
-private let precomposed = try! DeviceID("caf\u{E9}")   // é as one scalar
-private let decomposed = "cafe\u{301}"                 // e + combining acute: equal as Swift Strings, not as bytes
+private let kelvin = try! DeviceID("K1")
+private let kelvinSign = "\u{212A}1"   // KELVIN SIGN: canonically equivalent to "K", so equal as Swift Strings, not as bytes
 
 @Test func clientIDBinding_parsesTheThreeModes() throws {
     #expect(try ClientIDBinding(parsing: "equal") == .equal)
@@ -24,9 +24,10 @@ private let decomposed = "cafe\u{301}"                 // e + combining acute: e
 }
 
 @Test func clientIDBinding_comparesBytesNotUnicodeEquivalence() {
-    #expect(decomposed == precomposed.rawValue)  // Swift's == would let these through
-    #expect(!ClientIDBinding.equal.permits(clientID: decomposed, for: precomposed))
-    #expect(!ClientIDBinding.prefix.permits(clientID: decomposed + "/x", for: precomposed))
+    #expect(kelvinSign == kelvin.rawValue)  // Swift's == would let these through
+    #expect(!ClientIDBinding.equal.permits(clientID: kelvinSign, for: kelvin))
+    #expect(!ClientIDBinding.prefix.permits(clientID: kelvinSign + "/x", for: kelvin))
+    #expect(throws: IdentityError.forbiddenCharacter) { try DeviceID("caf\u{E9}") }  // ids are ASCII: one spelling each
 }
 
 @Test func clientIDBinding_prefix_acceptsIdentityAloneOrFollowedBySlashAndASuffix() {
@@ -57,7 +58,7 @@ func usernameCheck_otherUsername_isRefused(username: String) {
 }
 
 @Test func usernameCheck_comparesBytes() {
-    #expect(!ConnectIdentityCheck.usernameMatches(decomposed, identity: precomposed))
+    #expect(!ConnectIdentityCheck.usernameMatches(kelvinSign, identity: kelvin))
 }
 
 @Test func connectCheck_returnsTheFirstBrokenRuleAsADenial() {

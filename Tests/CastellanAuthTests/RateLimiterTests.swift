@@ -40,13 +40,32 @@ private final class Harness {
 }
 
 @Test(arguments: ["127.0.0.1", "127.255.0.9", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1", "::FFFF:7f00:1"])
-func rateLimiter_loopback_isExemptByDefault(address: String) throws {
+func rateLimiter_loopback_isLimitedLikeAnyAddress(address: String) throws {
     let limiter = Harness(try RateLimitPolicy(connectsPerSecond: 1, burst: 1))
+    #expect(limiter.attempt(from: address, at: at(0)))
+    #expect(!limiter.attempt(from: address, at: at(0)))
+}
+
+@Test(arguments: [
+    ("127.0.0.1", ["127.0.0.1"]), ("::ffff:127.0.0.1", ["127.0.0.0/8"]), ("10.1.2.3", ["10.0.0.0/8"]),
+    ("::1", ["::1"]), ("2001:db8::7", ["2001:db8::/32"]), ("192.0.2.9", ["198.51.100.1", "192.0.2.0/24"]),
+] as [(String, [String])])
+func rateLimiter_trustedProxies_areNotLimited(address: String, trusted: [String]) throws {
+    let limiter = Harness(try RateLimitPolicy(connectsPerSecond: 1, burst: 1, trustedProxies: trusted))
     #expect((0..<1_000).allSatisfy { _ in limiter.attempt(from: address, at: at(0)) })
     #expect(limiter.trackedAddressCount == 0)
-    let strict = Harness(try RateLimitPolicy(connectsPerSecond: 1, burst: 1, limitLoopback: true))
-    #expect(strict.attempt(from: address, at: at(0)))
-    #expect(!strict.attempt(from: address, at: at(0)))
+}
+
+@Test(arguments: [("127.0.0.2", ["127.0.0.1"]), ("11.0.0.1", ["10.0.0.0/8"]), ("2001:db9::1", ["2001:db8::/32"])] as [(String, [String])])
+func rateLimiter_addressesOutsideTheTrustedProxies_areLimited(address: String, trusted: [String]) throws {
+    let limiter = Harness(try RateLimitPolicy(connectsPerSecond: 1, burst: 1, trustedProxies: trusted))
+    #expect(limiter.attempt(from: address, at: at(0)))
+    #expect(!limiter.attempt(from: address, at: at(0)))
+}
+
+@Test(arguments: ["localhost", "10.0.0.0/33", "::/129", "10.0.0.1/", "/8", "10.0.0.0/x"])
+func rateLimitPolicy_aTrustedProxyThatIsNoAddress_isRefused(entry: String) {
+    #expect(throws: PolicyError.self) { try RateLimitPolicy(trustedProxies: [entry]) }
 }
 
 @Test(arguments: ["128.0.0.1", "10.0.0.1", "::2", "::ffff:10.0.0.1", "fe80::1", "localhost", "", "127.0.0.1.5", "1::1::1", ":::1", "1.2.3.4::1", "::ffff:127.0.0", "12345::1", "::g"])

@@ -8,7 +8,7 @@ import SupervisionTesting
     @Test func goldenFile_hasFramesOfEveryTypeAndMalformedOnes() throws {
         let golden = try GoldenFrames.load()
         let types = Set(golden.frames.compactMap { try? BridgeFrame.decode(frame: $0.bytes, from: $0.direction).message.typeCode })
-        #expect(types == [0x01, 0x02, 0x03, 0x04, 0x05, 0x81, 0x82, 0x83, 0x90, 0x91, 0x92])
+        #expect(types == [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x81, 0x82, 0x83, 0x90, 0x91, 0x92])
         #expect(golden.malformed.count >= 20)
     }
 

@@ -96,25 +96,32 @@ enum FixtureFields {
         case .ping, .pong:
             break
         case .basicAuth(let request):
-            add("conn", request.connection); add("protocol", request.protocolLevel.rawValue)
+            add("conn", request.connection); add("generation", request.generation); add("protocol", request.protocolLevel.rawValue)
             add("address", request.address); add("client_id", request.clientID); add("username", request.username)
             add("password", request.password); add("certificate", request.certificate)
         case .extAuth(let request):
-            add("conn", request.connection); add("protocol", request.protocolLevel.rawValue)
+            add("conn", request.connection); add("generation", request.generation); add("protocol", request.protocolLevel.rawValue)
             add("step", request.step.rawValue); add("address", request.address); add("method", request.method)
             add("client_id", request.clientID); add("username", request.username); add("data", request.data)
             add("certificate", request.certificate)
-        case .disconnect(let connection):
-            add("conn", connection)
+        case .disconnect(let connection, let generation):
+            add("conn", connection); add("generation", generation)
+        case .sessions(let report):
+            // The entries as one hex field, in wire order: what the C encoder is given too.
+            var entries = FrameWriter()
+            for live in report.connections {
+                entries.u64(live.connection); entries.u64(live.generation); entries.bytes(live.clientID); entries.bytes(live.tag)
+            }
+            add("last", report.last ? 1 : 0); add("count", report.connections.count); add("entries", entries.bytes)
         case .helloAck(let version):
             add("version", version)
         case .decision(let decision):
-            add("result", decision.result.rawValue); add("username", decision.username)
-            add("rules", decision.rules); add("data", decision.data)
-        case .kick(let clientID):
-            add("client_id", clientID)
-        case .setRules(let connection, let rules):
-            add("conn", connection); add("rules", rules)
+            add("result", decision.result.rawValue); add("generation", decision.generation); add("username", decision.username)
+            add("rules", decision.rules); add("data", decision.data); add("tag", decision.tag)
+        case .kick(let connection, let generation):
+            add("conn", connection); add("generation", generation)
+        case .setRules(let connection, let generation, let rules):
+            add("conn", connection); add("generation", generation); add("rules", rules)
         case .publish(let topic, let payload):
             add("topic", topic); add("payload", payload)
         }

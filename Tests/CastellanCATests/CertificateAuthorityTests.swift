@@ -78,8 +78,30 @@ import X509
     }
 
     @Test func badSubjects_areRefused() {
-        for text in ["", "CN", "XX=nope", "CN=", "C=Germany"] {
+        for text in ["", "CN", "XX=nope", "CN=", "C=Germany", "CN=a=b", "CN=a+O=b", "CN=a\\,O=b", "CN=a;O=b", "CN=\"a\"", "CN=a\u{0}"] {
             #expect(throws: CAError.self) { try DistinguishedName(parsing: text) }
         }
+    }
+
+    @Test func subject_isStructured_andPrintsBackAsTyped() throws {
+        let name = try DistinguishedName(parsing: "CN=Castellan CA,OU=Ops,O=Example,C=DE")
+        #expect(String(describing: name) == "CN=Castellan CA,OU=Ops,O=Example,C=DE")
+        // DER runs from the root down, as openssl prints it.
+        #expect(name.map { $0.first?.type } == [.RDNAttributeType.countryName, .RDNAttributeType.organizationName,
+                                                .RDNAttributeType.organizationalUnitName, .RDNAttributeType.commonName])
+        #expect(name.last?.first.flatMap { String($0.value) } == "Castellan CA")
+    }
+
+    @Test(arguments: ["h-dn", "pump_7", "site:line.3"])
+    func deviceCertificateSubject_isOneCommonName_holdingTheId(_ id: String) throws {
+        let scratch = try Scratch()
+        let ca = try CertificateAuthority.create(in: scratch.path, subject: subject)
+        let issued = try ca.issueDevice(try DeviceID(id))
+        #expect(issued.certificate.subject.count == 1)
+        let attributes = issued.certificate.subject.flatMap { $0 }
+        #expect(attributes.map(\.type) == [.RDNAttributeType.commonName])
+        #expect(attributes.first.flatMap { String($0.value) } == id)
+        // An id that could smuggle an attribute into a text-built name never becomes a DeviceID.
+        #expect(throws: IdentityError.forbiddenCharacter) { try DeviceID("h-dn,O=Evil") }
     }
 }

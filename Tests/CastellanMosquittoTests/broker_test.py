@@ -4,7 +4,7 @@
 Each test writes a config into a temp dir, starts its broker, waits for its " running" log line,
 drives mosquitto_pub/mosquitto_sub (or a raw MQTT 5 socket for enhanced auth, which the
 mosquitto clients cannot continue) and checks exact outcomes. The scripted service speaks
-bridge protocol v1 (docs/bridge-protocol.md) and records every frame it receives, so tests
+bridge protocol v2 (docs/bridge-protocol.md) and records every frame it receives, so tests
 wait for events (a frame, a log line, a process exit) instead of sleeping.
 
 This Python peer only exercises the plugin; the real Swift service is tested end to end elsewhere.
@@ -13,6 +13,7 @@ Usage: broker_test.py /abs/path/castellan_mosquitto.so   (stdlib only; run as ro
 import os
 import select
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -24,10 +25,19 @@ import traceback
 
 PLUGIN = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else ""
 WAIT = 10.0  # the most any single event may take before a test fails
+# The broker under test: Debian's 2.0.11 by default, or (make plugin-test-2.1) a 2.1 build.
+MOSQUITTO = os.environ.get("CASTELLAN_MOSQUITTO", "mosquitto")
 
-# ---- bridge protocol v1, service side ------------------------------------------------------
 
-HELLO, PING, BASIC_AUTH, EXT_AUTH, DISCONNECT = 1, 2, 3, 4, 5
+def mosquitto_line():
+    """'2.0' or '2.1', from `mosquitto -h`'s first line ("mosquitto version 2.1.2")."""
+    out = subprocess.run([MOSQUITTO, "-h"], capture_output=True, text=True).stdout
+    version = out.split("version", 1)[1].split()[0] if "version" in out else "?"
+    return ".".join(version.split(".")[:2])
+
+# ---- bridge protocol v2, service side ------------------------------------------------------
+
+HELLO, PING, BASIC_AUTH, EXT_AUTH, DISCONNECT, SESSIONS = 1, 2, 3, 4, 5, 6
 HELLO_ACK, PONG, DECISION, KICK, SET_RULES, SERVICE_PUBLISH = 0x81, 0x82, 0x83, 0x90, 0x91, 0x92
 PUBLISH, SUBSCRIBE, RECEIVE, ALL = 1, 2, 4, 7
 
@@ -76,6 +86,7 @@ def parse_request(kind, ident, body):
         req.update(version=r.uint(2), broker_id=r.blob().decode())
     elif kind in (BASIC_AUTH, EXT_AUTH):
         req["conn"] = r.uint(8)
+        req["generation"] = r.uint(8)
         req["protocol"] = r.uint(1)
         if kind == EXT_AUTH:
             req["step"] = r.uint(1)
@@ -91,16 +102,27 @@ def parse_request(kind, ident, body):
         req["certificate"] = r.blob()
     elif kind == DISCONNECT:
         req["conn"] = r.uint(8)
+        req["generation"] = r.uint(8)
+    elif kind == SESSIONS:
+        req["last"] = r.uint(1)
+        req["connections"] = [
+            {"conn": r.uint(8), "generation": r.uint(8), "client_id": r.blob(), "tag": r.blob()} for _ in range(r.uint(4))
+        ]
     assert r.i == len(body), "trailing bytes in %r" % req
     return req
 
 
 class Service:
-    """A scripted service: `decide(request)` returns (result, username, rules, data) or None
-    (never answer). Every frame received is recorded; waiters block on a condition."""
+    """A scripted service: `decide(request)` returns (result, username, rules, data[, tag[,
+    generation]]) or None (never answer); the decision echoes the request's generation unless
+    given one. Every frame received is recorded; waiters block on a condition."""
 
-    def __init__(self, path, decide=None, answer_hello=True, answer_ping=True):
-        self.path, self.decide = path, decide
+    def __init__(self, path, decide=None, answer_hello=True, answer_ping=True, delay=None, then=None):
+        """delay(request) -> seconds or None: BASIC_AUTH answers that come late, off the
+        connection's reading thread, so later requests are answered meanwhile.
+        then(request) -> bytes: frames written with the decision, in the same write."""
+        self.path, self.decide, self.delay, self.then = path, decide, delay, then
+        self.send_lock, self.answered_at, self.held = threading.Lock(), {}, []
         self.answer_hello, self.answer_ping = answer_hello, answer_ping
         self.frames, self.cond = [], threading.Condition()
         self.clients, self.stopping = [], False
@@ -136,27 +158,63 @@ class Service:
                 with self.cond:
                     self.frames.append(req)
                     self.cond.notify_all()
+                if req["type"] == BASIC_AUTH and self.delay:
+                    seconds = self.delay(req)
+                    if seconds == "hold":  # answered when the test says so
+                        with self.cond:
+                            self.held.append((conn, req))
+                            self.cond.notify_all()
+                        continue
+                    if seconds is not None:  # answered later, on a timer, as a slow service would
+                        threading.Timer(seconds, self._answer_late, args=(conn, req)).start()
+                        continue
                 reply = self._reply(req)
                 if reply:
-                    conn.sendall(reply)
+                    self._send(conn, reply)
         except (EOFError, OSError):
             pass
 
+    def _send(self, conn, data):
+        with self.send_lock:
+            conn.sendall(data)
+
+    def _answer_late(self, conn, req):
+        reply = self._reply(req)
+        if reply:
+            with self.cond:  # noted first: the plugin may act on the answer before sendall returns
+                self.answered_at[req["id"]] = time.monotonic()
+                self.cond.notify_all()
+            try:
+                self._send(conn, reply)
+            except OSError:
+                pass
+
+    def release_held(self):
+        """Answers every held request, in one burst."""
+        with self.cond:
+            held, self.held = self.held, []
+        for conn, req in held:
+            self._answer_late(conn, req)
+
     def _reply(self, req):
         if req["type"] == HELLO and self.answer_hello:
-            return frame(HELLO_ACK, req["id"], struct.pack(">H", 1))
+            return frame(HELLO_ACK, req["id"], struct.pack(">H", 2))
         if req["type"] == PING and self.answer_ping:
             return frame(PONG, req["id"])
         if req["type"] in (BASIC_AUTH, EXT_AUTH) and self.decide:
             d = self.decide(req)
             if d is not None:
-                result, username, acl, data = d
-                return frame(DECISION, req["id"], bytes([result]) + blob(username.encode()) + blob(acl) + blob(data))
+                result, username, acl, data = d[:4]
+                tag = d[4] if len(d) > 4 else b""
+                generation = d[5] if len(d) > 5 else req["generation"]
+                return frame(DECISION, req["id"], bytes([result]) + struct.pack(">Q", generation)
+                             + blob(username.encode()) + blob(acl) + blob(data) + blob(tag)) \
+                    + (self.then(req) if self.then else b"")
         return None
 
     def push(self, data):
         for c in self.clients:
-            c.sendall(data)
+            self._send(c, data)
 
     def wait_for(self, predicate, what, timeout=WAIT):
         """Blocks until a received frame satisfies predicate; returns it."""
@@ -177,6 +235,10 @@ class Service:
 
     def close(self):
         self.stopping = True
+        try:  # wakes the accept() blocked in _accept: a closed fd alone would keep listening
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.listener.close()
         for c in self.clients:
             try:
@@ -214,7 +276,7 @@ def broker_env():
 class Broker:
     # Generous by default: a Python peer on a loaded CI machine can miss 10 ms. Fail-fast
     # timing is tested with its own explicit deadline.
-    def __init__(self, tmp, socket_path, timeout_ms=250, listener_extra=""):
+    def __init__(self, tmp, socket_path, timeout_ms=250, listener_extra="", block_signals=False):
         self.port = free_port()
         conf = os.path.join(tmp, "mosquitto.conf")
         with open(conf, "w") as f:
@@ -222,11 +284,16 @@ class Broker:
                     "listener %d 127.0.0.1\n%splugin %s\nplugin_opt_socket %s\nplugin_opt_timeout_ms %d\n"
                     "plugin_opt_broker_id test-broker\nlog_dest stderr\nlog_type all\n"
                     % (self.port, listener_extra, PLUGIN, socket_path, timeout_ms))
-        self.proc = subprocess.Popen(["mosquitto", "-c", conf], stderr=subprocess.PIPE, text=True, env=broker_env())
+        # block_signals: started as a Swift test's Process starts it, with a mask blocking the
+        # real-time signals (the plugin's wake-up signal among them) inherited from its parent.
+        block = (lambda: signal.pthread_sigmask(signal.SIG_BLOCK, range(signal.SIGRTMIN, signal.SIGRTMAX + 1))) \
+            if block_signals else None
+        self.proc = subprocess.Popen([MOSQUITTO, "-c", conf], stderr=subprocess.PIPE, text=True, env=broker_env(),
+                                     preexec_fn=block)
         self.lines, self.cond = [], threading.Condition()
         BROKERS.append(self)
         threading.Thread(target=self._drain, daemon=True).start()
-        self.wait_log(" running")
+        self.wait_log(" running", whole_end=True)  # not 2.1's "Info: running mosquitto as user: root."
 
     def _drain(self):
         for line in self.proc.stderr:
@@ -236,12 +303,13 @@ class Broker:
         with self.cond:
             self.cond.notify_all()
 
-    def wait_log(self, text, timeout=WAIT, after=0):
+    def wait_log(self, text, timeout=WAIT, after=0, whole_end=False):
+        """Waits for a log line containing `text` (with whole_end: ending with it)."""
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
                 for i in range(after, len(self.lines)):
-                    if text in self.lines[i]:
+                    if (self.lines[i].endswith(text) if whole_end else text in self.lines[i]):
                         return i
                 left = deadline - time.monotonic()
                 if left <= 0 or self.proc.poll() is not None:
@@ -276,9 +344,9 @@ def pub(broker, client_id, user, password, topic, qos=0, extra=()):
 class Sub:
     """mosquitto_sub with -d, so its SUBACK and DISCONNECT show on stdout as events."""
 
-    def __init__(self, broker, client_id, user, password, topic, count=None):
+    def __init__(self, broker, client_id, user, password, topic, count=None, qos=0):
         args = ["stdbuf", "-oL", "mosquitto_sub", "-V", "5", "-d", "-v", "-h", "127.0.0.1", "-p", str(broker.port),
-                "-i", client_id, "-u", user, "-P", password]
+                "-i", client_id, "-u", user, "-P", password, "-q", str(qos)]
         for t in [topic] if isinstance(topic, str) else topic:
             args += ["-t", t]
         if count:
@@ -403,6 +471,25 @@ class RawClient:
                     j += 1
         return ptype, reason, data
 
+    def connect_password(self, client_id, user, password):
+        """Sends a password CONNECT (MQTT 5); read() gets the CONNACK."""
+        vh = mstr(b"MQTT") + bytes([5, 0x80 | 0x40 | 0x02]) + struct.pack(">H", 60) + b"\x00"
+        self.send(0x10, vh + mstr(client_id) + mstr(user) + mstr(password))
+
+    def connect_with_will(self, client_id, user, password, will_topic, will_payload, will_qos=0,
+                          will_delay=0, session_expiry=0):
+        """A password CONNECT carrying a last will; returns the CONNACK reason."""
+        props = struct.pack(">BI", 0x11, session_expiry) if session_expiry else b""
+        flags = 0x80 | 0x40 | (will_qos << 3) | 0x04 | 0x02
+        vh = mstr(b"MQTT") + bytes([5, flags]) + struct.pack(">H", 60) + varint(len(props)) + props
+        will_props = struct.pack(">BI", 0x18, will_delay) if will_delay else b""
+        payload = (mstr(client_id) + varint(len(will_props)) + will_props + mstr(will_topic) + mstr(will_payload)
+                   + mstr(user) + mstr(password))
+        self.send(0x10, vh + payload)
+        ptype, reason, _ = self.read()
+        assert ptype == 0x20, "no CONNACK"
+        return reason
+
     def publish_qos1(self, topic, packet_id=1):
         self.send(0x32, mstr(topic) + struct.pack(">H", packet_id) + b"\x00" + b"x")
 
@@ -433,7 +520,7 @@ def test_allow_enforces_rules_and_deny_refuses(tmp):
     broker = Broker(tmp, svc.path)
     try:
         hello = svc.wait_for(lambda f: f["type"] == HELLO, "HELLO")
-        assert hello["version"] == 1 and hello["broker_id"] == "test-broker", hello
+        assert hello["version"] == 2 and hello["broker_id"] == "test-broker", hello
 
         r = pub(broker, "dev1", "dev1", "good", "devices/dev1/t", qos=1)
         assert r.returncode == 0, "allowed publish failed: %s" % r.stderr
@@ -452,6 +539,7 @@ def test_allow_enforces_rules_and_deny_refuses(tmp):
                 "publish outside the rules was not refused: rc=%d %s" % (denied.returncode, denied.stderr)
             assert pub(broker, "dev1", "dev1", "good", "devices/dev1/sentinel", qos=1).returncode == 0
             assert watcher.proc.wait(WAIT) == 0
+            watcher.wait_line("devices/dev1/sentinel x")  # the exit can overtake the drain thread
             received = [l for l in watcher.lines if l.startswith("devices/")]
             assert received == ["devices/dev1/sentinel x"], "watcher received %r" % received
         finally:
@@ -507,6 +595,40 @@ def test_no_service_fails_closed_then_reconnects(tmp):
         broker.stop()
 
 
+def test_ready_at_start(tmp):
+    """The plugin reaches the service when the broker starts, before any device; and a device
+    that connects before the service is up at all waits for it (up to the deadline)."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy)
+    broker = Broker(tmp, svc.path)
+    try:
+        svc.wait_for(lambda f: f["type"] == HELLO, "HELLO before any device")
+        assert svc.count(BASIC_AUTH) == 0
+        r = pub(broker, "dev1", "dev1", "good", "devices/dev1/t")
+        assert r.returncode == 0, "first connect refused: %s" % r.stderr
+    finally:
+        broker.stop()
+        svc.close()
+
+    late = os.path.join(tmp, "late.sock")
+    broker = Broker(tmp, late, timeout_ms=5000)
+    svc = None
+    try:
+        broker.wait_log("cannot reach the service")
+        mark = broker.log_size()
+        client = subprocess.Popen(["mosquitto_pub", "-V", "5", "-h", "127.0.0.1", "-p", str(broker.port), "-i", "dev1",
+                                   "-u", "dev1", "-P", "good", "-t", "devices/dev1/t", "-m", "x"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        broker.wait_log("New connection from", after=mark)  # the plugin now waits inside BASIC_AUTH
+        svc = Service(late, password_policy)
+        out, _ = client.communicate(timeout=WAIT)
+        assert client.returncode == 0, "connect before the first link refused: %s" % out
+        assert svc.count(BASIC_AUTH) == 1
+    finally:
+        broker.stop()
+        if svc:
+            svc.close()
+
+
 def test_silent_service_times_out_then_fails_fast(tmp):
     timeout_ms = 300
     svc = Service(os.path.join(tmp, "bridge.sock"), decide=None, answer_ping=False)
@@ -547,12 +669,61 @@ def test_kick_disconnects_the_client(tmp):
         sub = Sub(broker, "dev1", "dev1", "good", "devices/dev1/#")
         sub.wait_line("received SUBACK")
         auth = svc.wait_for(lambda f: f["type"] == BASIC_AUTH, "BASIC_AUTH")
-        svc.push(frame(KICK, 0, blob(b"dev1")))
-        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == auth["conn"], "DISCONNECT after KICK")
+        conn, gen = auth["conn"], auth["generation"]
+        # A KICK and a SET_RULES for another generation of this handle (a client gone, its handle
+        # reused) never reach this client: it keeps its rules and its connection. The valid
+        # SET_RULES after them is handled in the same or a later TICK, so once it is logged the
+        # stale ones have been dealt with.
+        mark = broker.log_size()
+        svc.push(frame(KICK, 0, struct.pack(">QQ", conn, gen + 1)))
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", conn, gen + 1) + blob(rules())))
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", conn, gen) + blob(DEV1_RULES)))
+        broker.wait_log("rules replaced", after=mark)
+        assert pub(broker, "dev1-pub", "dev1", "good", "devices/dev1/t").returncode == 0
+        sub.wait_line("devices/dev1/t x")
+        svc.push(frame(KICK, 0, struct.pack(">QQ", conn, gen)))
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == conn and f["generation"] == gen, "DISCONNECT after KICK")
         sub.wait_line("Received DISCONNECT (152)")  # 0x98 administrative action
         # SET_RULES for an unknown conn is ignored; the broker keeps serving.
-        svc.push(frame(SET_RULES, 0, struct.pack(">Q", 12345) + blob(rules())))
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", 12345, 1) + blob(rules())))
         assert pub(broker, "dev1", "dev1", "good", "devices/dev1/t").returncode == 0
+    finally:
+        if sub:
+            sub.stop()
+        broker.stop()
+        svc.close()
+
+
+def test_reconnect_reports_live_connections_with_their_tags(tmp):
+    def tagged(req):
+        d = password_policy(req)
+        return d + (b"tag-of-" + req["client_id"],) if d[0] == 1 else d
+
+    path = os.path.join(tmp, "bridge.sock")
+    svc = Service(path, tagged)
+    broker = Broker(tmp, path)
+    sub = None
+    try:
+        first = svc.wait_for(lambda f: f["type"] == SESSIONS, "the (empty) report after the first handshake")
+        assert first["last"] == 1 and first["connections"] == [], first
+        sub = Sub(broker, "dev1", "dev1", "good", "devices/dev1/#")
+        sub.wait_line("received SUBACK")
+        auth = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["username"] == b"dev1", "BASIC_AUTH")
+        refused = pub(broker, "intruder", "mallory", "bad", "devices/dev1/t")
+        assert refused.returncode != 0
+        # The service goes away and comes back: the plugin reconnects and reports the live,
+        # admitted connection — not the refused one — with the tag it was given.
+        svc.close()
+        os.unlink(path)
+        svc = Service(path, tagged)
+        report = svc.wait_for(lambda f: f["type"] == SESSIONS, "SESSIONS after the reconnect")
+        assert report["last"] == 1, report
+        assert report["connections"] == [
+            {"conn": auth["conn"], "generation": auth["generation"], "client_id": b"dev1", "tag": b"tag-of-dev1"}
+        ], report
+        # A KICK from the new service reaches the resumed connection.
+        svc.push(frame(KICK, 0, struct.pack(">QQ", auth["conn"], auth["generation"])))
+        sub.wait_line("Received DISCONNECT (152)")
     finally:
         if sub:
             sub.stop()
@@ -619,7 +790,7 @@ def test_enhanced_auth_continue_and_reauth(tmp):
         c.publish_qos1(b"devices/dev2/t", 2)
         assert c.read()[:2] == (0x40, 0x87), "publish outside the rules not refused with 0x87"
         mark = broker.log_size()
-        svc.push(frame(SET_RULES, 0, struct.pack(">Q", reauth["conn"]) + blob(rules((True, ALL, "devices/dev2/#")))))
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", reauth["conn"], reauth["generation"]) + blob(rules((True, ALL, "devices/dev2/#")))))
         broker.wait_log("rules replaced", after=mark)
         c.publish_qos1(b"devices/dev1/t", 3)
         assert c.read()[:2] == (0x40, 0x87), "SET_RULES did not take away the old rules"
@@ -638,6 +809,330 @@ def test_enhanced_auth_continue_and_reauth(tmp):
         other.close()
         assert broker.alive()
     finally:
+        broker.stop()
+        svc.close()
+
+
+def test_last_wills_obey_the_rules(tmp):
+    """mosquitto publishes a will after MOSQ_EVT_DISCONNECT (and a delayed one later still):
+    the connection's rules must still judge it then. Each refused will is followed by an allowed
+    one that mosquitto handles after it, so the watcher's output proves the refusal."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy)
+    broker = Broker(tmp, svc.path)
+    watcher = None
+
+    def leave(client_id, topic, qos=0, will_delay=0, session_expiry=0):
+        c = RawClient(broker.port)
+        assert c.connect_with_will(client_id.encode(), b"dev1", b"good", topic.encode(), b"gone", qos,
+                                   will_delay, session_expiry) == 0, "device refused"
+        auth = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == client_id.encode(), "its BASIC_AUTH")
+        c.close()  # no DISCONNECT packet: the will is due
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == auth["conn"], "its DISCONNECT")
+
+    try:
+        watcher = Sub(broker, "watcher", "watcher", "good", "devices/#", qos=1)
+        watcher.wait_line("received SUBACK")
+        leave("w0", "devices/dev1/w0", qos=0)
+        leave("w1", "devices/dev1/w1", qos=1)
+        watcher.wait_line("devices/dev1/w0 gone")
+        watcher.wait_line("devices/dev1/w1 gone")
+        assert any("q0" in l and "'devices/dev1/w0'" in l for l in watcher.lines), "QoS 0 will not delivered at QoS 0"
+        assert any("q1" in l and "'devices/dev1/w1'" in l for l in watcher.lines), "QoS 1 will not delivered at QoS 1"
+
+        leave("r0", "devices/dev2/r0", qos=0)  # outside dev1's rules
+        leave("r1", "devices/dev2/r1", qos=1)
+        leave("w2", "devices/dev1/w2", qos=1)
+        watcher.wait_line("devices/dev1/w2 gone")
+
+        # Delayed wills: published a second or two later, by a connection long ended. Session
+        # expiry 0 ends the session with the connection; 60 keeps it (2.1: CLIENT_OFFLINE).
+        leave("rd", "devices/dev2/rd", qos=1, will_delay=1, session_expiry=60)
+        leave("wd", "devices/dev1/wd", qos=1, will_delay=2, session_expiry=60)
+        leave("wd0", "devices/dev1/wd0", qos=0, will_delay=1)
+        watcher.wait_line("devices/dev1/wd gone")
+        watcher.wait_line("devices/dev1/wd0 gone")
+        received = [l.split(" ")[0] for l in watcher.lines if l.startswith("devices/")]
+        assert sorted(received) == sorted(["devices/dev1/w0", "devices/dev1/w1", "devices/dev1/w2", "devices/dev1/wd",
+                                           "devices/dev1/wd0"]), "watcher received %r" % received
+        assert broker.alive()
+    finally:
+        if watcher:
+            watcher.stop()
+        broker.stop()
+        svc.close()
+
+
+def test_per_listener_settings(tmp):
+    """2.0 never sends a per-listener plugin its TICK: the plugin refuses to load, saying why,
+    and the broker does not start. 2.1 ticks per-listener plugins too: there it works."""
+    path = os.path.join(tmp, "bridge.sock")
+    port = free_port()
+    conf = os.path.join(tmp, "mosquitto.conf")
+    with open(conf, "w") as f:
+        f.write("per_listener_settings true\nuser root\nlog_dest stderr\nlistener %d 127.0.0.1\nallow_anonymous false\n"
+                "plugin %s\nplugin_opt_socket %s\nplugin_opt_timeout_ms 250\n" % (port, PLUGIN, path))
+    if mosquitto_line() == "2.0":
+        # No leak check here: mosquitto 2.0 leaks its config strings when a plugin refuses init.
+        env = broker_env()
+        if "ASAN_OPTIONS" in env:
+            env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"].replace("detect_leaks=1", "detect_leaks=0")
+        r = subprocess.run([MOSQUITTO, "-c", conf], capture_output=True, text=True, timeout=WAIT, env=env)
+        assert r.returncode != 0, "mosquitto 2.0 started with a per-listener castellan plugin"
+        assert "set per_listener_settings false" in r.stderr, r.stderr
+        return
+    svc = Service(path, password_policy)
+    with open(conf, "a") as f:
+        f.write("log_type all\n")
+    proc = subprocess.Popen([MOSQUITTO, "-c", conf], stderr=subprocess.PIPE, text=True, env=broker_env())
+    try:
+        svc.wait_for(lambda f: f["type"] == HELLO, "HELLO from a per-listener plugin")
+        for line in proc.stderr:  # the HELLO goes out at init, before the listener opens
+            if line.rstrip("\n").endswith(" running"):
+                break
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # never let the pipe fill
+
+        class At:
+            pass
+        at = At()
+        at.port = port
+        assert pub(at, "dev1", "dev1", "good", "devices/dev1/t").returncode == 0, "connect refused"
+        sub = Sub(at, "dev1", "dev1", "good", "devices/dev1/#")
+        try:
+            sub.wait_line("received SUBACK")
+            auth = [f for f in svc.frames if f["type"] == BASIC_AUTH][-1]
+            svc.push(frame(KICK, 0, struct.pack(">QQ", auth["conn"], auth["generation"])))  # needs TICK
+            svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == auth["conn"], "DISCONNECT after KICK")
+        finally:
+            sub.stop()
+    finally:
+        proc.terminate()
+        proc.wait(5)
+        svc.close()
+
+
+def test_decision_generation_and_rules_pushed_with_an_allow(tmp):
+    """An allow for another generation of the handle is refused, and the service hears the
+    connection's end with its own generation. Rules pushed in the same write as an allow (on 2.1
+    before the allow is completed at TICK) are the ones the device gets."""
+    def policy(req):
+        if req["client_id"] == b"stale":
+            return (1, "dev1", DEV1_RULES, b"", b"t", req["generation"] + 1)
+        return password_policy(req)
+
+    def moved(req):
+        if req["client_id"] != b"moved":
+            return b""
+        return frame(SET_RULES, 0, struct.pack(">QQ", req["conn"], req["generation"]) + blob(rules((True, ALL, "devices/dev2/#"))))
+
+    svc = Service(os.path.join(tmp, "bridge.sock"), policy, then=moved)
+    broker = Broker(tmp, svc.path)
+    try:
+        stale = RawClient(broker.port)
+        stale.connect_password(b"stale", b"dev1", b"good")
+        got = stale.read()[:2]
+        assert got[0] == 0x20 and got[1] >= 0x80, "an allow for another generation accepted: %r" % (got,)
+        asked = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == b"stale", "the stale BASIC_AUTH")
+        told = svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == asked["conn"], "its DISCONNECT")
+        assert told["generation"] == asked["generation"], (asked, told)
+        broker.wait_log("an allow for another connection on this handle")
+        stale.close()
+
+        mark = broker.log_size()
+        c = RawClient(broker.port)
+        c.connect_password(b"moved", b"dev1", b"good")
+        assert c.read()[:2] == (0x20, 0x00), "the moved device was refused"
+        broker.wait_log("rules replaced", after=mark)
+        c.publish_qos1(b"devices/dev2/t", 1)
+        assert c.read()[:2] == (0x40, NO_SUBSCRIBERS), "the pushed rules were lost"
+        c.publish_qos1(b"devices/dev1/t", 2)
+        assert c.read()[:2] == (0x40, 0x87), "the allow's rules outlived the push"
+        c.close()
+    finally:
+        broker.stop()
+        svc.close()
+
+
+# ---- 2.1: delayed basic auth -------------------------------------------------------------------
+
+def delayed_only(test):
+    """Delayed basic auth exists from mosquitto 2.1 on; on 2.0 the test says it is skipped."""
+    def run(tmp):
+        if mosquitto_line() == "2.0":
+            print("skip %s: mosquitto 2.0 has no delayed basic auth" % test.__name__)
+            return
+        test(tmp)
+    run.__name__ = test.__name__
+    return run
+
+
+@delayed_only
+def test_delayed_auth_does_not_hold_up_others(tmp):
+    """A device whose answer takes 1.5 s does not stop the broker: another device connects
+    and publishes to a watcher meanwhile. Also measures how soon a late answer completes."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy,
+                  delay=lambda req: 1.5 if req["client_id"] == b"slow" else None)
+    broker = Broker(tmp, svc.path, timeout_ms=5000, block_signals=True)
+    watcher = None
+    try:
+        broker.wait_log("delayed basic auth")
+        watcher = Sub(broker, "watcher", "watcher", "good", "devices/#")
+        watcher.wait_line("received SUBACK")
+        slow = RawClient(broker.port)
+        slow.connect_password(b"slow", b"dev1", b"good")
+        asked = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == b"slow", "the slow BASIC_AUTH")
+        started = time.monotonic()
+        r = pub(broker, "dev1", "dev1", "good", "devices/dev1/meanwhile", qos=1)
+        assert r.returncode == 0 and "failed" not in r.stderr, r.stderr
+        watcher.wait_line("devices/dev1/meanwhile x")
+        meanwhile = time.monotonic() - started
+        assert asked["id"] not in svc.answered_at, "the slow answer came before the other device was done"
+        assert slow.read()[:2] == (0x20, 0x00), "the slow device was not accepted"
+        connack_at = time.monotonic()
+        with svc.cond:
+            lag = connack_at - svc.answered_at[asked["id"]]
+        print("     another device connected and published in %.1f ms while one waited; "
+              "CONNACK %.2f ms after the late answer" % (meanwhile * 1000, lag * 1000))
+        assert lag < 1.0, "the late answer waited %.2f s for the broker to come round" % lag
+        slow.publish_qos1(b"devices/dev1/late", 1)
+        assert slow.read()[:2] == (0x40, 0x00), "the delayed device's rules were not in place"
+        slow.publish_qos1(b"devices/dev2/late", 2)
+        assert slow.read()[:2] == (0x40, 0x87), "the delayed device published outside its rules"
+        slow.close()
+    finally:
+        if watcher:
+            watcher.stop()
+        broker.stop()
+        svc.close()
+
+
+@delayed_only
+def test_delayed_auth_client_gone_before_the_answer(tmp):
+    """The device leaves while its answer is on the way: no completion for it, the service
+    hears it left, nothing leaks (ASan run), and its client id connects again at once."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy,
+                  delay=lambda req: 0.5 if req["client_id"] == b"dev1" and req["password"] == b"good" else None)
+    broker = Broker(tmp, svc.path, timeout_ms=5000)
+    try:
+        broker.wait_log("delayed basic auth")
+        gone = RawClient(broker.port)
+        gone.connect_password(b"dev1", b"dev1", b"good")
+        asked = svc.wait_for(lambda f: f["type"] == BASIC_AUTH, "the BASIC_AUTH")
+        gone.close()
+        told = svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == asked["conn"], "DISCONNECT for the gone client",
+                            timeout=WAIT)
+        assert asked["id"] in svc.answered_at, "DISCONNECT told before the answer came"
+        # The generation of the request, so the service ends the session its allow opened.
+        assert asked["generation"] != 0 and told["generation"] == asked["generation"], (asked, told)
+        svc.delay = None
+        again = RawClient(broker.port)
+        again.connect_password(b"dev1", b"dev1", b"good")
+        assert again.read()[:2] == (0x20, 0x00), "the same client id refused after the first one left"
+        again.close()
+        assert broker.alive()
+    finally:
+        broker.stop()
+        svc.close()
+
+
+@delayed_only
+def test_delayed_auth_same_client_again_before_the_answer(tmp):
+    """The device leaves while its answer is held and connects again with the same client id:
+    the service hears the first one's end with its generation at once, the second is admitted
+    under its own, and the first one's late allow changes nothing."""
+    first = []
+
+    def hold_first(req):
+        if first:
+            return None
+        first.append(req)
+        return "hold"
+
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy, delay=hold_first)
+    broker = Broker(tmp, svc.path, timeout_ms=5000)
+    try:
+        broker.wait_log("delayed basic auth")
+        gone = RawClient(broker.port)
+        gone.connect_password(b"dev1", b"dev1", b"good")
+        svc.wait_for(lambda f: len(svc.held) == 1, "the held BASIC_AUTH")
+        gone.close()
+        again = RawClient(broker.port)
+        again.connect_password(b"dev1", b"dev1", b"good")
+        assert again.read()[:2] == (0x20, 0x00), "the same client id refused while the first one's answer was held"
+        old = first[0]
+        told = svc.wait_for(lambda f: f["type"] == DISCONNECT and f["generation"] == old["generation"],
+                            "DISCONNECT for the first connection")
+        assert told["conn"] == old["conn"], (old, told)
+        new = [f for f in svc.frames if f["type"] == BASIC_AUTH][-1]
+        assert new["generation"] > old["generation"], (old, new)
+        mark = broker.log_size()
+        svc.release_held()  # the first one's allow, late: nobody waits for it
+        svc.push(frame(SET_RULES, 0, struct.pack(">QQ", new["conn"], new["generation"]) + blob(DEV1_RULES)))
+        broker.wait_log("rules replaced", after=mark)
+        again.publish_qos1(b"devices/dev1/t", 1)
+        assert again.read()[:2] == (0x40, NO_SUBSCRIBERS), "the second connection lost its rules"
+        assert not any(f["type"] == DISCONNECT and f["generation"] == new["generation"] for f in svc.frames)
+        again.close()
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["generation"] == new["generation"], "the second one's DISCONNECT")
+        assert broker.alive()
+    finally:
+        broker.stop()
+        svc.close()
+
+
+@delayed_only
+def test_delayed_auth_deadline(tmp):
+    """No answer within the deadline: refused (0x87) at the deadline, the broker serving meanwhile."""
+    svc = Service(os.path.join(tmp, "bridge.sock"), password_policy,
+                  delay=lambda req: 60 if req["client_id"] == b"mute" else None)
+    broker = Broker(tmp, svc.path, timeout_ms=400)
+    try:
+        broker.wait_log("delayed basic auth")
+        mute = RawClient(broker.port)
+        started = time.monotonic()
+        mute.connect_password(b"mute", b"dev1", b"good")
+        asked = svc.wait_for(lambda f: f["type"] == BASIC_AUTH and f["client_id"] == b"mute", "the mute BASIC_AUTH")
+        assert pub(broker, "dev1", "dev1", "good", "devices/dev1/t").returncode == 0, "broker held up"
+        assert mute.read()[:2] == (0x20, 0x87), "not refused at the deadline"
+        svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == asked["conn"] and f["generation"] == asked["generation"],
+                     "DISCONNECT with the refused request's generation")
+        waited = time.monotonic() - started
+        assert waited >= 0.4, "refused before the deadline (%.3f s)" % waited
+        broker.wait_log("no answer from the service within 400 ms")
+        mute.close()
+    finally:
+        broker.stop()
+        svc.close()
+
+
+@delayed_only
+def test_delayed_auth_many_at_once(tmp):
+    """40 devices wait at once, then are all answered in one burst: each gets its own decision."""
+    def policy(req):
+        n = int(req["client_id"][1:])
+        return (1, "d%d" % n, rules((True, ALL, "devices/d%d/#" % n)), b"") if n % 2 == 0 else (0, "", b"", b"")
+
+    svc = Service(os.path.join(tmp, "bridge.sock"), policy, delay=lambda req: "hold")
+    broker = Broker(tmp, svc.path, timeout_ms=5000)
+    clients = []
+    try:
+        broker.wait_log("delayed basic auth")
+        for n in range(40):
+            c = RawClient(broker.port)
+            c.connect_password(b"d%d" % n, b"u", b"p")
+            clients.append(c)
+        svc.wait_for(lambda f: len(svc.held) == 40, "40 BASIC_AUTHs waiting")
+        svc.release_held()
+        for n, c in enumerate(clients):
+            got = c.read()[:2]
+            assert got == (0x20, 0x00 if n % 2 == 0 else 0x87), "d%d got the wrong decision: %r" % (n, got)
+        for n in range(0, 40, 2):
+            clients[n].publish_qos1(b"devices/d%d/t" % n, 1)
+            assert clients[n].read()[:2] == (0x40, NO_SUBSCRIBERS), "d%d lacks its own rules" % n
+            clients[n].publish_qos1(b"devices/d%d/t" % ((n + 2) % 40), 2)
+            assert clients[n].read()[:2] == (0x40, 0x87), "d%d has another device's rules" % n
+    finally:
+        for c in clients:
+            c.close()
         broker.stop()
         svc.close()
 
@@ -708,7 +1203,7 @@ def main():
             print("FAIL %s" % test.__name__)
             traceback.print_exc()
             for b in BROKERS:
-                print("mosquitto log (last 25 lines):\n  " + "\n  ".join(b.lines[-25:]))
+                print("mosquitto log (last 25 lines):\n  " + "\n  ".join(b.lines[-int(os.environ.get("CASTELLAN_LOG_LINES", "25")):]))
         finally:
             BROKERS.clear()
             shutil.rmtree(tmp, ignore_errors=True)

@@ -2,9 +2,9 @@
  *   1. the golden frames of docs/bridge-protocol.md (Tests/Fixtures/bridge-frames.txt);
  *   2. the shared ACL case table (acl-cases.json, flattened by acl_cases.py) and the decoder's
  *      refusals;
- *   3. the connection table against a reference model;
+ *   3. the connection table against a reference model, and its generations (handle reuse);
  *   4. the bridge against an in-process scripted service (stale ids, timeouts, fail-fast,
- *      PING/PONG, pushes, malformed frames);
+ *      PING/PONG, pushes, malformed frames), and the live-connection report after a handshake;
  *   5. micro-benchmarks (printed, not asserted; `--bench`, run from the -O2 build without sanitizers).
  * Usage: unit_tests <bridge-frames.txt> <acl-cases.txt>. Ends with "N passed, N failed".
  *        unit_tests --bench   (only the benchmarks; meaningful in the -O2 build without sanitizers) */
@@ -12,6 +12,7 @@
 #include "bridge.h"
 #include "conn_table.h"
 #include "frame.h"
+#include "resync.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -57,7 +58,7 @@ static bool bytes_eq(struct castellan_bytes b, const char *hex)
 struct golden {
 	char kind[16], name[64], direction[16], hex[4096];
 	int nfields;
-	char key[MAX_FIELDS][32], value[MAX_FIELDS][1024];
+	char key[MAX_FIELDS][32], value[MAX_FIELDS][2048];
 };
 
 static const char *field(const struct golden *g, const char *key)
@@ -102,10 +103,11 @@ static void check_golden(const struct golden *g)
 			if(!strcmp(k, "version")) ok = r.version == strtoul(v, NULL, 10);
 			else if(!strcmp(k, "result")) ok = r.result == strtoul(v, NULL, 10);
 			else if(!strcmp(k, "conn")) ok = r.conn == strtoull(v, NULL, 10);
+			else if(!strcmp(k, "generation")) ok = r.generation == strtoull(v, NULL, 10);
+			else if(!strcmp(k, "tag")) ok = bytes_eq(r.tag, v);
 			else if(!strcmp(k, "username")) ok = bytes_eq(r.username, v);
 			else if(!strcmp(k, "rules")) ok = bytes_eq(r.rules, v);
 			else if(!strcmp(k, "data")) ok = bytes_eq(r.data, v);
-			else if(!strcmp(k, "client_id")) ok = bytes_eq(r.client_id, v);
 			else if(!strcmp(k, "topic")) ok = bytes_eq(r.topic, v);
 			else if(!strcmp(k, "payload")) ok = bytes_eq(r.payload, v);
 			else if(strcmp(k, "type") && strcmp(k, "id")) ok = false;
@@ -113,10 +115,12 @@ static void check_golden(const struct golden *g)
 		}
 		return;
 	}
-	static uint8_t store[8][1024];
+	static uint8_t store[9][1024];
 	struct castellan_request q = {
 		.type = (uint8_t)field_uint(g, "type"), .id = (uint32_t)field_uint(g, "id"),
 		.version = (uint16_t)field_uint(g, "version"), .conn = field_uint(g, "conn"),
+		.generation = field_uint(g, "generation"), .last = (uint8_t)field_uint(g, "last"),
+		.count = (uint32_t)field_uint(g, "count"), .entries = field_bytes(g, "entries", store[8]),
 		.protocol = (uint8_t)field_uint(g, "protocol"), .step = (uint8_t)field_uint(g, "step"),
 		.broker_id = field_bytes(g, "broker_id", store[0]), .address = field_bytes(g, "address", store[1]),
 		.method = field_bytes(g, "method", store[2]), .client_id = field_bytes(g, "client_id", store[3]),
@@ -137,8 +141,8 @@ static void test_golden_frames(const char *path)
 	int frames = 0, malformed = 0;
 	while(fgets(line, sizeof(line), f)){
 		line[strcspn(line, "\r\n")] = '\0';
-		char a[64] = "", b[64] = "", c[1024] = "", d[4096] = "";
-		int n = sscanf(line, "%63s %63s %1023s %4095s", a, b, c, d);
+		char a[64] = "", b[64] = "", c[2048] = "", d[4096] = "";
+		int n = sscanf(line, "%63s %63s %2047s %4095s", a, b, c, d);
 		if(n < 1 || a[0] == '#') continue;
 		if(!strcmp(a, "field") && n >= 3){
 			if(g.nfields < MAX_FIELDS){
@@ -158,7 +162,7 @@ static void test_golden_frames(const char *path)
 	}
 	if(g.kind[0]) check_golden(&g);
 	fclose(f);
-	CHECK(frames >= 17 && malformed >= 20, "golden file too small: %d frames, %d malformed", frames, malformed);
+	CHECK(frames >= 23 && malformed >= 30, "golden file too small: %d frames, %d malformed", frames, malformed);
 	printf("golden frames: %d frames, %d malformed lines\n", frames, malformed);
 }
 
@@ -304,6 +308,51 @@ static void test_conn_table(void)
 	castellan_conn_table__free(&t);
 }
 
+/* Handle reuse: mosquitto may give the next connection the address of the last one. The
+ * generation tells them apart, so a late allow, a KICK or a SET_RULES for the first never
+ * reaches the second. */
+static void test_conn_generations(void)
+{
+	struct castellan_conn_table t;
+	CHECK(castellan_conn_table__init(&t, 4) == 0, "init failed");
+	struct castellan_conn *a = castellan_conn_table__add(&t, KEY(7));
+	uint64_t first = a ? a->generation : 0;
+	CHECK(first != 0, "no generation for a new connection");
+	CHECK(castellan_conn_table__current(&t, KEY(7), first) == a, "the connection's own decision refused");
+	CHECK(castellan_conn_table__match(&t, KEY(7), first) == NULL, "pushes reach a connection not yet admitted");
+	CHECK(castellan_conn__admit(a, "dev-a", (const uint8_t *)"tag-a", 5) == 0, "admit failed");
+	a->authenticated = true;
+	CHECK(castellan_conn_table__match(&t, KEY(7), first) == a, "pushes miss the admitted connection");
+	CHECK(castellan_conn_table__add(&t, KEY(7)) == a && a->generation == first, "re-authentication changed the generation");
+
+	/* Client A goes; client B arrives on the same handle, and its request is in flight. */
+	castellan_conn_table__remove(&t, KEY(7));
+	struct castellan_conn *b = castellan_conn_table__add(&t, KEY(7));
+	CHECK(b && b->generation > first, "reused handle kept the old generation");
+	CHECK(b && !b->authenticated && b->client_id == NULL && b->tag == NULL, "B inherited A's state");
+	/* A's late allow arrives: it finds no connection of its generation, so it is discarded. */
+	CHECK(castellan_conn_table__current(&t, KEY(7), first) == NULL, "A's late allow attaches to B");
+	CHECK(castellan_conn_table__current(&t, KEY(7), b->generation) == b, "B's own decision refused");
+	CHECK(castellan_conn__admit(b, "dev-b", NULL, 0) == 0, "admit B failed");
+	b->authenticated = true;
+	/* A rules push or KICK for A never reaches B. */
+	CHECK(castellan_conn_table__match(&t, KEY(7), first) == NULL, "A's SET_RULES/KICK reaches B");
+	CHECK(castellan_conn_table__match(&t, KEY(7), b->generation) == b, "B's own push refused");
+	CHECK(castellan_conn__admit(b, "dev-b", (const uint8_t *)"x", CASTELLAN_TAG_MAX + 1) == -1 && !strcmp(b->client_id, "dev-b"),
+			"an oversized tag accepted");
+
+	/* Generations never repeat, also across the table's growth. */
+	uint64_t last = b->generation;
+	bool increasing = true;
+	for(int i = 100; i < 300; i++){
+		struct castellan_conn *c = castellan_conn_table__add(&t, KEY(i));
+		if(!c || c->generation <= last) increasing = false;
+		if(c) last = c->generation;
+	}
+	CHECK(increasing, "generations not strictly increasing across growth");
+	castellan_conn_table__free(&t);
+}
+
 static struct castellan_acl *rules_of(const char *hex)
 {
 	uint8_t buf[128];
@@ -343,12 +392,15 @@ static void test_conn_decision_cache(void)
 /* ---- 4. bridge against an in-process scripted service ---- */
 
 static int pushes_seen;
-static char last_kick[64];
+static uint64_t last_kick_conn, last_kick_generation;
 static void record_push(void *ctx, const struct castellan_reply *r)
 {
 	(void)ctx;
 	pushes_seen++;
-	if(r->type == CASTELLAN_KICK) snprintf(last_kick, sizeof(last_kick), "%.*s", (int)r->client_id.len, r->client_id.ptr);
+	if(r->type == CASTELLAN_KICK){
+		last_kick_conn = r->conn;
+		last_kick_generation = r->generation;
+	}
 }
 
 /* Reads one whole frame from the service's end; returns its type, or -1 on timeout. */
@@ -361,6 +413,78 @@ static int service_read(int fd, uint32_t *id)
 	if(n > sizeof(buf) || recv(fd, buf, n, MSG_WAITALL) != (ssize_t)n) return -1;
 	*id = (uint32_t)buf[1] << 24 | buf[2] << 16 | buf[3] << 8 | buf[4];
 	return buf[0];
+}
+
+/* Reads one whole frame's body (type, id, fields) into buf; returns its length, or -1. */
+static long service_frame(int fd, uint8_t *buf, size_t cap)
+{
+	uint8_t prefix[4];
+	struct pollfd p = { fd, POLLIN, 0 };
+	if(poll(&p, 1, 2000) != 1 || recv(fd, prefix, 4, MSG_WAITALL) != 4) return -1;
+	uint32_t n = (uint32_t)prefix[0] << 24 | prefix[1] << 16 | prefix[2] << 8 | prefix[3];
+	if(n > cap || recv(fd, buf, n, MSG_WAITALL) != (ssize_t)n) return -1;
+	return n;
+}
+
+static uint64_t be(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	for(int i = 0; i < n; i++) v = v << 8 | p[i];
+	return v;
+}
+
+static bool service_silent(int fd);
+
+/* After a handshake the plugin reports its admitted connections — only those, each once,
+ * from TICK, in batches — and a connection gone since the snapshot is skipped. */
+static void test_resync(struct castellan_bridge *b, int s)
+{
+	enum { N = 1200 };
+	static uint8_t tag[CASTELLAN_TAG_MAX], body[CASTELLAN_FRAME_MAX];
+	memset(tag, 0xAB, sizeof(tag));
+	struct castellan_conn_table t;
+	struct castellan_resync r = { 0 };
+	CHECK(castellan_conn_table__init(&t, 4) == 0, "init failed");
+	for(int i = 0; i < N; i++){
+		struct castellan_conn *c = castellan_conn_table__add(&t, KEY(i));
+		char id[32];
+		snprintf(id, sizeof(id), "client-%d", i);
+		/* every third one is mid-authentication: not admitted, not reported */
+		if(c && i % 3 != 0 && castellan_conn__admit(c, id, tag, sizeof(tag)) == 0) c->authenticated = true;
+	}
+	castellan_conn_table__remove(&t, KEY(N - 1)); /* gone before the report reads it */
+	castellan_resync__step(&r, &t, b); /* snapshot, then the first batches */
+	int frames = 0, reported = 0, wrong = 0;
+	bool last = false;
+	static bool seen[N];
+	while(!last && frames < 20){
+		if(frames > 0 && service_silent(s)) castellan_resync__step(&r, &t, b); /* the next TICK */
+		long n = service_frame(s, body, sizeof(body));
+		if(n < 10 || body[0] != CASTELLAN_SESSIONS || be(body + 1, 4) != 0){ wrong++; break; }
+		frames++;
+		last = body[5] == 1;
+		uint32_t count = (uint32_t)be(body + 6, 4);
+		size_t off = 10;
+		for(uint32_t k = 0; k < count && off + 24 <= (size_t)n; k++){
+			uint64_t conn = be(body + off, 8), generation = be(body + off + 8, 8);
+			uint32_t idlen = (uint32_t)be(body + off + 16, 4);
+			uint32_t taglen = (uint32_t)be(body + off + 20 + idlen, 4);
+			int i = (int)((conn - 0x7f0000001000ULL) / 64);
+			const struct castellan_conn *c = castellan_conn_table__match(&t, KEY(i), generation);
+			if(i < 0 || i >= N || seen[i] || c == NULL || taglen != sizeof(tag) || idlen != strlen(c->client_id)) wrong++;
+			else seen[i] = true;
+			off += 24 + idlen + taglen;
+			reported++;
+		}
+		if(off != (size_t)n) wrong++;
+	}
+	CHECK(last && wrong == 0, "SESSIONS report malformed or wrong (%d)", wrong);
+	CHECK(reported == 799, "reported %d connections, expected the 799 admitted and still there", reported);
+	CHECK(frames >= 5, "%d frames: the report was not split into batches", frames);
+	castellan_resync__step(&r, &t, b);
+	CHECK(service_silent(s), "the report was sent twice for one handshake");
+	castellan_resync__cleanup(&r);
+	castellan_conn_table__free(&t);
 }
 
 static bool service_silent(int fd)
@@ -398,12 +522,16 @@ static void test_bridge(void)
 	snprintf(path, sizeof(path), "%s/bridge.sock", dir);
 	struct castellan_bridge b;
 	CHECK(castellan_bridge__init(&b, path, "broker-a", 20, record_push, NULL, NULL) == 0, "bridge init");
+	b.spin_us = 200; /* the spin path too: answers written ahead are read while spinning */
 	struct castellan_request req = { .type = CASTELLAN_BASIC_AUTH, .protocol = 5, .conn = 42,
 		.address = { (const uint8_t *)"", 0, true }, .certificate = { NULL, 0, true } };
 	struct castellan_reply r;
 
-	/* No service: denied at once, and no retry until the backoff has passed. */
-	CHECK(castellan_bridge__call(&b, &req, &r) == -1 && b.state == CASTELLAN_DOWN && b.backoff_ms == 50, "no service: not denied");
+	/* No service yet, before the first link ever: the request waits for it up to its deadline
+	 * (connect() retried), then is denied and counts as an expired deadline. */
+	uint64_t asked = castellan_now_us();
+	CHECK(castellan_bridge__call(&b, &req, &r) == -1 && b.state == CASTELLAN_DOWN, "no service: not denied");
+	CHECK(castellan_now_us() - asked >= 20000 && b.timeouts == 1, "no service before the first link: not waited for");
 
 	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -426,18 +554,19 @@ static void test_bridge(void)
 	CHECK(b.state == CASTELLAN_HANDSHAKE, "HELLO abandoned within a 3 s request deadline");
 	b.timeout_ms = 20;
 	b.hello_sent_us = hello_sent;
-	service_reply(s, "00000007", "81", id, "0001");
+	service_reply(s, "00000007", "81", id, "0002");
 	castellan_bridge__tick(&b); /* within a millisecond of the last TICK: nothing is read */
 	CHECK(b.state == CASTELLAN_HANDSHAKE, "TICK not rate-limited");
 	tick_now(&b);
 	CHECK(b.state == CASTELLAN_READY, "HELLO_ACK not taken");
 
 	/* A stale DECISION, a KICK, then the real answer (written ahead: ids are predictable). */
-	service_reply(s, "00000012", "83", 999, "00000000000000000000000000");
-	service_write(s, "0000000d90000000000000000464657631");
-	service_reply(s, "00000012", "83", id + 1, "01000000000000000000000000");
-	CHECK(castellan_bridge__call(&b, &req, &r) == 0 && r.id == id + 1 && r.result == CASTELLAN_ALLOW, "answer not taken");
-	CHECK(b.state == CASTELLAN_READY && pushes_seen == 1 && !strcmp(last_kick, "dev1"), "KICK not handled");
+	service_reply(s, "0000001e", "83", 999, "00" "0000000000000001" "00000000000000000000000000000000");
+	service_write(s, "000000159000000000" "000000000000002c" "0000000000000007");
+	service_reply(s, "0000001e", "83", id + 1, "01" "0000000000000001" "00000000000000000000000000000000");
+	CHECK(castellan_bridge__call(&b, &req, &r) == 0 && r.id == id + 1 && r.result == CASTELLAN_ALLOW && r.generation == 1,
+			"answer not taken");
+	CHECK(b.state == CASTELLAN_READY && pushes_seen == 1 && last_kick_conn == 44 && last_kick_generation == 7, "KICK not handled");
 	CHECK(service_read(s, &id) == CASTELLAN_BASIC_AUTH, "request not sent");
 
 	/* Three deadlines expire: fail fast, nothing more is sent. */
@@ -448,7 +577,7 @@ static void test_bridge(void)
 	CHECK(b.failfast, "no fail-fast after 3 timeouts");
 	CHECK(castellan_bridge__call(&b, &req, &r) == -1 && service_silent(s), "fail-fast still sends");
 	/* The late answer to the last request is discarded; a PING's PONG ends fail-fast. */
-	service_reply(s, "00000012", "83", id, "01000000000000000000000000");
+	service_reply(s, "0000001e", "83", id, "01" "0000000000000001" "00000000000000000000000000000000");
 	tick_now(&b);
 	CHECK(service_read(s, &id) == CASTELLAN_PING, "no PING while failing fast");
 	tick_now(&b);
@@ -456,6 +585,8 @@ static void test_bridge(void)
 	service_reply(s, "00000005", "82", id, "");
 	tick_now(&b);
 	CHECK(!b.failfast && b.timeouts == 0, "PONG did not end fail-fast");
+
+	test_resync(&b, s);
 
 	/* DISCONNECT notifications go out with id 0. */
 	struct castellan_request note = { .type = CASTELLAN_DISCONNECT, .conn = 42 };
@@ -466,6 +597,8 @@ static void test_bridge(void)
 	service_write(s, "000000057e00000001");
 	CHECK(castellan_bridge__call(&b, &req, &r) == -1 && b.state == CASTELLAN_DOWN, "malformed frame not fatal");
 	CHECK(b.backoff_ms == 50, "backoff not restarted after a good connection");
+	/* Once the link was up, a lost service is not waited for: denied at once, within backoff. */
+	CHECK(castellan_bridge__call(&b, &req, &r) == -1 && b.state == CASTELLAN_DOWN && b.timeouts == 0, "lost service waited for");
 	close(s);
 	close(lfd);
 	castellan_bridge__cleanup(&b);
@@ -497,7 +630,8 @@ static double now_ns(void)
 static void bench(void)
 {
 	static uint8_t frame[128], rules[64];
-	long flen = unhex("0000002b8300000003010000000464657631000000150100010107000e646576696365732f646576312f2300000000", frame, sizeof(frame));
+	/* decision_allow of the golden file: rules and a session tag */
+	long flen = unhex("0000004983000000030100000000000000010000000464657631000000150100010107000e646576696365732f646576312f230000000000000012010000000464657631010000000000000000", frame, sizeof(frame));
 	long rlen = unhex("0100010107000e646576696365732f646576312f23", rules, sizeof(rules));
 	struct castellan_acl *acl = castellan_acl__decode(rules, (size_t)rlen);
 	const uint8_t *topic = (const uint8_t *)"devices/dev1/sensors/temperature";
@@ -509,6 +643,7 @@ static void bench(void)
 	castellan_conn_table__init(&t, 16);
 	for(int i = 0; i < 10000; i++) castellan_conn_table__add(&t, KEY(i));
 	printf("bench:");
+	if(castellan_frame__decode(frame, (size_t)flen, &r) != 0) printf(" (the DECISION frame does not decode!)");
 	BENCH("decode DECISION frame", sink += castellan_frame__decode(frame, (size_t)flen, &r));
 	BENCH("decode rules (malloc+free)", struct castellan_acl *a = castellan_acl__decode(rules, (size_t)rlen); sink += a != NULL; free(a));
 	BENCH("check publish", sink += castellan_acl__check(acl, CASTELLAN_ACCESS_PUBLISH, topic, 32));
@@ -540,6 +675,7 @@ int main(int argc, char **argv)
 	test_acl_decoder();
 	test_conn_table();
 	test_conn_decision_cache();
+	test_conn_generations();
 	test_bridge();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

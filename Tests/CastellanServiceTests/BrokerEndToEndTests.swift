@@ -61,6 +61,21 @@ import Testing
         }
     }
 
+    @Test func passwordDevice_overTheTLSPasswordListener_butNotWithoutACertificateOverMTLS() async throws {
+        try await withStack { stack in
+            try await stack.service.addDevice("pw1", policy: .password)
+            try await stack.service.setPassword("pw-pw-pw-pw", for: "pw1")
+            let overTLS = stack.tlsClient("pw1", username: "pw1", password: "pw-pw-pw-pw")
+            #expect(await overTLS.connectCode() == .success)
+            #expect(try await overTLS.publish(topic: "devices/pw1/t", payload: [1], qos: .atLeastOnce) != .notAuthorized)
+            await overTLS.disconnect()
+            #expect(await stack.tlsClient("pw1", username: "pw1", password: "wrong-wrong").connectCode() == .notAuthorized)
+            // The mTLS listener ends the handshake of a client without a certificate: no CONNACK.
+            let noCertificate = stack.tlsClient("pw1", username: "pw1", password: "pw-pw-pw-pw", port: stack.tlsPort)
+            #expect(await noCertificate.connectCode() == nil)
+        }
+    }
+
     @Test func totp_freshCodeOnce_neitherAgainNorOld() async throws {
         try await withStack { stack in
             try await stack.service.addDevice("otp1", policy: .totp)

@@ -114,7 +114,7 @@ import X509
             let plugin = try await PluginPeer.connect(to: service.socket)
             #expect(try await plugin.decide(.password(1, client: "dev1", username: "dev1", password: "pw-pw-pw")).result == .allow)
             try await service.store.setEnabled(false, device: try DeviceID("dev1"))
-            #expect(try await plugin.nextPush() == .kick(clientID: "dev1"))
+            #expect(try await plugin.nextPush() == .kick(connection: 1, generation: 1))
             #expect(try await plugin.decide(.password(2, client: "dev1", username: "dev1", password: "pw-pw-pw")) == .deny)
         }
     }
@@ -127,7 +127,7 @@ import X509
             let plugin = try await PluginPeer.connect(to: service.socket)
             #expect(try await plugin.decide(.certificate(1, client: "cert1", der: der)).result == .allow)
             try await service.store.revokeCertificate(serial: issued.serial, at: ServiceHarness.now, reason: "keyCompromise")
-            #expect(try await plugin.nextPush() == .kick(clientID: "cert1"))
+            #expect(try await plugin.nextPush() == .kick(connection: 1, generation: 1))
             #expect(try await plugin.decide(.certificate(2, client: "cert1", der: der)) == .deny)
         }
     }
@@ -140,23 +140,47 @@ import X509
             #expect(try await plugin.decide(.password(5, client: "dev1", username: "dev1", password: "pw-pw-pw")).result == .allow)
             _ = try await service.store.addRule(try ACLRule(effect: "allow", access: "subscribe", pattern: "fleet/+/status"),
                                                 scope: .device(try DeviceID("dev1")))
-            guard case .setRules(5, let bytes) = try await plugin.nextPush() else { Issue.record("expected SET_RULES"); return }
+            guard case .setRules(5, 1, let bytes) = try await plugin.nextPush() else { Issue.record("expected SET_RULES"); return }
             #expect(try ClientACL.decode(bytes).check(topic: "fleet/+/status", access: .subscribe))
         }
     }
 
-    @Test func everyDecision_reachesTheAuditTrail_withoutTheSecret() async throws {
+    @Test func everyDecision_reachesTheAuditTrail_withoutTheSecret_atTheTimeItWasMade() async throws {
         try await withService { service in
             try await service.addDevice("dev1", policy: .password)
             try await service.setPassword("hunter2-hunter2", for: "dev1")
             let plugin = try await PluginPeer.connect(to: service.socket)
+            let before = AuditEntry.time(of: Date())
             _ = try await plugin.decide(.password(1, client: "dev1", username: "dev1", password: "hunter2-hunter2"))
             _ = try await plugin.decide(.password(2, client: "dev1", username: "dev1", password: "hunter3-hunter3"))
+            let after = AuditEntry.time(of: Date())
             await service.server.context.audit.flush()
             let entries = try await service.store.recentAudit(limit: 10)
             #expect(entries.map(\.result) == ["allow", "deny"])
             #expect(entries.allSatisfy { $0.identity == "dev1" && $0.brokerID == "test-broker" && $0.method == "password" })
             #expect(!entries.contains { "\($0)".contains("hunter") })
+            // One unit end to end: Unix milliseconds, so the entry's date is now, not 1970.
+            #expect(entries.allSatisfy { (before...after).contains($0.time) }, "\(entries.map(\.time)) not in \(before)...\(after)")
+            // ...and `castellan audit tail` prints that real date.
+            let tail = try await CLIProcess.run(["audit", "tail", "--decisions", "-n", "2"], config: service.configuration.file)
+            let today = String(Date().formatted(.iso8601).prefix(10))
+            let lines = tail.output.split(separator: "\n")
+            #expect(tail.status == 0 && lines.count == 2, "\(tail.error)")
+            #expect(lines.allSatisfy { $0.hasPrefix(today + "T") }, "\(lines)")
+        }
+    }
+
+    @Test func anUnknownEnhancedAuthMethod_isRefused_andRecordedAsOther_notAsWhatTheClientWrote() async throws {
+        try await withService { service in
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            let invented = "X-EVIL-\(UInt64.random(in: 0...UInt64.max))"
+            #expect(try await plugin.decide(.scram(11, step: .start, client: "c1", method: invented, data: Array("n,,n=a,r=x".utf8))) == .deny)
+            #expect(try await plugin.decide(.scram(12, step: .start, client: "c1", method: "SCRAM-SHA-256-PLUS", data: [])) == .deny)
+            await service.server.context.audit.flush()
+            let entries = try await service.store.recentAudit(limit: 10)
+            #expect(entries.map(\.method) == ["other", "other"])
+            #expect(entries.map(\.result) == ["deny", "deny"])
+            #expect(!entries.contains { "\($0)".contains(invented) })
         }
     }
 }

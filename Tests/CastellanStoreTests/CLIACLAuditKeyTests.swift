@@ -73,6 +73,19 @@ struct CLIACLAuditKeyTests {
         #expect(await fixture.run(["audit", "tail", "-n", "lots"]).status == 2)
     }
 
+    @Test func auditTail_printsTheRealDate_ofAnEntry() async throws {
+        let fixture = try await CLIFixture()
+        let when = Date(timeIntervalSince1970: 1_700_000_000.5)
+        #expect(AuditEntry.time(of: when) == 1_700_000_000_500, "milliseconds")
+        try await fixture.openStore().appendAudit([
+            AuditEntry(time: AuditEntry.time(of: when), identity: "pump-7", method: "SCRAM-SHA-256", result: "deny", reason: "bad_credentials: x"),
+        ])
+        let text = await fixture.run(["audit", "tail", "-n", "1"])
+        #expect(text.output.hasPrefix("2023-11-14T22:13:20.500Z deny SCRAM-SHA-256 identity=pump-7"), "\(text.output)")
+        let json = await fixture.run(["audit", "tail", "-n", "1", "--json"])
+        #expect(try JSONDecoder().decode(AuditEntry.self, from: Data(json.output.utf8)).date == when)
+    }
+
     @Test func keyRotate_replacesTheKeyFile0600_andSecretsStillOpen() async throws {
         let fixture = try await CLIFixture()
         _ = await fixture.run(["device", "add", "d", "--policy", "totp"])

@@ -30,9 +30,12 @@ struct CLIDeviceTests {
         #expect(try await fixture.openStore().device(DeviceID("d"))?.enabled == false)
         #expect(await fixture.run(["device", "enable", "d"]).status == 0)
         #expect(try await fixture.openStore().device(DeviceID("d"))?.enabled == true)
-        _ = try await fixture.openStore().recordFailure(for: DeviceID("d"), at: 1)
+        _ = try await fixture.openStore().recordFailure(for: DeviceID("d"), from: "192.0.2.1", at: 1)
+        _ = try await fixture.openStore().recordFailure(for: DeviceID("d"), from: "192.0.2.2", at: 1)
         #expect(await fixture.run(["device", "unlock", "d"]).status == 0)
         #expect(try await fixture.openStore().record(for: DeviceID("d")).consecutiveFailures == 0)
+        #expect(try await fixture.openStore().record(for: DeviceID("d"), from: "192.0.2.1").consecutiveFailures == 0)
+        #expect(try await fixture.openStore().record(for: DeviceID("d"), from: "192.0.2.2").consecutiveFailures == 0)
         #expect(await fixture.run(["device", "remove", "d"]).status == 0)
         #expect(try await fixture.openStore().device(DeviceID("d")) == nil)
     }
@@ -43,6 +46,8 @@ struct CLIDeviceTests {
         (["device", "add", "new", "--policy", "magic"], 2, "unknown policy"),
         (["device", "add", "new"], 2, "--policy"),
         (["device", "add", "a+b", "--policy", "cert"], 1, "invalid device id"),
+        (["device", "add", "h-dn,O=Evil", "--policy", "cert"], 1, DeviceID.rule),
+        (["device", "add", "_underscore-first", "--policy", "cert"], 1, DeviceID.rule),
         (["device", "add", "new", "--policy", "cert", "--group", "g/h"], 1, "group name"),
         (["device", "show", "ghost"], 1, "unknown device 'ghost'"),
         (["device", "disable", "ghost"], 1, "unknown device 'ghost'"),

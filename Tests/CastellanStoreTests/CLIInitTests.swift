@@ -39,9 +39,52 @@ struct CLIInitTests {
         let list = await runCLI(["device", "list", "--config", config], in: temp.path)
         #expect(list.status == 0)
         #expect(list.output.contains("pump1"))
-        let store = try await PostgresStore.open(PostgresURL(parsing: database.socketURL), masterKey: MasterKey.generate())
+        let store = try await PostgresStore.open(
+            PostgresURL(parsing: database.socketURL), masterKey: MasterKey.load(from: temp.file("pg/master.key")))
         #expect(try await store.devices().map(\.id.rawValue) == ["pump1"])
         await store.close()
+    }
+
+    /// A second setup for a store that exists: refused without the store's master key (a new key
+    /// would open none of its secrets), refused with another key, accepted with its own.
+    @Test func init_forAnExistingStore_needsItsMasterKey() async throws {
+        let temp = TemporaryDirectory()
+        let database = try await PostgresServer.shared.makeDatabase()
+        #expect(await runCLI(["init", "--dir", "a", "--store", database.socketURL], in: temp.path).status == 0)
+
+        let bare = await runCLI(["init", "--dir", "b", "--store", database.socketURL], in: temp.path)
+        #expect(bare.status == 1)
+        #expect(bare.error.contains("already holds a Castellan store") && bare.error.contains("--master-key FILE"), "\(bare.error)")
+        #expect(!FileManager.default.fileExists(atPath: temp.file("b")))
+
+        #expect(await runCLI(["init", "--dir", "other"], in: temp.path).status == 0)
+        let wrong = await runCLI(["init", "--dir", "b", "--store", database.socketURL, "--master-key", "other/master.key"], in: temp.path)
+        #expect(wrong.status == 1)
+        #expect(wrong.error.contains("does not belong to this store"), "\(wrong.error)")
+        #expect(!FileManager.default.fileExists(atPath: temp.file("b")))
+
+        let right = await runCLI(["init", "--dir", "b", "--store", database.socketURL, "--master-key", "a/master.key"], in: temp.path)
+        #expect(right.status == 0, "\(right.error)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: temp.file("b/master.key"))) == Data(contentsOf: URL(fileURLWithPath: temp.file("a/master.key"))))
+
+        // A setup whose key file was swapped for another's is refused by every command, naming the file.
+        try FileManager.default.removeItem(atPath: temp.file("b/master.key"))
+        try FileManager.default.copyItem(atPath: temp.file("other/master.key"), toPath: temp.file("b/master.key"))
+        let list = await runCLI(["device", "list", "--config", temp.file("b/castellan.yaml")], in: temp.path)
+        #expect(list.status == 1)
+        #expect(list.error.contains("\(temp.file("b/master.key")) does not belong to this store"), "\(list.error)")
+    }
+
+    /// Only init creates a store: a typo in the store path is an error, and nothing is created.
+    @Test func aStorePathThatDoesNotExist_isRefused_andNotCreated() async throws {
+        let fixture = try await CLIFixture()
+        var text = try String(contentsOfFile: fixture.config, encoding: .utf8)
+        text = text.replacingOccurrences(of: "sqlite:castellan.db", with: "sqlite:castelan.db")
+        try text.write(toFile: fixture.config, atomically: true, encoding: .utf8)
+        let list = await fixture.run(["device", "list"])
+        #expect(list.status == 1)
+        #expect(list.error.contains("no Castellan store at \(fixture.setup)/castelan.db") && list.error.contains("castellan init"), "\(list.error)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.setup + "/castelan.db"))
     }
 
     @Test func init_withAnUnreachablePostgresStore_isRefusedWithExitOne_andWritesNothing() async {

@@ -23,8 +23,9 @@ import Testing
         #expect(await fixture.run(["device", "provision", "pump1", "--recipient-key", "pump1.pub", "--out", "pump1.bundle"]).status == 1,
                 "never overwrites a bundle")
 
+        let trusted = fixture.directory.file("setup/certs/ca.pem")  // what the operator gives the device out of band
         let unsealed = fixture.directory.file("pump1-files")
-        try UnsealCommand.parse(["--key", fixture.directory.file("pump1.key"), fixture.directory.file("pump1.bundle"), "--out", unsealed]).run()
+        try UnsealCommand.parse(["--key", fixture.directory.file("pump1.key"), "--ca", trusted, fixture.directory.file("pump1.bundle"), "--out", unsealed]).run()
         let names = try FileManager.default.contentsOfDirectory(atPath: unsealed).sorted()
         #expect(names == ["password", "totp.secret", "totp.uri"])
         let password = try String(contentsOfFile: unsealed + "/password", encoding: .utf8)
@@ -34,12 +35,23 @@ import Testing
         let secret = try String(contentsOfFile: unsealed + "/totp.secret", encoding: .utf8)
         #expect(try await store.totpEnrolment(device: try DeviceID("pump1"))?.totp.secret.base32 == secret)
 
-        try UnsealCommand.parse(["--key", fixture.directory.file("cam1.key"), fixture.directory.file("cam1.bundle"), "--out", fixture.directory.file("cam1-files")]).run()
+        try UnsealCommand.parse(["--key", fixture.directory.file("cam1.key"), "--ca", trusted, fixture.directory.file("cam1.bundle"), "--out", fixture.directory.file("cam1-files")]).run()
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.directory.file("cam1-files")).sorted() == ["ca.pem", "device.key", "device.pem"])
         #expect(try await store.certificates(device: try DeviceID("cam1")).count == 1)
         // The wrong device key cannot open another device's bundle.
         #expect(throws: (any Error).self) {
-            try UnsealCommand.parse(["--key", fixture.directory.file("cam1.key"), fixture.directory.file("pump1.bundle"), "--out", fixture.directory.file("x")]).run()
+            try UnsealCommand.parse(["--key", fixture.directory.file("cam1.key"), "--ca", trusted, fixture.directory.file("pump1.bundle"), "--out", fixture.directory.file("x")]).run()
+        }
+        // A device that trusts another CA refuses the bundle, and writes nothing.
+        let other = try await CLIFixture()
+        #expect(await other.run(["ca", "init"]).status == 0)
+        #expect(throws: (any Error).self) {
+            try UnsealCommand.parse(["--key", fixture.directory.file("pump1.key"), "--ca", other.directory.file("setup/certs/ca.pem"), fixture.directory.file("pump1.bundle"), "--out", fixture.directory.file("y")]).run()
+        }
+        #expect(!FileManager.default.fileExists(atPath: fixture.directory.file("y/password")))
+        // --ca is required: a bundle is never opened without a CA to check it against.
+        #expect(throws: (any Error).self) {
+            try UnsealCommand.parse(["--key", fixture.directory.file("pump1.key"), fixture.directory.file("pump1.bundle"), "--out", fixture.directory.file("z")])
         }
     }
 }

@@ -88,7 +88,7 @@ struct ConcurrencyTests {
         let id = try DeviceID("a")
         let counts = try await withThrowingTaskGroup(of: Int.self) { group in
             for racer in 0..<Self.racers {
-                group.addTask { try await stores[racer % 2].recordFailure(for: id, at: Int64(racer)).consecutiveFailures }
+                group.addTask { try await stores[racer % 2].recordFailure(for: id, from: "192.0.2.1", at: Int64(racer)).consecutiveFailures }
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }

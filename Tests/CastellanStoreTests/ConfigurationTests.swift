@@ -30,7 +30,7 @@ struct ConfigurationTests {
         rate_limit:
           connects_per_second: 2.5
           burst: 10
-          limit_loopback: true
+          trusted_proxies: ["10.0.0.0/8", "::1"]
           max_tracked_addresses: 500
         client_id_binding: prefix
         """
@@ -46,7 +46,7 @@ struct ConfigurationTests {
         #expect(config.adminTokenFile == "/srv/castellan/admin.token")
         #expect(config.totp == TOTPDefaults(algorithm: .sha256, digits: 8, period: 60, issuer: "Acme"))
         #expect(config.lockout == (try LockoutPolicy(threshold: 3, baseDelay: 2, maxDelay: 60, hardLockAfter: 20)))
-        #expect(config.rateLimit == (try RateLimitPolicy(connectsPerSecond: 2.5, burst: 10, limitLoopback: true, maxTrackedAddresses: 500)))
+        #expect(config.rateLimit == (try RateLimitPolicy(connectsPerSecond: 2.5, burst: 10, trustedProxies: ["10.0.0.0/8", "::1"], maxTrackedAddresses: 500)))
         #expect(config.clientIDBinding == .prefix)
     }
 
@@ -81,7 +81,8 @@ struct ConfigurationTests {
         ("store: mysql://x\nmaster_key_file: m\n", 1, "store", "sqlite:PATH"),
         ("master_key_file: m\n", 1, "store", "missing required key"),
         ("store: sqlite:c.db\n", 1, "master_key_file", "missing required key"),
-        ("store: sqlite:c.db\nmaster_key_file: m\nrate_limit:\n  limit_loopback: yes\n", 4, "rate_limit.limit_loopback", "true or false"),
+        ("store: sqlite:c.db\nmaster_key_file: m\nrate_limit:\n  trusted_proxies: 127.0.0.1\n", 4, "rate_limit.trusted_proxies", "expected a list"),
+        ("store: sqlite:c.db\nmaster_key_file: m\nrate_limit:\n  trusted_proxies: [localhost]\n", 4, "rate_limit", "not an IP address"),
         ("store: sqlite:c.db\nmaster_key_file: m\nrate_limit:\n  connects_per_second: .inf\n", 4, "rate_limit.connects_per_second", "decimal"),
         ("store: sqlite:c.db\nmaster_key_file: m\nlockout:\n  threshold: 50\n  hard_lock_after: 10\n", 4, "lockout", "threshold"),
         ("store: sqlite:c.db\nmaster_key_file: m\nbridge: here\n", 3, "bridge", "expected a mapping"),

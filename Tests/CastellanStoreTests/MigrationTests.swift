@@ -46,8 +46,8 @@ struct MigrationTests {
         #expect(try await fixture.recordedMigrations() == fixture.knownVersions + ["v999"])
     }
 
-    /// The previous schema → the newest (v2 → v3, the change log): rows written under the
-    /// previous schema survive and the reads work on them.
+    /// The previous schema → the newest (v4: per-source lockout counts): rows written under the
+    /// previous schema survive and the new reads work on them.
     @Test(arguments: Backend.allCases)
     func aDatabaseAtThePreviousSchemaVersion_isMigrated_keepingItsData(_ backend: Backend) async throws {
         let previous = try #require(SQLiteSchema.versions.dropLast().last)
@@ -58,6 +58,7 @@ struct MigrationTests {
             INSERT INTO certificates (serial, device_id, fingerprint, not_before, not_after, revoked_at, revocation_reason)
             VALUES ('0f', 'old', '\(fingerprint)', 0, 9, 3, 'superseded')
             """,
+            "INSERT INTO lockout_counters (device_id, failures, last_failure) VALUES ('old', 7, 5)",
         ]
         let key = try MasterKey.generate()
         let temp = TemporaryDirectory()
@@ -83,6 +84,10 @@ struct MigrationTests {
         #expect(try await StoreFixture.appliedMigrations(of: store) == SQLiteSchema.versions)
         #expect(try await store.device(DeviceID("old"))?.policy == .cert)
         #expect(try await store.revokedCertificates().map(\.serial) == ["0f"])
+        let old = try DeviceID("old")
+        #expect(try await store.record(for: old) == LockoutRecord(consecutiveFailures: 7, lastFailure: 5), "the count becomes the total")
+        #expect(try await store.recordFailure(for: old, from: "192.0.2.1", at: 9) == LockoutRecord(consecutiveFailures: 1, lastFailure: 9))
+        #expect(try await store.record(for: old) == LockoutRecord(consecutiveFailures: 8, lastFailure: 9))
         await store.close()
     }
 

@@ -10,8 +10,8 @@ import Foundation
 /// old entries can never match again. ``invalidate(identity:)`` drops a device's entries at
 /// once (credential change, disable, revocation).
 ///
-/// Only ``verify(identity:password:credential:now:allowLegacySHA1:)`` inserts, and only on
-/// success: failures are never cached. Entries live ``ttl`` (default 60 s, time passed in,
+/// Only ``verify(identity:password:credential:now:allowLegacySHA1:)`` and ``remember(identity:password:credential:now:)``
+/// insert, and only on success: failures are never cached. Entries live ``ttl`` (default 60 s, time passed in,
 /// monotonic) and at most ``capacity`` exist (default 10,000); when full, the oldest entry goes.
 /// A value type: its owner (one password worker) serialises access.
 public struct VerifiedPasswordCache: Sendable {
@@ -70,6 +70,15 @@ public struct VerifiedPasswordCache: Sendable {
         }
         insert(entryKey, identity: identity, now: now)
         return true
+    }
+
+    /// Remembers a success that the caller verified itself with ``PasswordVerifier`` (for
+    /// callers that run the key derivation elsewhere, off their own thread). Call it only after
+    /// a successful check: failures are never cached.
+    public mutating func remember(
+        identity: String, password: [UInt8], credential: SCRAMCredential, now: ContinuousClock.Instant
+    ) {
+        insert(cacheKey(identity: identity, password: password, credential: credential), identity: identity, now: now)
     }
 
     /// `true` when a live entry exists for exactly this identity, password and credential.

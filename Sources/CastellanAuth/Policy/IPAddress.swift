@@ -1,7 +1,7 @@
 /// A parsed IPv4 or IPv6 address, as 128 bits (IPv4 held in its IPv4-mapped IPv6 form).
 ///
 /// Just enough parsing to normalise the textual addresses the broker reports and to
-/// recognise loopback; anything unexpected yields `nil` rather than a guess.
+/// match trusted networks; anything unexpected yields `nil` rather than a guess.
 struct IPAddress: Hashable, Sendable {
     let high: UInt64
     let low: UInt64
@@ -24,10 +24,23 @@ struct IPAddress: Hashable, Sendable {
         self.low = low
     }
 
-    /// 127.0.0.0/8 (also IPv4-mapped) or ::1.
-    var isLoopback: Bool {
-        if high == 0, low >> 32 == 0xFFFF { return (low >> 24) & 0xFF == 127 }
-        return high == 0 && low == 1
+    /// Whether the address lies in `network`/`prefixLength` (both in this 128-bit form).
+    func isIn(_ network: IPAddress, prefixLength: Int) -> Bool {
+        let length = min(max(prefixLength, 0), 128)
+        let highMask: UInt64 = length >= 64 ? .max : (length == 0 ? 0 : .max << (64 - length))
+        let lowMask: UInt64 = length <= 64 ? 0 : (length == 128 ? .max : .max << (128 - length))
+        return high & highMask == network.high & highMask && low & lowMask == network.low & lowMask
+    }
+
+    /// Whether this is an IPv4 address (in its IPv4-mapped form).
+    var isIPv4: Bool { high == 0 && low >> 32 == 0xFFFF }
+
+    /// The lockout key: dotted IPv4, or the IPv6 /64 prefix as `xxxx:xxxx:xxxx:xxxx::/64`.
+    var lockoutSource: String {
+        if isIPv4 {
+            return [24, 16, 8, 0].map { String((low >> UInt64($0)) & 0xFF) }.joined(separator: ".")
+        }
+        return [48, 32, 16, 0].map { String((high >> UInt64($0)) & 0xFFFF, radix: 16) }.joined(separator: ":") + "::/64"
     }
 
     private static func parseIPv4(_ bytes: ArraySlice<UInt8>) -> UInt32? {

@@ -1,6 +1,9 @@
-/// A device's consecutive-failure count and the time of the last failure.
+/// A failure count and the time of the last failure: of one source address for one device, or
+/// the device's total over every source.
 public struct LockoutRecord: Sendable, Hashable, Codable {
-    /// Failures since the last success or unlock.
+    /// For one source: failures since its last success or the last unlock. For a device's
+    /// total: failures from every source since the last unlock (a success does not reset it:
+    /// one address proving the credential says nothing about guesses from the others).
     public var consecutiveFailures: Int
     /// Unix seconds of the last failure, `nil` if there was none.
     public var lastFailure: Int64?
@@ -12,53 +15,74 @@ public struct LockoutRecord: Sendable, Hashable, Codable {
     }
 }
 
-/// Counts consecutive authentication failures per device, shared by every session.
+/// Counts authentication failures per (device, source address), and per device in total,
+/// shared by every session.
 ///
-/// Counting per device (not per connection) is what makes parallel guessing pointless: all
-/// sessions of all service instances add to one count. Each operation is atomic; the durable
-/// implementation lives in the store (an atomic update), ``InMemoryLockoutCounter`` serves a
-/// single process and the tests. The protocol is `async throws` for that store.
+/// Counting per source is what keeps the lockout from being a weapon: failures from an
+/// attacker's address lock that address out of that device, never the device's own address.
+/// The per-device total (see ``LockoutPolicy/status(source:deviceFailures:now:)``) bounds what
+/// many addresses together can try. Sources are keys from ``LockoutPolicy/source(of:)``.
 ///
-/// Callers check ``LockoutPolicy/status(of:now:)`` *before* verifying credentials and do not
-/// verify (nor count) while locked, so ``recordSuccess(for:)`` never clears a hard lock:
-/// only ``unlock(_:)`` does.
+/// Each operation is atomic; the durable implementation lives in the store, and
+/// ``InMemoryLockoutCounter`` serves a single process and the tests. The protocol is
+/// `async throws` for that store. Callers check the status *before* verifying credentials and
+/// neither verify nor count while locked, so ``recordSuccess(for:from:)`` never clears a hard
+/// lock: only ``unlock(_:)`` does.
 public protocol LockoutCounter: Sendable {
-    /// Adds one failure at `unixTime` and returns the record after it, atomically.
-    func recordFailure(for device: DeviceID, at unixTime: Int64) async throws -> LockoutRecord
-    /// Resets the count after a successful authentication.
-    func recordSuccess(for device: DeviceID) async throws
-    /// The device's current record (an empty one if it never failed).
+    /// Adds one failure from `source` at `unixTime`, to that source's record and to the device's
+    /// total, atomically; returns the source's record after it.
+    func recordFailure(for device: DeviceID, from source: String, at unixTime: Int64) async throws -> LockoutRecord
+    /// Forgets the failures from `source` after it authenticated; the device's total stays.
+    func recordSuccess(for device: DeviceID, from source: String) async throws
+    /// The device's total over every source (an empty record if it never failed).
     func record(for device: DeviceID) async throws -> LockoutRecord
-    /// Clears the count, lifting a hard lock (`castellan device unlock`).
+    /// The failures from one source (an empty record if it never failed).
+    func record(for device: DeviceID, from source: String) async throws -> LockoutRecord
+    /// Clears every count of the device, lifting every lock (`castellan device unlock`).
     func unlock(_ device: DeviceID) async throws
 }
 
 /// A process-local ``LockoutCounter``: one actor, so every update is atomic.
 ///
-/// Only devices with failures are kept; a success or unlock removes the entry.
+/// Only devices and sources with failures are kept; an unlock removes them.
 public actor InMemoryLockoutCounter: LockoutCounter {
-    private var records: [DeviceID: LockoutRecord] = [:]
+    private var totals: [DeviceID: LockoutRecord] = [:]
+    private var sources: [DeviceID: [String: LockoutRecord]] = [:]
 
     /// An empty counter.
     public init() {}
 
-    /// Adds one failure and returns the new record; never throws.
-    public func recordFailure(for device: DeviceID, at unixTime: Int64) -> LockoutRecord {
-        var record = records[device] ?? LockoutRecord()
+    /// Adds one failure and returns the source's new record; never throws.
+    public func recordFailure(for device: DeviceID, from source: String, at unixTime: Int64) -> LockoutRecord {
+        totals[device] = Self.adding(unixTime, to: totals[device] ?? LockoutRecord())
+        let record = Self.adding(unixTime, to: sources[device]?[source] ?? LockoutRecord())
+        sources[device, default: [:]][source] = record
+        return record
+    }
+
+    /// Forgets the failures from `source`.
+    public func recordSuccess(for device: DeviceID, from source: String) { sources[device]?[source] = nil }
+
+    /// The device's total, empty if it has no failures.
+    public func record(for device: DeviceID) -> LockoutRecord { totals[device] ?? LockoutRecord() }
+
+    /// The source's record, empty if it has no failures.
+    public func record(for device: DeviceID, from source: String) -> LockoutRecord {
+        sources[device]?[source] ?? LockoutRecord()
+    }
+
+    /// Forgets the device's failures, lifting any lock.
+    public func unlock(_ device: DeviceID) {
+        totals[device] = nil
+        sources[device] = nil
+    }
+
+    private static func adding(_ unixTime: Int64, to record: LockoutRecord) -> LockoutRecord {
+        var record = record
         // Saturate: the count only has to stay above hardLockAfter, never wrap.
         record.consecutiveFailures = record.consecutiveFailures == .max ? .max : record.consecutiveFailures + 1
         // A clock stepping backwards (or an out-of-order report) must not shorten a running lock.
         record.lastFailure = max(record.lastFailure ?? unixTime, unixTime)
-        records[device] = record
         return record
     }
-
-    /// Forgets the device's failures.
-    public func recordSuccess(for device: DeviceID) { records[device] = nil }
-
-    /// The device's record, empty if it has no failures.
-    public func record(for device: DeviceID) -> LockoutRecord { records[device] ?? LockoutRecord() }
-
-    /// Forgets the device's failures, lifting any lock.
-    public func unlock(_ device: DeviceID) { records[device] = nil }
 }

@@ -1,11 +1,22 @@
-/// When consecutive authentication failures lock a device out.
+/// When authentication failures lock a source address out of a device.
 ///
-/// The first `threshold - 1` consecutive failures cost nothing (typos happen). From the
-/// `threshold`-th on, the device is locked for `baseDelay · 2^(failures − threshold)` seconds
-/// after its last failure, capped at `maxDelay`. At `hardLockAfter` consecutive failures it is
-/// locked until an operator runs `castellan device unlock` (NIST SP 800-63B §5.2.2 allows at
-/// most 100 failed attempts). A success resets the count. Failures are counted per device,
-/// across sessions and service instances, by a ``LockoutCounter``.
+/// Failures are counted per (device, source address) — see ``source(of:)`` — by a
+/// ``LockoutCounter``, across sessions and service instances. For one source: the first
+/// `threshold - 1` consecutive failures cost nothing (typos happen); from the `threshold`-th on,
+/// that source is refused for that device, without its credentials being checked, for
+/// `baseDelay · 2^(failures − threshold)` seconds after its last failure, capped at `maxDelay`;
+/// at `hardLockAfter` consecutive failures it is refused until an operator runs
+/// `castellan device unlock` (NIST SP 800-63B §5.2.2 allows at most 100). A success from the
+/// source resets its count. Other sources are never refused because of it: a device presenting
+/// its valid credential from its own address still connects.
+///
+/// Many addresses together: once the device's total (failures from every source since the last
+/// unlock) reaches `hardLockAfter`, every source that fails once more is hard-locked at its
+/// first failure, while a source without failures is still checked (so the real device still
+/// connects). An attacker therefore gets at most `hardLockAfter` guesses plus one per distinct
+/// source (IPv6 counted per /64) until an operator unlocks the device; one address alone gets
+/// ``maxFailuresFromOneSource(within:)`` — with the defaults 17 in the first hour, then 4 an
+/// hour, 100 in all.
 ///
 /// The lock is computed, not stored: ``lockedUntil(failures:lastFailure:)`` is a pure function
 /// of the count and the last failure time, so every service instance agrees.
@@ -55,6 +66,36 @@ public struct LockoutPolicy: Sendable, Hashable {
         }
         let (until, overflow) = lastFailure.addingReportingOverflow(delay)
         return .lockedUntil(overflow ? .max : until)
+    }
+
+    /// The lock in force at `now` for attempts from one source: its own backoff, or a hard lock
+    /// when the device's total has reached ``hardLockAfter`` and this source has failed too.
+    public func status(source: LockoutRecord, deviceFailures: Int, now: Int64) -> LockoutStatus {
+        if deviceFailures >= hardLockAfter, source.consecutiveFailures > 0 { return .hardLocked }
+        return status(of: source, now: now)
+    }
+
+    /// The most failures one source can have within `seconds` of its first, retrying the
+    /// moment each backoff ends (and never succeeding): the brute-force bound per address.
+    public func maxFailuresFromOneSource(within seconds: Int64) -> Int {
+        var failures = 0
+        var time: Int64 = 0
+        while time < seconds {
+            failures += 1
+            switch lockedUntil(failures: failures, lastFailure: time) {
+            case .hardLocked: return failures
+            case .open: break
+            case .lockedUntil(let until): time = until
+            }
+        }
+        return failures
+    }
+
+    /// The key failures from `address` are counted under: an IPv4 address in dotted form, an
+    /// IPv6 address as its /64 prefix (one host usually holds a whole /64, so counting single
+    /// IPv6 addresses would give it 2^64 sources), anything else as its literal text.
+    public static func source(of address: String) -> String {
+        IPAddress(parsing: address)?.lockoutSource ?? String(address.prefix(64))
     }
 
     /// The lock in force at `now` for `record`: ``LockoutStatus/open`` once a backoff has passed.

@@ -10,39 +10,28 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     private let code: Code
-    /// The file that raised the error, for debugging; not part of equality.
-    public let fileID: String
-    /// The line that raised the error, for debugging; not part of equality.
-    public let line: Int
-
-    private init(_ code: Code, fileID: String, line: Int) {
-        self.code = code
-        self.fileID = fileID
-        self.line = line
-    }
+    /// Where it was raised, for debugging; not part of equality.
+    public let origin: ErrorOrigin
 
     /// Not one of the ``AuthFactors`` names.
     public static func unknownFactors(fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.unknownFactors, fileID: fileID, line: line)
+        Self(code: .unknownFactors, origin: ErrorOrigin(fileID, line))
     }
 
     /// Not `equal`, `prefix` or `any`.
     public static func unknownClientIDBinding(fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.unknownClientIDBinding, fileID: fileID, line: line)
+        Self(code: .unknownClientIDBinding, origin: ErrorOrigin(fileID, line))
     }
 
     /// A ``LockoutPolicy`` setting out of range; `rule` names it.
     public static func invalidLockout(_ rule: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.invalidLockout(rule), fileID: fileID, line: line)
+        Self(code: .invalidLockout(rule), origin: ErrorOrigin(fileID, line))
     }
 
     /// A ``RateLimitPolicy`` setting out of range; `rule` names it.
     public static func invalidRateLimit(_ rule: String, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.invalidRateLimit(rule), fileID: fileID, line: line)
+        Self(code: .invalidRateLimit(rule), origin: ErrorOrigin(fileID, line))
     }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     public var description: String {
         switch code {

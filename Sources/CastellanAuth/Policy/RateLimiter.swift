@@ -21,7 +21,7 @@ public struct RateLimiter: Sendable {
 
     private var buckets: [AddressKey: Bucket] = [:]
 
-    /// A limiter with `policy` (default: 100 connects/s per address, loopback exempt).
+    /// A limiter with `policy` (default: 100 connects/s per address, no address exempt).
     public init(policy: RateLimitPolicy = .default) {
         self.policy = policy
     }
@@ -34,7 +34,7 @@ public struct RateLimiter: Sendable {
     /// Time moving backwards adds no tokens. A refused attempt costs nothing.
     public mutating func attempt(from address: String, at now: ContinuousClock.Instant) -> Bool {
         let parsed = IPAddress(parsing: address)
-        if let parsed, parsed.isLoopback, !policy.limitLoopback { return true }
+        if let parsed, policy.trusts(parsed) { return true }
         let key: AddressKey = parsed.map { .ip($0) } ?? .text(address)
 
         guard var bucket = buckets[key] else {

@@ -12,45 +12,34 @@ public struct Base32Error: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     private let code: Code
-    /// The file that raised the error, for debugging; not part of equality.
-    public let fileID: String
-    /// The line that raised the error, for debugging; not part of equality.
-    public let line: Int
-
-    private init(_ code: Code, fileID: String, line: Int) {
-        self.code = code
-        self.fileID = fileID
-        self.line = line
-    }
+    /// Where it was raised, for debugging; not part of equality.
+    public let origin: ErrorOrigin
 
     /// A byte outside `A-Z`, `a-z`, `2-7` (and trailing `=`).
     public static func invalidCharacter(offset: Int, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.invalidCharacter(offset: offset), fileID: fileID, line: line)
+        Self(code: .invalidCharacter(offset: offset), origin: ErrorOrigin(fileID, line))
     }
 
     /// Whitespace: refused rather than skipped, so a secret means exactly one thing.
     public static func whitespace(offset: Int, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.whitespace(offset: offset), fileID: fileID, line: line)
+        Self(code: .whitespace(offset: offset), origin: ErrorOrigin(fileID, line))
     }
 
     /// A character count no byte string encodes to (1, 3 or 6 modulo 8).
     public static func invalidLength(fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.invalidLength, fileID: fileID, line: line)
+        Self(code: .invalidLength, origin: ErrorOrigin(fileID, line))
     }
 
     /// `=` inside the text, or a padded text whose length is not a multiple of 8.
     public static func invalidPadding(fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.invalidPadding, fileID: fileID, line: line)
+        Self(code: .invalidPadding, origin: ErrorOrigin(fileID, line))
     }
 
     /// The last character carries bits beyond the data (RFC 4648 §3.5): a non-canonical
     /// spelling, refused so that each byte string has exactly one accepted encoding per case.
     public static func nonZeroTrailingBits(fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.nonZeroTrailingBits, fileID: fileID, line: line)
+        Self(code: .nonZeroTrailingBits, origin: ErrorOrigin(fileID, line))
     }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     public var description: String {
         switch code {

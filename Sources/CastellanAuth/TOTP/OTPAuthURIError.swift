@@ -22,50 +22,39 @@ public struct OTPAuthURIError: Error, Hashable, Sendable, CustomStringConvertibl
     }
 
     private let code: Code
-    /// The file that raised the error, for debugging; not part of equality.
-    public let fileID: String
-    /// The line that raised the error, for debugging; not part of equality.
-    public let line: Int
-
-    private init(_ code: Code, fileID: String, line: Int) {
-        self.code = code
-        self.fileID = fileID
-        self.line = line
-    }
+    /// Where it was raised, for debugging; not part of equality.
+    public let origin: ErrorOrigin
 
     /// Longer than ``OTPAuthURI/maxLength`` bytes.
-    public static func tooLong(fileID: String = #fileID, line: Int = #line) -> Self { Self(.tooLong, fileID: fileID, line: line) }
+    public static func tooLong(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .tooLong, origin: ErrorOrigin(fileID, line)) }
     /// Not URI-shaped: raw bytes outside printable ASCII, a fragment, no type, or an empty/`=`-less query part.
-    public static func malformed(fileID: String = #fileID, line: Int = #line) -> Self { Self(.malformed, fileID: fileID, line: line) }
+    public static func malformed(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .malformed, origin: ErrorOrigin(fileID, line)) }
     /// The scheme is not `otpauth://`.
-    public static func invalidScheme(fileID: String = #fileID, line: Int = #line) -> Self { Self(.invalidScheme, fileID: fileID, line: line) }
+    public static func invalidScheme(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .invalidScheme, origin: ErrorOrigin(fileID, line)) }
     /// The type is not `totp` (HOTP enrolment is not offered).
-    public static func unsupportedType(fileID: String = #fileID, line: Int = #line) -> Self { Self(.unsupportedType, fileID: fileID, line: line) }
+    public static func unsupportedType(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .unsupportedType, origin: ErrorOrigin(fileID, line)) }
     /// The label (issuer prefix or account) is empty, holds a colon, a raw `/`, a control character or is too long.
-    public static func invalidLabel(fileID: String = #fileID, line: Int = #line) -> Self { Self(.invalidLabel, fileID: fileID, line: line) }
+    public static func invalidLabel(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .invalidLabel, origin: ErrorOrigin(fileID, line)) }
     /// The `issuer` is empty, holds a colon or a control character, or is too long.
-    public static func invalidIssuer(fileID: String = #fileID, line: Int = #line) -> Self { Self(.invalidIssuer, fileID: fileID, line: line) }
+    public static func invalidIssuer(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .invalidIssuer, origin: ErrorOrigin(fileID, line)) }
     /// The label's issuer prefix and the `issuer` parameter disagree.
-    public static func issuerMismatch(fileID: String = #fileID, line: Int = #line) -> Self { Self(.issuerMismatch, fileID: fileID, line: line) }
+    public static func issuerMismatch(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .issuerMismatch, origin: ErrorOrigin(fileID, line)) }
     /// A `%` not followed by two hex digits, or escapes that decode to invalid UTF-8.
-    public static func invalidPercentEncoding(fileID: String = #fileID, line: Int = #line) -> Self { Self(.invalidPercentEncoding, fileID: fileID, line: line) }
+    public static func invalidPercentEncoding(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .invalidPercentEncoding, origin: ErrorOrigin(fileID, line)) }
     /// No `secret` parameter.
-    public static func missingSecret(fileID: String = #fileID, line: Int = #line) -> Self { Self(.missingSecret, fileID: fileID, line: line) }
+    public static func missingSecret(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .missingSecret, origin: ErrorOrigin(fileID, line)) }
     /// The secret is not base32 or is shorter than 160 bits.
-    public static func invalidSecret(_ reason: OTPError, fileID: String = #fileID, line: Int = #line) -> Self { Self(.invalidSecret(reason), fileID: fileID, line: line) }
+    public static func invalidSecret(_ reason: OTPError, fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .invalidSecret(reason), origin: ErrorOrigin(fileID, line)) }
     /// A parameter appears twice: refused rather than guessing which one counts.
-    public static func duplicateParameter(_ name: String, fileID: String = #fileID, line: Int = #line) -> Self { Self(.duplicateParameter(name), fileID: fileID, line: line) }
+    public static func duplicateParameter(_ name: String, fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .duplicateParameter(name), origin: ErrorOrigin(fileID, line)) }
     /// A parameter other than secret, issuer, algorithm, digits, period.
-    public static func unknownParameter(fileID: String = #fileID, line: Int = #line) -> Self { Self(.unknownParameter, fileID: fileID, line: line) }
+    public static func unknownParameter(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .unknownParameter, origin: ErrorOrigin(fileID, line)) }
     /// `algorithm` is not SHA1, SHA256 or SHA512.
-    public static func invalidAlgorithm(fileID: String = #fileID, line: Int = #line) -> Self { Self(.invalidAlgorithm, fileID: fileID, line: line) }
+    public static func invalidAlgorithm(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .invalidAlgorithm, origin: ErrorOrigin(fileID, line)) }
     /// `digits` is not 6, 7 or 8.
-    public static func invalidDigits(fileID: String = #fileID, line: Int = #line) -> Self { Self(.invalidDigits, fileID: fileID, line: line) }
+    public static func invalidDigits(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .invalidDigits, origin: ErrorOrigin(fileID, line)) }
     /// `period` is not a whole number of seconds in 1...300.
-    public static func invalidPeriod(fileID: String = #fileID, line: Int = #line) -> Self { Self(.invalidPeriod, fileID: fileID, line: line) }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+    public static func invalidPeriod(fileID: String = #fileID, line: Int = #line) -> Self { Self(code: .invalidPeriod, origin: ErrorOrigin(fileID, line)) }
 
     public var description: String {
         switch code {

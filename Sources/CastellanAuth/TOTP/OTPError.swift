@@ -14,54 +14,43 @@ public struct OTPError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     private let code: Code
-    /// The file that raised the error, for debugging; not part of equality.
-    public let fileID: String
-    /// The line that raised the error, for debugging; not part of equality.
-    public let line: Int
-
-    private init(_ code: Code, fileID: String, line: Int) {
-        self.code = code
-        self.fileID = fileID
-        self.line = line
-    }
+    /// Where it was raised, for debugging; not part of equality.
+    public let origin: ErrorOrigin
 
     /// The secret is shorter than ``TOTPSecret/minimumByteCount`` (160 bits, RFC 4226 R6).
     public static func secretTooShort(byteCount: Int, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.secretTooShort(byteCount: byteCount), fileID: fileID, line: line)
+        Self(code: .secretTooShort(byteCount: byteCount), origin: ErrorOrigin(fileID, line))
     }
 
     /// The secret's base32 text did not decode.
     public static func invalidSecretEncoding(_ reason: Base32Error, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.invalidSecretEncoding(reason), fileID: fileID, line: line)
+        Self(code: .invalidSecretEncoding(reason), origin: ErrorOrigin(fileID, line))
     }
 
     /// The entropy source returned fewer bytes than asked for; never padded or retried silently.
     public static func entropyShortRead(fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.entropyShortRead, fileID: fileID, line: line)
+        Self(code: .entropyShortRead, origin: ErrorOrigin(fileID, line))
     }
 
     /// The code length is outside 6...8 (RFC 4226 §5.3).
     public static func invalidDigits(_ digits: Int, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.invalidDigits(digits), fileID: fileID, line: line)
+        Self(code: .invalidDigits(digits), origin: ErrorOrigin(fileID, line))
     }
 
     /// The time step is outside ``TOTP/periodRange``.
     public static func invalidPeriod(_ period: Int, fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.invalidPeriod(period), fileID: fileID, line: line)
+        Self(code: .invalidPeriod(period), origin: ErrorOrigin(fileID, line))
     }
 
     /// The algorithm name is not SHA1, SHA256 or SHA512.
     public static func unknownAlgorithm(fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.unknownAlgorithm, fileID: fileID, line: line)
+        Self(code: .unknownAlgorithm, origin: ErrorOrigin(fileID, line))
     }
 
     /// The time lies before T0 (or so far from it that the step overflows), so it has no step.
     public static func timeBeforeT0(fileID: String = #fileID, line: Int = #line) -> Self {
-        Self(.timeBeforeT0, fileID: fileID, line: line)
+        Self(code: .timeBeforeT0, origin: ErrorOrigin(fileID, line))
     }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     public var description: String {
         switch code {

@@ -16,6 +16,8 @@ public enum BridgeFrameError: Error, Sendable, Hashable, CustomStringConvertible
     case badString(field: String)
     /// A field that may not be absent is marked absent.
     case absentField(String)
+    /// A field longer than the protocol allows (a session tag over 512 bytes).
+    case tooLong(field: String, Int)
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum BridgeFrameError: Error, Sendable, Hashable, CustomStringConvertible
         case .badValue(let field, let value): "\(field) has invalid value \(value)"
         case .badString(let field): "\(field) is not UTF-8 without NUL"
         case .absentField(let field): "\(field) may not be absent"
+        case .tooLong(let field, let length): "\(field) is \(length) bytes, longer than allowed"
         }
     }
 }

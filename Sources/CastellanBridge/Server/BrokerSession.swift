@@ -6,11 +6,23 @@ import Synchronization
 public protocol BridgeRequestHandler: Sendable {
     /// A broker finished the handshake.
     func brokerConnected(_ broker: BrokerLink) async
+    /// A request arrived; its ``decide(_:from:)`` follows. Called inline on the frame loop, in
+    /// order with the broker's other frames — so a DISCONNECT right behind it on the wire is
+    /// seen after this, even if the decision takes longer: it must not wait.
+    func deciding(_ request: BridgeAuthRequest, from broker: BrokerLink)
     /// Decides one authentication step.
     func decide(_ request: BridgeAuthRequest, from broker: BrokerLink) async -> BridgeDecision
     /// The plugin reports that a client connection is gone. Called inline on the broker's
     /// frame loop (one per connect, so no task of its own): it must not wait.
-    func connectionClosed(_ connection: UInt64, on broker: BrokerLink)
+    func connectionClosed(_ connection: UInt64, generation: UInt64, on broker: BrokerLink)
+    /// The plugin reports live connections it admitted earlier (after the handshake, so across
+    /// a service restart or a dropped link). Called inline on the frame loop, in order with
+    /// the broker's other frames — so a later DISCONNECT of one of them is seen after it: it
+    /// must not wait. Whatever is slow (re-checking against the store) goes in ``recheck(_:on:)``.
+    func connectionsResumed(_ report: SessionReport, on broker: BrokerLink)
+    /// Re-checks resumed connections (kick or push current rules); runs beside the frame loop,
+    /// one report after the other, in the order they arrived.
+    func recheck(_ report: SessionReport, on broker: BrokerLink) async
     /// The broker's connection ended; its clients' sessions are unknown from now on.
     func brokerDisconnected(_ broker: BrokerLink) async
 }
@@ -25,6 +37,14 @@ public enum BridgeAuthRequest: Sendable, Hashable {
         switch self {
         case .basic(let request): request.connection
         case .enhanced(let request): request.connection
+        }
+    }
+
+    /// The plugin's generation of that connection.
+    public var generation: UInt64 {
+        switch self {
+        case .basic(let request): request.generation
+        case .enhanced(let request): request.generation
         }
     }
 }
@@ -45,7 +65,8 @@ public final class BrokerLink: Sendable, Hashable, CustomStringConvertible {
         self.outbound = outbound
     }
 
-    /// Sends a push (``BridgeMessage/kick(clientID:)``, ``BridgeMessage/setRules(connection:rules:)``).
+    /// Sends a push (``BridgeMessage/kick(connection:generation:)``,
+    /// ``BridgeMessage/setRules(connection:generation:rules:)``).
     /// Throws when the broker's connection is gone.
     public func push(_ message: BridgeMessage) async throws {
         try await outbound.write(BridgeFrame(id: 0, message))
@@ -111,17 +132,27 @@ public enum BrokerSession {
         outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, handler: some BridgeRequestHandler
     ) async throws {
         try await withThrowingDiscardingTaskGroup { group in
+            // Reports are re-checked one after the other, beside the frame loop: the last one's
+            // re-check ends the resync only once the earlier ones' have.
+            let (reports, reported) = AsyncStream.makeStream(of: SessionReport.self)
+            defer { reported.finish() }
+            group.addTask { for await report in reports { await handler.recheck(report, on: broker) } }
             while let frame = try await frames.next() {
                 let id = frame.id
                 switch frame.message {
                 case .ping:
                     try await outbound.write(BridgeFrame(id: id, .pong))
                 case .basicAuth(let request):
+                    handler.deciding(.basic(request), from: broker)
                     group.addTask { await answer(.basic(request), id: id, broker: broker, outbound: outbound, handler: handler) }
                 case .extAuth(let request):
+                    handler.deciding(.enhanced(request), from: broker)
                     group.addTask { await answer(.enhanced(request), id: id, broker: broker, outbound: outbound, handler: handler) }
-                case .disconnect(let connection):
-                    handler.connectionClosed(connection, on: broker)
+                case .disconnect(let connection, let generation):
+                    handler.connectionClosed(connection, generation: generation, on: broker)
+                case .sessions(let report):
+                    handler.connectionsResumed(report, on: broker)
+                    reported.yield(report)
                 case .hello:
                     throw BrokerSessionError.unexpected("a second HELLO")
                 case .helloAck, .pong, .decision, .kick, .setRules, .publish:
@@ -135,7 +166,8 @@ public enum BrokerSession {
         _ request: BridgeAuthRequest, id: UInt32, broker: BrokerLink,
         outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, handler: some BridgeRequestHandler
     ) async {
-        let decision = await handler.decide(request, from: broker)
+        var decision = await handler.decide(request, from: broker)
+        decision.generation = request.generation  // the echo the plugin matches against its connection
         // The broker may be gone; it then denies on its own, so a failed write loses nothing.
         try? await outbound.write(BridgeFrame(id: id, .decision(decision)))
     }

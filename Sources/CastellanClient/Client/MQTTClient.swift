@@ -417,7 +417,7 @@ public actor MQTTClient {
         let version = configuration.protocolVersion
         let decoder = MQTTPacketDecoder(version: version, maximumPacketSize: configuration.maximumPacketSize)
         let keepAlive = configuration.keepAlive
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(TimeAmount(configuration.timeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -433,6 +433,9 @@ public actor MQTTClient {
                 }
             }
         do {
+            if let localAddress = configuration.localAddress {
+                bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: localAddress, port: 0))
+            }
             return try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
         } catch {
             continuation.finish()

@@ -16,6 +16,10 @@ public struct MQTTClientConfiguration: Sendable, CustomStringConvertible {
     public var password: String?
     /// Enhanced authentication (5.0 only), e.g. ``MQTTAuthentication/scram(_:username:password:)``.
     public var authentication: MQTTAuthentication?
+    /// The local IP address to connect from, or `nil` to let the system choose. For a host with
+    /// several addresses, and for tests that play clients on different addresses (any
+    /// `127.0.0.0/8` address on Linux).
+    public var localAddress: String?
     /// TLS settings, or `nil` for plain TCP.
     public var tls: MQTTTLSConfiguration?
     /// Keep-alive in seconds (0 turns it off); the client pings at this interval.

@@ -1,3 +1,5 @@
+import CastellanAuth
+
 /// Why a client operation failed.
 ///
 /// ``Code/refused`` is the broker saying no (``reasonCode`` holds its CONNACK code: 0x87 or,
@@ -49,17 +51,14 @@ public struct MQTTClientError: Error, Sendable, Hashable, CustomStringConvertibl
     public let reasonCode: MQTTReasonCode?
     /// What happened, safe to log.
     public let detail: String
-    /// Where it was thrown.
-    public let fileID: String
-    /// Where it was thrown.
-    public let line: Int
+    /// Where it was thrown, for debugging; not part of equality.
+    public let origin: ErrorOrigin
 
     init(_ code: Code, reasonCode: MQTTReasonCode? = nil, _ detail: String, fileID: String, line: Int) {
         self.code = code
         self.reasonCode = reasonCode
         self.detail = detail
-        self.fileID = fileID
-        self.line = line
+        self.origin = ErrorOrigin(fileID, line)
     }
 
     /// `MQTT client <code>[ <reason>]: <detail>`.

@@ -1,3 +1,5 @@
+import CastellanAuth
+
 /// Why bytes could not be decoded as an MQTT packet, or a packet could not be encoded.
 ///
 /// Everything the broker sends is untrusted: every malformed input ends here as a value,
@@ -48,16 +50,13 @@ public struct MQTTCodecError: Error, Sendable, Hashable, CustomStringConvertible
     public let code: Code
     /// What was wrong, safe to log.
     public let detail: String
-    /// Where it was thrown.
-    public let fileID: String
-    /// Where it was thrown.
-    public let line: Int
+    /// Where it was thrown, for debugging; not part of equality.
+    public let origin: ErrorOrigin
 
     private init(_ code: Code, _ detail: String, fileID: String, line: Int) {
         self.code = code
         self.detail = detail
-        self.fileID = fileID
-        self.line = line
+        self.origin = ErrorOrigin(fileID, line)
     }
 
     /// `MQTT <code>: <detail>`.

@@ -6,31 +6,39 @@ public struct AuthOutcome: Sendable {
     public var decision: BridgeDecision
     /// The device, once known (also for refusals of a known device).
     public var identity: DeviceID?
-    /// `certificate`, `password`, `totp`, `password+totp`, `cert+totp`, `SCRAM-SHA-256`, …
-    public var method: String
+    /// How the client authenticated; a closed set, so it is safe as a metric label.
+    public var method: AuthMethod
     /// Why it was refused; `nil` for allow and continue.
     public var reason: DenialReason?
-    /// For an allow: what the session authenticated with.
-    public var credentials: SessionCredentials?
+    /// On allow: what the session authenticated with (sent to the plugin encoded, as the decision's tag).
+    public var session: SessionTag?
 
-    public static func allow(
-        _ identity: DeviceID, rules: ClientACL, data: [UInt8] = [], method: String, credentials: SessionCredentials
-    ) -> AuthOutcome {
-        AuthOutcome(decision: BridgeDecision(result: .allow, username: identity.rawValue, rules: rules.encode(), data: data),
-                    identity: identity, method: method, reason: nil, credentials: credentials)
+    /// An allow, or a deny when the session's tag cannot be encoded (see ``SessionTag/encoded()``).
+    public static func allow(_ session: SessionTag, rules: ClientACL, data: [UInt8] = [], method: AuthMethod) -> AuthOutcome {
+        guard let tag = session.encoded() else {
+            return .deny(.malformed("session tag too long"), identity: session.device, method: method)
+        }
+        let identity = session.device
+        return AuthOutcome(decision: BridgeDecision(result: .allow, username: identity.rawValue, rules: rules.encode(), data: data, tag: tag),
+                           identity: identity, method: method, reason: nil, session: session)
     }
 
-    public static func proceed(_ data: [UInt8], identity: DeviceID? = nil, method: String) -> AuthOutcome {
-        AuthOutcome(decision: BridgeDecision(result: .continue, data: data), identity: identity, method: method, reason: nil)
+    public static func proceed(_ data: [UInt8], identity: DeviceID? = nil, method: AuthMethod) -> AuthOutcome {
+        AuthOutcome(decision: BridgeDecision(result: .continue, data: data), identity: identity, method: method, reason: nil, session: nil)
     }
 
-    public static func deny(_ reason: DenialReason, identity: DeviceID? = nil, method: String) -> AuthOutcome {
-        AuthOutcome(decision: .deny, identity: identity, method: method, reason: reason)
+    public static func deny(_ reason: DenialReason, identity: DeviceID? = nil, method: AuthMethod) -> AuthOutcome {
+        AuthOutcome(decision: .deny, identity: identity, method: method, reason: reason, session: nil)
     }
 
+    /// The decision's result.
+    public var result: BridgeDecision.Result { decision.result }
+}
+
+extension BridgeDecision.Result {
     /// `allow`, `continue` or `deny`, as the audit log and metrics say it.
-    public var result: String {
-        switch decision.result {
+    public var label: String {
+        switch self {
         case .allow: "allow"
         case .continue: "continue"
         case .deny: "deny"

@@ -11,17 +11,17 @@ struct CertificateAuthWorker: WorkerBehavior {
     let context: ServiceContext
 
     mutating func handle(_ request: BasicAuthRequest) async throws -> AuthOutcome {
-        let method = "certificate"
+        let method = AuthMethod.certificate
         guard let verifier = context.certificateVerifier else {
             return .deny(.notPermitted("no device CA configured (ca.pem missing)"), method: method)
         }
-        let identity: DeviceID
-        let serial: String
+        let certificate: CertificateIdentity
         switch try await verifier.verify(derEncoded: request.certificate, at: Date()) {
         case .denied(let reason): return .deny(reason, method: method)
-        case .verified(let verified): (identity, serial) = (verified.deviceID, verified.serialNumber.hexString)
+        case .verified(let verified): certificate = verified
         }
-        let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
+        let identity = certificate.deviceID
+        let gate = DeviceGate(context: context, address: request.address)
         let device: DeviceGate.Candidate
         switch try await gate.device(identity, allowing: [.cert, .certTOTP], method: method) {
         case .refused(let refusal): return refusal
@@ -30,16 +30,16 @@ struct CertificateAuthWorker: WorkerBehavior {
         if device.policy == .certTOTP {
             // The code travels as the MQTT password; checked only after the certificate verified.
             guard let password = request.password, let code = String(validating: password, as: UTF8.self) else {
-                try await gate.failed(identity)
-                return .deny(.badCredentials("TOTP code missing"), identity: identity, method: "cert+totp")
+                try await gate.failed(device)
+                return .deny(.badCredentials("TOTP code missing"), identity: identity, method: .certificateTOTP)
             }
             if let refusal = try await gate.checkTOTP(code, device: device) {
-                try await gate.failed(identity)
-                return .deny(refusal, identity: identity, method: "cert+totp")
+                try await gate.failed(device)
+                return .deny(refusal, identity: identity, method: .certificateTOTP)
             }
-            return try await gate.admit(
-                device, clientID: request.clientID, username: request.username, method: "cert+totp", certificateSerial: serial)
+            return try await gate.admit(device, clientID: request.clientID, username: request.username, certificate: certificate,
+                                        method: .certificateTOTP)
         }
-        return try await gate.admit(device, clientID: request.clientID, username: request.username, method: method, certificateSerial: serial)
+        return try await gate.admit(device, clientID: request.clientID, username: request.username, certificate: certificate, method: method)
     }
 }

@@ -2,19 +2,33 @@ import CastellanAuth
 import CastellanStore
 
 /// The checks every method shares once it knows which device is asking: the device exists,
-/// is enabled, its policy is this method, it is not locked out, the client id and username
-/// fit the identity — and then the connection's ACL.
+/// is enabled, its policy is this method, this source address is not locked out of it, the
+/// client id and username fit the identity — and then the connection's ACL.
+///
+/// Failures are counted per (device, source address) (``LockoutPolicy``), and only through
+/// ``failed(_:)`` on a device that passed ``device(_:allowing:method:)``: so only for a device
+/// that exists, is enabled and whose policy uses the factor that failed.
 struct DeviceGate: Sendable {
     let store: any CredentialStore
     let settings: ServiceSettings
     let now: Int64
+    /// The lockout key of the connecting client's address (``LockoutPolicy/source(of:)``).
+    let source: String
+
+    /// A gate for one request from the client at `address`.
+    init(context: ServiceContext, address: String) {
+        store = context.store
+        settings = context.settings
+        now = context.unixTime
+        source = LockoutPolicy.source(of: address)
+    }
 
     /// A device that may try now.
     struct Candidate: Sendable {
-        /// The device with its credentials, rules and lockout counter: one store read per connect.
+        /// The device with its credentials, rules and lockout total: one store read per connect.
         let profile: ConnectProfile
-        /// Failures on record, to clear on success.
-        var hasFailures: Bool { profile.lockout.consecutiveFailures > 0 }
+        /// Failures on record from this source, to clear on success.
+        let sourceFailures: Int
         var id: DeviceID { profile.device.id }
         var policy: AuthFactors { profile.device.policy }
     }
@@ -26,26 +40,27 @@ struct DeviceGate: Sendable {
     }
 
     /// The device if it may try `policies` now, or the refusal.
-    func device(_ id: DeviceID, allowing policies: Set<AuthFactors>, method: String) async throws -> Lookup {
+    func device(_ id: DeviceID, allowing policies: Set<AuthFactors>, method: AuthMethod) async throws -> Lookup {
         guard let profile = try await store.connectProfile(device: id), profile.device.enabled else {
             return .refused(.deny(.notPermitted("unknown or disabled device"), identity: id, method: method))
         }
         guard policies.contains(profile.device.policy) else {
             return .refused(.deny(.notPermitted("policy \(profile.device.policy) does not use \(method)"), identity: id, method: method))
         }
-        if let locked = settings.lockout.status(of: profile.lockout, now: now).denialReason {
+        // A device without failures has no source records either: the second read is only
+        // for devices with failures on record.
+        let total = profile.lockout.consecutiveFailures
+        let fromSource = total > 0 ? try await store.record(for: id, from: source) : LockoutRecord()
+        if let locked = settings.lockout.status(source: fromSource, deviceFailures: total, now: now).denialReason {
             return .refused(.deny(locked, identity: id, method: method))
         }
-        return .ready(Candidate(profile: profile))
+        return .ready(Candidate(profile: profile, sourceFailures: fromSource.consecutiveFailures))
     }
 
     /// Allows `device` if the client id and username fit; the rules come from the store.
-    ///
-    /// - Parameter certificateSerial: the serial of the client certificate it presented, if any.
-    func admit(
-        _ device: Candidate, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8] = [], method: String,
-        certificateSerial: String? = nil
-    ) async throws -> AuthOutcome {
+    /// `certificate`: the verified client certificate, when the policy uses one.
+    func admit(_ device: Candidate, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8] = [],
+               certificate: CertificateIdentity? = nil, method: AuthMethod) async throws -> AuthOutcome {
         let id = device.id
         guard let clientID, let clientIDText = String(validating: clientID, as: UTF8.self) else {
             return .deny(.malformed("client id missing or not UTF-8"), identity: id, method: method)
@@ -62,16 +77,16 @@ struct DeviceGate: Sendable {
         if let mismatch = settings.identityCheck.denial(clientID: clientIDText, username: usernameText, identity: id) {
             return .deny(mismatch, identity: id, method: method)
         }
-        if device.hasFailures { try await store.recordSuccess(for: id) }
-        let rules = try ACLRuleSet.device(adding: ServiceTopics.rules(forOperator: device.profile.device.isOperator)
-                                              + device.profile.rules)
-        return .allow(id, rules: rules.resolve(username: id.rawValue, clientID: clientIDText), data: data, method: method,
-                      credentials: SessionCredentials(profile: device.profile, certificateSerial: certificateSerial))
+        if device.sourceFailures > 0 { try await store.recordSuccess(for: id, from: source) }
+        let rules = try ConnectionRules.resolve(device.profile.device, stored: device.profile.rules, clientID: clientIDText)
+        let session = SessionTag(profile: device.profile, certificate: certificate)
+        return .allow(session, rules: rules, data: data, method: method)
     }
 
-    /// Counts a failed attempt of a known device towards its lockout.
-    func failed(_ id: DeviceID) async throws {
-        _ = try await store.recordFailure(for: id, at: now)
+    /// Counts a failed attempt of a device that passed ``device(_:allowing:method:)`` towards
+    /// this source's lockout (and the device's total).
+    func failed(_ device: Candidate) async throws {
+        _ = try await store.recordFailure(for: device.id, from: source, at: now)
     }
 
     /// Checks a TOTP code once, cluster-wide.

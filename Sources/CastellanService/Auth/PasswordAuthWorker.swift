@@ -4,66 +4,117 @@ import Supervision
 
 /// Decides username/password connects: policies `password`, `password+totp` and `totp`.
 ///
-/// Holds a cache of verified passwords (PBKDF2 is the cost of a cold connect); the pool
-/// routes a device's connects to the same worker so its cache is the one that is warm.
+/// The worker does the cheap part — the device read, the lockout gate, the verified-password
+/// cache, TOTP — and hands anything that needs a key derivation back as a ``PasswordDecision``
+/// to finish on ``ColdCheckPool``, outside the worker: a worker serves one request at a time, so
+/// a PBKDF2 run inside it would make the next request (a cached valid connect, say) wait behind
+/// junk. The cache is the service's (``ServiceContext/passwordCache``), shared by the workers.
 struct PasswordAuthWorker: WorkerBehavior {
     let context: ServiceContext
-    var cache: VerifiedPasswordCache
 
-    init(context: ServiceContext) throws {
-        self.context = context
-        cache = try VerifiedPasswordCache(entropy: context.entropy)
-    }
-
-    mutating func handle(_ request: BasicAuthRequest) async throws -> AuthOutcome {
+    func handle(_ request: BasicAuthRequest) async throws -> PasswordDecision {
         let password = request.password ?? []
         guard let username = request.username, let name = String(validating: username, as: UTF8.self),
               let identity = try? DeviceID(name)
         else {
-            _ = PasswordVerifier.verifyUnknownUser(password: password)
-            return .deny(.badCredentials("no username, or not a device id"), method: "password")
+            return .refusedAfterColdWork(.deny(.badCredentials("no username, or not a device id"), method: .password), password: password)
         }
-        let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
+        let gate = DeviceGate(context: context, address: request.address)
         let device: DeviceGate.Candidate
-        switch try await gate.device(identity, allowing: [.password, .passwordTOTP, .totp], method: "password") {
+        switch try await gate.device(identity, allowing: [.password, .passwordTOTP, .totp], method: .password) {
         case .refused(let refusal):
-            // Same work as a real check, so timing does not tell unknown devices apart.
-            _ = PasswordVerifier.verifyUnknownUser(password: password)
-            return refusal
+            // Unknown, disabled, another policy, or this source locked out: the same work as a
+            // cold check, so the time tells none of them apart.
+            return .refusedAfterColdWork(refusal, password: password)
         case .ready(let candidate):
             device = candidate
         }
-        let method = device.policy.name
-        if let refusal = try await verify(password, device: device, gate: gate) {
-            try await gate.failed(identity)
-            return .deny(refusal, identity: identity, method: method)
-        }
-        return try await gate.admit(device, clientID: request.clientID, username: request.username, method: method)
-    }
-
-    /// The refusal, or `nil` when the password field holds what the device's policy asks for.
-    /// A TOTP step is claimed only after the password part verified, so guessing passwords
-    /// cannot burn the device's codes.
-    private mutating func verify(_ field: [UInt8], device: DeviceGate.Candidate, gate: DeviceGate) async throws -> DenialReason? {
+        var check = PasswordCheck(gate: gate, device: device, password: password, code: nil, cached: false,
+                                  clientID: request.clientID, username: request.username)
         switch device.policy {
         case .totp:
-            guard let code = String(validating: field, as: UTF8.self) else { return .badCredentials() }
-            return try await gate.checkTOTP(code, device: device)
+            // No password: the whole field is the code, checked here (no key derivation).
+            guard let code = String(validating: password, as: UTF8.self) else { return .decided(try await check.refuse(.badCredentials())) }
+            check.code = code
+            check.cached = true
         case .passwordTOTP:
-            guard let enrolment = device.profile.totp, let split = PasswordWithTOTP(field: field, digits: enrolment.digits)
-            else { return .badCredentials() }
-            guard checkPassword(split.password, device: device) else { return .badCredentials() }
-            return try await gate.checkTOTP(split.code, device: device)
+            guard let enrolment = device.profile.totp, let split = PasswordWithTOTP(field: password, digits: enrolment.digits)
+            else { return .decided(try await check.refuse(.badCredentials())) }
+            check.password = split.password
+            check.code = split.code
         default:
-            return checkPassword(field, device: device) ? nil : .badCredentials()
+            break
+        }
+        guard let credential = device.profile.scram else {
+            if check.cached { return .decided(try await check.finish(context)) }
+            return .refusedAfterColdWork(try await check.refuse(.badCredentials()), password: password)
+        }
+        check.cached = check.cached
+            || context.passwordCache.withLock { $0.contains(identity: identity.rawValue, password: check.password, credential: credential, now: .now) }
+        return check.cached ? .decided(try await check.finish(context)) : .cold(check)
+    }
+}
+
+/// What the password worker came to: a decision, or the part that needs a key derivation.
+enum PasswordDecision: Sendable {
+    case decided(AuthOutcome)
+    /// Refused whatever happens; first spend the work of a cold check (or nothing when the cold
+    /// pool is full, as a real cold check is then refused at once too).
+    case refusedAfterColdWork(AuthOutcome, password: [UInt8])
+    /// A password not in the cache: verify it on the cold pool, then finish.
+    case cold(PasswordCheck)
+
+    /// The outcome, finishing on the cold pool what needs it (called outside the worker).
+    func outcome(_ context: ServiceContext) async throws -> AuthOutcome {
+        switch self {
+        case .decided(let outcome):
+            return outcome
+        case .refusedAfterColdWork(let outcome, let password):
+            _ = await context.coldChecks.run { PasswordVerifier.verifyUnknownUser(password: password) }
+            return outcome
+        case .cold(let check):
+            return try await check.finish(context)
         }
     }
+}
 
-    private mutating func checkPassword(_ password: [UInt8], device: DeviceGate.Candidate) -> Bool {
-        guard let credential = device.profile.scram else {
-            _ = PasswordVerifier.verifyUnknownUser(password: password)
-            return false
+/// A password connect of a device that may try, from the password check on.
+struct PasswordCheck: Sendable {
+    let gate: DeviceGate
+    let device: DeviceGate.Candidate
+    /// The password part of the field (all of it, unless the policy adds a TOTP code).
+    var password: [UInt8]
+    /// The TOTP code to check after the password, if the policy asks for one.
+    var code: String?
+    /// Whether the password part is already known good (cached, or the policy has none).
+    var cached: Bool
+    let clientID: [UInt8]?
+    let username: [UInt8]?
+
+    var method: AuthMethod { AuthMethod(passwordPolicy: device.policy) }
+
+    /// Verifies the password (on the cold pool unless cached), then the TOTP code — claimed only
+    /// after the password verified, so guessing passwords cannot burn the device's codes — then
+    /// admits. A failure counts towards the source's lockout; a full cold pool refuses at once
+    /// and counts nothing (nothing was checked).
+    func finish(_ context: ServiceContext) async throws -> AuthOutcome {
+        if !cached {
+            guard let credential = device.profile.scram else { return try await refuse(.badCredentials()) }
+            let password = password
+            guard let verified = await context.coldChecks.run({ PasswordVerifier.verify(password: password, against: credential) })
+            else { return .deny(.unavailable("password checks busy"), identity: device.id, method: method) }
+            guard verified else { return try await refuse(.badCredentials()) }
+            context.passwordCache.withLock {
+                $0.remember(identity: device.id.rawValue, password: password, credential: credential, now: .now)
+            }
         }
-        return cache.verify(identity: device.id.rawValue, password: password, credential: credential, now: .now)
+        if let code, let refusal = try await gate.checkTOTP(code, device: device) { return try await refuse(refusal) }
+        return try await gate.admit(device, clientID: clientID, username: username, method: method)
+    }
+
+    /// Counts the failure and refuses.
+    func refuse(_ reason: DenialReason) async throws -> AuthOutcome {
+        try await gate.failed(device)
+        return .deny(reason, identity: device.id, method: method)
     }
 }

@@ -38,7 +38,7 @@ struct SCRAMAuthWorker: WorkerBehavior {
             return try await start(step)
         case .continue:
             guard var server = exchanges.removeValue(forKey: step.exchange) else {
-                return .deny(.unavailable("no exchange in progress (its worker restarted, or it expired)"), method: request.method)
+                return .deny(.unavailable("no exchange in progress (its worker restarted, or it expired)"), method: AuthMethod(enhancedAuthMethod: request.method))
             }
             return try await finish(&server, request)
         }
@@ -49,31 +49,33 @@ struct SCRAMAuthWorker: WorkerBehavior {
         exchanges[step.exchange] = nil
         prune()
         guard let mechanism = SCRAMMechanism(name: request.method), !mechanism.usesChannelBinding else {
-            return .deny(.malformed("unsupported authentication method"), method: "enhanced")
+            return .deny(.malformed("unsupported authentication method"), method: AuthMethod(enhancedAuthMethod: request.method))
         }
-        let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
+        let store = context.store
         do {
             var server = try SCRAMServer(mechanism: mechanism, configuration: context.settings.scram,
                                          createdAt: .now, entropy: context.entropy)
             let serverFirst = try await server.handleClientFirst(request.data) { username in
-                // Unknown, disabled, locked or another policy: a fake exchange that fails at the proof.
-                guard let identity = try? DeviceID(username),
-                      case .ready(let device) = try await gate.device(identity, allowing: [.scram, .scramTOTP], method: mechanism.name),
-                      let credential = device.profile.scram, credential.mechanism == mechanism
+                // A device's real parameters whatever its state — disabled, locked, another
+                // policy: its salt never changes with its state, so the salt tells nothing; the
+                // refusal comes after the proof (``finish``). No such credential: the fake,
+                // stable parameters of an unknown user.
+                guard let identity = try? DeviceID(username), let profile = try await store.connectProfile(device: identity),
+                      let credential = profile.scram, credential.mechanism == mechanism
                 else { return nil }
-                return SCRAMAccount(credential: credential, requiresTOTP: device.policy == .scramTOTP)
+                return SCRAMAccount(credential: credential, requiresTOTP: profile.device.policy == .scramTOTP)
             }
             exchanges[step.exchange] = server
-            return .proceed(serverFirst, method: mechanism.name)
+            return .proceed(serverFirst, method: AuthMethod(mechanism))
         } catch let error as SCRAMError {
-            return .deny(.malformed("SCRAM client-first refused: \(error)"), method: mechanism.name)
+            return .deny(.malformed("SCRAM client-first refused: \(error)"), method: AuthMethod(mechanism))
         }
     }
 
     private func finish(_ server: inout SCRAMServer, _ request: ExtAuthRequest) async throws -> AuthOutcome {
-        let method = server.mechanism.name
+        let method = AuthMethod(server.mechanism)
         guard !server.isExpired(at: .now) else { return .deny(.badCredentials("SCRAM exchange timed out"), method: method) }
-        let gate = DeviceGate(store: context.store, settings: context.settings, now: context.unixTime)
+        let gate = DeviceGate(context: context, address: request.address)
         let claimed = server.claimedUsername.flatMap { try? DeviceID($0) }
         // One read of the device for this step, the TOTP check and the admission alike — made
         // now, not at START, so a device disabled while the exchange was pending is refused.
@@ -89,12 +91,19 @@ struct SCRAMAuthWorker: WorkerBehavior {
                 return try await gate.checkTOTP(code, device: device) == nil
             }
         } catch let error as SCRAMError {
-            // A wrong proof from a known device counts towards its lockout.
-            if let claimed, try await context.store.device(claimed) != nil {
-                try await gate.failed(claimed)
+            switch lookup {
+            case .ready(let device)?:
+                // A wrong proof (or TOTP code) of a device that may use SCRAM counts towards
+                // this source's lockout.
+                try await gate.failed(device)
                 return .deny(.badCredentials("SCRAM: \(error)"), identity: claimed, method: method)
+            case .refused(let refusal)?:
+                // Unknown, disabled, another policy, or this source locked out: not counted, and
+                // refused whatever the proof was.
+                return refusal
+            case nil:
+                return .deny(.badCredentials("SCRAM: \(error)"), method: method)
             }
-            return .deny(.badCredentials("SCRAM: \(error)"), method: method)
         }
         guard let name = server.authenticatedUsername, let identity = try? DeviceID(name), identity == claimed, let lookup else {
             return .deny(.badCredentials("SCRAM exchange did not complete"), method: method)

@@ -1,6 +1,7 @@
 import CastellanAuth
 import CastellanBridge
 import CastellanStore
+import Foundation
 import Logging
 
 /// The bridge's request handler: sends each step to its pool, fails closed on any error,
@@ -20,31 +21,77 @@ struct Authenticator: BridgeRequestHandler {
         logger.info("broker disconnected", metadata: ["broker": "\(broker)"])
     }
 
-    func connectionClosed(_ connection: UInt64, on broker: BrokerLink) {
-        context.sessions.closed(connection, on: broker)
+    func connectionClosed(_ connection: UInt64, generation: UInt64, on broker: BrokerLink) {
+        context.sessions.closed(SessionDirectory.key(connection, generation, on: broker))
     }
 
+    func connectionsResumed(_ report: SessionReport, on broker: BrokerLink) {
+        for live in report.connections {
+            // A tag or client id that does not decode is entered nowhere; recheck kicks it.
+            guard let tag = SessionTag(decoding: live.tag), let clientID = String(validating: live.clientID, as: UTF8.self) else { continue }
+            context.sessions.resumed(SessionDirectory.Session(
+                broker: broker, connection: live.connection, generation: live.generation, clientID: clientID, tag: tag))
+        }
+    }
+
+    /// Re-checks each reported connection against the store (``SessionRecheck``): kicks those
+    /// no longer allowed — and those it cannot judge: a tag it cannot read, a store it cannot
+    /// reach (fail closed) — and pushes current rules to the rest.
+    func recheck(_ report: SessionReport, on broker: BrokerLink) async {
+        let recheck = SessionRecheck(store: context.store)
+        var kicked = 0
+        for live in report.connections {
+            let verdict: SessionRecheck.Verdict
+            if let tag = SessionTag(decoding: live.tag), let clientID = String(validating: live.clientID, as: UTF8.self) {
+                do { verdict = try await recheck.verdict(for: tag, clientID: clientID) } catch { verdict = .kick("store unavailable: \(error)") }
+            } else {
+                verdict = .kick("unreadable session tag")
+            }
+            switch verdict {
+            case .keep(let rules):
+                try? await broker.push(.setRules(connection: live.connection, generation: live.generation, rules: rules.encode()))
+            case .kick(let reason):
+                kicked += 1
+                context.sessions.closed(SessionDirectory.key(live.connection, live.generation, on: broker))
+                logger.info("kicking a resumed session", metadata: ["broker": "\(broker)", "reason": "\(reason)"])
+                try? await broker.push(.kick(connection: live.connection, generation: live.generation))
+            }
+        }
+        if report.last {
+            logger.info("broker resynced", metadata: ["broker": "\(broker)", "kicked": "\(kicked)"])
+            context.brokerResynced.set(true)
+        }
+    }
+
+    func deciding(_ request: BridgeAuthRequest, from broker: BrokerLink) {
+        context.sessions.deciding(SessionDirectory.key(request.connection, request.generation, on: broker))
+    }
+
+    /// Decides; ``deciding(_:from:)`` was called for the request before, on the frame loop.
     func decide(_ request: BridgeAuthRequest, from broker: BrokerLink) async -> BridgeDecision {
         let started = ContinuousClock.now
+        let key = SessionDirectory.key(request.connection, request.generation, on: broker)
         var outcome: AuthOutcome
         do {
             outcome = try await route(request, from: broker)
         } catch {
-            outcome = .deny(.unavailable("\(error)"), method: request.methodName)
+            outcome = .deny(.unavailable("\(error)"), method: request.method)
         }
         if case .enhanced(let step) = request, step.step == .reauthenticate, outcome.decision.result == .allow,
-           outcome.identity != context.sessions.device(connection: step.connection, on: broker) {
+           outcome.identity != context.sessions.session(key)?.device {
             outcome = .deny(.notPermitted("re-authentication as another device"), identity: outcome.identity, method: outcome.method)
         }
-        if outcome.decision.result == .allow, let identity = outcome.identity {
-            context.sessions.admitted(
-                identity, clientID: request.clientIDText ?? "", credentials: outcome.credentials ?? SessionCredentials(),
-                connection: request.connection, on: broker)
-        }
+        let session = outcome.decision.result == .allow ? outcome.session.map {
+            SessionDirectory.Session(broker: broker, connection: request.connection, generation: request.generation,
+                                     clientID: request.clientIDText ?? "", tag: $0)
+        } : nil
+        // Entered only if the connection is still there: a late allow for a connection that
+        // closed meanwhile leaves nothing behind (and the plugin discards it by generation).
+        context.sessions.decided(key, admitting: session)
         context.metrics.record(outcome, duration: started.duration(to: .now))
         context.audit.record(AuditEntry(
-            time: context.unixTime, identity: outcome.identity?.rawValue, clientID: request.clientIDText,
-            address: request.address, method: outcome.method, result: outcome.result,
+            time: AuditEntry.time(of: Date()), identity: outcome.identity?.rawValue, clientID: request.clientIDText,
+            address: request.address, method: outcome.method.description, result: outcome.result.label,
             reason: outcome.reason?.description, brokerID: broker.brokerID))
         return outcome.decision
     }
@@ -53,22 +100,23 @@ struct Authenticator: BridgeRequestHandler {
         let pools = context.pools
         switch request {
         case .basic(let basic):
-            guard context.admitsAttempt(from: basic.address) else { return .deny(.rateLimited(), method: request.methodName) }
+            guard context.admitsAttempt(from: basic.address) else { return .deny(.rateLimited(), method: request.method) }
             if !basic.certificate.isEmpty {
-                guard let pool = pools.certificate else { return .deny(.unavailable("no certificate pool"), method: "certificate") }
+                guard let pool = pools.certificate else { return .deny(.unavailable("no certificate pool"), method: .certificate) }
                 return try await pool.submit(basic, idempotent: true)
             }
-            guard let pool = pools.password else { return .deny(.unavailable("no password pool"), method: "password") }
-            // Idempotent: a retry re-runs the same checks, and the one that must stay once-only
-            // (a TOTP code's step) is claimed by an atomic store write, so a code the dead
-            // worker claimed is refused as a replay, never accepted twice (docs/supervision.md).
-            return try await pool.submit(basic, affinity: UInt64(truncatingIfNeeded: (basic.username ?? []).hashValue),
-                                         idempotent: true)
+            guard let pool = pools.password else { return .deny(.unavailable("no password pool"), method: .password) }
+            // Finished here, not in the worker: a key derivation must not hold the worker.
+            // Idempotent: a retry after a worker's death re-runs the same checks. The one that
+            // must stay once-only (a TOTP code's step) is claimed by an atomic store write, so
+            // a code the dead worker claimed is refused as a replay, never accepted twice; at
+            // worst a refused attempt is counted twice toward lockout (docs/supervision.md).
+            return try await pool.submit(basic, idempotent: true).outcome(context)
         case .enhanced(let enhanced):
             if enhanced.step != .continue, !context.admitsAttempt(from: enhanced.address) {
-                return .deny(.rateLimited(), method: enhanced.method)
+                return .deny(.rateLimited(), method: AuthMethod(enhancedAuthMethod: enhanced.method))
             }
-            guard let pool = pools.scram else { return .deny(.unavailable("no SCRAM pool"), method: enhanced.method) }
+            guard let pool = pools.scram else { return .deny(.unavailable("no SCRAM pool"), method: AuthMethod(enhancedAuthMethod: enhanced.method)) }
             let step = SCRAMStep(broker: broker.session, request: enhanced)
             return try await pool.submit(step, affinity: step.exchange.affinity)
         }
@@ -93,11 +141,12 @@ extension BridgeAuthRequest {
         }
     }
 
-    /// The method before a worker has looked closer.
-    var methodName: String {
+    /// The method before a worker has looked closer; an enhanced-auth method we do not offer
+    /// is ``AuthMethod/other``, whatever the client wrote.
+    var method: AuthMethod {
         switch self {
-        case .basic(let request): request.certificate.isEmpty ? "password" : "certificate"
-        case .enhanced(let request): request.method
+        case .basic(let request): request.certificate.isEmpty ? .password : .certificate
+        case .enhanced(let request): AuthMethod(enhancedAuthMethod: request.method)
         }
     }
 }

@@ -7,9 +7,10 @@ import Supervision
 /// Follows the store's change log and makes every change hold on every broker: a disabled or
 /// removed device is kicked; a revoked certificate's sessions are kicked; a changed credential
 /// kicks the sessions that authenticated with it; changed rules or groups reach live sessions.
+/// Each push names one connection (handle and generation).
 ///
-/// A kick is decided by re-checking each affected session against the store as it is now
-/// (``SessionCredentials``), not by the change alone: the log is applied a moment after the
+/// The sessions a change touches are re-checked against the store as it is now
+/// (``SessionRecheck``), not judged by the change alone: the log is applied a moment after the
 /// commit, and a session opened in that moment — with the password just set — must stay.
 ///
 /// The log has every writer's changes — this service, the CLI, the admin API, other services
@@ -36,7 +37,9 @@ struct Notifier: ChildProcess {
         case .deviceDisabled(let device), .deviceRemoved(let device), .credentialsChanged(let device, _):
             try await recheck(context.sessions.sessions(of: device), because: event)
         case .certificateRevoked(let serial, let device):
-            await kick(context.sessions.sessions(of: device).filter { $0.credentials.certificateSerial == serial }, because: event)
+            // That certificate's sessions only: the device's other sessions did not present it.
+            let presented = context.sessions.sessions(of: device).filter { $0.certificateSerial == serial.lowercased() }
+            for session in presented { await kick(session, because: "certificate \(serial) revoked") }
         case .rulesChanged(let scope):
             for session in context.sessions.all {
                 guard let device = try await context.store.device(session.device), affects(scope, device) else { continue }
@@ -50,35 +53,28 @@ struct Notifier: ChildProcess {
         }
     }
 
-    /// Kicks those of `sessions` (all of one device) whose credentials no longer hold.
+    /// Kicks those of `sessions` that may no longer stay; the others keep going (their rules are
+    /// pushed again, which is idempotent).
     private func recheck(_ sessions: [SessionDirectory.Session], because event: StoreEvent) async throws {
-        guard let device = sessions.first?.device else { return }
-        let profile = try await context.store.connectProfile(device: device)
-        var refused: [SessionDirectory.Session] = []
+        let recheck = SessionRecheck(store: context.store)
         for session in sessions {
-            var revoked = false
-            if let serial = session.credentials.certificateSerial {
-                revoked = try await context.store.certificate(serial: serial)?.isRevoked ?? true
+            switch try await recheck.verdict(for: session.tag, clientID: session.clientID) {
+            case .kick(let reason): await kick(session, because: "\(event.kind): \(reason)")
+            case .keep(let rules):
+                try? await session.broker.push(.setRules(connection: session.connection, generation: session.generation, rules: rules.encode()))
             }
-            if !session.credentials.stillHold(in: profile, certificateRevoked: revoked) { refused.append(session) }
         }
-        await kick(refused, because: event)
     }
 
-    private func kick(_ sessions: [SessionDirectory.Session], because event: StoreEvent) async {
-        for session in sessions {
-            logger.info("kicking", metadata: [
-                "device": "\(session.device)", "broker": "\(session.broker)", "change": "\(event.kind)",
-            ])
-            try? await session.broker.push(.kick(clientID: session.clientID))
-        }
+    private func kick(_ session: SessionDirectory.Session, because reason: String) async {
+        logger.info("kicking", metadata: ["device": "\(session.device)", "broker": "\(session.broker)", "reason": "\(reason)"])
+        try? await session.broker.push(session.kick)
     }
 
     private func pushRules(to session: SessionDirectory.Session, of device: DeviceRecord) async throws {
-        let stored = try await context.store.effectiveRules(device: session.device)
-        let rules = try ACLRuleSet.device(adding: ServiceTopics.rules(forOperator: device.isOperator) + stored)
-            .resolve(username: session.device.rawValue, clientID: session.clientID)
-        try? await session.broker.push(.setRules(connection: session.connection, rules: rules.encode()))
+        let rules = try ConnectionRules.resolve(device, stored: try await context.store.effectiveRules(device: session.device),
+                                                clientID: session.clientID)
+        try? await session.broker.push(.setRules(connection: session.connection, generation: session.generation, rules: rules.encode()))
     }
 
     private func affects(_ scope: ACLScope, _ device: DeviceRecord) -> Bool {

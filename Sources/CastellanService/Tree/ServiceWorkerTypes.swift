@@ -19,7 +19,7 @@ public enum ServiceWorkerTypes {
                 return { _ in AuditWriterProcess(audit: context.audit) }
             },
             authPool("certificate_auth", install: context.pools.install) { CertificateAuthWorker(context: context) },
-            authPool("password_auth", install: context.pools.install) { try PasswordAuthWorker(context: context) },
+            authPool("password_auth", install: context.pools.install) { PasswordAuthWorker(context: context) },
             authPool("scram_auth", install: context.pools.install) { SCRAMAuthWorker(context: context) },
             WorkerType("notifier") { values in
                 _ = try WorkerOptions(values, allowed: [])

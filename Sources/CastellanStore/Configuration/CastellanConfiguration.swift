@@ -20,8 +20,11 @@ public struct CastellanConfiguration: Sendable {
     public var bridgeSocket: String
     /// The certificate authority's folder.
     public var caDirectory: String
-    /// The supervision tree spec.
+    /// The supervision tree spec: `supervision.spec`, else `supervision.yaml` beside the file.
     public var supervisionSpec: String
+    /// Whether the file names the spec (`supervision.spec`): then it must exist. Otherwise the
+    /// default path is used when a file is there, and the built-in tree when not.
+    public var supervisionSpecConfigured: Bool = false
     /// Where the admin API listens.
     public var adminListen: AdminListen
     /// The admin bearer token file (mode 0600).

@@ -83,7 +83,7 @@ public enum ConfigurationLoader {
             }
         }
 
-        return CastellanConfiguration(
+        var configuration = CastellanConfiguration(
             file: file,
             directory: base,
             storeText: storeText,
@@ -99,6 +99,8 @@ public enum ConfigurationLoader {
             rateLimit: try rateLimitPolicy(top["rate_limit"], reader),
             clientIDBinding: clientIDBinding,
             entropyExtra: entropyExtra)
+        configuration.supervisionSpecConfigured = supervision?["spec"] != nil
+        return configuration
     }
 
     private static func totpDefaults(_ node: Node?, _ reader: ConfigurationReader) throws(ConfigurationError) -> TOTPDefaults {
@@ -146,7 +148,7 @@ public enum ConfigurationLoader {
     }
 
     private static func rateLimitPolicy(_ node: Node?, _ reader: ConfigurationReader) throws(ConfigurationError) -> RateLimitPolicy {
-        let allowed = ["connects_per_second", "burst", "limit_loopback", "max_tracked_addresses"]
+        let allowed = ["connects_per_second", "burst", "trusted_proxies", "max_tracked_addresses"]
         guard let map = try reader.optionalMapping(node, path: "rate_limit", allowed: allowed) else { return .default }
         let standard = RateLimitPolicy.default
         var rate = standard.connectsPerSecond
@@ -155,10 +157,10 @@ public enum ConfigurationLoader {
             guard rate > 0 else { throw reader.error(at: node, key: "rate_limit.connects_per_second", "must be greater than 0") }
         }
         let burst = try map["burst"].map { (n) throws(ConfigurationError) in try reader.integer(n, key: "rate_limit.burst", in: 1...1_000_000, hint: "1 to 1000000") } ?? standard.burst
-        let loopback = try map["limit_loopback"].map { (n) throws(ConfigurationError) in try reader.bool(n, key: "rate_limit.limit_loopback") } ?? standard.limitLoopback
+        let proxies = try map["trusted_proxies"].map { (n) throws(ConfigurationError) in try reader.stringList(n, key: "rate_limit.trusted_proxies") } ?? standard.trustedProxies
         let tracked = try map["max_tracked_addresses"].map { (n) throws(ConfigurationError) in try reader.integer(n, key: "rate_limit.max_tracked_addresses", in: 1...100_000_000, hint: "1 to 100000000") } ?? standard.maxTrackedAddresses
         do {
-            return try RateLimitPolicy(connectsPerSecond: rate, burst: burst, limitLoopback: loopback, maxTrackedAddresses: tracked)
+            return try RateLimitPolicy(connectsPerSecond: rate, burst: burst, trustedProxies: proxies, maxTrackedAddresses: tracked)
         } catch {
             throw reader.error(at: map.node, key: "rate_limit", error.description)
         }

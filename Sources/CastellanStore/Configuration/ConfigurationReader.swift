@@ -65,6 +65,16 @@ struct ConfigurationReader {
         return value
     }
 
+    /// A list of non-empty single values (`[]` for an empty one).
+    func stringList(_ node: Node, key: String) throws(ConfigurationError) -> [String] {
+        guard case .sequence(let sequence) = node else {
+            throw error(at: node, key: key, "expected a list such as [127.0.0.1], found \(Self.kind(node))")
+        }
+        var values: [String] = []
+        for item in sequence { values.append(try string(item, key: key)) }
+        return values
+    }
+
     /// `true` or `false` only (YAML 1.1's `yes`/`on` are refused as too easy to write by accident).
     func bool(_ node: Node, key: String) throws(ConfigurationError) -> Bool {
         switch try string(node, key: key) {

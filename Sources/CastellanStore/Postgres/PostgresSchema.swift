@@ -104,7 +104,8 @@ enum PostgresSchema {
         Migration(identifier: "v2", sql: """
             CREATE INDEX certificates_revoked ON certificates(serial) WHERE revoked_at IS NOT NULL
             """),
-        // v3: the change log — every mutation, in the transaction that made it (docs/service.md).
+        // v3: the change log — every mutation, in the transaction that made it (docs/service.md);
+        // the master key's check value, so a wrong key is refused at open.
         Migration(identifier: "v3", sql: """
             CREATE TABLE changes (
                 id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -113,6 +114,22 @@ enum PostgresSchema {
                 device_id TEXT COLLATE "C",
                 detail TEXT,
                 actor TEXT NOT NULL
+            );
+            CREATE TABLE store_key (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                check_value BYTEA NOT NULL
+            )
+            """),
+        // v4: failures are counted per (device, source address), so an attacker's failures lock
+        // out the attacker's address, not the device; `lockout_counters` keeps the device's total
+        // over every source since the last unlock (what bounds many addresses together).
+        Migration(identifier: "v4", sql: """
+            CREATE TABLE lockout_sources (
+                device_id TEXT COLLATE "C" NOT NULL,
+                source TEXT COLLATE "C" NOT NULL,
+                failures BIGINT NOT NULL,
+                last_failure BIGINT,
+                PRIMARY KEY (device_id, source)
             )
             """),
     ]

@@ -145,6 +145,9 @@ extension PostgresStore {
                     """, logger: self.logger
                 ).collect()
             }
+            _ = try await connection.query(
+                "UPDATE store_key SET check_value = \(Data(newKey.checkValue)) WHERE id = 1", logger: self.logger
+            ).collect()
             return ((), [.masterKeyRotated])
         }
         sealer.withLock { $0 = new }

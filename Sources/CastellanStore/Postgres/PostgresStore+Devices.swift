@@ -103,6 +103,7 @@ extension PostgresStore {
                 """, logger: self.logger
             ).collect().map { try $0.decode(String.self) }.sorted()
             _ = try await connection.query("DELETE FROM lockout_counters WHERE device_id = \(id.rawValue)", logger: self.logger).collect()
+            _ = try await connection.query("DELETE FROM lockout_sources WHERE device_id = \(id.rawValue)", logger: self.logger).collect()
             _ = try await connection.query("DELETE FROM devices WHERE id = \(id.rawValue)", logger: self.logger).collect()
             let events = revoked.map { StoreEvent.certificateRevoked(serial: $0, device: id) } + [.deviceRemoved(id)]
             return ((), events)

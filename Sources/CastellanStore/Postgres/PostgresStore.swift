@@ -70,10 +70,14 @@ public final class PostgresStore: CredentialStore {
     ///   - clock: Unix seconds, for the times the store stamps itself (automatic revocations).
     ///   - maximumConnections: the pool's size, the listening connection included (at least 2).
     ///   - eventLoopGroup: where the connections do their I/O; `nil` = postgres-nio's default group.
+    ///   - create: whether a database never migrated may be made a store (only `castellan init`);
+    ///     otherwise it is refused (``StoreError/noStore(_:fileID:line:)``). A store opened with a
+    ///     master key other than the one its first open recorded is refused
+    ///     (``StoreError/wrongMasterKey(_:fileID:line:)``).
     public static func open(
         _ url: PostgresURL, masterKey: MasterKey, clock: @escaping @Sendable () -> Int64 = SQLiteStore.systemClock,
         maximumConnections: Int = defaultMaximumConnections, eventLoopGroup: (any EventLoopGroup)? = nil,
-        logger: Logger = Logger(label: "castellan.store.postgres")
+        logger: Logger = Logger(label: "castellan.store.postgres"), create: Bool = true
     ) async throws -> PostgresStore {
         // One direct connection first: an unreachable server or a refused login fails here at
         // once with its real cause (the pool would retry for a minute), and migrating needs
@@ -82,7 +86,19 @@ public final class PostgresStore: CredentialStore {
             let connection = try await PostgresConnection.connect(
                 configuration: try connectionConfiguration(url), id: 0, logger: logger)
             do {
+                if !create, try await PostgresMigrator.applied(connection, logger: logger).isEmpty {
+                    throw StoreError.noStore("PostgreSQL database \(url.database) (never migrated)")
+                }
                 try await PostgresMigrator.migrate(connection, logger: logger)
+                try await transaction(connection, logger: logger) { connection in
+                    _ = try await connection.query(
+                        "INSERT INTO store_key (id, check_value) VALUES (1, \(Data(masterKey.checkValue))) ON CONFLICT DO NOTHING",
+                        logger: logger
+                    ).collect()
+                    let stored = try await connection.query("SELECT check_value FROM store_key WHERE id = 1", logger: logger)
+                        .collect().first?.decode(Data.self)
+                    guard let stored, ConstantTime.equal(Array(stored), masterKey.checkValue) else { throw StoreError.wrongMasterKey(masterKey.file) }
+                }
             } catch {
                 try? await connection.close()
                 throw error
@@ -98,6 +114,22 @@ public final class PostgresStore: CredentialStore {
         let store = PostgresStore(client: client, connectReader: connectReader, logger: logger, masterKey: masterKey, clock: clock)
         store.appendBackground(Task { await client.run() })
         return store
+    }
+
+    /// Whether the database was ever made a Castellan store (it has recorded migrations).
+    public static func holdsStore(_ url: PostgresURL, logger: Logger = Logger(label: "castellan.store.postgres")) async throws -> Bool {
+        try await translatingErrors {
+            let connection = try await PostgresConnection.connect(configuration: try connectionConfiguration(url), id: 0, logger: logger)
+            let applied: [String]
+            do {
+                applied = try await PostgresMigrator.applied(connection, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+            return !applied.isEmpty
+        }
     }
 
     /// The schema migrations applied to the database, oldest first.

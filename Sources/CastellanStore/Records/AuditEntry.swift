@@ -1,3 +1,5 @@
+import Foundation
+
 /// One line of the audit trail: an authentication attempt and its outcome.
 ///
 /// Never holds a secret: no password, no code, no proof — only who, from where, how, and
@@ -5,7 +7,9 @@
 public struct AuditEntry: Sendable, Hashable, Codable {
     /// The store's sequence number; `nil` before it was appended.
     public var id: Int64?
-    /// When it happened, Unix milliseconds.
+    /// When it happened, Unix milliseconds — the one unit of the audit trail, in memory, in
+    /// both stores and in `castellan audit tail --json`. Make it with ``time(of:)``, read it
+    /// with ``date``.
     public var time: Int64
     /// The identity claimed or proven, if any.
     public var identity: String?
@@ -37,4 +41,12 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         self.reason = reason
         self.brokerID = brokerID
     }
+
+    /// `date` as ``time`` holds it: Unix milliseconds, rounded down.
+    public static func time(of date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    /// ``time`` as a date.
+    public var date: Date { Date(timeIntervalSince1970: Double(time) / 1000) }
 }

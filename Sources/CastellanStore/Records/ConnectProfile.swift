@@ -14,7 +14,8 @@ public struct ConnectProfile: Sendable {
     public let totp: SealedTOTPEnrolment?
     /// Its own rules and its groups' rules, in rule-id order (as ``CredentialStore/effectiveRules(device:)``).
     public let rules: [ACLRule]
-    /// Its lockout counter (empty if it has no failures on record).
+    /// Its lockout total: failures from every source address since the last unlock (empty if
+    /// none). A source's own count is read only when this is not empty.
     public let lockout: LockoutRecord
 
     /// A profile.

@@ -2,15 +2,17 @@ import CastellanAuth
 
 /// The name of a device group: ACL rules given to a group apply to all its members.
 ///
-/// Group names follow the identity character rules of ``DeviceID`` (no `+`, `#`, `/`, control
-/// characters; 1 to 128 bytes), so a group name is as safe in a message or a log as an id.
+/// Group names follow the grammar of ``DeviceID`` (``DeviceID/rule``), so a group name is as
+/// safe in a message, a log or an ACL as an id, and one rule is all an operator learns.
 public struct DeviceGroup: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     /// The group name as text.
     public let rawValue: String
 
     /// Validates `rawValue`; throws ``StoreError/invalidGroup(_:fileID:line:)`` naming the broken rule.
     public init(_ rawValue: String) throws(StoreError) {
-        do { _ = try DeviceID(rawValue) } catch { throw .invalidGroup(error.description.replacingOccurrences(of: "identity", with: "group name")) }
+        do { _ = try DeviceID(rawValue) } catch {
+            throw .invalidGroup("a group name follows the device id grammar: \(error.description.replacingOccurrences(of: "identity", with: "group name"))")
+        }
         self.rawValue = rawValue
     }
 

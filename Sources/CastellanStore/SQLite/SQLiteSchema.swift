@@ -7,7 +7,7 @@ import GRDB
 /// refused before anything is written, so an old build cannot corrupt a newer schema.
 enum SQLiteSchema {
     /// The identifiers of every migration this build knows, oldest first.
-    static let versions = ["v1", "v2", "v3"]
+    static let versions = ["v1", "v2", "v3", "v4"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -86,7 +86,8 @@ enum SQLiteSchema {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "CREATE INDEX certificates_revoked ON certificates(serial) WHERE revoked_at IS NOT NULL")
         }
-        // v3: the change log — every mutation, in the transaction that made it (docs/service.md).
+        // v3: the change log — every mutation, in the transaction that made it (docs/service.md);
+        // the master key's check value, so a wrong key is refused at open.
         migrator.registerMigration("v3") { db in
             try db.execute(sql: """
                 CREATE TABLE changes (
@@ -96,7 +97,25 @@ enum SQLiteSchema {
                     device_id TEXT,
                     detail TEXT,
                     actor TEXT NOT NULL
-                )
+                );
+                CREATE TABLE store_key (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    check_value BLOB NOT NULL
+                );
+                """)
+        }
+        // v4: failures are counted per (device, source address), so an attacker's failures lock
+        // out the attacker's address, not the device; `lockout_counters` keeps the device's total
+        // over every source since the last unlock (what bounds many addresses together).
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: """
+                CREATE TABLE lockout_sources (
+                    device_id TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    failures INTEGER NOT NULL,
+                    last_failure INTEGER,
+                    PRIMARY KEY (device_id, source)
+                ) WITHOUT ROWID
                 """)
         }
         return migrator

@@ -104,6 +104,7 @@ extension SQLiteStore {
                     sql: "UPDATE totp_credentials SET sealed_secret = ? WHERE device_id = ?",
                     arguments: [Data(resealed), device])
             }
+            try db.execute(sql: "UPDATE store_key SET check_value = ? WHERE id = 1", arguments: [Data(newKey.checkValue)])
             return ((), [.masterKeyRotated])
         }
         sealer.withLock { $0 = new }

@@ -84,6 +84,7 @@ extension SQLiteStore {
                     """,
                 arguments: [now, id.rawValue])
             try db.execute(sql: "DELETE FROM lockout_counters WHERE device_id = ?", arguments: [id.rawValue])
+            try db.execute(sql: "DELETE FROM lockout_sources WHERE device_id = ?", arguments: [id.rawValue])
             try db.execute(sql: "DELETE FROM devices WHERE id = ?", arguments: [id.rawValue])
             let events = revoked.map { StoreEvent.certificateRevoked(serial: $0, device: id) } + [.deviceRemoved(id)]
             return ((), events)

@@ -2,45 +2,71 @@ import CastellanAuth
 import GRDB
 
 extension SQLiteStore {
-    /// Adds one failure and returns the new record, in one transaction (an upsert, then a read).
-    public func recordFailure(for device: DeviceID, at unixTime: Int64) async throws -> LockoutRecord {
+    /// Adds one failure from `source` to its record and to the device's total, in one
+    /// transaction; returns the source's new record.
+    public func recordFailure(for device: DeviceID, from source: String, at unixTime: Int64) async throws -> LockoutRecord {
         try await pool.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO lockout_counters (device_id, failures, last_failure) VALUES (?, 1, ?)
-                    ON CONFLICT (device_id) DO UPDATE SET
-                        failures = CASE WHEN failures >= 9223372036854775807 THEN failures ELSE failures + 1 END,
-                        last_failure = max(coalesce(last_failure, excluded.last_failure), excluded.last_failure)
+                    ON CONFLICT (device_id) DO UPDATE SET \(Self.addFailure)
                     """,
                 arguments: [device.rawValue, unixTime])
-            return try Self.lockoutRecord(db, device)
+            try db.execute(
+                sql: """
+                    INSERT INTO lockout_sources (device_id, source, failures, last_failure) VALUES (?, ?, 1, ?)
+                    ON CONFLICT (device_id, source) DO UPDATE SET \(Self.addFailure)
+                    """,
+                arguments: [device.rawValue, source, unixTime])
+            return try Self.lockoutRecord(db, device, source: source)
         }
     }
 
-    /// Resets the count after a success.
-    public func recordSuccess(for device: DeviceID) async throws {
+    /// Forgets the failures from `source` after a success from it.
+    public func recordSuccess(for device: DeviceID, from source: String) async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM lockout_counters WHERE device_id = ?", arguments: [device.rawValue])
+            try db.execute(sql: "DELETE FROM lockout_sources WHERE device_id = ? AND source = ?", arguments: [device.rawValue, source])
         }
     }
 
-    /// The device's current record (empty if it never failed).
+    /// The device's total over every source (empty if it never failed).
     public func record(for device: DeviceID) async throws -> LockoutRecord {
-        try readOnCallingThread { db in try Self.lockoutRecord(db, device) }
+        try readOnCallingThread { db in try Self.lockoutRecord(db, device, source: nil) }
     }
 
-    /// Clears the count, lifting any lock; and records who did it in the change log.
+    /// The failures from one source (empty if it never failed), read on the calling thread:
+    /// the connect path asks this only for a device that has failures on record.
+    public func record(for device: DeviceID, from source: String) async throws -> LockoutRecord {
+        try readOnCallingThread { db in try Self.lockoutRecord(db, device, source: source) }
+    }
+
+    /// Clears the device's total and every source's record, lifting every lock; records who
+    /// did it in the change log.
     public func unlock(_ device: DeviceID) async throws {
         try await write { db in
             try db.execute(sql: "DELETE FROM lockout_counters WHERE device_id = ?", arguments: [device.rawValue])
+            try db.execute(sql: "DELETE FROM lockout_sources WHERE device_id = ?", arguments: [device.rawValue])
             return ((), [.deviceUnlocked(device)])
         }
     }
 
-    static func lockoutRecord(_ db: Database, _ device: DeviceID) throws -> LockoutRecord {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT failures, last_failure FROM lockout_counters WHERE device_id = ?", arguments: [device.rawValue])
-        else { return LockoutRecord() }
+    /// One more failure, saturating; a clock stepping back never shortens a running lock.
+    private static let addFailure = """
+        failures = CASE WHEN failures >= 9223372036854775807 THEN failures ELSE failures + 1 END,
+        last_failure = max(coalesce(last_failure, excluded.last_failure), excluded.last_failure)
+        """
+
+    /// The source's record, or the device's total when `source` is `nil`.
+    static func lockoutRecord(_ db: Database, _ device: DeviceID, source: String?) throws -> LockoutRecord {
+        let row = if let source {
+            try Row.fetchOne(
+                db, sql: "SELECT failures, last_failure FROM lockout_sources WHERE device_id = ? AND source = ?",
+                arguments: [device.rawValue, source])
+        } else {
+            try Row.fetchOne(
+                db, sql: "SELECT failures, last_failure FROM lockout_counters WHERE device_id = ?", arguments: [device.rawValue])
+        }
+        guard let row else { return LockoutRecord() }
         return LockoutRecord(consecutiveFailures: row["failures"], lastFailure: row["last_failure"])
     }
 }

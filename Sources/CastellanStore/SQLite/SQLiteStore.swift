@@ -26,12 +26,20 @@ public final class SQLiteStore: CredentialStore {
     let sealer: Mutex<SecretSealer>
     let clock: @Sendable () -> Int64
 
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens and migrates the database at `path`, creating it if `create` (only `castellan init`
+    /// does: everything else refuses a missing store, ``StoreError/noStore(_:fileID:line:)``, so a
+    /// typo in a path is an error rather than an empty new fleet).
+    ///
+    /// The store keeps its master key's check value, recorded by the first open: a database
+    /// opened with another key is refused (``StoreError/wrongMasterKey(_:fileID:line:)``).
     ///
     /// - Parameters:
     ///   - masterKey: seals and opens TOTP secrets.
     ///   - clock: Unix seconds, for the times the store stamps itself (automatic revocations).
-    public init(path: String, masterKey: MasterKey, clock: @escaping @Sendable () -> Int64 = SQLiteStore.systemClock) throws {
+    public init(
+        path: String, masterKey: MasterKey, clock: @escaping @Sendable () -> Int64 = SQLiteStore.systemClock, create: Bool = true
+    ) throws {
+        guard create || FileManager.default.fileExists(atPath: path) else { throw StoreError.noStore(path) }
         var configuration = Configuration()
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -64,6 +72,7 @@ public final class SQLiteStore: CredentialStore {
             throw StoreError.schemaTooNew("unknown migrations: \(unknown.sorted().joined(separator: ", "))")
         }
         try migrator.migrate(pool)
+        try pool.write { db in try Self.checkKey(masterKey, db) }
         var readerConfiguration = configuration
         readerConfiguration.readonly = true
         connectReader = try DatabaseQueue(path: path, configuration: readerConfiguration)
@@ -133,6 +142,13 @@ public final class SQLiteStore: CredentialStore {
         }
         if changed { feed.wake() }
         return value
+    }
+
+    /// Records the key's check value if the store has none yet; refuses a key whose value differs.
+    static func checkKey(_ key: MasterKey, _ db: Database) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO store_key (id, check_value) VALUES (1, ?)", arguments: [Data(key.checkValue)])
+        let stored = try Data.fetchOne(db, sql: "SELECT check_value FROM store_key WHERE id = 1")
+        guard let stored, ConstantTime.equal(Array(stored), key.checkValue) else { throw StoreError.wrongMasterKey(key.file) }
     }
 
     func deviceExists(_ db: Database, _ id: DeviceID) throws -> Bool {

@@ -52,12 +52,15 @@ public enum SecretFile {
     }
 
     /// Reads `path` whole, refusing it if group or others may read or write it.
+    ///
+    /// The one check for every secret read from a file (master key, admin token, CA and device
+    /// keys): the refusal names the file and the fix, `chmod 600 FILE`.
     public static func read(_ path: String) throws(Failure) -> [UInt8] {
         var status = stat()
         guard stat(path, &status) == 0 else { throw systemFailure(path) }
         guard status.st_mode & 0o077 == 0 else {
             let mode = String(status.st_mode & 0o777, radix: 8)
-            throw Failure(path: path, reason: "mode \(mode) lets group or others access it; run chmod 600", alreadyExists: false)
+            throw Failure(path: path, reason: "mode \(mode) lets group or others access it; run chmod 600 \(path)", alreadyExists: false)
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw systemFailure(path) }
         return Array(data)

@@ -31,11 +31,18 @@ public enum CastellanSetup {
 
     /// Creates the setup in `directory` (created if missing, with parents).
     ///
-    /// - Parameter store: the store URL to write; a relative `sqlite:PATH` is relative to
-    ///   `directory`, as every path in the file is. A `postgres://` database must exist and be
-    ///   reachable: init migrates it.
+    /// - Parameters:
+    ///   - store: the store URL to write; a relative `sqlite:PATH` is relative to `directory`, as
+    ///     every path in the file is. A `postgres://` database must exist and be reachable: init
+    ///     migrates it.
+    ///   - trustedProxies: `rate_limit.trusted_proxies` to write (addresses that are not
+    ///     rate-limited); the demo and chaos fleets, which connect from loopback, name loopback.
+    ///   - masterKey: the master key of the store, when `store` already holds one (a second
+    ///     setup for a shared store): it is written to this setup and must be the store's. Without
+    ///     it an existing store is refused — a new key would open none of its sealed secrets.
     public static func create(
-        in directory: String, store: String = defaultStore, entropy: any EntropySource = SystemEntropy()
+        in directory: String, store: String = defaultStore, trustedProxies: [String] = [],
+        entropy: any EntropySource = SystemEntropy(), masterKey existingKey: MasterKey? = nil
     ) async throws(SetupError) -> Result {
         guard !store.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw SetupError("invalid store URL: contains a control character")
@@ -49,8 +56,15 @@ public enum CastellanSetup {
         let keyPath = PathResolution.resolve(masterKeyFileName, relativeTo: directory)
         let tokenPath = PathResolution.resolve(tokenFileName, relativeTo: directory)
         let files = FileManager.default
-        for path in [configPath, keyPath, tokenPath] + [databasePath].compactMap({ $0 }) where files.fileExists(atPath: path) {
+        for path in [configPath, keyPath, tokenPath] where files.fileExists(atPath: path) {
             throw SetupError("\(path) already exists; refusing to overwrite an existing setup", existingSetup: true)
+        }
+        let storeExists: Bool
+        do { storeExists = try await StoreOpener.exists(storeURL) } catch { throw SetupError("cannot reach the store: \(error)") }
+        if storeExists && existingKey == nil {
+            throw SetupError(
+                "\(databasePath ?? store) already holds a Castellan store; to set up another service for it, give its master key: --master-key FILE",
+                existingSetup: true)
         }
 
         var created: [String] = []
@@ -65,19 +79,19 @@ public enum CastellanSetup {
         }
 
         do {
-            let key = try MasterKey.generate(using: entropy)
+            let key = try existingKey ?? MasterKey.generate(using: entropy)
             try key.create(at: keyPath)
             created.append(keyPath)
             let token = try entropy.bytes(32)
             guard token.count == 32 else { throw SetupError("entropy source returned a short read") }
             try SecretFile.create(tokenPath, bytes: Array(token.map { String(format: "%02x", $0) }.joined().utf8))
             created.append(tokenPath)
-            if let databasePath {
+            if let databasePath, !storeExists {
                 created += [databasePath, databasePath + "-wal", databasePath + "-shm"]
             }
-            let opened = try await StoreOpener.open(storeURL, masterKey: key)
+            let opened = try await StoreOpener.open(storeURL, masterKey: key, create: true)
             await opened.close()
-            try SecretFile.create(configPath, bytes: Array(template(store: store).utf8))
+            try SecretFile.create(configPath, bytes: Array(template(store: store, trustedProxies: trustedProxies).utf8))
             created.append(configPath)
         } catch {
             for path in created.reversed() { try? files.removeItem(atPath: path) }
@@ -88,7 +102,7 @@ public enum CastellanSetup {
     }
 
     /// The configuration init writes: every key, every path relative.
-    static func template(store: String) -> String {
+    static func template(store: String, trustedProxies: [String] = []) -> String {
         let quoted = "\"" + store.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         let lockout = LockoutPolicy.default
         let rate = RateLimitPolicy.default
@@ -101,8 +115,8 @@ public enum CastellanSetup {
               socket: castellan.sock
             ca:
               dir: certs
-            supervision:
-              spec: supervision.yaml
+            # supervision:
+            #   spec: supervision.yaml   # a tree of your own; without it, the built-in tree
             admin:
               listen: unix:admin.sock
               token_file: \(tokenFileName)
@@ -119,7 +133,7 @@ public enum CastellanSetup {
             rate_limit:
               connects_per_second: \(Int(rate.connectsPerSecond))
               burst: \(rate.burst)
-              limit_loopback: \(rate.limitLoopback)
+              trusted_proxies: [\((rate.trustedProxies + trustedProxies).map { "\"\($0)\"" }.joined(separator: ", "))]
               max_tracked_addresses: \(rate.maxTrackedAddresses)
             client_id_binding: equal
 

@@ -10,11 +10,13 @@ extension DeviceCommand {
     ///
     /// Makes the credentials the device's policy needs — certificate and key, a random SCRAM
     /// password, a TOTP secret — stores the server side (certificate record, SCRAM keys, sealed
-    /// TOTP secret) and writes the device side sealed to the device's X-Wing public key. The
-    /// bundle is written before the store changes, so a refused write leaves the store as it was.
+    /// TOTP secret) and writes the device side sealed to the device's X-Wing public key and
+    /// signed with the CA key (so the CA is needed for every policy: the device checks the
+    /// signature against the CA certificate it trusts). The bundle is written before the store
+    /// changes, so a refused write leaves the store as it was.
     struct Provision: StoreSubcommand {
         static let configuration = CommandConfiguration(
-            abstract: "Generate a device's credentials and seal them to its X-Wing key (post-quantum hybrid HPKE).")
+            abstract: "Generate a device's credentials, seal them to its X-Wing key (post-quantum hybrid HPKE) and sign them with the CA key.")
         static let label = "device provision"
 
         @OptionGroup var config: ConfigOption
@@ -34,12 +36,12 @@ extension DeviceCommand {
             guard let record = try await store.device(device) else { throw StoreError.unknownDevice(device.rawValue) }
             let now = Date(timeIntervalSince1970: TimeInterval(environment.now()))
             let entropy = configuration.entropySource(system: environment.entropy)
+            let ca = try CAContext.refusing { try CertificateAuthority.load(from: configuration.caDirectory) }
             var files: [String: [UInt8]] = [:]
             var certificate: IssuedCertificate?
             var credential: SCRAMCredential?
             var totp: TOTP?
             if record.policy.requiresCertificate {
-                let ca = try CAContext.refusing { try CertificateAuthority.load(from: configuration.caDirectory) }
                 let profile = try CAContext.refusing { try CertificateProfiles.load(from: configuration.caDirectory).device }
                 let issued = try CAContext.refusing {
                     try ca.issueDevice(device, keyType: profile.keyType, validityDays: profile.validityDays, now: now, entropy: entropy)
@@ -64,7 +66,7 @@ extension DeviceCommand {
                 files["totp.secret"] = Array(made.secret.base32.utf8)
                 totp = made
             }
-            let bundle = try CAContext.refusing { try SealedBundle.seal(files, for: device, to: recipient) }
+            let bundle = try CAContext.refusing { try SealedBundle.seal(files, for: device, to: recipient, signedBy: ca) }
             do {
                 try SecretFile.create(outPath, bytes: bundle)
             } catch {

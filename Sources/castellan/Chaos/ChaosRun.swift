@@ -45,9 +45,9 @@ struct ChaosRun {
         let broker = ChaosDevice.Broker(port: try LoopbackPort.free(), tlsPort: try LoopbackPort.free(), caFile: workspace.fleet.caFile)
         let conf = MosquittoConf(
             plugin: plugin, socket: configuration.bridgeSocket, brokerID: "castellan-chaos", timeoutMilliseconds: 2000,
-            user: MosquittoConfCommand.currentUser(), bind: "127.0.0.1", port: broker.port,
-            tls: MosquittoConf.TLS(port: broker.tlsPort, caFile: workspace.fleet.caFile,
-                                   certificateFile: workspace.fleet.brokerPrefix + ".pem", keyFile: workspace.fleet.brokerPrefix + ".key"))
+            user: MosquittoConfCommand.currentUser(), version: MosquittoConfCommand.installedVersion(executable: mosquitto) ?? .v2_0,
+            listeners: [.init(.plain, port: broker.port, bind: "127.0.0.1"), .init(.clientCertificate, port: broker.tlsPort, bind: "127.0.0.1")],
+            certificate: .init(caFile: workspace.fleet.caFile, prefix: workspace.fleet.brokerPrefix))
         let mosquittoProcess = try MosquittoProcess.start(executable: mosquitto, conf: conf.text, folder: folder)
         defer { mosquittoProcess.stop() }
         try await Self.waitForFirstGrant(workspace.devices, broker: broker)
@@ -118,8 +118,8 @@ struct ChaosRun {
         if let moved { await recorder.addMetricRestarts(moved) } else { await recorder.markMetricsUnread() }
     }
 
-    /// The plugin connects to the service lazily, on its first tick: until a valid device gets
-    /// in, the calm phase would measure the start-up. Bounded by a deadline.
+    /// The plugin reaches the service when the broker starts, but until a valid device gets in
+    /// the calm phase would measure the start-up. Bounded by a deadline.
     static func waitForFirstGrant(_ devices: [ChaosDevice], broker: ChaosDevice.Broker) async throws {
         guard let device = devices.first(where: { $0.credential == .valid && $0.method != .totp }) else { return }
         let deadline = Date().timeIntervalSince1970 + 30

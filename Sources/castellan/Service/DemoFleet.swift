@@ -27,7 +27,10 @@ struct DemoFleet {
 
     static func prepare(in folder: String) async throws -> DemoFleet {
         let file = folder + "/castellan.yaml"
-        if !FileManager.default.fileExists(atPath: file) { _ = try await CastellanSetup.create(in: folder) }
+        if !FileManager.default.fileExists(atPath: file) {
+            // Every demo and chaos client connects from loopback: not rate-limited.
+            _ = try await CastellanSetup.create(in: folder, trustedProxies: ["127.0.0.1", "::1"])
+        }
         let configuration = try CastellanConfiguration.load(file)
         let fleet = DemoFleet(folder: folder, configuration: configuration)
         if !FileManager.default.fileExists(atPath: fleet.caFile) {

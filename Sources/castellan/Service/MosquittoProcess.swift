@@ -19,7 +19,7 @@ struct MosquittoProcess {
         try process.run()
         // mosquitto prints "... running" on stderr once its listeners are open.
         var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains(" running") {
+        while !String(decoding: seen, as: UTF8.self).contains(" running\n") {  // not 2.1's "Info: running mosquitto as user"
             let chunk = errors.fileHandleForReading.availableData
             guard !chunk.isEmpty else {
                 throw StackError("mosquitto exited: \(String(decoding: seen, as: UTF8.self)) (see \(logFile))")

@@ -33,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
         let admin: AdminAPI
         do {
             configuration = try config.load(.process())
+            // Before anything starts: a token file others can read is refused, as the master key is.
+            let token = try AdminToken.load(from: configuration.adminTokenFile)
             // Every swift-metrics metric of the process lands in the registry `/metrics` reads.
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -41,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
             // Device management over the admin API acts on the running service's own store.
             let fleet = Fleet(store: context.store, configuration: configuration,
                               now: { Int64(Date().timeIntervalSince1970.rounded(.down)) })
-            admin = AdminAPI(tree: server.tree, token: try AdminToken.load(from: configuration.adminTokenFile),
+            admin = AdminAPI(tree: server.tree, token: token,
                              hooks: AdminAPI.Hooks(isReady: { context.bridge.isReady }, poolLoad: { context.pools.load },
                                                    fleet: fleet),
                              registry: registry, logger: logger)

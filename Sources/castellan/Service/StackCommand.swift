@@ -44,9 +44,9 @@ struct StackCommand: AsyncParsableCommand {
 
         let conf = MosquittoConf(
             plugin: pluginPath, socket: demo.configuration.bridgeSocket, brokerID: "castellan-stack", timeoutMilliseconds: 200,
-            user: MosquittoConfCommand.currentUser(), bind: "127.0.0.1", port: port,
-            tls: MosquittoConf.TLS(port: tlsPort, caFile: demo.caFile, certificateFile: demo.brokerPrefix + ".pem",
-                                   keyFile: demo.brokerPrefix + ".key"))
+            user: MosquittoConfCommand.currentUser(), version: MosquittoConfCommand.installedVersion(executable: mosquitto) ?? .v2_0,
+            listeners: [.init(.plain, port: port, bind: "127.0.0.1"), .init(.clientCertificate, port: tlsPort, bind: "127.0.0.1")],
+            certificate: .init(caFile: demo.caFile, prefix: demo.brokerPrefix))
         let broker = try MosquittoProcess.start(executable: mosquitto, conf: conf.text, folder: folder)
         printLine("mosquitto: plain 127.0.0.1:\(port), mTLS 127.0.0.1:\(tlsPort) (log: \(folder)/mosquitto.log)\n")
 

@@ -96,10 +96,10 @@ struct AuditCommand: AsyncParsableCommand {
             }
         }
 
-        /// ISO 8601 with milliseconds, UTC.
+        /// ISO 8601 with milliseconds, UTC (`Z`); both kinds of entry hold Unix milliseconds.
         static func timestamp(_ milliseconds: Int64) -> String {
             Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-                .formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+                .formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
         }
     }
 }

@@ -10,8 +10,10 @@ enum CLIProcess {
     }
 
     /// Runs `castellan ARGUMENTS --config FILE` to its end, on a thread of its own; `stdin` is
-    /// written to its standard input.
-    static func run(_ arguments: [String], config: String, stdin: String = "") async throws -> Result {
+    /// written to its standard input. With `terminateAfter`, a command still running then (say
+    /// `serve` starting despite a refusal the test expects) is terminated, so the test fails
+    /// instead of hanging.
+    static func run(_ arguments: [String], config: String, stdin: String = "", terminateAfter limit: Duration? = nil) async throws -> Result {
         try await onThreadOfItsOwn {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: ServeProcess.executable)
@@ -23,6 +25,10 @@ enum CLIProcess {
             process.standardError = error
             process.standardInput = input
             try process.run()
+            if let limit {
+                let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+                DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { if process.isRunning { process.terminate() } }
+            }
             input.fileHandleForWriting.write(Data(stdin.utf8))
             try input.fileHandleForWriting.close()
             // The outputs are small (a few lines): reading one to its end cannot block the other.

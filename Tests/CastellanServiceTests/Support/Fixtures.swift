@@ -20,6 +20,13 @@ final class Fixtures: Sendable {
         return service
     }
 
+    /// A fresh in-process service on `other`'s folder (see ``ServiceHarness/init(restarting:)``).
+    func restart(_ other: ServiceHarness) async throws -> ServiceHarness {
+        let service = try await ServiceHarness(restarting: other)
+        register { try await service.stop() }
+        return service
+    }
+
     /// A broker with the plugin in front of `service` — a fresh one when `nil` (see
     /// ``Stack/init(service:socket:timeoutMilliseconds:)``).
     func stack(service: ServiceHarness? = nil, socket: String? = nil, timeoutMilliseconds: Int = 20_000) async throws -> Stack {

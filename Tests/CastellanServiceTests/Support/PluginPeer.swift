@@ -44,9 +44,29 @@ actor PluginPeer {
         }
     }
 
+    /// Sends a request and, right behind it on the wire, a notification; returns the request's
+    /// decision as sent. The service thus sees the notification (a DISCONNECT) while it is still deciding.
+    func decide(_ message: BridgeMessage, thenNotify note: BridgeMessage) async throws -> BridgeDecision {
+        let id = nextID
+        nextID += 1
+        try await channel.outbound.write(contentsOf: [BridgeFrame(id: id, message), BridgeFrame(id: 0, note)])
+        while true {
+            guard let frame = try await nextFrame() else { throw PeerError("service closed the connection") }
+            if frame.id == id, case .decision(let decision) = frame.message { return decision }
+            if frame.id == 0, !frame.message.isSupervisionEvent { pushes.append(frame.message) }
+        }
+    }
+
+    /// Sends an auth request and returns its decision — after checking, as the plugin does, that
+    /// it echoes the request's generation; the echo is then cleared, so a refusal compares equal
+    /// to ``BridgeDecision/deny``. (``request(_:)`` returns the decision as sent.)
     func decide(_ message: BridgeMessage) async throws -> BridgeDecision {
         let reply = try await request(message)
-        guard case .decision(let decision) = reply else { throw PeerError("expected a decision, got \(reply)") }
+        guard case .decision(var decision) = reply else { throw PeerError("expected a decision, got \(reply)") }
+        guard decision.generation == message.generation else {
+            throw PeerError("decision for generation \(decision.generation), asked for \(message.generation)")
+        }
+        decision.generation = 0
         return decision
     }
 
@@ -81,20 +101,31 @@ struct PeerError: Error, CustomStringConvertible {
 }
 
 extension BridgeMessage {
-    static func password(_ connection: UInt64, client: String, username: String?, password: String?, protocolLevel: MQTTProtocolLevel = .v5) -> BridgeMessage {
-        .basicAuth(BasicAuthRequest(connection: connection, protocolLevel: protocolLevel, address: "127.0.0.1",
+    /// The generation of an auth request (0 for anything else).
+    var generation: UInt64 {
+        switch self {
+        case .basicAuth(let request): request.generation
+        case .extAuth(let request): request.generation
+        default: 0
+        }
+    }
+
+    static func password(_ connection: UInt64, generation: UInt64 = 1, client: String, username: String?, password: String?,
+                         protocolLevel: MQTTProtocolLevel = .v5, address: String = "127.0.0.1") -> BridgeMessage {
+        .basicAuth(BasicAuthRequest(connection: connection, generation: generation, protocolLevel: protocolLevel, address: address,
                                     clientID: Array(client.utf8), username: username.map { Array($0.utf8) },
                                     password: password.map { Array($0.utf8) }))
     }
 
-    static func certificate(_ connection: UInt64, client: String, der: [UInt8], password: String? = nil) -> BridgeMessage {
-        .basicAuth(BasicAuthRequest(connection: connection, protocolLevel: .v5, address: "127.0.0.1",
+    static func certificate(_ connection: UInt64, generation: UInt64 = 1, client: String, der: [UInt8], password: String? = nil) -> BridgeMessage {
+        .basicAuth(BasicAuthRequest(connection: connection, generation: generation, protocolLevel: .v5, address: "127.0.0.1",
                                     clientID: Array(client.utf8), username: nil, password: password.map { Array($0.utf8) },
                                     certificate: der))
     }
 
-    static func scram(_ connection: UInt64, step: ExtAuthRequest.Step, client: String, method: String = "SCRAM-SHA-256", data: [UInt8]) -> BridgeMessage {
-        .extAuth(ExtAuthRequest(connection: connection, step: step, address: "127.0.0.1", method: method,
+    static func scram(_ connection: UInt64, step: ExtAuthRequest.Step, client: String, method: String = "SCRAM-SHA-256", data: [UInt8],
+                      address: String = "127.0.0.1") -> BridgeMessage {
+        .extAuth(ExtAuthRequest(connection: connection, step: step, address: address, method: method,
                                 clientID: Array(client.utf8), username: nil, data: data))
     }
 }

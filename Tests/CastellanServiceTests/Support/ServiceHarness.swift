@@ -32,12 +32,10 @@ final class ServiceHarness: Sendable {
     ///   - sharing: another harness whose master key and CA this one uses, so both open the same
     ///     sealed secrets and trust the same certificates (several service instances on one store).
     init(spec yaml: String? = nil, store: String? = nil, sharing other: ServiceHarness? = nil) async throws {
-        let setup = try await CastellanSetup.create(in: directory.path, store: store ?? CastellanSetup.defaultStore)
+        let setup = try await CastellanSetup.create(
+            in: directory.path, store: store ?? CastellanSetup.defaultStore,
+            masterKey: try other.map { try MasterKey.load(from: $0.configuration.masterKeyFile) })
         let loaded = try CastellanConfiguration.load(setup.configuration)
-        if let other {
-            try FileManager.default.removeItem(atPath: loaded.masterKeyFile)
-            try FileManager.default.copyItem(atPath: other.configuration.masterKeyFile, toPath: loaded.masterKeyFile)
-        }
         if let other {
             // One fleet, one CA: a device's certificate is good on every instance.
             try FileManager.default.createDirectory(atPath: loaded.caDirectory, withIntermediateDirectories: true)
@@ -50,14 +48,26 @@ final class ServiceHarness: Sendable {
         }
         if let yaml { try yaml.write(toFile: loaded.supervisionSpec, atomically: true, encoding: .utf8) }
         configuration = loaded
+        (server, recorder, running) = try await Self.start(loaded)
+        await server.context.bridge.wait()
+    }
+
+    /// A service on `other`'s folder, store and socket — `castellan serve` started again on it,
+    /// as after a crash (stop or kill the other one first).
+    init(restarting other: ServiceHarness) async throws {
+        configuration = other.configuration
+        ca = other.ca
+        (server, recorder, running) = try await Self.start(other.configuration)
+        await server.context.bridge.wait()
+    }
+
+    private static func start(_ configuration: CastellanConfiguration) async throws -> (CastellanServer, EventRecorder, Task<Void, any Error>) {
         var logger = Logger(label: "castellan-test")
         logger.logLevel = .warning
         let environment = SupervisionEnvironment()
-        recorder = EventRecorder(environment.events)
-        server = try await CastellanServer(configuration: loaded, logger: logger, environment: environment)
-        let server = server
-        running = Task { try await server.run() }
-        await server.context.bridge.wait()
+        let recorder = EventRecorder(environment.events)
+        let server = try await CastellanServer(configuration: configuration, logger: logger, environment: environment)
+        return (server, recorder, Task { try await server.run() })
     }
 
     /// Stops the service and waits until it is down. Idempotent: a test may stop it early (to
@@ -66,6 +76,15 @@ final class ServiceHarness: Sendable {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
         await server.stop()
         try await running.value
+    }
+
+    /// Rewrites castellan.yaml with `edit` and reloads it, as an operator would (SIGHUP).
+    func reconfigure(_ edit: (String) -> String) throws {
+        let text = try String(contentsOfFile: configuration.file, encoding: .utf8)
+        let edited = edit(text)
+        guard edited != text else { throw PeerError("the edit changed nothing: the castellan.yaml template it expects has moved") }
+        try edited.write(toFile: configuration.file, atomically: true, encoding: .utf8)
+        _ = try server.reload()
     }
 
     // MARK: Devices

@@ -7,7 +7,8 @@ import ServerTesting
 import SupervisionTesting
 
 /// The whole product for one test: the service (in-process), a real mosquitto with the real
-/// plugin on a plain and an mTLS listener, both on free loopback ports. Tests get one from
+/// plugin on a plain, an mTLS and a TLS password listener, all on free loopback ports, written
+/// by `MosquittoConf` for the broker's line (``Broker/executable``). Tests get one from
 /// ``withStack(_:)`` or ``Fixtures/stack(service:socket:timeoutMilliseconds:)``, which stop it
 /// however the test ends.
 final class Stack: Sendable {
@@ -24,6 +25,7 @@ final class Stack: Sendable {
 
     var plainPort: Int { broker.ports[0] }
     var tlsPort: Int { broker.ports[1] }
+    var tlsPasswordPort: Int { broker.ports[2] }
 
     /// - Parameter timeoutMilliseconds: the plugin's deadline. Generous by default: the service
     ///   under test is a debug build sharing one process (and its two cooperative threads, on a
@@ -43,18 +45,23 @@ final class Stack: Sendable {
             try service.ca.issueServer(dns: ["localhost"], ips: ["127.0.0.1"]).write(prefix: prefix)
             let caFile = service.configuration.caDirectory + "/ca.pem"
             let bridgeSocket = socket ?? service.socket
-            broker = try await Broker.start(ports: 2) { _, ports in
+            // `mosquitto -h` runs once per test process, off the cooperative pool.
+            let version = MosquittoConf.Version(helpOutput: try await onThreadOfItsOwn { Broker.versionLine }) ?? .v2_0
+            broker = try await Broker.start(ports: 3) { _, ports in
                 MosquittoConf(
                     plugin: Self.plugin, socket: bridgeSocket, brokerID: "e2e-broker", timeoutMilliseconds: timeoutMilliseconds,
-                    user: "root", bind: "127.0.0.1", port: ports[0],
-                    tls: MosquittoConf.TLS(port: ports[1], caFile: caFile, certificateFile: prefix + ".pem", keyFile: prefix + ".key")
+                    user: "root", version: version,
+                    listeners: [.init(.plain, port: ports[0], bind: "127.0.0.1"), .init(.clientCertificate, port: ports[1], bind: "127.0.0.1"),
+                                .init(.password, port: ports[2], bind: "127.0.0.1")],
+                    certificate: .init(caFile: caFile, prefix: prefix)
                 ).lines.filter { !$0.hasPrefix("#") && !$0.hasPrefix("user ") && !$0.isEmpty }
             }
         } catch {
             if owns { try? await service.stop() }
             throw error
         }
-        // The plugin connects lazily (from its first TICK); until then it denies every connect.
+        // The plugin connects at start; a connect before its HELLO_ACK would wait for it, but
+        // tests that count the service's requests start from a settled link.
         if socket == nil && service.server.context.bridge.isReady { await service.server.context.brokerConnected.wait() }
     }
 
@@ -65,9 +72,13 @@ final class Stack: Sendable {
     }
 
     /// A client of the plain listener.
+    /// - Parameter localAddress: the loopback address to connect from (`127.0.0.2` …), so a
+    ///   test can play clients on different addresses; the system's choice when `nil`.
     func client(_ clientID: String, username: String? = nil, password: String? = nil,
-                version: MQTTProtocolVersion = .v5, authentication: MQTTAuthentication? = nil) -> MQTTClient {
+                version: MQTTProtocolVersion = .v5, authentication: MQTTAuthentication? = nil,
+                localAddress: String? = nil) -> MQTTClient {
         var configuration = MQTTClientConfiguration(host: "127.0.0.1", port: plainPort)
+        configuration.localAddress = localAddress
         configuration.clientID = clientID
         configuration.username = username
         configuration.password = password
@@ -77,11 +88,25 @@ final class Stack: Sendable {
         return MQTTClient(configuration: configuration)
     }
 
+    /// A client of the TLS password listener (the broker's certificate only), or with
+    /// `port` another TLS listener, presenting no certificate.
+    func tlsClient(_ clientID: String, username: String? = nil, password: String? = nil, port: Int? = nil) -> MQTTClient {
+        var configuration = MQTTClientConfiguration(host: "127.0.0.1", port: port ?? tlsPasswordPort)
+        configuration.clientID = clientID
+        configuration.username = username
+        configuration.password = password
+        configuration.tls = MQTTTLSConfiguration(caFile: service.configuration.caDirectory + "/ca.pem", serverHostname: "localhost")
+        configuration.timeout = .seconds(60)
+        return MQTTClient(configuration: configuration)
+    }
+
     /// A client of the mTLS listener presenting `certificate` (written to files first).
-    func certificateClient(_ clientID: String, certificate: IssuedCertificate, username: String? = nil) throws -> MQTTClient {
+    func certificateClient(_ clientID: String, certificate: IssuedCertificate, username: String? = nil,
+                           localAddress: String? = nil) throws -> MQTTClient {
         let prefix = service.directory.file("client-\(UUID().uuidString)")
         try certificate.write(prefix: prefix)
         var configuration = MQTTClientConfiguration(host: "127.0.0.1", port: tlsPort)
+        configuration.localAddress = localAddress
         configuration.clientID = clientID
         configuration.username = username
         configuration.tls = MQTTTLSConfiguration(caFile: service.configuration.caDirectory + "/ca.pem",

@@ -1,0 +1,53 @@
+import Dispatch
+import Synchronization
+
+/// A few threads of their own for the checks that cost a key derivation (PBKDF2): a password
+/// not in the verified cache, and the same work spent for an unknown user so that timing does
+/// not tell names apart.
+///
+/// Why its own threads: the decision thread (``BridgeThread``) serves every broker, and a
+/// PBKDF2-4096 run (about a millisecond) on it would hold up every other decision, so a flood
+/// of junk CONNECTs would slow every broker. Here junk costs the decision thread what a cached
+/// check costs — one store read and a hand-off.
+///
+/// Why bounded: each thread takes at most ``depth`` checks (running and waiting). When every
+/// thread is that busy, ``run(_:)`` returns `nil` at once and the caller refuses: the broker
+/// waiting for that answer gets it quickly instead of piling up behind a flood, so no plugin
+/// deadline expires and no plugin enters fail-fast. A valid connect whose password is cached
+/// never comes here.
+final class ColdCheckPool: Sendable {
+    private let queues: [DispatchQueue]
+    private let pending: Mutex<[Int]>
+    /// Checks one thread holds at most, the running one included.
+    let depth: Int
+
+    /// `threads` serial queues (each runs on one thread at a time), `depth` checks each.
+    init(threads: Int = 2, depth: Int = 2) {
+        let count = max(1, threads)
+        queues = (0..<count).map { DispatchQueue(label: "castellan.cold-check.\($0)", qos: .userInitiated) }
+        pending = Mutex(Array(repeating: 0, count: count))
+        self.depth = max(1, depth)
+    }
+
+    /// Runs `check` on the least busy thread and returns its result, or `nil` at once when
+    /// every thread already holds ``depth`` checks.
+    func run<T: Sendable>(_ check: @escaping @Sendable () -> T) async -> T? {
+        let depth = depth
+        let slot = pending.withLock { pending -> Int? in
+            guard let index = pending.indices.min(by: { pending[$0] < pending[$1] }), pending[index] < depth else { return nil }
+            pending[index] += 1
+            return index
+        }
+        guard let slot else { return nil }
+        return await withCheckedContinuation { continuation in
+            queues[slot].async {
+                let result = check()
+                self.pending.withLock { $0[slot] -= 1 }
+                continuation.resume(returning: result)
+            }
+        }
+    }
+
+    /// Checks held now, over all threads: for tests and metrics.
+    var load: Int { pending.withLock { $0.reduce(0, +) } }
+}
