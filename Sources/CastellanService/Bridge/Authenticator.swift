@@ -118,7 +118,10 @@ struct Authenticator: BridgeRequestHandler {
             }
             guard let pool = pools.scram else { return .deny(.unavailable("no SCRAM pool"), method: AuthMethod(enhancedAuthMethod: enhanced.method)) }
             let step = SCRAMStep(broker: broker.session, request: enhanced)
-            return try await pool.submit(step, affinity: step.exchange.affinity)
+            // A START (or re-authentication) may run again: it replaces the pending exchange
+            // and answers anew. A CONTINUE claims the exchange once (`take`), so it is not
+            // retried: one interrupted mid-step fails closed.
+            return try await pool.submit(step, affinity: step.exchange.affinity, idempotent: enhanced.step != .continue)
         }
     }
 }
