@@ -40,7 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
     /// `castellan bench supervision [--json]`.
     struct Supervision: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Restart latency (crash → replacement accepting requests) and pool throughput.")
+            abstract: "Restart latency (crash → replacement accepting requests), escalation recovery and pool throughput.")
 
         @Flag(name: .long, help: "Print one JSON object on one line.")
         var json = false
@@ -48,14 +48,20 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Restarts timed per pool size.")
         var restarts = 2_000
 
+        @Option(name: .long, help: "Escalations (a whole auth-like subtree restarted) timed.")
+        var escalations = 200
+
         func run() async throws {
-            let result = try await SupervisionBench.run(restarts: restarts)
+            let result = try await SupervisionBench.run(restarts: restarts, escalations: escalations)
             if json {
                 let fields: [(String, Double)] = [
                     ("restart_p50_us", result.restartP50.microseconds), ("restart_p99_us", result.restartP99.microseconds),
                     ("restart_p50_us_1000", result.restartP50Large.microseconds),
                     ("restart_p99_us_1000", result.restartP99Large.microseconds),
                     ("requests_per_s", result.requestsPerSecond.rounded()),
+                    ("escalation_p50_ms", result.escalationP50.microseconds / 1000),
+                    ("escalation_p99_ms", result.escalationP99.microseconds / 1000),
+                    ("escalation_max_ms", result.escalationMax.microseconds / 1000),
                 ]
                 let body = fields.map { "\"\($0.0)\":\(String(format: "%.2f", $0.1))" }.joined(separator: ",")
                 printLine("{\(body)}")
@@ -65,6 +71,9 @@ struct BenchCommand: AsyncParsableCommand {
                       pool of 8:     p50 \(String(format: "%.2f", result.restartP50.microseconds)) µs   p99 \(String(format: "%.2f", result.restartP99.microseconds)) µs
                       pool of 1000:  p50 \(String(format: "%.2f", result.restartP50Large.microseconds)) µs   p99 \(String(format: "%.2f", result.restartP99Large.microseconds)) µs
                     pool throughput (8 workers, 64 concurrent callers): \(Int(result.requestsPerSecond)) requests/s
+                    escalation recovery (auth-like subtree of 3 pools of 8 restarted as a whole: crash → first decision \
+                    by the new subtree), \(escalations) rounds
+                      p50 \(String(format: "%.3f", result.escalationP50.microseconds / 1000)) ms   p99 \(String(format: "%.3f", result.escalationP99.microseconds / 1000)) ms   max \(String(format: "%.3f", result.escalationMax.microseconds / 1000)) ms
                     """)
             }
         }

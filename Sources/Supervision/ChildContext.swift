@@ -12,6 +12,21 @@ public struct ChildContext: Sendable {
     /// The tree's registry, to find sibling workers by path.
     public let registry: Registry
     let liveness: Liveness
+    /// The tables of this child's supervisor instance (see ``table(_:capacity:)``).
+    let tables: SupervisorTables
+
+    /// The table `name` owned by this child's supervisor, created empty (holding at most
+    /// `capacity` entries) by the first child that asks. Every instance of every child of
+    /// that supervisor instance gets the same table, so its entries outlive a child's crash;
+    /// the table is dropped when the supervisor terminates (see ``SupervisorTable``).
+    ///
+    /// - Throws: ``SupervisorTableError/typeMismatch(_:)`` when `name` exists with other
+    ///   types; ``SupervisorTableError/dropped`` once the supervisor is gone.
+    public func table<Key: Hashable & Sendable, Value: Sendable>(
+        _ name: String, capacity: Int
+    ) throws(SupervisorTableError) -> SupervisorTable<Key, Value> {
+        try tables.table(name, capacity: capacity, clock: clock)
+    }
 
     /// Tells the watchdog this child is alive (see ``Watchdog/heartbeat``).
     public func heartbeat() { liveness.beat(at: clock.now) }

@@ -36,7 +36,7 @@ public struct EventReporter: Sendable {
             level = reason.isNormal ? .info : .warning
         case .restartFailed, .intensityExceeded:
             level = .error
-        case .supervisorTerminated(let reason):
+        case .supervisorTerminated(let reason, _):
             level = reason == .shutdown("shutdown") ? .info : .error
         case .childStarted, .childStopped, .shutdownComplete:
             level = .info

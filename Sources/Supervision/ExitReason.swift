@@ -62,3 +62,11 @@ public struct ShutdownExit: Error, Sendable, Hashable, CustomStringConvertible {
     public init(_ detail: String) { self.detail = detail }
     public var description: String { "shutdown(\(detail))" }
 }
+
+/// Thrown out of a supervisor's `run()` when it was killed (``Supervisor/kill(path:)`` with its
+/// own path): OTP's `exit(Supervisor, kill)`. For the root, ``SupervisionTree/run()`` throws
+/// it and `castellan serve` exits 1, as when the root gives up.
+public struct KilledExit: Error, Sendable, Hashable, CustomStringConvertible {
+    public init() {}
+    public var description: String { "killed" }
+}

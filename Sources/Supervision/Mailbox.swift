@@ -71,8 +71,10 @@ final class Mailbox: Sendable {
                 if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
+            // A cancelled receiver takes nothing more: its pool routes around it at once.
             let waiter = state.withLock { state in
                 state.receiverCancelled = true
+                state.accepting = false
                 defer { state.waiter = nil }
                 return state.waiter
             }

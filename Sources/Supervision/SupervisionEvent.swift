@@ -16,8 +16,9 @@ public struct SupervisionEvent: Sendable, Hashable, Encodable {
         case restartFailed(error: String)
         /// More restarts than the intensity allows: the supervisor gives up.
         case intensityExceeded(restarts: Int, within: Duration)
-        /// A supervisor terminated (its children are already stopped).
-        case supervisorTerminated(reason: ExitReason)
+        /// A supervisor terminated (its children are already stopped); `generation` says
+        /// which instance of its slot (1 for the root), so a late one never reads as its replacement's.
+        case supervisorTerminated(reason: ExitReason, generation: UInt64)
         /// The whole tree finished shutting down.
         case shutdownComplete
     }
@@ -52,8 +53,8 @@ public struct SupervisionEvent: Sendable, Hashable, Encodable {
     public var detail: String {
         switch kind {
         case .childStarted(let generation): "generation \(generation)"
-        case .childExited(let reason), .childStopped(let reason), .supervisorTerminated(let reason):
-            reason.description
+        case .childExited(let reason), .childStopped(let reason): reason.description
+        case .supervisorTerminated(let reason, let generation): "\(reason), generation \(generation)"
         case .childRestarted(let attempt, let generation): "attempt \(attempt), generation \(generation)"
         case .restartFailed(let error): error
         case .intensityExceeded(let restarts, let within): "\(restarts) restarts within \(within)"

@@ -85,6 +85,12 @@ public actor Supervisor: ChildProcess {
 
     /// This supervisor's path in the tree.
     public nonisolated let path: String
+    /// Which incarnation of its slot this supervisor is (1 for the root): its events say so,
+    /// so a late event of a killed instance never reads as its replacement's.
+    nonisolated let generation: UInt64
+    /// Tables this instance owns for its children (``ChildContext/table(_:capacity:)``),
+    /// dropped when it terminates.
+    nonisolated let tables = SupervisorTables()
     let mode: Mode
     let environment: SupervisionEnvironment
     /// The children in start order; `positions` indexes them by id, since dynamic
@@ -107,6 +113,10 @@ public actor Supervisor: ChildProcess {
     /// Events of the step in progress, published when it ends: in order, and without waking
     /// subscribers in the middle of a restart.
     private var pendingEvents: [SupervisionEvent] = []
+    /// Killed (see ``die(_:escalate:)``): whatever step the kill interrupted starts nothing more.
+    private var killed = false
+    /// `supervisor_terminated` was reported: this instance is over.
+    private var over = false
 
     /// A supervisor over fixed children, started in the order given.
     public init(path: String, options: SupervisorOptions, children: [ChildSpec], environment: SupervisionEnvironment) {
@@ -119,8 +129,9 @@ public actor Supervisor: ChildProcess {
         self.init(path: path, mode: .dynamic(options, template: template), children: [], environment: environment)
     }
 
-    init(path: String, mode: Mode, children: [ChildSpec], environment: SupervisionEnvironment) {
+    init(path: String, mode: Mode, children: [ChildSpec], environment: SupervisionEnvironment, generation: UInt64 = 1) {
         self.path = path
+        self.generation = generation
         self.mode = mode
         self.environment = environment
         self.records = children.map { Record(spec: $0, path: path + "/" + $0.id) }
@@ -142,6 +153,7 @@ public actor Supervisor: ChildProcess {
                 started.append(record.spec.id)
             } catch {
                 for id in started.reversed() { await stopChild(id, reason: .shutdown("start_failed")) }
+                tables.drop()
                 throw SupervisorError.startFailed("\(path)/\(record.spec.id): \(error)")
             }
         }
@@ -149,6 +161,7 @@ public actor Supervisor: ChildProcess {
             for _ in 0..<options.initialChildren {
                 if case .failure(let error) = await startDynamicChild() {
                     for record in records.reversed() { await stopChild(record.spec.id, reason: .shutdown("start_failed")) }
+                    tables.drop()
                     throw SupervisorError.startFailed("\(path): \(error)")
                 }
             }
@@ -169,8 +182,10 @@ public actor Supervisor: ChildProcess {
                     await step(message)
                     continue
                 }
-                if phase.isTerminated { break }
-                if Task.isCancelled {
+                // A kill in progress (`die`) rings when its children are gone.
+                let dying = killed && !over
+                if phase.isTerminated && !dying { break }
+                if Task.isCancelled && !dying {
                     if case .running = phase {
                         stepping = true
                         await terminate(.shutdown("cancelled"))
@@ -183,8 +198,9 @@ public actor Supervisor: ChildProcess {
             }
             await doorbell.wait()
         }
-        if case .terminated(let reason, escalate: true) = phase, case .shutdown(let detail) = reason.kind {
-            throw ShutdownExit(detail)
+        if case .terminated(let reason, escalate: true) = phase {
+            if case .shutdown(let detail) = reason.kind { throw ShutdownExit(detail) }
+            throw KilledExit()
         }
     }
 
@@ -218,8 +234,14 @@ public actor Supervisor: ChildProcess {
     /// according to its restart type, and the kill counts toward intensity.
     public func kill(_ id: String) async throws { _ = try await control(.kill(id, .killed)) }
 
-    /// Kills whatever runs at `path`, anywhere below this supervisor.
+    /// Kills whatever runs at `path`: this supervisor itself, or anything below it.
+    ///
+    /// Killing this supervisor is OTP's `exit(Supervisor, kill)` on it: it cannot trap that,
+    /// so it does not restart anything; its children are killed with it (see
+    /// ``die(_:escalate:)``) and ``run()`` throws ``KilledExit`` — for the root, the end of
+    /// the tree, as a real crash of the root would be.
     public func kill(path target: String) async throws {
+        if target == path { return await die(.killed, escalate: true) }
         guard target.hasPrefix(path + "/") else { throw SupervisorError.noSuchPath(target) }
         let rest = target.dropFirst(path.count + 1)
         let id = String(rest.prefix { $0 != "/" })
@@ -353,7 +375,7 @@ public actor Supervisor: ChildProcess {
             request.reply.resume(returning: await perform(request.control))
         case .retry(let ids, let timer):
             timers[timer] = nil
-            await restart(ids.filter { id in index(of: id).map { records[$0].state == .restarting } ?? false })
+            await retry(ids)
         case .watchdogTick:
             let now = environment.clock.now
             for record in records {
@@ -397,6 +419,9 @@ public actor Supervisor: ChildProcess {
         case .kill(let id, let reason):
             guard let index = index(of: id) else { return .failure(.noSuchChild(id)) }
             guard case .running(let running) = records[index].slot else { return .failure(.childNotRunning(id)) }
+            // A supervisor takes its children with it before anything restarts: a replacement
+            // must never run beside its predecessor's children.
+            if let child = running.process as? Supervisor { await child.die(.killed, escalate: false) }
             // No brutal kill in Swift: cancel, abandon, and treat the instance as dead now.
             running.task.cancel()
             abandoned.append(running.task)
@@ -480,22 +505,40 @@ public actor Supervisor: ChildProcess {
         }
     }
 
-    /// Starts `ids` in order. A failed attempt counts toward intensity and is retried
-    /// (after the backoff delay, when configured) together with the children after it.
+    /// Starts `ids` (a restart group, in start order). A failed attempt counts toward
+    /// intensity and is retried (after the backoff delay, when configured) as OTP does: the
+    /// whole group again, stopping first those this attempt had started (see ``retry(_:)``).
     private func restart(_ ids: [String]) async {
-        for (position, id) in ids.enumerated() {
+        for id in ids {
+            guard !killed else { return }
             guard index(of: id) != nil else { continue }
             do {
                 try await launch(id, restart: true)
             } catch {
+                guard !killed else { return }
                 report(childPath(id), .restartFailed(error: "\(error)"))
                 if let index = index(of: id) { records[index].consecutive += 1 }
                 guard await countRestart() else { return }
-                let rest = Array(ids[position...])
-                if let delay = backoffDelay(for: id) { schedule(rest, after: delay) } else { post(.retry(ids: rest, timer: -1)) }
+                for other in ids where other != id {
+                    if let index = index(of: other), records[index].state == .stopped { records[index].slot = .restarting }
+                }
+                if let delay = backoffDelay(for: id) { schedule(ids, after: delay) } else { post(.retry(ids: ids, timer: -1)) }
                 return
             }
         }
+    }
+
+    /// Another attempt at a restart group that failed to start: OTP's `try_again`. The
+    /// members this attempt had started are stopped (newest first), then the whole group is
+    /// started again in order. Members stopped meanwhile by an operator stay stopped.
+    private func retry(_ ids: [String]) async {
+        let group = ids.filter { id in index(of: id).map { records[$0].state != .stopped } ?? false }
+        for id in group.reversed() {
+            guard let index = index(of: id), records[index].state == .running else { continue }
+            await stopChild(id, reason: .shutdown("sibling_restart"))
+            if let index = self.index(of: id) { records[index].slot = .restarting }
+        }
+        await restart(group.filter { id in index(of: id).map { records[$0].state == .restarting } ?? false })
     }
 
     /// Adds one restart to the window; on overflow gives up and returns `false`.
@@ -535,6 +578,7 @@ public actor Supervisor: ChildProcess {
 
     /// Starts child `id` as its next generation, registers it and runs it in a task of its own.
     private func launch(_ id: String, restart: Bool) async throws {
+        guard !killed else { throw SupervisorError.shuttingDown() }
         guard let index = index(of: id) else { throw SupervisorError.noSuchChild(id) }
         let spec = records[index].spec
         let path = records[index].path
@@ -542,8 +586,13 @@ public actor Supervisor: ChildProcess {
         let now = environment.clock.now
         let liveness = Liveness(now: now)
         let context = ChildContext(path: path, generation: generation, clock: environment.clock,
-                                   registry: environment.registry, liveness: liveness)
+                                   registry: environment.registry, liveness: liveness, tables: tables)
         let process = try await make(spec, context)
+        guard !killed else {
+            // Killed while a nested supervisor started: it goes down with this one.
+            if let child = process as? Supervisor { await child.die(.killed, escalate: false) }
+            throw SupervisorError.shuttingDown()
+        }
         guard let index = self.index(of: id) else { return }
         // Detached: the child runs on its own executor, not this actor's; its end is a
         // message for this supervisor (often handled on the spot, see `childEnded`), and
@@ -555,6 +604,8 @@ public actor Supervisor: ChildProcess {
                 reason = .normal
             } catch let exit as ShutdownExit {
                 reason = .shutdown(exit.detail)
+            } catch is KilledExit {
+                reason = .killed
             } catch {
                 reason = .crashed(error)
             }
@@ -576,11 +627,13 @@ public actor Supervisor: ChildProcess {
         case .worker(let make):
             return try make(context)
         case .supervisor(let options, let children):
-            let child = Supervisor(path: context.path, options: options, children: children, environment: environment)
+            let child = Supervisor(path: context.path, mode: .fixed(options), children: children, environment: environment,
+                                   generation: context.generation)
             try await child.start()
             return child
         case .dynamic(let options, let template):
-            let child = Supervisor(path: context.path, dynamic: options, template: template, environment: environment)
+            let child = Supervisor(path: context.path, mode: .dynamic(options, template: template), children: [],
+                                   environment: environment, generation: context.generation)
             try await child.start()
             return child
         }
@@ -591,7 +644,8 @@ public actor Supervisor: ChildProcess {
     private func stopChild(_ id: String, reason: ExitReason) async {
         guard let index = index(of: id), case .running(let running) = records[index].slot else { return }
         let ended = await Self.stop(running, records[index].spec.shutdown, on: environment.clock)
-        guard let index = self.index(of: id) else { return }
+        // A kill meanwhile already took this child (see `die`).
+        guard !killed, let index = self.index(of: id) else { return }
         records[index].slot = .stopped
         let reason = ended ? reason : .killed
         finish(id, running, reason: reason, event: .childStopped(reason: reason))
@@ -687,7 +741,62 @@ public actor Supervisor: ChildProcess {
         for task in abandoned { _ = await task.ended(within: .seconds(5), on: environment.clock) }
         abandoned.removeAll()
         closeInbox()
-        report(path, .supervisorTerminated(reason: reason))
+        guard !over else { return }  // killed meanwhile: `die` reported the end
+        over = true
+        tables.drop()
+        report(path, .supervisorTerminated(reason: reason, generation: generation))
+    }
+
+    /// OTP's `exit(Supervisor, kill)`: an end this supervisor cannot trap or delay.
+    ///
+    /// Unlike ``terminate(_:escalate:)`` it restarts nothing and asks nothing nicely: every
+    /// running child (a nested supervisor with its own subtree first) is cancelled, all at
+    /// once, and given its shutdown timeout to end — OTP's children die with their
+    /// supervisor through their links — then declared stopped with reason `killed` (a pool
+    /// worker hands back its requests). Only then does this return, so the caller (the
+    /// parent restarting this slot) never starts a replacement beside its predecessor's
+    /// children. May run while a step is suspended: that step then starts nothing more.
+    /// `escalate`: ``run()`` throws ``KilledExit`` (the root's kill); a killed child's exit
+    /// is its parent's business, which already declared it dead.
+    func die(_ reason: ExitReason, escalate: Bool) async {
+        guard !killed, !over else { return }
+        killed = true
+        if !phase.isTerminated { phase = .terminated(reason, escalate: escalate) }
+        watchdogTask?.cancel()
+        for timer in timers.values { timer.cancel() }
+        timers.removeAll()
+        // Newest first, each declared stopped at once: no interrupted step touches it again.
+        var dying: [(id: String, running: Running, shutdown: ShutdownPolicy)] = []
+        for index in records.indices.reversed() {
+            guard case .running(let running) = records[index].slot else { continue }
+            records[index].slot = .stopped
+            environment.registry.unregister(records[index].path, generation: records[index].generation)
+            dying.append((records[index].spec.id, running, records[index].spec.shutdown))
+        }
+        for child in dying {
+            if let supervisor = child.running.process as? Supervisor { await supervisor.die(.killed, escalate: false) }
+            child.running.task.cancel()
+        }
+        // A killed supervisor's own task ends when its loop next looks; its children are gone.
+        let clock = environment.clock
+        await withTaskGroup(of: Void.self) { group in
+            for child in dying where !(child.running.process is Supervisor) {
+                group.addTask {
+                    if case .timeout(let limit) = child.shutdown {
+                        _ = await child.running.task.ended(within: limit, on: clock)
+                    } else {
+                        await child.running.task.value
+                    }
+                }
+            }
+        }
+        for child in dying { finish(child.id, child.running, reason: .killed, event: .childStopped(reason: .killed)) }
+        closeInbox()
+        over = true
+        tables.drop()
+        report(path, .supervisorTerminated(reason: reason, generation: generation))
+        publishEvents()
+        doorbell.ring()
     }
 
     private func startWatchdog() {

@@ -66,10 +66,15 @@ public final class WorkerPool<Behavior: WorkerBehavior>: Sendable {
     /// membership is unchanged.
     ///
     /// When a worker dies the mapping shifts, and a follow-up step reaches a worker that never
-    /// saw the first: the behavior must treat that as a refusal. Never retried.
-    public func submit(_ request: Behavior.Request, affinity: UInt64) async throws -> Behavior.Response {
+    /// saw the first: the behavior must treat that as a refusal — or keep such state where a
+    /// replacement finds it (``ChildContext/table(_:capacity:)``).
+    ///
+    /// - Parameter idempotent: whether it is safe to run twice; only then is it retried (once,
+    ///   on whichever worker is free: affinity is a preference, not a requirement) when its
+    ///   worker dies.
+    public func submit(_ request: Behavior.Request, affinity: UInt64, idempotent: Bool = false) async throws -> Behavior.Response {
         try await withCheckedThrowingContinuation { continuation in
-            router.dispatch(Envelope(request, idempotent: false, continuation: continuation), affinity: affinity)
+            router.dispatch(Envelope(request, idempotent: idempotent, continuation: continuation), affinity: affinity)
         }
     }
 
@@ -121,7 +126,8 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
     }
 
     func dispatch(_ letter: Letter, avoiding dead: Worker<Behavior>? = nil, affinity: UInt64? = nil) {
-        for _ in 0..<8 {
+        // Ends: each turn sends, parks, fails, or drops a worker that refuses for good.
+        while true {
             let route = routing.withLock { routing -> PoolRouting.Route in
                 let count = routing.workers.count
                 if let affinity, count > 0 { return .send(routing.workers[Int(affinity % UInt64(count))]) }
@@ -141,10 +147,11 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
                 return
             case .send(let worker):
                 if unsafeDowncast(worker, to: Worker<Behavior>.self).send(letter) { return }
-                // That worker just stopped accepting (it crashed); its death removes it soon.
+                // That worker stopped accepting for good (it crashed, was cancelled, or
+                // stops): route around it now rather than at its declared death.
+                routing.withLock { $0.remove(worker) }
             }
         }
-        letter.fail(WorkerPoolError.unavailable)
     }
 
     func workerDied(_ worker: Worker<Behavior>, undone: [Letter], reason: ExitReason) {

@@ -39,6 +39,9 @@ public final class ChildProbe: Sendable {
     /// The latest instance of `id`.
     public func latest(_ id: String) -> ScriptedChild? { state.withLock { $0.instances[id]?.last } }
 
+    /// Every instance of `id` started so far, oldest first.
+    public func instances(_ id: String) -> [ScriptedChild] { state.withLock { $0.instances[id] ?? [] } }
+
     /// How many instances of `id` were started.
     public func starts(_ id: String) -> Int { state.withLock { $0.instances[id]?.count ?? 0 } }
 

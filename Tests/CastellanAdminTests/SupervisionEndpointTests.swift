@@ -66,6 +66,18 @@ import Testing
         try await harness.stop()
     }
 
+    /// OTP's `exit(Root, kill)`: the root ends, nothing restarts, and `serve` (whose run this
+    /// is) exits 1 on the error.
+    @Test func killingTheRoot_endsTheTree_andTheServersRunThrows() async throws {
+        let harness = try await AdminHarness()
+        let response = try await harness.client.kill("{\"path\": \"/castellan\"}")
+        #expect(response.status == 200)
+        #expect(response.text.contains("\"killed\":[\"/castellan\"]"))
+        #expect(await harness.runError() is KilledExit)
+        #expect(harness.server.tree.environment.registry.paths(under: "/castellan").isEmpty)
+        try await harness.stopAPI()
+    }
+
     static let badBodies = [
         "not json", "[]", "{}", "{\"path\": 5}", "{\"path\": \"/castellan/auth\", \"force\": true}",
         "{\"random\": \"2\"}", "{\"random\": 1.5}", "{\"random\": 0}", "{\"random\": true}",

@@ -85,7 +85,9 @@ import X509
         }
     }
 
-    @Test func scramContinuation_afterItsWorkerWasKilled_failsClosed_andTheNextExchangeSucceeds() async throws {
+    /// The exchange's state is the pool supervisor's (a supervisor-owned table), not the
+    /// worker's: killing every worker between START and CONTINUE loses nothing.
+    @Test func scramContinuation_afterItsWorkersWereKilled_isFinishedByTheirReplacements() async throws {
         try await withService { service in
             try await service.addDevice("s2", policy: .scram)
             try await service.setPassword("sesame-sesame", for: "s2")
@@ -98,11 +100,30 @@ import X509
             for path in workers { try await service.server.tree.kill(path: path) }
             for path in workers { await service.recorder.next("child_restarted", at: path) }
             let final = try await plugin.decide(.scram(9, step: .continue, client: "s2", data: try client.receiveServerFirst(first.data)))
+            #expect(final.result == .allow)
+            try client.receiveServerFinal(final.data)
+            #expect(client.isAuthenticated)
+        }
+    }
+
+    /// When the pool's supervisor itself restarts, its table goes with it: the CONTINUE fails
+    /// closed, and the next exchange succeeds.
+    @Test func scramContinuation_afterItsPoolWasRestarted_failsClosed_andTheNextExchangeSucceeds() async throws {
+        try await withService { service in
+            try await service.addDevice("s3", policy: .scram)
+            try await service.setPassword("sesame-sesame", for: "s3")
+            let plugin = try await PluginPeer.connect(to: service.socket)
+
+            var client = try SCRAMClient(mechanism: .sha256, username: "s3", password: "sesame-sesame", entropy: SystemEntropy())
+            let first = try await plugin.decide(.scram(9, step: .start, client: "s3", data: try client.start()))
+            try await service.server.tree.kill(path: "/castellan/auth/scram")
+            await service.recorder.next("child_restarted", at: "/castellan/auth/scram")
+            let final = try await plugin.decide(.scram(9, step: .continue, client: "s3", data: try client.receiveServerFirst(first.data)))
             #expect(final == .deny)
 
-            var again = try SCRAMClient(mechanism: .sha256, username: "s2", password: "sesame-sesame", entropy: SystemEntropy())
-            let start = try await plugin.decide(.scram(10, step: .start, client: "s2", data: try again.start()))
-            let done = try await plugin.decide(.scram(10, step: .continue, client: "s2", data: try again.receiveServerFirst(start.data)))
+            var again = try SCRAMClient(mechanism: .sha256, username: "s3", password: "sesame-sesame", entropy: SystemEntropy())
+            let start = try await plugin.decide(.scram(10, step: .start, client: "s3", data: try again.start()))
+            let done = try await plugin.decide(.scram(10, step: .continue, client: "s3", data: try again.receiveServerFirst(start.data)))
             #expect(done.result == .allow)
         }
     }

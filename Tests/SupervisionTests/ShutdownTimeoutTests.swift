@@ -39,7 +39,7 @@ import Testing
         #expect(Self.shutdownEvents(harness) == [
             "child_stopped /root/hung killed",
             "child_stopped /root/a shutdown(shutdown)",
-            "supervisor_terminated /root \(trigger.reason)",
+            "supervisor_terminated /root \(trigger.reason), generation 1",
             "shutdown_complete /root ",
         ])
         #expect(harness.probe.log == ["start a", "start hung", "ignore stop hung", "stop a"])
@@ -64,7 +64,7 @@ import Testing
         #expect(Self.shutdownEvents(harness) == [
             "child_stopped /root/slow shutdown(shutdown)",
             "child_stopped /root/a shutdown(shutdown)",
-            "supervisor_terminated /root \(trigger.reason)",
+            "supervisor_terminated /root \(trigger.reason), generation 1",
             "shutdown_complete /root ",
         ])
         #expect(harness.probe.log == ["start a", "start slow", "ignore stop slow", "exit slow", "stop a"])

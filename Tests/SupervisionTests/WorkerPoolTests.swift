@@ -1,5 +1,6 @@
 @testable import Supervision
 import SupervisionTesting
+import Synchronization
 import Testing
 
 /// A pool behavior the tests script through its requests.
@@ -10,6 +11,12 @@ struct Scripted: WorkerBehavior {
         case hang
         /// How many requests this worker instance has handled, this one included.
         case tally
+        /// Crashes the worker that handles it first; echoes the value on any later attempt.
+        case crashOnce(CrashOnce, Int)
+    }
+
+    final class CrashOnce: Sendable {
+        let fired = Atomic(false)
     }
 
     let clock: any SupervisionClock
@@ -21,6 +28,9 @@ struct Scripted: WorkerBehavior {
         case .echo(let value): return value
         case .crash: throw ScriptedFailure.crashed("pool")
         case .tally: return handled
+        case .crashOnce(let once, let value):
+            if !once.fired.exchange(true, ordering: .relaxed) { throw ScriptedFailure.crashed("pool") }
+            return value
         case .hang:
             // A hung request, not a wait: on the manual clock it ends only by cancellation, and
             // tests await `waitForSleepers` to know the worker is stuck in it.
@@ -103,6 +113,26 @@ struct Scripted: WorkerBehavior {
         await #expect(throws: WorkerPoolError.workerCrashed(.killed)) { try await plain.value }
         // Parked until the replacement started, then answered by it.
         #expect(try await idempotent.value == 1)
+        await tree.stop()
+        try await running.value
+    }
+
+    /// A password decision: routed by affinity (a warm cache), safe to run twice. Its worker
+    /// crashing mid-request costs a retry on another worker, not the answer.
+    @Test func idempotentRequestWithAffinity_isRetriedOnAnotherWorker_whenItsWorkerCrashes() async throws {
+        let clock = ManualClock()
+        let pool = pool(size: 2, clock: clock)
+        let tree = SupervisionTree(id: "root", options: SupervisorOptions(), children: [pool.childSpec],
+                                   environment: SupervisionEnvironment(clock: clock))
+        let recorder = EventRecorder(tree.environment.events)
+        let running = Task { try await tree.run() }
+        await recorder.next("child_started", at: "/root")
+        #expect(try await pool.submit(.crashOnce(Scripted.CrashOnce(), 5), affinity: 1, idempotent: true) == 5)
+        await recorder.next("child_restarted")
+        await #expect(throws: WorkerPoolError.workerCrashed(.crashed(ScriptedFailure.crashed("pool")))) {
+            try await pool.submit(.crashOnce(Scripted.CrashOnce(), 6), affinity: 1)
+        }
+        #expect(pool.liveWorkers == 2)
         await tree.stop()
         try await running.value
     }

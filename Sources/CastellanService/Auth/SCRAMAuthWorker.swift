@@ -1,5 +1,6 @@
 import CastellanAuth
 import CastellanBridge
+import Metrics
 import Supervision
 
 /// One step of an enhanced-auth exchange, with the broker it came through.
@@ -21,15 +22,22 @@ struct SCRAMExchangeKey: Hashable, Sendable {
 
 /// Runs SCRAM-SHA-256 / SCRAM-SHA-512 exchanges (policies `scram` and `scram+totp`).
 ///
-/// Pending exchanges live in the worker: when it crashes they are gone, and the next step of
-/// such an exchange is refused — an interrupted exchange fails closed.
+/// Pending exchanges live in a table owned by the pool's supervisor (``SupervisorTable``),
+/// not in the worker: when a worker dies between START and CONTINUE, whichever worker gets
+/// the CONTINUE — its replacement included — finishes the exchange. When the pool's
+/// supervisor itself restarts (the `/castellan/auth` subtree escalated) the table goes with
+/// it, and the CONTINUE is refused — it fails closed — and counted in
+/// `castellan_scram_exchanges_lost_total` (as is one that expired).
 struct SCRAMAuthWorker: WorkerBehavior {
     let context: ServiceContext
-    var exchanges: [SCRAMExchangeKey: SCRAMServer] = [:]
-    /// More pending exchanges than this and the oldest expire early: bounded memory.
+    let exchanges: SupervisorTable<SCRAMExchangeKey, SCRAMServer>
+    /// At most this many pending exchanges (bounded memory); a START beyond is refused.
     static let maxPending = 10_000
 
-    init(context: ServiceContext) { self.context = context }
+    init(context: ServiceContext, child: ChildContext) throws {
+        self.context = context
+        exchanges = try child.table("scram_exchanges", capacity: Self.maxPending)
+    }
 
     mutating func handle(_ step: SCRAMStep) async throws -> AuthOutcome {
         let request = step.request
@@ -37,17 +45,18 @@ struct SCRAMAuthWorker: WorkerBehavior {
         case .start, .reauthenticate:
             return try await start(step)
         case .continue:
-            guard var server = exchanges.removeValue(forKey: step.exchange) else {
-                return .deny(.unavailable("no exchange in progress (its worker restarted, or it expired)"), method: AuthMethod(enhancedAuthMethod: request.method))
+            // Taken, not read: one CONTINUE claims the exchange, whichever worker runs it.
+            guard var server = exchanges.take(step.exchange) else {
+                Counter(label: "castellan_scram_exchanges_lost_total").increment()
+                return .deny(.unavailable("no exchange in progress (it expired, or its pool restarted)"), method: AuthMethod(enhancedAuthMethod: request.method))
             }
             return try await finish(&server, request)
         }
     }
 
-    private mutating func start(_ step: SCRAMStep) async throws -> AuthOutcome {
+    private func start(_ step: SCRAMStep) async throws -> AuthOutcome {
         let request = step.request
-        exchanges[step.exchange] = nil
-        prune()
+        exchanges.remove(step.exchange)
         guard let mechanism = SCRAMMechanism(name: request.method), !mechanism.usesChannelBinding else {
             return .deny(.malformed("unsupported authentication method"), method: AuthMethod(enhancedAuthMethod: request.method))
         }
@@ -65,7 +74,11 @@ struct SCRAMAuthWorker: WorkerBehavior {
                 else { return nil }
                 return SCRAMAccount(credential: credential, requiresTOTP: profile.device.policy == .scramTOTP)
             }
-            exchanges[step.exchange] = server
+            do {
+                try exchanges.insert(server, for: step.exchange, lifetime: SCRAMServer.defaultTimeout)
+            } catch {
+                return .deny(.unavailable("SCRAM exchange not kept: \(error)"), method: AuthMethod(mechanism))
+            }
             return .proceed(serverFirst, method: AuthMethod(mechanism))
         } catch let error as SCRAMError {
             return .deny(.malformed("SCRAM client-first refused: \(error)"), method: AuthMethod(mechanism))
@@ -114,16 +127,6 @@ struct SCRAMAuthWorker: WorkerBehavior {
         case .ready(let device):
             return try await gate.admit(device, clientID: request.clientID, username: request.username,
                                         data: serverFinal, method: method)
-        }
-    }
-
-    /// Drops expired exchanges, and the oldest ones beyond ``maxPending``.
-    private mutating func prune() {
-        let now = ContinuousClock.now
-        exchanges = exchanges.filter { !$0.value.isExpired(at: now) }
-        if exchanges.count >= Self.maxPending {
-            let oldest = exchanges.sorted { $0.value.createdAt < $1.value.createdAt }.prefix(exchanges.count - Self.maxPending + 1)
-            for (key, _) in oldest { exchanges[key] = nil }
         }
     }
 }

@@ -18,9 +18,9 @@ public enum ServiceWorkerTypes {
                 _ = try WorkerOptions(values, allowed: [])
                 return { _ in AuditWriterProcess(audit: context.audit) }
             },
-            authPool("certificate_auth", install: context.pools.install) { CertificateAuthWorker(context: context) },
-            authPool("password_auth", install: context.pools.install) { PasswordAuthWorker(context: context) },
-            authPool("scram_auth", install: context.pools.install) { SCRAMAuthWorker(context: context) },
+            authPool("certificate_auth", install: context.pools.install) { _ in CertificateAuthWorker(context: context) },
+            authPool("password_auth", install: context.pools.install) { _ in PasswordAuthWorker(context: context) },
+            authPool("scram_auth", install: context.pools.install) { try SCRAMAuthWorker(context: context, child: $0) },
             WorkerType("notifier") { values in
                 _ = try WorkerOptions(values, allowed: [])
                 return { _ in Notifier(context: context, logger: logger) }
@@ -54,16 +54,16 @@ public enum ServiceWorkerTypes {
         ])
     }
 
-    /// A pool type whose workers are `make()`, installed where the bridge finds them.
+    /// A pool type whose workers are `make(child)`, installed where the bridge finds them.
     private static func authPool<Behavior: WorkerBehavior>(
         _ name: String, install: @escaping @Sendable (WorkerPool<Behavior>) -> Void,
-        make: @escaping @Sendable () throws -> Behavior
+        make: @escaping @Sendable (ChildContext) throws -> Behavior
     ) -> WorkerType {
         WorkerType(name, make: { _ in throw WorkerOptionsError("\(name) runs as a pool (pool: {worker: \(name), size: N})") },
                    pool: { id, spec in
                        _ = try WorkerOptions(spec.options, allowed: [])
                        let pool = WorkerPool(id: id, size: spec.size, intensity: spec.intensity,
-                                             requestDeadline: spec.requestDeadline, executor: BridgeThread.executor) { _ in try make() }
+                                             requestDeadline: spec.requestDeadline, executor: BridgeThread.executor, make: make)
                        install(pool)
                        return pool.childSpec
                    })

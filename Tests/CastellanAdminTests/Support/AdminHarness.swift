@@ -73,6 +73,18 @@ final class AdminHarness: Sendable {
         await server.stop()
         try await running.value
     }
+
+    /// How the server's run ended (waits for it): `nil` after an orderly stop.
+    func runError() async -> (any Error)? {
+        do { try await running.value } catch { return error }
+        return nil
+    }
+
+    /// Stops the admin API only (the tree already ended).
+    func stopAPI() async throws {
+        serving.cancel()
+        try? await serving.value
+    }
 }
 
 extension AdminClient {
