@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libssl-dev libsqlite3-dev openssl postgresql gcc python3 chromium
 
-.PHONY: deps build run test bench bench-junk chaos clean plugin plugin-test plugin-fuzz mosquitto-2.1 plugin-test-2.1 plugin-spin-bench
+.PHONY: deps build release run test bench bench-junk chaos clean plugin plugin-test plugin-fuzz mosquitto-2.1 plugin-test-2.1 plugin-spin-bench
 
 # Installs only what is missing, so it is a no-op on a prepared machine.
 deps:
@@ -15,6 +15,10 @@ deps:
 
 build: deps
 	$(SWIFT) build
+
+# The release binary, at .build/release/castellan (docs/deploy.md installs it).
+release: deps
+	$(SWIFT) build -c release --product castellan
 
 # The main job: the service and a mosquitto with the plugin, demo devices connected, the live tree; Ctrl-C stops it all.
 run: deps plugin
