@@ -53,8 +53,9 @@ bench: bench-deps plugin
 	$(SWIFT) build -c release --scratch-path .build-release --product castellan
 	python3 Benchmarks/bench.py --castellan .build-release/release/castellan --plugin $(PLUGIN_DIR)/castellan_mosquitto.so $(BENCH_ARGS)
 	.build-release/release/castellan bench store --backend sqlite --devices 1000000
+	python3 Benchmarks/junk.py --castellan .build-release/release/castellan --plugin $(PLUGIN_DIR)/castellan_mosquitto.so $(JUNK_ARGS)
 
-# What junk costs (docs/lockout.md): unknown names and wrong passwords next to a cached connect,
+# What junk costs (also the last part of `make bench`) (docs/lockout.md): unknown names and wrong passwords next to a cached connect,
 # and a flood of random-name CONNECTs with the production plugin deadline.
 JUNK_ARGS ?=
 bench-junk: plugin
