@@ -3,6 +3,7 @@ import CastellanFleet
 import CastellanStore
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Logging
 import Prometheus
 import Supervision
@@ -94,16 +95,23 @@ public final class AdminAPI: Sendable {
         let reporter = EventReporter(logger: quiet, metrics: PrometheusMetricsFactory(registry: registry))
         let events = tree.events()
         let streams = streams
+        // Stopping is a graceful shutdown of the server, not a cancellation of its task: a
+        // cancelled Hummingbird server logs an error for every open channel, on a clean stop too.
+        let server = ServiceGroup(configuration: .init(services: [app], logger: quiet))
+        let serving = Task { try await server.run() }
         try await withTaskCancellationHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await reporter.run(events) }
-                group.addTask { try await app.run() }
+                group.addTask { try await serving.value }
                 defer { group.cancelAll() }
                 try await group.next()
             }
         } onCancel: {
             streams.closeAll()
+            Task { await server.triggerGracefulShutdown() }
         }
+        await server.triggerGracefulShutdown()
+        _ = try? await serving.value
         if case .unix(let path) = listen { unlink(path) }
     }
 

@@ -9,7 +9,8 @@ enum SnapshotText {
             + "gen \(node.generation)".padding(toLength: 9, withPad: " ", startingAt: 0)
             + "restarts \(node.restarts)"
         if let intensity = node.intensity {
-            line += "  intensity \(intensity.used)/\(intensity.maxRestarts) per \(intensity.periodMilliseconds)ms"
+            // The spec's words ("intensity 5 in 10s"), with how much of it is used now.
+            line += "  intensity \(intensity.used)/\(intensity.maxRestarts) in \(SpecDuration.format(.milliseconds(intensity.periodMilliseconds)))"
         }
         return ([line] + node.children.map { render($0, depth: depth + 1) }).joined(separator: "\n")
     }

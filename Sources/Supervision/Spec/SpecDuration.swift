@@ -2,7 +2,7 @@
 ///
 /// Parsing is exact decimal arithmetic, never a trap: any text either yields a duration in
 /// `0...maximum` or a reason why not.
-enum SpecDuration {
+public enum SpecDuration {
     /// Longest duration a spec may ask for; anything longer is surely a typo.
     static let maximum = Duration.seconds(365 * 24 * 3600)
 
@@ -62,7 +62,7 @@ enum SpecDuration {
 
     /// The shortest spec spelling of `duration` (`1h`, `90s`, `250ms`); sub-millisecond
     /// remainders, which a spec can write but rarely does, show as seconds with decimals.
-    static func format(_ duration: Duration) -> String {
+    public static func format(_ duration: Duration) -> String {
         let total = nanoseconds(duration)
         if total == 0 { return "0s" }
         let second: Int64 = 1_000_000_000
