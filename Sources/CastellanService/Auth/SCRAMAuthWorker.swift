@@ -2,6 +2,7 @@ import CastellanAuth
 import CastellanBridge
 import Metrics
 import Supervision
+import Synchronization
 
 /// One step of an enhanced-auth exchange, with the broker it came through.
 struct SCRAMStep: Sendable {
@@ -98,10 +99,15 @@ struct SCRAMAuthWorker: WorkerBehavior {
             nil
         }
         let serverFinal: [UInt8]
+        // Why a TOTP code was refused, so the denial names it as the password path does
+        // (`totp_replay`, …) rather than SCRAM's generic "TOTP code refused".
+        let totpRefusal = Mutex<DenialReason?>(nil)
         do {
             serverFinal = try await server.handleClientFinal(request.data) { _, code in
                 guard case .ready(let device)? = lookup, device.policy == .scramTOTP else { return false }
-                return try await gate.checkTOTP(code, device: device) == nil
+                let refusal = try await gate.checkTOTP(code, device: device)
+                totpRefusal.withLock { $0 = refusal }
+                return refusal == nil
             }
         } catch let error as SCRAMError {
             switch lookup {
@@ -109,7 +115,7 @@ struct SCRAMAuthWorker: WorkerBehavior {
                 // A wrong proof (or TOTP code) of a device that may use SCRAM counts towards
                 // this source's lockout.
                 try await gate.failed(device)
-                return .deny(.badCredentials("SCRAM: \(error)"), identity: claimed, method: method)
+                return .deny(totpRefusal.withLock { $0 } ?? .badCredentials("SCRAM: \(error)"), identity: claimed, method: method)
             case .refused(let refusal)?:
                 // Unknown, disabled, another policy, or this source locked out: not counted, and
                 // refused whatever the proof was.
