@@ -58,7 +58,7 @@ import Testing
         let deadline = ContinuousClock.now + bound
         return await withTaskGroup(of: ContinuousClock.Instant?.self) { group in
             group.addTask { await task.value }
-            group.addTask { try? await Task.sleep(until: deadline); return nil }
+            group.addTask { try? await Task.sleep(until: deadline); return nil }  // a bound, not a synchronisation
             let first = await group.next() ?? nil
             group.cancelAll()
             task.cancel()
