@@ -78,6 +78,13 @@ public final class SQLiteStore: CredentialStore {
         connectReader = try DatabaseQueue(path: path, configuration: readerConfiguration)
     }
 
+    /// A store dropped without ``close()`` stops its `data_version` watch too (the watch's task
+    /// holds the feed and its own connection, not the store).
+    deinit {
+        watcher.withLock { $0.task?.cancel() }
+        feed.finish()
+    }
+
     /// How much of the database file readers map into memory (SQLite's `mmap_size`).
     static let mappedBytes = 1 << 30
 
