@@ -298,7 +298,7 @@ public actor Supervisor: ChildProcess {
         let intensity = mode.intensity
         return TreeSnapshot(
             path: path, id: String(path.split(separator: "/").last ?? ""), kind: .supervisor,
-            strategy: mode.strategyName, state: phase.isTerminated ? .stopped : .running, generation: 0,
+            strategy: mode.strategyName, state: phase.isTerminated ? .stopped : .running, generation: generation,
             restarts: 0,
             intensity: .init(used: window.used(at: environment.clock.now), maxRestarts: intensity.maxRestarts,
                              periodMilliseconds: intensity.within.milliseconds),

@@ -85,6 +85,31 @@ import X509
         }
     }
 
+    /// A replayed TOTP code refused inside SCRAM is recorded with the reason the password path
+    /// gives (`totp_replay`), not as a generic SCRAM failure.
+    @Test func scramWithTOTP_aReplayedCode_isRefusedAsATOTPReplay() async throws {
+        try await withService { service in
+            try await service.addDevice("st1", policy: .scramTOTP)
+            try await service.setPassword("sesame-sesame", for: "st1")
+            let totp = try await service.enrolTOTP("st1")
+            let code = try totp.code(at: ServiceHarness.now)
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            var results: [BridgeDecision.Result] = []
+            for connection: UInt64 in [21, 22] {
+                var client = try SCRAMClient(mechanism: .sha256, username: "st1", password: "sesame-sesame", totpCode: code,
+                                             entropy: SystemEntropy())
+                let first = try await plugin.decide(.scram(connection, step: .start, client: "st1", data: try client.start()))
+                let final = try await plugin.decide(.scram(connection, step: .continue, client: "st1",
+                                                           data: try client.receiveServerFirst(first.data)))
+                results.append(final.result)
+            }
+            #expect(results == [.allow, .deny])
+            await service.server.context.audit.flush()
+            let refusal = try #require(try await service.store.recentAudit(limit: 10).last { $0.result == "deny" })
+            #expect(refusal.reason?.hasPrefix("totp_replay:") == true, "\(refusal)")
+        }
+    }
+
     /// The exchange's state is the pool supervisor's (a supervisor-owned table), not the
     /// worker's: killing every worker between START and CONTINUE loses nothing.
     @Test func scramContinuation_afterItsWorkersWereKilled_isFinishedByTheirReplacements() async throws {

@@ -14,6 +14,8 @@ import Testing
         let data = try JSONEncoder().encode(await harness.tree.snapshot())
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(json["path"] as? String == "/root")
+        // The root is the first instance at its path: generation 1, as its events say, never 0.
+        #expect(json["generation"] as? Int == 1)
         #expect(json["strategy"] as? String == "one_for_one")
         let intensity = try #require(json["intensity"] as? [String: Any])
         #expect(intensity["used"] as? Int == 1 && intensity["max_restarts"] as? Int == 5 && intensity["period_ms"] as? Int == 5000)
