@@ -34,8 +34,8 @@ public final class Broker: Sendable {
         process.arguments = ["-h"]
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return "" }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        guard (try? launch(process)) != nil else { return "" }
+        let data = readToEnd(output.fileHandleForReading)
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
     }()
@@ -72,7 +72,7 @@ public final class Broker: Sendable {
         let output = Pipe()
         process.standardError = output
         let watch = OutputWatch(fileDescriptor: output.fileHandleForReading.fileDescriptor, marker: " running\n")  // not 2.1's "Info: running mosquitto as user: root."
-        try process.run()
+        try launch(process)
         let watchdog: OwnerWatchdog
         do {
             watchdog = try .killing(process.processIdentifier, ifCommandLineContains: configURL.path,

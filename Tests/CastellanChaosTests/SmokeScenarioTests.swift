@@ -29,11 +29,11 @@ struct SmokeScenarioTests {
         process.standardOutput = output
         FileManager.default.createFile(atPath: directory.file("stderr"), contents: nil)
         process.standardError = FileHandle(forWritingAtPath: directory.file("stderr"))
-        try process.run()
+        try launch(process)
         let pid = process.processIdentifier
         DispatchQueue.global().asyncAfter(deadline: .now() + Self.limit) { if process.isRunning { kill(pid, SIGKILL) } }
         // The report arrives when the run ends: reading to the end of its output is the wait.
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let data = readToEnd(output.fileHandleForReading)
         process.waitUntilExit()
         let errors = (try? String(contentsOfFile: directory.file("stderr"), encoding: .utf8)) ?? ""
         #expect(process.terminationStatus == 0, "\(String(decoding: data, as: UTF8.self))\n\(errors)")

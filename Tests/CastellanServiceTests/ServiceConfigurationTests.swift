@@ -115,9 +115,9 @@ import Testing
             let output = Pipe(), error = Pipe()
             process.standardOutput = output
             process.standardError = error
-            try process.run()
-            let out = output.fileHandleForReading.readDataToEndOfFile()
-            let err = error.fileHandleForReading.readDataToEndOfFile()
+            try launch(process)
+            let out = readToEnd(output.fileHandleForReading)
+            let err = readToEnd(error.fileHandleForReading)
             process.waitUntilExit()
             return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
         }

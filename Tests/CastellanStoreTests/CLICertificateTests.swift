@@ -1,6 +1,7 @@
 import CastellanAuth
 import CastellanStore
 import Foundation
+import SupervisionTesting
 import Testing
 
 /// `castellan ca init` and `castellan cert …` through the real parser, against a real store.
@@ -45,8 +46,8 @@ import Testing
         openssl.arguments = ["crl", "-in", fixture.directory.file("crl.pem"), "-noout", "-text"]
         let pipe = Pipe()
         openssl.standardOutput = pipe
-        try openssl.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        try launch(openssl)
+        let text = String(decoding: readToEnd(pipe.fileHandleForReading), as: UTF8.self)
         openssl.waitUntilExit()
         #expect(text.uppercased().contains("SERIAL NUMBER: \(serial.uppercased())"), "\(text)")
         #expect(text.contains("Cessation Of Operation"))

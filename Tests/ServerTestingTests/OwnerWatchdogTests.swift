@@ -26,7 +26,7 @@ import Glibc
         owner.standardOutput = output
         owner.standardError = FileHandle.nullDevice
         let watch = OutputWatch(fileDescriptor: output.fileHandleForReading.fileDescriptor, marker: Self.ready)
-        try owner.run()
+        try launch(owner)
         var reaped = false
         defer {
             if !reaped {
@@ -56,7 +56,7 @@ import Glibc
         FileHandle.standardOutput.write(Data("pid=\(broker.processIdentifier) port=\(broker.port) \(Self.ready)\n".utf8))
         // The test above SIGKILLs this process. Waiting for the end of standard input only
         // keeps a parent that died first from leaving this one behind.
-        _ = FileHandle.standardInput.readDataToEndOfFile()
+        _ = readToEnd(FileHandle.standardInput)
         broker.stop()
     }
 
@@ -67,7 +67,7 @@ import Glibc
         process.arguments = ["-c", "read line", marker]
         let input = Pipe()
         process.standardInput = input
-        try process.run()
+        try launch(process)
         let watchdog = try OwnerWatchdog.killing(process.processIdentifier, ifCommandLineContains: marker)
         watchdog.dismiss()  // returns once the watchdog has exited: had it killed, it would have by then
         input.fileHandleForWriting.write(Data("done\n".utf8))

@@ -25,7 +25,7 @@ final class Mosquitto {
         let log = Pipe()
         process.standardError = log
         let watch = OutputWatch(fileDescriptor: log.fileHandleForReading.fileDescriptor, marker: " running")
-        try process.run()
+        try launch(process)
         guard await watch.waitForMarker(timeout: .seconds(10)) else {
             kill(process.processIdentifier, SIGKILL)
             throw MosquittoError("mosquitto did not start on \(port):\n\(watch.text)")

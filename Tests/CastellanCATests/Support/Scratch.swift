@@ -1,4 +1,5 @@
 import Foundation
+import SupervisionTesting
 
 /// A temporary folder for one test, removed when the test's value goes away.
 final class Scratch {
@@ -27,8 +28,8 @@ func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, out
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    try launch(process)
+    let output = readToEnd(pipe.fileHandleForReading)
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: output, as: UTF8.self))
 }

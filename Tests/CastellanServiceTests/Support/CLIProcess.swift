@@ -24,7 +24,7 @@ enum CLIProcess {
             process.standardOutput = output
             process.standardError = error
             process.standardInput = input
-            try process.run()
+            try launch(process)
             if let limit {
                 let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
                 DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { if process.isRunning { process.terminate() } }
@@ -32,8 +32,8 @@ enum CLIProcess {
             input.fileHandleForWriting.write(Data(stdin.utf8))
             try input.fileHandleForWriting.close()
             // The outputs are small (a few lines): reading one to its end cannot block the other.
-            let out = output.fileHandleForReading.readDataToEndOfFile()
-            let err = error.fileHandleForReading.readDataToEndOfFile()
+            let out = readToEnd(output.fileHandleForReading)
+            let err = readToEnd(error.fileHandleForReading)
             process.waitUntilExit()
             return Result(
                 status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),

@@ -25,7 +25,7 @@ final class ServeProcess: Sendable {
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         output = OutputWatch(fileDescriptor: pipe.fileHandleForReading.fileDescriptor, marker: "ready, bridge listening")
-        try process.run()
+        try launch(process)
         do {
             watchdog = try .killing(process.processIdentifier, ifCommandLineContains: file)
         } catch {
