@@ -23,6 +23,8 @@ public final class ServiceContext: Sendable {
     /// The id of the last change-log record the notifier applied (-1 before it started): a
     /// restarted notifier goes on from here, so a change is applied even if it crashed meanwhile.
     let appliedChange = Atomic<Int64>(-1)
+    /// Lockout failures counted and not yet written (see ``FailureLedger``).
+    let failures = FailureLedger()
     /// Where key derivations run, off the decision thread (see ``ColdCheckPool``).
     let coldChecks = ColdCheckPool()
     /// Recently verified passwords, shared by the password workers and the cold checks they

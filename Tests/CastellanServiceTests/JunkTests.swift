@@ -85,7 +85,7 @@ import Testing
             }
             #expect(try await decide("warm", "right-password").0 == .allow)
             var times: [String: [Duration]] = [:]
-            for round in 0..<31 {
+            for round in 0..<61 {
                 for (label, name) in [("unknown", "ghost-\(round)"), ("wrong, cached device", "warm"), ("wrong, cold device", "cold")] {
                     let (result, time) = try await decide(name, "wrong-password")
                     #expect(result == .deny)
@@ -97,7 +97,9 @@ import Testing
             print("decision medians: " + medians.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             let junk = ["unknown", "wrong, cached device", "wrong, cold device"].compactMap { medians[$0] }
             let (fastest, slowest) = (try #require(junk.min()), try #require(junk.max()))
-            #expect(slowest < fastest * 3, "unknown users and wrong passwords take the same time, within noise")
+            // Within noise: a debug build on a loaded CI machine with other suites running beside
+            // this one; the release numbers are `make bench-junk`'s (docs/lockout.md).
+            #expect(slowest < fastest * 2, "unknown users and wrong passwords take the same time, within noise")
             await plugin.close()
         }
     }

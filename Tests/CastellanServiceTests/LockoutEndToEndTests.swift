@@ -1,5 +1,6 @@
 import CastellanAuth
 import CastellanClient
+@testable import CastellanService
 import Foundation
 import Testing
 
@@ -24,6 +25,7 @@ import Testing
             // Every attempt reached the service (not the rate limiter): 150 refusals of cam1 in
             // the audit trail, and not one counted.
             await stack.service.server.context.audit.flush()
+            await stack.service.server.context.failures.flush()
             let refusals = try await stack.service.store.recentAudit(limit: 1_000).filter { $0.identity == "cam1" && $0.result == "deny" }
             #expect(refusals.count == 150)
             #expect(try await stack.service.store.record(for: id) == LockoutRecord(), "a SCRAM failure never counts against a certificate-only device")
@@ -50,6 +52,7 @@ import Testing
                 return code
             }
             for _ in 0..<6 { #expect(await attempt("wrong-password", from: "127.0.0.2") == .notAuthorized) }
+            await stack.service.server.context.failures.flush()
             #expect(try await stack.service.store.record(for: id, from: "127.0.0.2").consecutiveFailures == 3,
                     "three checked and counted, the rest refused unchecked")
             #expect(await attempt("right-password", from: "127.0.0.2") == .notAuthorized, "the attacker's address is locked out")
@@ -58,6 +61,7 @@ import Testing
             // One more failure from a fresh address brings the device's total to its hard limit:
             // from then on an address that fails is locked at once, a clean one is still checked.
             #expect(await attempt("wrong-password", from: "127.0.0.4") == .notAuthorized)
+            await stack.service.server.context.failures.flush()
             #expect(try await stack.service.store.record(for: id).consecutiveFailures == 4)
             #expect(await attempt("right-password", from: "127.0.0.4") == .notAuthorized)
             #expect(await attempt("right-password", from: "127.0.0.3") == .success)

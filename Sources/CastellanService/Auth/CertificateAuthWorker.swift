@@ -30,11 +30,11 @@ struct CertificateAuthWorker: WorkerBehavior {
         if device.policy == .certTOTP {
             // The code travels as the MQTT password; checked only after the certificate verified.
             guard let password = request.password, let code = String(validating: password, as: UTF8.self) else {
-                try await gate.failed(device)
+                gate.failed(device)
                 return .deny(.badCredentials("TOTP code missing"), identity: identity, method: .certificateTOTP)
             }
             if let refusal = try await gate.checkTOTP(code, device: device) {
-                try await gate.failed(device)
+                gate.failed(device)
                 return .deny(refusal, identity: identity, method: .certificateTOTP)
             }
             return try await gate.admit(device, clientID: request.clientID, username: request.username, certificate: certificate,

@@ -10,6 +10,8 @@ import CastellanStore
 /// that exists, is enabled and whose policy uses the factor that failed.
 struct DeviceGate: Sendable {
     let store: any CredentialStore
+    /// Failures and successes noted and not yet written (the gate adds them to the store's).
+    let ledger: FailureLedger
     let settings: ServiceSettings
     let now: Int64
     /// The lockout key of the connecting client's address (``LockoutPolicy/source(of:)``).
@@ -18,6 +20,7 @@ struct DeviceGate: Sendable {
     /// A gate for one request from the client at `address`.
     init(context: ServiceContext, address: String) {
         store = context.store
+        ledger = context.failures
         settings = context.settings
         now = context.unixTime
         source = LockoutPolicy.source(of: address)
@@ -49,8 +52,9 @@ struct DeviceGate: Sendable {
         }
         // A device without failures has no source records either: the second read is only
         // for devices with failures on record.
-        let total = profile.lockout.consecutiveFailures
-        let fromSource = total > 0 ? try await store.record(for: id, from: source) : LockoutRecord()
+        let total = ledger.deviceFailures(profile.lockout.consecutiveFailures, device: id)
+        let stored = profile.lockout.consecutiveFailures > 0 ? try await store.record(for: id, from: source) : LockoutRecord()
+        let fromSource = ledger.sourceRecord(stored, device: id, source: source)
         if let locked = settings.lockout.status(source: fromSource, deviceFailures: total, now: now).denialReason {
             return .refused(.deny(locked, identity: id, method: method))
         }
@@ -77,16 +81,17 @@ struct DeviceGate: Sendable {
         if let mismatch = settings.identityCheck.denial(clientID: clientIDText, username: usernameText, identity: id) {
             return .deny(mismatch, identity: id, method: method)
         }
-        if device.sourceFailures > 0 { try await store.recordSuccess(for: id, from: source) }
+        if device.sourceFailures > 0 { ledger.succeeded(id, from: source) }
         let rules = try ConnectionRules.resolve(device.profile.device, stored: device.profile.rules, clientID: clientIDText)
         let session = SessionTag(profile: device.profile, certificate: certificate)
         return .allow(session, rules: rules, data: data, method: method)
     }
 
     /// Counts a failed attempt of a device that passed ``device(_:allowing:method:)`` towards
-    /// this source's lockout (and the device's total).
-    func failed(_ device: Candidate) async throws {
-        _ = try await store.recordFailure(for: device.id, from: source, at: now)
+    /// this source's lockout (and the device's total); written off the reply path, so a wrong
+    /// password is answered as soon as an unknown name (``FailureLedger``).
+    func failed(_ device: Candidate) {
+        ledger.failed(device.id, from: source, at: now)
     }
 
     /// Checks a TOTP code once, cluster-wide.

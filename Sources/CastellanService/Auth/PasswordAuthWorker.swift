@@ -114,7 +114,7 @@ struct PasswordCheck: Sendable {
 
     /// Counts the failure and refuses.
     func refuse(_ reason: DenialReason) async throws -> AuthOutcome {
-        try await gate.failed(device)
+        gate.failed(device)
         return .deny(reason, identity: device.id, method: method)
     }
 }

@@ -114,7 +114,7 @@ struct SCRAMAuthWorker: WorkerBehavior {
             case .ready(let device)?:
                 // A wrong proof (or TOTP code) of a device that may use SCRAM counts towards
                 // this source's lockout.
-                try await gate.failed(device)
+                gate.failed(device)
                 return .deny(totpRefusal.withLock { $0 } ?? .badCredentials("SCRAM: \(error)"), identity: claimed, method: method)
             case .refused(let refusal)?:
                 // Unknown, disabled, another policy, or this source locked out: not counted, and

@@ -12,7 +12,7 @@ supervisor:
   intensity: 5
   period: 10s
   children:
-    # The audit trail's batch writer: decisions never wait for it.
+    # The writer of the audit trail and of lockout failures: decisions never wait for it.
     - id: audit
       worker: audit_writer
     # The authenticators. A crashed worker is replaced; its in-flight request fails closed.

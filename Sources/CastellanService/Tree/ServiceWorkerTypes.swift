@@ -16,7 +16,7 @@ public enum ServiceWorkerTypes {
         WorkerTypes([
             WorkerType("audit_writer") { values in
                 _ = try WorkerOptions(values, allowed: [])
-                return { _ in AuditWriterProcess(audit: context.audit) }
+                return { _ in AuditWriterProcess(audit: context.audit, failures: context.failures, store: context.store) }
             },
             authPool("certificate_auth", install: context.pools.install) { _ in CertificateAuthWorker(context: context) },
             authPool("password_auth", install: context.pools.install) { _ in PasswordAuthWorker(context: context) },
@@ -70,8 +70,19 @@ public enum ServiceWorkerTypes {
     }
 }
 
-/// The audit trail's writer as a supervised child.
+/// The writer of what decisions leave behind — the audit trail and lockout failures — as one
+/// supervised child: decisions never wait for either. A store failure in one restarts both;
+/// each resumes from what it still holds.
 struct AuditWriterProcess: ChildProcess {
     let audit: AuditBatcher
-    func run() async throws { try await audit.run() }
+    let failures: FailureLedger
+    let store: any CredentialStore
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await audit.run() }
+            group.addTask { try await failures.run(store) }
+            // The first to fail takes the other down with it (the group cancels it).
+            try await group.waitForAll()
+        }
+    }
 }
