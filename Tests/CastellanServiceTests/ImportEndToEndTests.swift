@@ -89,6 +89,48 @@ import Testing
         }
     }
 
+    @Test func goAuthFiles_devicesLogInWithTheirPasswords_andTheirRulesHold() async throws {
+        // `hunter2`, as go-auth's files backend stores it (PBKDF2-SHA512, base64 salt; made with
+        // Python's hashlib), and its ACL file format (backends/files).
+        let hash = "PBKDF2$sha512$100000$MDEyMzQ1Njc4OWFiY2RlZg==$mMvH/7B+tH1pQnyhfyam5xbAZmhPAige6CxnmR7aFwAiXPoAfNwitP//tJsXWBRNEugGcMdGcQtiYIKxnSUaPg=="
+        try await withFixtures { fixtures in
+            let (_, stack) = try await serving(fixtures) { setup in
+                let passwords = setup.directory.file("go-auth-passwords"), acls = setup.directory.file("go-auth-acls")
+                try "# go-auth users\ngw1:\(hash)\ngw2:\(hash)\n".write(toFile: passwords, atomically: true, encoding: .utf8)
+                try """
+                    topic read public/#
+                    user gw1
+                    topic write plant/line1/#
+                    topic deny plant/line1/safety
+                    pattern readwrite gateways/%u/state
+                    """.write(toFile: acls, atomically: true, encoding: .utf8)
+                let imported = try await CLIProcess.run(["import", "go-auth", "--passwords", passwords, "--acls", acls],
+                                                        config: setup.configuration.file)
+                #expect(imported.status == 0, "\(imported.error)")
+                #expect(imported.output.contains("imported: 2 devices added"))
+            }
+            let wrong = stack.client("gw1", username: "gw1", password: "hunter3")
+            #expect(await wrong.connectCode() != .success)
+            let gw1 = stack.client("gw1", username: "gw1", password: "hunter2")
+            try #require(await gw1.connectCode() == .success)
+            func allowed(_ topic: String, by client: MQTTClient) async throws -> Bool {
+                try await client.publish(topic: topic, payload: Array("x".utf8), qos: .atLeastOnce) != .notAuthorized
+            }
+            #expect(try await allowed("plant/line1/temp", by: gw1))
+            #expect(try await !allowed("plant/line1/safety", by: gw1), "go-auth's deny, and Castellan's")
+            #expect(try await !allowed("plant/line2/temp", by: gw1))
+            #expect(try await allowed("gateways/gw1/state", by: gw1))
+            #expect(try await !allowed("gateways/gw2/state", by: gw1))
+            #expect(try await gw1.subscribe(to: "public/news", qos: .atLeastOnce).rawValue < 0x80)
+            await gw1.disconnect()
+            let gw2 = stack.client("gw2", username: "gw2", password: "hunter2")
+            try #require(await gw2.connectCode() == .success)
+            #expect(try await !allowed("plant/line1/temp", by: gw2))
+            #expect(try await allowed("gateways/gw2/state", by: gw2))
+            await gw2.disconnect()
+        }
+    }
+
     @Test func badInput_isRefusedNamingFileAndLine_andNothingIsImported() async throws {
         try await withFixtures { fixtures in
             let setup = try await fixtures.service()
