@@ -114,11 +114,12 @@ public enum DynamicSecurityImport {
     ) {
         guard let role = roles[name] else { return }
         if role.allowwildcardsubs == false {
-            plan.note(ImportNote(.changes, file: file, line: locate.line(of: name),
+            plan.note(ImportNote(.changes, file: file, line: locate.lastLine(of: name),
                                  "role '\(ImportPlan.printable(name))' refuses wildcard subscriptions; Castellan judges a wildcard subscription by its rules"))
         }
+        let definition = locate.lastLine(of: name)
         for acl in role.acls ?? [] {
-            let line = locate.line(of: acl.topic)
+            let line = locate.line(of: acl.topic, after: definition)
             guard let access = access(of: acl.acltype) else {
                 plan.note(ImportNote(.skipped, file: file, line: line,
                                      "\(ImportPlan.printable(acl.acltype)) rule '\(ImportPlan.printable(acl.topic))' of role '\(ImportPlan.printable(name))': Castellan has no \(acl.acltype.hasPrefix("unsubscribe") ? "unsubscribe" : "such") rules"))
@@ -152,15 +153,18 @@ public enum DynamicSecurityImport {
             ("subscribe", defaults.subscribe ?? false, .subscribe),
             ("unsubscribe", defaults.unsubscribe ?? false, nil),
         ]
-        for (name, allowed, access) in pairs where allowed {
+        for (name, allowed, access) in pairs {
             guard let access else {
-                plan.note(ImportNote(.changes, file: file, line: line, "defaultACLAccess \(name)=true: Castellan never checks unsubscribes, so all are allowed"))
+                if !allowed {
+                    plan.note(ImportNote(.changes, file: file, line: line, "defaultACLAccess \(name)=false: Castellan never refuses an unsubscribe"))
+                }
                 continue
             }
+            guard allowed else { continue }
             guard let rule = plan.rule(.allow, access, topic: "#", file: file, line: line) else { continue }
             for device in plan.devices { plan.add(rule, to: .device(device.id)) }
             plan.note(ImportNote(.changes, file: file, line: line,
-                                 "defaultACLAccess \(name)=true is imported as 'allow \(access) #' on every device; topics starting with $ are no longer covered, and a deny rule of lower priority than nothing now still applies"))
+                                 "defaultACLAccess \(name)=true is imported as 'allow \(access) #' on every device: topics starting with $ are no longer covered"))
         }
     }
 
@@ -247,9 +251,16 @@ public enum DynamicSecurityImport {
     private struct Locator {
         let lines: [String]
         init(text: String) { lines = TextLines.numbered(text).map(\.text) }
-        func line(of value: String) -> Int? {
+        func line(of value: String, after start: Int? = nil) -> Int? {
             let quoted = "\"\(value)\""
-            return lines.firstIndex { $0.contains(quoted) }.map { $0 + 1 }
+            let from = min(start ?? 0, lines.count)
+            return lines[from...].firstIndex { $0.contains(quoted) }.map { $0 + 1 }
+        }
+
+        /// The line of the last `"VALUE"`: a role's definition (the plugin saves roles after clients and groups).
+        func lastLine(of value: String) -> Int? {
+            let quoted = "\"\(value)\""
+            return lines.lastIndex { $0.contains(quoted) }.map { $0 + 1 }
         }
     }
 

@@ -94,6 +94,20 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func changingAPolicy_isLoggedOnlyWhenItChanges(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
+        let device = try await fixture.addDevice("dev1", policy: .password)
+        let before = try await fixture.store.latestChangeID()
+        try await fixture.store.setPolicy(.password, device: device)
+        #expect(try await fixture.store.latestChangeID() == before)
+        try await fixture.store.setPolicy(.scram, device: device)
+        #expect(try await fixture.store.device(device)?.policy == .scram)
+        #expect(try await fixture.store.recentChanges(limit: 1).last?.event == .policyChanged(device))
+        await #expect(throws: StoreError.unknownDevice("ghost")) { try await fixture.store.setPolicy(.scram, device: try DeviceID("ghost")) }
+        await fixture.store.close()
+    }
+
+    @Test(arguments: Backend.allCases)
     func settingAPassword_dropsTheImportedHash(_ backend: Backend) async throws {
         let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.importFleet(try Self.batch())
