@@ -117,9 +117,11 @@ public enum DynamicSecurityImport {
             plan.note(ImportNote(.changes, file: file, line: locate.lastLine(of: name),
                                  "role '\(ImportPlan.printable(name))' refuses wildcard subscriptions; Castellan judges a wildcard subscription by its rules"))
         }
-        let definition = locate.lastLine(of: name)
+        // Each ACL's topic is searched from the previous one's line on, starting at the role.
+        var cursor = locate.lastLine(of: name)
         for acl in role.acls ?? [] {
-            let line = locate.line(of: acl.topic, after: definition)
+            let line = locate.line(of: acl.topic, after: cursor)
+            cursor = line ?? cursor
             guard let access = access(of: acl.acltype) else {
                 plan.note(ImportNote(.skipped, file: file, line: line,
                                      "\(ImportPlan.printable(acl.acltype)) rule '\(ImportPlan.printable(acl.topic))' of role '\(ImportPlan.printable(name))': Castellan has no \(acl.acltype.hasPrefix("unsubscribe") ? "unsubscribe" : "such") rules"))
