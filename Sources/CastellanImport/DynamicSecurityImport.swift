@@ -93,6 +93,7 @@ public enum DynamicSecurityImport {
         noteDefaults(config.defaultACLAccess, file: file, line: locate.line(of: "defaultACLAccess"), plan: &plan)
         notePriorities(ordered, file: file, locate: locate, plan: &plan)
         plan.noteDefaultRule(file: file)
+        plan.noteRuleLimits(file: file)
         return plan
     }
 

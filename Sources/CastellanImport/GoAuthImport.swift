@@ -41,6 +41,7 @@ public enum GoAuthImport {
         }
         plan.noteDefaultRule(file: passwordFile)
         if let aclFile, let acl { try readACL(file: aclFile, text: acl, into: &plan) }
+        plan.noteRuleLimits(file: aclFile ?? passwordFile)
         return plan
     }
 

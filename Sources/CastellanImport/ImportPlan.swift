@@ -88,6 +88,22 @@ public struct ImportPlan: Sendable {
                         "Castellan also lets every device publish, subscribe and receive under devices/<its id>/# (its built-in rule)"))
     }
 
+    /// Notes every device whose rules — its own, its groups', the built-in and the service's
+    /// guard rules — would exceed what one connection carries (``ClientACL/maxRules``): such a
+    /// device's connects are refused until its rules are merged.
+    mutating func noteRuleLimits(file: String) {
+        var counts: [ACLScope: Int] = [:]
+        for item in rules { counts[item.scope, default: 0] += 1 }
+        let fixed = ACLRuleSet.deviceDefaultRules.count + ServiceTopics.rules(forOperator: true).count
+        for device in devices {
+            let total = fixed + (counts[.device(device.id)] ?? 0) + device.groups.reduce(0) { $0 + (counts[.group($1)] ?? 0) }
+            if total > ClientACL.maxRules {
+                note(ImportNote(.changes, file: file,
+                                "device '\(device.id)' would have \(total) rules, more than the \(ClientACL.maxRules) one connection carries: its connects are refused until its rules are merged"))
+            }
+        }
+    }
+
     /// Text safe to print: control characters shown as `?`.
     static func printable(_ text: String) -> String {
         String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) })

@@ -45,6 +45,7 @@ public enum MosquittoPasswordImport {
         }
         plan.noteDefaultRule(file: passwordFile)
         if let aclFile, let acl { try readACL(file: aclFile, text: acl, into: &plan) }
+        plan.noteRuleLimits(file: aclFile ?? passwordFile)
         return plan
     }
 

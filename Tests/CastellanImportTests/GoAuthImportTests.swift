@@ -38,6 +38,12 @@ import Testing
         #expect(plan.devices.first?.legacy?.verify(password: Array("hunter2".utf8)) == true)
     }
 
+    @Test func moreRulesThanAConnectionCarries_areListed() throws {
+        let acl = (0..<130).map { "pattern write t/\($0)/%u" }.joined(separator: "\n")
+        let plan = try GoAuthImport.plan(passwordFile: "pw", passwords: "dev1:\(Self.hash)\n", aclFile: "acl", acl: acl)
+        #expect(plan.notes.contains { $0.kind == .changes && $0.message.hasPrefix("device 'dev1' would have 133 rules, more than the 128") })
+    }
+
     @Test func bcryptHashes_areRefusedNamingTheLine() {
         #expect(throws: ImportError.self) {
             try GoAuthImport.plan(passwordFile: "pw", passwords: "dev1:\(Self.hash)\ndev2:$2a$10$abcdefghijklmnopqrstuu\n")
