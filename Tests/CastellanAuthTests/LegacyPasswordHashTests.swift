@@ -103,6 +103,17 @@ import Testing
         #expect(throws: LegacyHashError.self, "\(why)") { try LegacyPasswordHash(parsing: text) }
     }
 
+    @Test func aRefusedImportedHash_costsTheUnknownUserWork_notJustItsOwn101Iterations() throws {
+        let hash = try LegacyPasswordHash(parsing: "$7$101$/F15SIdQWWDI9Oc5$g4SuwnEDBc8fu5mNEQGgYFfCR87aDdMBQl5e4wwP35CT83vq2LiFwWT7GYgwMJtUWzZ80nfoI3/yUIoabiUj9g==")
+        let clock = ContinuousClock()
+        // The fastest of a few runs each: the least disturbed by other work on the machine.
+        func fastest(_ work: () -> Void) -> Duration { (0..<5).map { _ in clock.measure(work) }.min()! }
+        let ownCheck = fastest { _ = hash.verify(password: Array("wrong".utf8)) }
+        let refusal = fastest { _ = hash.verifyAndUpgrade(password: Array("wrong".utf8), entropy: SystemEntropy()) }
+        // 101 + 4096 iterations against 101: about 40 times; 5 leaves room for noise.
+        #expect(refusal > ownCheck * 5, "refusal \(refusal), own check \(ownCheck)")
+    }
+
     @Test func aVerifiedPassword_isUpgradedToSCRAMKeysThatVerifyTheSamePassword() throws {
         let hash = try LegacyPasswordHash.goAuth(
             algorithm: "sha512", iterations: 1000, salt: Array("plainsalt".utf8),
