@@ -47,7 +47,9 @@ public enum GoAuthImport {
 
     private static func parse(_ text: String, saltEncoding: SaltEncoding) throws(LegacyHashError) -> LegacyPasswordHash {
         guard saltEncoding == .utf8 else {
-            guard text.hasPrefix("PBKDF2$") else { throw .unsupported("go-auth files hold PBKDF2$… hashes; bcrypt and argon2id are not supported") }
+            guard text.hasPrefix("PBKDF2$") || text.hasPrefix("$pbkdf2-sha512$") || text.hasPrefix("pbkdf2-sha512$") else {
+                throw .unsupported("go-auth files hold PBKDF2$… hashes; bcrypt and argon2id are not supported")
+            }
             return try LegacyPasswordHash(parsing: text)
         }
         let fields = text.split(separator: "$", omittingEmptySubsequences: false).map(String.init)

@@ -66,6 +66,8 @@ import Testing
         ("PBKDF2$sha512$100000$MDEyMzQ1Njc4OWFiY2RlZg==$mMvH/7B+tH1pQnyhfyam5xbAZmhPAige6CxnmR7aFwAiXPoAfNwitP//tJsXWBRNEugGcMdGcQtiYIKxnSUaPg==",
          "go-auth-pbkdf2-sha512 (100000 iterations)"),
         ("PBKDF2$sha256$1000$MDEyMzQ1Njc4OWFiY2RlZg==$pj4T35D2v4tYmC1sTJ1y5tcMADOdtnQGvuHmyYDQh2g=", "go-auth-pbkdf2-sha256 (1000 iterations)"),
+        ("$pbkdf2-sha512$i=1000,l=64$MDEyMzQ1Njc4OWFiY2RlZg$Xp/4UtI3VYuUskUJvg/ElBho/1QUob2t4wOqDH2dRs5/P6kzj5+E8oi97sPcw7P4ZvydZ2rKx3aQeetuxYWOOg",
+         "go-auth-pbkdf2-sha512 (1000 iterations)"),
     ])
     func goAuthPBKDF2_verifiesLikeHashlib(_ text: String, _ description: String) throws {
         let hash = try LegacyPasswordHash(parsing: text)
@@ -98,6 +100,7 @@ import Testing
         ("$2y$10$abcdefghijklmnopqrstuv", "bcrypt"),
         ("plaintext", "no scheme"),
         ("PBKDF2$md5$1000$MDEy$abcd", "go-auth with md5"),
+        ("$pbkdf2-sha512$i=1000,l=64$MDEyMzQ1Njc4OWFiY2RlZg$Xp/4UtI3VYuUskUJvg/ElBho", "truncated PHC"),
     ])
     func brokenOrUnknownHashes_areRefused(_ text: String, _ why: String) {
         #expect(throws: LegacyHashError.self, "\(why)") { try LegacyPasswordHash(parsing: text) }

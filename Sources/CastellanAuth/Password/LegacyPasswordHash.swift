@@ -11,7 +11,8 @@ import CryptoExtras
 /// - `$6$SALT$HASH` — mosquitto's older salted SHA-512: SHA-512(password ‖ salt);
 /// - `PBKDF2$sha512$ITER$SALT$HASH` (or `sha256`) — mosquitto-go-auth's PBKDF2, the key as long
 ///   as the stored hash (hashing/pbkdf2.go); the salt is base64 here (go-auth's default salt
-///   encoding; an importer converts a `utf8` salt with ``goAuth(algorithm:iterations:salt:hash:)``).
+///   encoding; an importer converts a `utf8` salt with ``goAuth(algorithm:iterations:salt:hash:)``);
+///   go-auth's PHC form `$pbkdf2-sha512$i=ITER,l=LENGTH$SALT$HASH` is read too, and kept in the `PBKDF2$` form.
 ///
 /// `$argon2id$` hashes parse (so importers can name them) but never verify: Castellan carries
 /// no argon2 implementation (``isVerifiable``).
@@ -51,6 +52,10 @@ public struct LegacyPasswordHash: Sendable, Hashable, CustomStringConvertible {
             self = try Self.goAuth(algorithm: fields[1], iterations: iterations, salt: salt, hash: fields[4])
             return
         }
+        if text.hasPrefix("$pbkdf2-sha512$") || text.hasPrefix("pbkdf2-sha512$") {
+            self = try Self.goAuthPHC(text)
+            return
+        }
         guard text.hasPrefix("$") else { throw .unsupported("not a $N$ or PBKDF2$ hash") }
         let fields = text.dropFirst().split(separator: "$", omittingEmptySubsequences: false).map(String.init)
         switch fields.first ?? "" {
@@ -84,6 +89,32 @@ public struct LegacyPasswordHash: Sendable, Hashable, CustomStringConvertible {
         }
         return Self(scheme: .goAuthPBKDF2(sha512: algorithm == "sha512", iterations: iterations), salt: salt, hash: key,
                     encoded: "PBKDF2$\(algorithm)$\(iterations)$\(SCRAMBase64.encodeString(salt))$\(hash)")
+    }
+
+    /// go-auth's other PBKDF2 form, `$pbkdf2-sha512$i=ITER,l=LENGTH$SALT$HASH` (PHC string
+    /// format, base64 without padding; hashing/pbkdf2.go), stored in its `PBKDF2$` form.
+    private static func goAuthPHC(_ text: String) throws(LegacyHashError) -> Self {
+        let fields = text.split(separator: "$").map(String.init)
+        guard fields.count == 4 else { throw .malformed("a go-auth PHC hash is $pbkdf2-sha512$i=ITER,l=LENGTH$SALT$HASH") }
+        var iterations: Int?, length: Int?
+        for option in fields[1].split(separator: ",") {
+            let pair = option.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2 else { throw .malformed("options are i=ITERATIONS,l=LENGTH") }
+            switch pair[0] {
+            case "i": iterations = try Self.iterations(pair[1])
+            case "l": length = Int(pair[1])
+            default: throw .malformed("unknown option \(pair[0].prefix(8))")
+            }
+        }
+        func unpadded(_ text: String) -> [UInt8]? {
+            SCRAMBase64.decode(Array((text + String(repeating: "=", count: (4 - text.utf8.count % 4) % 4)).utf8))
+        }
+        guard let iterations else { throw .malformed("no iteration count (i=)") }
+        guard let salt = unpadded(fields[2]), !salt.isEmpty else { throw .malformed("salt is not base64") }
+        guard let key = unpadded(fields[3]), key.count == (length ?? key.count) else {
+            throw .malformed("hash is not base64 of the stated length (truncated?)")
+        }
+        return try goAuth(algorithm: "sha512", iterations: iterations, salt: salt, hash: SCRAMBase64.encodeString(key))
     }
 
     private init(scheme: Scheme, salt: [UInt8], hash: [UInt8], encoded: String) {
