@@ -6,8 +6,9 @@ extension PasswordCheck {
     static let upgradeActor = "system:credential-upgrade"
 
     /// The password check of a device that still holds an imported hash: verified on the cold
-    /// pool as the original tool verifies it, then — as its own step, after the connect was
-    /// admitted — replaced with SCRAM keys derived from the same password.
+    /// pool as the original tool verifies it, then — as its own step, once the password (and a
+    /// TOTP code, if the policy asks for one) passed — replaced with SCRAM keys derived from the
+    /// same password, and the device admitted.
     ///
     /// The rest is ``finish(_:)``'s: a failure counts towards lockout through ``refuse(_:)``, a
     /// full cold pool refuses at once, the TOTP code (if the policy asks for one) is checked
