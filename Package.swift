@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "CastellanFleet", targets: ["CastellanFleet"]),
         .library(name: "CastellanAdmin", targets: ["CastellanAdmin"]),
         .library(name: "CastellanChaos", targets: ["CastellanChaos"]),
+        .library(name: "CastellanImport", targets: ["CastellanImport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -146,6 +147,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Taking a fleet over from mosquitto's password file, dynamic-security or mosquitto-go-auth:
+        // readers that turn their files into an import plan, and the differences to show first.
+        .target(
+            name: "CastellanImport",
+            dependencies: ["CastellanAuth", "CastellanStore"],
+            swiftSettings: strict
+        ),
         // The admin API: the supervision tree, its events, chaos kills, metrics and health over HTTP,
         // behind a bearer token, on a Unix socket or loopback TCP. Knows the service only through closures.
         .target(
@@ -187,6 +195,7 @@ let package = Package(
                 "CastellanAdmin",
                 "CastellanFleet",
                 "CastellanChaos",
+                "CastellanImport",
                 "QRCode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -285,6 +294,11 @@ let package = Package(
         .testTarget(
             name: "CastellanCLITests",
             dependencies: ["CastellanCLI", "Supervision", "SupervisionTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CastellanImportTests",
+            dependencies: ["CastellanImport", "CastellanStore", "CastellanAuth", "SupervisionTesting"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -17,7 +17,7 @@ public struct Castellan: AsyncParsableCommand {
             TreeCommand.self, DemoCommand.self, TOTPCommand.self, BenchCommand.self,
             InitCommand.self, DeviceCommand.self, SCRAMCommand.self, ACLCommand.self, AuditCommand.self, KeyCommand.self,
             CACommand.self, CertCommand.self, ClientCommand.self, ServeCommand.self, ReloadCommand.self, MosquittoConfCommand.self, StackCommand.self,
-            EventsCommand.self, ChaosCommand.self,
+            EventsCommand.self, ChaosCommand.self, ImportCommand.self,
         ]
     )
 

@@ -7,13 +7,17 @@ public struct DeviceSummary: Encodable, Sendable, Hashable {
     public let policy: String
     public let groups: [String]
     public let created: Int64
+    /// The scheme of the password hash imported for it (`castellan import`, docs/migration.md)
+    /// while it has not logged in since, e.g. `mosquitto-pbkdf2-sha512`; absent otherwise.
+    public let legacyCredential: String?
 
-    public init(_ record: DeviceRecord) {
+    public init(_ record: DeviceRecord, legacyCredential: String? = nil) {
         id = record.id.rawValue
         enabled = record.enabled
         policy = record.policy.name
         groups = record.groups.map(\.rawValue)
         created = record.created
+        self.legacyCredential = legacyCredential
     }
 }
 

@@ -33,14 +33,15 @@ extension Fleet {
 
     /// Every device, as listed.
     public func devices() async throws -> [DeviceSummary] {
-        try await store.devices().map(DeviceSummary.init)
+        let legacy = try await store.legacyCredentials()
+        return try await store.devices().map { DeviceSummary($0, legacyCredential: legacy[$0.id]?.schemeName) }
     }
 
     /// The device, its credentials (never the secrets), rules and certificates.
     public func details(_ device: DeviceID) async throws -> DeviceDetails {
         let record = try await requireDevice(device)
         return DeviceDetails(
-            device: DeviceSummary(record),
+            device: DeviceSummary(record, legacyCredential: try await store.legacyCredential(device: device)?.schemeName),
             scram: try await store.scramCredential(device: device).map { .init(mechanism: $0.mechanism.name, iterations: $0.iterations) },
             totp: try await store.totpEnrolment(device: device).map {
                 .init(algorithm: $0.totp.algorithm.name, digits: $0.totp.digits, period: $0.totp.period, lastAcceptedStep: $0.lastAcceptedStep)
@@ -59,6 +60,15 @@ extension Fleet {
         } catch let error as StoreError where error == .unknownDevice(device.rawValue) {
             throw FleetError.notFound(error.description)
         }
+        return DeviceSummary(try await requireDevice(device))
+    }
+
+    /// Sets the device's policy — say from `password` to `scram` once its password is stored as
+    /// SCRAM keys; services following the store close sessions that used the old factors.
+    /// ``FleetError/Kind/notFound`` for an unknown device.
+    @discardableResult
+    public func setPolicy(_ policy: AuthFactors, device: DeviceID) async throws -> DeviceSummary {
+        try await notFoundIfUnknown(device) { try await store.setPolicy(policy, device: device) }
         return DeviceSummary(try await requireDevice(device))
     }
 

@@ -24,6 +24,9 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
     /// unrevoked certificates (reason `cessationOfOperation`); emits ``StoreEvent/deviceRemoved(_:)``.
     func removeDevice(_ id: DeviceID) async throws
 
+    /// Sets the device's policy; emits ``StoreEvent/policyChanged(_:)`` when it changed.
+    func setPolicy(_ policy: AuthFactors, device: DeviceID) async throws
+
     /// Replaces the device's group memberships; emits ``StoreEvent/groupsChanged(_:)`` when they changed.
     func setGroups(_ groups: [DeviceGroup], device: DeviceID) async throws
 
@@ -36,7 +39,7 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
 
     // MARK: Credentials
 
-    /// Sets (replaces) the device's one SCRAM credential.
+    /// Sets (replaces) the device's one SCRAM credential, dropping an imported hash it still had.
     func setSCRAMCredential(_ credential: SCRAMCredential, device: DeviceID) async throws
     /// The device's SCRAM credential, or `nil`.
     func scramCredential(device: DeviceID) async throws -> SCRAMCredential?
@@ -48,6 +51,20 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
     func totpEnrolment(device: DeviceID) async throws -> TOTPEnrolment?
     /// Re-seals every TOTP secret under `newKey` in one transaction; the store uses `newKey` afterwards.
     func rotateMasterKey(to newKey: MasterKey) async throws
+
+    // MARK: Imported credentials
+
+    /// The device's imported password hash, or `nil` (none, or already upgraded).
+    func legacyCredential(device: DeviceID) async throws -> LegacyPasswordHash?
+    /// Every imported password hash still held, by device (for `device list`).
+    func legacyCredentials() async throws -> [DeviceID: LegacyPasswordHash]
+    /// Replaces the imported hash `legacy` with `credential` — derived from the same password
+    /// at a successful login — if `legacy` is still the device's credential and it has no SCRAM
+    /// keys; emits ``StoreEvent/credentialUpgraded(_:)``. `false` when something else changed
+    /// the credential first (a concurrent upgrade, `device password`), which is then kept.
+    func upgradeLegacyCredential(_ legacy: LegacyPasswordHash, to credential: SCRAMCredential, device: DeviceID) async throws -> Bool
+    /// Applies an import in one transaction (see ``FleetImport`` for what a re-run does).
+    func importFleet(_ batch: FleetImport) async throws -> FleetImportResult
 
     // MARK: ACL rules
 

@@ -9,7 +9,7 @@ struct CLIDeviceTests {
         let fixture = try await CLIFixture()
         #expect(await fixture.run(["device", "add", "pump-1", "--policy", "scram+totp", "--group", "pumps", "--group", "east"]).status == 0)
         let list = await fixture.run(["device", "list"])
-        #expect(list.output == "ID\tENABLED\tPOLICY\tGROUPS\npump-1\tyes\tscram+totp\teast,pumps\n")
+        #expect(list.output == "ID\tENABLED\tPOLICY\tGROUPS\tCREDENTIAL\npump-1\tyes\tscram+totp\teast,pumps\t-\n")
         let json = await fixture.run(["device", "list", "--json"])
         let decoded = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as! [[String: Any]]
         #expect(decoded.first?["id"] as? String == "pump-1")

@@ -14,7 +14,7 @@ struct CLIInitTests {
         let listed = await runCLI(
             ["device", "list"], in: "/", variables: ["CASTELLAN_CONFIG": temp.file("site/castellan.yaml")])
         #expect(listed.status == 0, "\(listed.error)")
-        #expect(listed.output == "ID\tENABLED\tPOLICY\tGROUPS\n")
+        #expect(listed.output == "ID\tENABLED\tPOLICY\tGROUPS\tCREDENTIAL\n")
     }
 
     @Test func init_twice_isRefusedWithExitOne_andNothingChanges() async throws {

@@ -10,6 +10,7 @@ extension DeviceDetails {
             "groups: \(device.groups.isEmpty ? "-" : device.groups.joined(separator: ","))",
             "created: \(Timestamp.iso8601(seconds: device.created))",
             "scram: \(scram.map { "\($0.mechanism), \($0.iterations) iterations" } ?? "none")",
+            "legacy credential: \(device.legacyCredential.map { "\($0) (imported; replaced at the first login)" } ?? "none")",
             "totp: \(totp.map { "\($0.algorithm), \($0.digits) digits, \($0.period) s" } ?? "none")",
             "lockout failures: \(lockoutFailures)",
         ]

@@ -47,6 +47,9 @@ struct PasswordAuthWorker: WorkerBehavior {
         }
         guard let credential = device.profile.scram else {
             if check.cached { return .decided(try await check.finish(context)) }
+            // An imported hash (`castellan import`): verified on the cold pool like a password
+            // not in the cache, never cached — the first success replaces it.
+            if device.profile.legacy != nil { return .cold(check) }
             return .refusedAfterColdWork(try await check.refuse(.badCredentials()), password: password)
         }
         check.cached = check.cached
@@ -98,6 +101,9 @@ struct PasswordCheck: Sendable {
     /// admits. A failure counts towards the source's lockout; a full cold pool refuses at once
     /// and counts nothing (nothing was checked).
     func finish(_ context: ServiceContext) async throws -> AuthOutcome {
+        if !cached, device.profile.scram == nil, let legacy = device.profile.legacy {
+            return try await finishLegacy(legacy, context)
+        }
         if !cached {
             guard let credential = device.profile.scram else { return try await refuse(.badCredentials()) }
             let password = password

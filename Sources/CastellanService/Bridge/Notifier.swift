@@ -34,7 +34,7 @@ struct Notifier: ChildProcess {
 
     func handle(_ event: StoreEvent) async throws {
         switch event {
-        case .deviceDisabled(let device), .deviceRemoved(let device), .credentialsChanged(let device, _):
+        case .deviceDisabled(let device), .deviceRemoved(let device), .credentialsChanged(let device, _), .policyChanged(let device):
             try await recheck(context.sessions.sessions(of: device), because: event)
         case .certificateRevoked(let serial, let device):
             // That certificate's sessions only: the device's other sessions did not present it.
@@ -48,7 +48,7 @@ struct Notifier: ChildProcess {
         case .groupsChanged(let id):
             guard let device = try await context.store.device(id) else { return }
             for session in context.sessions.sessions(of: id) { try await pushRules(to: session, of: device) }
-        case .deviceAdded, .deviceEnabled, .deviceUnlocked, .certificateIssued, .masterKeyRotated:
+        case .deviceAdded, .deviceEnabled, .deviceUnlocked, .certificateIssued, .masterKeyRotated, .credentialUpgraded:
             break
         }
     }

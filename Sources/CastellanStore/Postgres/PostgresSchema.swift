@@ -132,5 +132,14 @@ enum PostgresSchema {
                 PRIMARY KEY (device_id, source)
             )
             """),
+        // v5: password hashes imported from mosquitto's password file, dynamic-security or
+        // mosquitto-go-auth (`castellan import`), kept as written until the device's first
+        // successful login replaces them with SCRAM keys (docs/migration.md).
+        Migration(identifier: "v5", sql: """
+            CREATE TABLE legacy_credentials (
+                device_id TEXT COLLATE "C" PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+                hash TEXT NOT NULL
+            )
+            """),
     ]
 }

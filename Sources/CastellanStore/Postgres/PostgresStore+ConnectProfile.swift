@@ -38,7 +38,8 @@ extension PostgresStore {
             rules.append(try StoredColumns.rule(id: 0, effect: effects[index], access: accesses[index], pattern: patterns[index]))
         }
         let lockout = LockoutRecord(consecutiveFailures: row.failures ?? 0, lastFailure: row.lastFailure)
-        return ConnectProfile(device: device, scram: scram, totp: totp, rules: rules, lockout: lockout)
+        let legacy = try row.legacyHash.map { try StoredColumns.legacy($0, device: id) }
+        return ConnectProfile(device: device, scram: scram, totp: totp, rules: rules, lockout: lockout, legacy: legacy)
     }
 }
 
@@ -66,6 +67,7 @@ struct ConnectProfileRow: Sendable {
     var patterns: [String]?
     var failures: Int?
     var lastFailure: Int64?
+    var legacyHash: String?
 }
 
 /// The per-connect read as a named prepared statement: parsed and planned once per connection.
@@ -76,11 +78,12 @@ struct ConnectProfileStatement: PostgresPreparedStatement {
             s.mechanism, s.salt, s.iterations, s.stored_key, s.server_key,
             t.sealed_secret, t.algorithm, t.digits, t.period, t.t0, t.last_step,
             r.effects, r.accesses, r.patterns,
-            l.failures, l.last_failure
+            l.failures, l.last_failure, c.hash
         FROM devices d
         LEFT JOIN scram_credentials s ON s.device_id = d.id
         LEFT JOIN totp_credentials t ON t.device_id = d.id
         LEFT JOIN lockout_counters l ON l.device_id = d.id
+        LEFT JOIN legacy_credentials c ON c.device_id = d.id
         LEFT JOIN LATERAL (
             SELECT array_agg(u.effect ORDER BY u.id) AS effects, array_agg(u.access ORDER BY u.id) AS accesses,
                 array_agg(u.pattern ORDER BY u.id) AS patterns
@@ -119,6 +122,7 @@ struct ConnectProfileStatement: PostgresPreparedStatement {
             sealedSecret: try column(10, Data?.self), algorithm: try column(11, String?.self), digits: try column(12, Int?.self),
             period: try column(13, Int?.self), t0: try column(14, Int64?.self), lastStep: try column(15, Int64?.self),
             effects: try column(16, [String]?.self), accesses: try column(17, [Int]?.self), patterns: try column(18, [String]?.self),
-            failures: try column(19, Int?.self), lastFailure: try column(20, Int64?.self))
+            failures: try column(19, Int?.self), lastFailure: try column(20, Int64?.self),
+            legacyHash: try column(21, String?.self))
     }
 }

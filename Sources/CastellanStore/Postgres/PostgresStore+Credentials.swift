@@ -4,20 +4,11 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStore {
-    /// Sets (replaces) the device's SCRAM credential.
+    /// Sets (replaces) the device's SCRAM credential, dropping an imported hash it still had.
     public func setSCRAMCredential(_ credential: SCRAMCredential, device id: DeviceID) async throws {
         try await write { connection in
             try await self.requireDevice(connection, id)
-            _ = try await connection.query(
-                """
-                INSERT INTO scram_credentials (device_id, mechanism, salt, iterations, stored_key, server_key)
-                VALUES (\(id.rawValue), \(credential.mechanism.name), \(Data(credential.salt)), \(credential.iterations),
-                        \(Data(credential.storedKey)), \(Data(credential.serverKey)))
-                ON CONFLICT (device_id) DO UPDATE SET
-                    mechanism = excluded.mechanism, salt = excluded.salt, iterations = excluded.iterations,
-                    stored_key = excluded.stored_key, server_key = excluded.server_key
-                """, logger: self.logger
-            ).collect()
+            try await self.insertSCRAM(connection, credential, device: id)
             return ((), [.credentialsChanged(id, .secret)])
         }
     }

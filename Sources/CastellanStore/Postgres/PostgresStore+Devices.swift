@@ -26,6 +26,18 @@ extension PostgresStore {
         }
     }
 
+    /// Sets the device's policy; emits an event only when it changed.
+    public func setPolicy(_ policy: AuthFactors, device id: DeviceID) async throws {
+        try await write { connection in
+            try await self.requireDevice(connection, id)
+            let updated = try await connection.query(
+                "UPDATE devices SET policy = \(policy.name) WHERE id = \(id.rawValue) AND policy <> \(policy.name) RETURNING 1",
+                logger: self.logger
+            ).collect()
+            return ((), updated.isEmpty ? [] : [.policyChanged(id)])
+        }
+    }
+
     /// The device, or `nil`.
     public func device(_ id: DeviceID) async throws -> DeviceRecord? {
         try await read { connection in

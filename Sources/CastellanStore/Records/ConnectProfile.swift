@@ -17,13 +17,18 @@ public struct ConnectProfile: Sendable {
     /// Its lockout total: failures from every source address since the last unlock (empty if
     /// none). A source's own count is read only when this is not empty.
     public let lockout: LockoutRecord
+    /// Its imported password hash (`castellan import`), until the first successful login
+    /// replaces it with ``scram``; `nil` for every device that has SCRAM keys.
+    public let legacy: LegacyPasswordHash?
 
     /// A profile.
-    public init(device: DeviceRecord, scram: SCRAMCredential?, totp: SealedTOTPEnrolment?, rules: [ACLRule], lockout: LockoutRecord) {
+    public init(device: DeviceRecord, scram: SCRAMCredential?, totp: SealedTOTPEnrolment?, rules: [ACLRule], lockout: LockoutRecord,
+                legacy: LegacyPasswordHash? = nil) {
         self.device = device
         self.scram = scram
         self.totp = totp
         self.rules = rules
         self.lockout = lockout
+        self.legacy = legacy
     }
 }

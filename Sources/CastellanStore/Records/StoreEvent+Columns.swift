@@ -19,6 +19,8 @@ extension StoreEvent {
         case .rulesChanged(.group(let group)): ("rules.group", nil, group.rawValue)
         case .credentialsChanged(let id, let factor): ("credential.\(factor.rawValue)", id.rawValue, nil)
         case .masterKeyRotated: ("key.rotated", nil, nil)
+        case .credentialUpgraded(let id): ("credential.upgraded", id.rawValue, nil)
+        case .policyChanged(let id): ("device.policy", id.rawValue, nil)
         }
     }
 
@@ -40,6 +42,8 @@ extension StoreEvent {
             guard let group = try? DeviceGroup(group) else { return nil }
             self = .rulesChanged(.group(group))
         case ("key.rotated", _, _): self = .masterKeyRotated
+        case ("credential.upgraded", let id?, _): self = .credentialUpgraded(id)
+        case ("device.policy", let id?, _): self = .policyChanged(id)
         case (let kind, let id?, _) where kind.hasPrefix("credential."):
             guard let factor = CredentialFactor(rawValue: String(kind.dropFirst("credential.".count))) else { return nil }
             self = .credentialsChanged(id, factor)

@@ -28,13 +28,19 @@ public enum StoreEvent: Sendable, Hashable {
     case credentialsChanged(DeviceID, CredentialFactor)
     /// Every sealed secret was re-sealed under a new master key.
     case masterKeyRotated
+    /// The device's policy changed: sessions that used the old factors are re-checked (kicked).
+    case policyChanged(DeviceID)
+    /// The device's imported password hash was replaced by SCRAM keys derived from the same
+    /// password at its first successful login: the password is unchanged, so no session is kicked.
+    case credentialUpgraded(DeviceID)
 
     /// The device the change is about, if any.
     public var device: DeviceID? {
         switch self {
         case .deviceAdded(let id), .deviceDisabled(let id), .deviceEnabled(let id), .deviceRemoved(let id),
              .deviceUnlocked(let id), .groupsChanged(let id), .certificateIssued(_, let id), .certificateRevoked(_, let id),
-             .credentialsChanged(let id, _), .rulesChanged(.device(let id)):
+             .credentialsChanged(let id, _), .rulesChanged(.device(let id)), .credentialUpgraded(let id),
+             .policyChanged(let id):
             id
         case .rulesChanged(.group), .masterKeyRotated:
             nil

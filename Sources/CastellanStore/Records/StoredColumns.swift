@@ -38,6 +38,13 @@ enum StoredColumns {
         }
     }
 
+    /// A `legacy_credentials` row's hash.
+    static func legacy(_ text: String, device id: DeviceID) throws -> LegacyPasswordHash {
+        do { return try LegacyPasswordHash(parsing: text) } catch {
+            throw StoreError.corruptRecord("imported password hash of '\(id)': \(error)")
+        }
+    }
+
     /// The rule of an `acl_rules` row.
     static func rule(id: Int64, effect: String, access: Int, pattern: String) throws -> ACLRule {
         do {

@@ -7,7 +7,7 @@ import GRDB
 /// refused before anything is written, so an old build cannot corrupt a newer schema.
 enum SQLiteSchema {
     /// The identifiers of every migration this build knows, oldest first.
-    static let versions = ["v1", "v2", "v3", "v4"]
+    static let versions = ["v1", "v2", "v3", "v4", "v5"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -115,6 +115,17 @@ enum SQLiteSchema {
                     failures INTEGER NOT NULL,
                     last_failure INTEGER,
                     PRIMARY KEY (device_id, source)
+                ) WITHOUT ROWID
+                """)
+        }
+        // v5: password hashes imported from mosquitto's password file, dynamic-security or
+        // mosquitto-go-auth (`castellan import`), kept as written until the device's first
+        // successful login replaces them with SCRAM keys (docs/migration.md).
+        migrator.registerMigration("v5") { db in
+            try db.execute(sql: """
+                CREATE TABLE legacy_credentials (
+                    device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+                    hash TEXT NOT NULL
                 ) WITHOUT ROWID
                 """)
         }

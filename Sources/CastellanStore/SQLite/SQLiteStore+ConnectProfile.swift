@@ -31,8 +31,9 @@ extension SQLiteStore {
                     lastAcceptedStep: row[13], sealer: self.sealer.withLock { $0 })
             }
             let lockout = LockoutRecord(consecutiveFailures: row[14] ?? 0, lastFailure: row[15])
+            let legacy = try (row[16] as String?).map { try StoredColumns.legacy($0, device: id) }
             let rules = try Self.rules(db.cachedStatement(sql: Self.effectiveRulesSQL), arguments: key)
-            return ConnectProfile(device: device, scram: scram, totp: totp, rules: rules, lockout: lockout)
+            return ConnectProfile(device: device, scram: scram, totp: totp, rules: rules, lockout: lockout, legacy: legacy)
         }
     }
 
@@ -41,11 +42,12 @@ extension SQLiteStore {
         SELECT d.enabled, d.policy, d.created,
             s.mechanism, s.salt, s.iterations, s.stored_key, s.server_key,
             t.sealed_secret, t.algorithm, t.digits, t.period, t.t0, t.last_step,
-            l.failures, l.last_failure
+            l.failures, l.last_failure, c.hash
         FROM devices d
         LEFT JOIN scram_credentials s ON s.device_id = d.id
         LEFT JOIN totp_credentials t ON t.device_id = d.id
         LEFT JOIN lockout_counters l ON l.device_id = d.id
+        LEFT JOIN legacy_credentials c ON c.device_id = d.id
         WHERE d.id = ?1
         """
 }

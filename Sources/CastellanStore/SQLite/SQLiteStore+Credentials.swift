@@ -3,19 +3,11 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    /// Sets (replaces) the device's SCRAM credential.
+    /// Sets (replaces) the device's SCRAM credential, dropping an imported hash it still had.
     public func setSCRAMCredential(_ credential: SCRAMCredential, device id: DeviceID) async throws {
         try await write { db in
             try self.requireDevice(db, id)
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO scram_credentials (device_id, mechanism, salt, iterations, stored_key, server_key)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    id.rawValue, credential.mechanism.name, Data(credential.salt), credential.iterations,
-                    Data(credential.storedKey), Data(credential.serverKey),
-                ])
+            try Self.insertSCRAM(db, credential, device: id)
             return ((), [.credentialsChanged(id, .secret)])
         }
     }

@@ -53,6 +53,16 @@ extension SQLiteStore {
         }
     }
 
+    /// Sets the device's policy; emits an event only when it changed.
+    public func setPolicy(_ policy: AuthFactors, device id: DeviceID) async throws {
+        try await write { db in
+            try self.requireDevice(db, id)
+            try db.execute(
+                sql: "UPDATE devices SET policy = ? WHERE id = ? AND policy <> ?", arguments: [policy.name, id.rawValue, policy.name])
+            return ((), db.changesCount == 1 ? [.policyChanged(id)] : [])
+        }
+    }
+
     /// Replaces the device's group memberships.
     public func setGroups(_ groups: [DeviceGroup], device id: DeviceID) async throws {
         try await write { db in
