@@ -550,7 +550,7 @@ def main():
     p.add_argument("--restarts", type=int, default=2000)
     p.add_argument("--base-port", type=int, default=21883)
     p.add_argument("--timeout-ms", type=int, default=200,
-                   help="plugin_opt_timeout_ms (the shipped default is 10; a loaded shared machine would turn waits into denials)")
+                   help="plugin_opt_timeout_ms (the shipped default is 50; a loaded shared machine would turn waits into denials)")
     p.add_argument("--out", default=os.path.join(ROOT, "docs/benchmarks.md"), help="'-' for none")
     p.add_argument("--keep", action="store_true", help="keep the working folder")
     args = p.parse_args()

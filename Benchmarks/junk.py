@@ -8,7 +8,7 @@
 2. A flood: --junk CONNECTs with random names and passwords from --threads threads, spread over
    many loopback addresses, while one valid device connects again and again from its own
    address: the share of valid connects admitted, their p50/p99, the junk rate, and whether the
-   plugin ever entered fail-fast (its log line) — with the production deadline (--timeout-ms 10).
+   plugin ever entered fail-fast (its log line) — with the production deadline (--timeout-ms 50).
 
 Uses Benchmarks/bench.py's setup and processes; python3 stdlib only.
 """
@@ -61,7 +61,7 @@ def main():
     p.add_argument("--samples", type=int, default=200, help="single connects per kind")
     p.add_argument("--junk", type=int, default=20000, help="junk CONNECTs in the flood")
     p.add_argument("--threads", type=int, default=8)
-    p.add_argument("--timeout-ms", type=int, default=10)
+    p.add_argument("--timeout-ms", type=int, default=50)
     p.add_argument("--base-port", type=int, default=19830)
     args = p.parse_args()
     args.service = None

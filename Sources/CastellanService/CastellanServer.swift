@@ -1,3 +1,4 @@
+import CastellanAuth
 import CastellanBridge
 import CastellanStore
 import Foundation
@@ -27,6 +28,7 @@ public final class CastellanServer: Sendable {
         let masterKey = try MasterKey.load(from: configuration.masterKeyFile)
         // PostgreSQL answers arrive on the bridge thread, where the workers wait for them.
         let store = try await StoreOpener.open(configuration.store, masterKey: masterKey, eventLoopGroup: BridgeThread.group)
+        await Self.warmConnectPath(store, logger: logger)
         let entropy = configuration.entropySource()
         unknownUserKey = ServiceSettings.unknownUserKey(masterKey)
         context = try ServiceContext(store: store, settings: try ServiceSettings(configuration: configuration, unknownUserKey: unknownUserKey),
@@ -45,6 +47,19 @@ public final class CastellanServer: Sendable {
             specFile = "<built-in>"
         }
         tree = try spec.makeTree(using: ServiceWorkerTypes.all(context, events: environment.events, logger: logger), environment: environment)
+    }
+
+    /// One connect-path read before the bridge listens, so the first device is not the one that
+    /// pays for the cold path: on PostgreSQL the read's own connection is opened on first use
+    /// (TCP, TLS, login: several round trips and a backend fork, 30 ms on a busy machine — the
+    /// plugin's deadline would refuse that connect), its statement prepared, and on SQLite the
+    /// pages read. A failure is only logged: the read connects again when a device needs it.
+    static func warmConnectPath(_ store: any CredentialStore, logger: Logger) async {
+        do {
+            _ = try await store.connectProfile(device: try DeviceID("castellan-warm-up"))
+        } catch {
+            logger.warning("store not reachable for the warm-up read; the first connect will open its connection", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Runs until ``stop()``; throws when the root supervisor gave up.

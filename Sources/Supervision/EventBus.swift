@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Fans supervision events out to every subscriber, and remembers the most recent ones.
@@ -12,6 +13,8 @@ public final class EventBus: Sendable {
         var nextID = 0
         var recent: [SupervisionEvent] = []
         var recentStart = 0
+        /// The last timestamp given out: none is ever earlier (see ``emit(_:)``).
+        var lastTimestamp = Date.distantPast
     }
 
     private let state = Mutex(State())
@@ -26,9 +29,17 @@ public final class EventBus: Sendable {
         self.bufferLimit = bufferLimit
     }
 
-    /// Delivers `event` to every subscriber.
+    /// Delivers `event` to every subscriber, stamped with the time it is published.
+    ///
+    /// Why not the time the supervisor noted it: a supervisor publishes its step's events at
+    /// the end of the step, after those its children published meanwhile, so noted times would
+    /// reach subscribers out of order (a tree's start read `.042` after `.043`). Stamped here,
+    /// under the lock that orders delivery — and never earlier than the previous stamp, should
+    /// the wall clock step back — every subscriber and the replay see time order.
     public func emit(_ event: SupervisionEvent) {
         state.withLock { state in
+            state.lastTimestamp = max(Date(), state.lastTimestamp)
+            let event = SupervisionEvent(timestamp: state.lastTimestamp, path: event.path, kind: event.kind)
             if state.recent.count < recentLimit {
                 state.recent.append(event)
             } else {

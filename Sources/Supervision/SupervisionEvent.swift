@@ -23,7 +23,8 @@ public struct SupervisionEvent: Sendable, Hashable, Encodable {
         case shutdownComplete
     }
 
-    /// Wall-clock time, for people and logs.
+    /// Wall-clock time, for people and logs: once published, the time ``EventBus`` delivered
+    /// it, so a stream's events are in time order.
     public let timestamp: Date
     /// The child's (or supervisor's) path in the tree, e.g. `/castellan/auth/scram/3`.
     public let path: String

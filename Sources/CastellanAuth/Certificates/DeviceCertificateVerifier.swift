@@ -85,7 +85,9 @@ public struct DeviceCertificateVerifier: Sendable {
     private func revocationChecked(_ identity: CertificateIdentity) async throws -> CertificateDecision {
         if try await revocation.isRevoked(serialNumber: identity.serialNumber, fingerprint: identity.fingerprint) {
             cache.invalidate(fingerprint: identity.fingerprint)
-            return .denied(CertificateDenialCode.revoked.reason("certificate \(identity.fingerprint) is revoked"))
+            // The serial as `castellan cert list` shows it, then the fingerprint.
+            return .denied(CertificateDenialCode.revoked.reason(
+                "certificate serial \(identity.serialNumber.hexString) (\(identity.fingerprint)) is revoked"))
         }
         return .verified(identity)
     }

@@ -8,6 +8,33 @@ extension DenialReason {
         DenialReason(code: "bad_credentials", detail: detail)
     }
 
+    /// The password did not verify (`bad_credentials`): a password connect, the password part of
+    /// password+TOTP, and a SCRAM proof alike — one refusal, one name, whichever method.
+    public static func wrongPassword() -> DenialReason {
+        badCredentials("password did not verify")
+    }
+
+    /// The device's policy asks for a TOTP code and none came (`bad_credentials`): no code after
+    /// the password, no MQTT password beside a certificate, no `t=` in SCRAM.
+    public static func totpMissing() -> DenialReason {
+        badCredentials("TOTP code missing")
+    }
+
+    /// The TOTP code is not the current one (`bad_credentials`).
+    public static func totpMismatch() -> DenialReason {
+        badCredentials("TOTP code did not match")
+    }
+
+    /// No username, or one that is no device id (`bad_credentials`): no device to try.
+    public static func notADeviceID() -> DenialReason {
+        badCredentials("no username, or not a device id")
+    }
+
+    /// The device may use passwords but has none set (`bad_credentials`).
+    public static func noPassword() -> DenialReason {
+        badCredentials("no password set for the device")
+    }
+
     /// The device is in lockout backoff until `until` (Unix seconds), or hard-locked when `nil` (`locked_out`).
     public static func lockedOut(until: Int64?) -> DenialReason {
         if let until {

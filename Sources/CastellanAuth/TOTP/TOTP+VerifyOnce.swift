@@ -19,7 +19,7 @@ extension TOTP {
     /// throw; a caller must treat a throw as a denial (fail closed).
     public func verifyOnce(_ code: String, at unixTime: Int64, window: Int = 1, device: DeviceID, replayGuard: any TOTPReplayGuard) async throws -> TOTPVerification {
         guard let step = verify(code, at: unixTime, window: window) else {
-            return .denied(.badCredentials("TOTP code did not match"))
+            return .denied(.totpMismatch())
         }
         guard try await replayGuard.accept(step: step, for: device) else { return .denied(.totpReplay()) }
         return .accepted(step: step)

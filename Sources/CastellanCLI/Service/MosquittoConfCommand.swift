@@ -25,7 +25,7 @@ struct MosquittoConfCommand: ParsableCommand {
     @Option(name: .customLong("mosquitto-version"), help: "2.0 or 2.1 (default: asks the mosquitto on PATH; 2.0 without one).")
     var mosquittoVersion: MosquittoConf.Version?
     @Option(name: .customLong("broker-id"), help: "This broker's name in the audit trail (default: the host name).") var brokerID: String?
-    @Option(name: .customLong("timeout-ms"), help: "How long the plugin waits for a decision before denying.") var timeoutMs = 10
+    @Option(name: .customLong("timeout-ms"), help: "How long the plugin waits for a decision before denying (docs/plugin.md, Choosing the deadline).") var timeoutMs = 50
 
     func validate() throws {
         let ports = [("--port", port), ("--tls-port", tlsPort), ("--tls-password-port", tlsPasswordPort)]

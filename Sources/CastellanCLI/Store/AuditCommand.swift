@@ -15,7 +15,7 @@ struct AuditCommand: AsyncParsableCommand {
     struct Tail: StoreSubcommand {
         static let configuration = CommandConfiguration(
             commandName: "tail",
-            abstract: "Print the newest entries, oldest first; --follow keeps printing new ones until Ctrl-C.",
+            abstract: "Print the newest entries, oldest first; --follow keeps printing new ones (in time order, a second late) until Ctrl-C.",
             discussion: """
                 Decisions are authentication attempts and their outcome; changes are what an operator, \
                 the admin API or a service changed in the store, with who did it.
@@ -23,6 +23,10 @@ struct AuditCommand: AsyncParsableCommand {
         static let label = "audit tail"
         /// How often `--follow` looks for new entries.
         static let pollInterval: Duration = .milliseconds(500)
+        /// How long `--follow` holds a new entry back (milliseconds), so that one made earlier
+        /// but written later (decisions are written in batches, ~200 ms after) is printed
+        /// before it: lines in time order (``HoldBack``).
+        static let holdBack: Int64 = 1_000
 
         @OptionGroup var config: ConfigOption
         @Option(name: .short, help: "How many entries (default 20).") var n: String = "20"
@@ -58,6 +62,7 @@ struct AuditCommand: AsyncParsableCommand {
             guard follow else { return }
             var lastDecision = try await store.recentAudit(limit: 1).last?.id ?? 0
             var lastChange = try await store.latestChangeID()
+            var held = HoldBack<Entry>(margin: Self.holdBack)
             while !Task.isCancelled {
                 var new: [Entry] = []
                 if !changes {
@@ -70,9 +75,9 @@ struct AuditCommand: AsyncParsableCommand {
                     lastChange = batch.last?.id ?? lastChange
                     new += batch.map(Entry.change)
                 }
-                for entry in new.enumerated().sorted(by: { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }) {
-                    environment.output.out(try line(entry.element))
-                }
+                for entry in new { held.add(entry, time: entry.time) }
+                // `now` is whole seconds: an entry is released between one and two seconds old.
+                for entry in held.release(now: environment.now() * 1000) { environment.output.out(try line(entry)) }
                 try await Task.sleep(for: Self.pollInterval)
             }
         }

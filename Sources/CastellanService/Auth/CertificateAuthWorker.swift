@@ -31,7 +31,7 @@ struct CertificateAuthWorker: WorkerBehavior {
             // The code travels as the MQTT password; checked only after the certificate verified.
             guard let password = request.password, let code = String(validating: password, as: UTF8.self) else {
                 gate.failed(device)
-                return .deny(.badCredentials("TOTP code missing"), identity: identity, method: .certificateTOTP)
+                return .deny(.totpMissing(), identity: identity, method: .certificateTOTP)
             }
             if let refusal = try await gate.checkTOTP(code, device: device) {
                 gate.failed(device)

@@ -17,7 +17,7 @@ struct PasswordAuthWorker: WorkerBehavior {
         guard let username = request.username, let name = String(validating: username, as: UTF8.self),
               let identity = try? DeviceID(name)
         else {
-            return .refusedAfterColdWork(.deny(.badCredentials("no username, or not a device id"), method: .password), password: password)
+            return .refusedAfterColdWork(.deny(.notADeviceID(), method: .password), password: password)
         }
         let gate = DeviceGate(context: context, address: request.address)
         let device: DeviceGate.Candidate
@@ -34,12 +34,12 @@ struct PasswordAuthWorker: WorkerBehavior {
         switch device.policy {
         case .totp:
             // No password: the whole field is the code, checked here (no key derivation).
-            guard let code = String(validating: password, as: UTF8.self) else { return .decided(try await check.refuse(.badCredentials())) }
+            guard let code = String(validating: password, as: UTF8.self) else { return .decided(try await check.refuse(.totpMissing())) }
             check.code = code
             check.cached = true
         case .passwordTOTP:
             guard let enrolment = device.profile.totp, let split = PasswordWithTOTP(field: password, digits: enrolment.digits)
-            else { return .decided(try await check.refuse(.badCredentials())) }
+            else { return .decided(try await check.refuse(.totpMissing())) }
             check.password = split.password
             check.code = split.code
         default:
@@ -50,7 +50,7 @@ struct PasswordAuthWorker: WorkerBehavior {
             // An imported hash (`castellan import`): verified on the cold pool like a password
             // not in the cache, never cached — the first success replaces it.
             if device.profile.legacy != nil { return .cold(check) }
-            return .refusedAfterColdWork(try await check.refuse(.badCredentials()), password: password)
+            return .refusedAfterColdWork(try await check.refuse(.noPassword()), password: password)
         }
         check.cached = check.cached
             || context.passwordCache.withLock { $0.contains(identity: identity.rawValue, password: check.password, credential: credential, now: .now) }
@@ -105,11 +105,11 @@ struct PasswordCheck: Sendable {
             return try await finishLegacy(legacy, context)
         }
         if !cached {
-            guard let credential = device.profile.scram else { return try await refuse(.badCredentials()) }
+            guard let credential = device.profile.scram else { return try await refuse(.noPassword()) }
             let password = password
             guard let verified = await context.coldChecks.run({ PasswordVerifier.verify(password: password, against: credential) })
             else { return .deny(.unavailable("password checks busy"), identity: device.id, method: method) }
-            guard verified else { return try await refuse(.badCredentials()) }
+            guard verified else { return try await refuse(.wrongPassword()) }
             context.passwordCache.withLock {
                 $0.remember(identity: device.id.rawValue, password: password, credential: credential, now: .now)
             }

@@ -115,13 +115,13 @@ struct SCRAMAuthWorker: WorkerBehavior {
                 // A wrong proof (or TOTP code) of a device that may use SCRAM counts towards
                 // this source's lockout.
                 gate.failed(device)
-                return .deny(totpRefusal.withLock { $0 } ?? .badCredentials("SCRAM: \(error)"), identity: claimed, method: method)
+                return .deny(totpRefusal.withLock { $0 } ?? Self.refusal(error), identity: claimed, method: method)
             case .refused(let refusal)?:
                 // Unknown, disabled, another policy, or this source locked out: not counted, and
                 // refused whatever the proof was.
                 return refusal
             case nil:
-                return .deny(.badCredentials("SCRAM: \(error)"), method: method)
+                return .deny(.notADeviceID(), method: method)
             }
         }
         guard let name = server.authenticatedUsername, let identity = try? DeviceID(name), identity == claimed, let lookup else {
@@ -133,6 +133,16 @@ struct SCRAMAuthWorker: WorkerBehavior {
         case .ready(let device):
             return try await gate.admit(device, clientID: request.clientID, username: request.username,
                                         data: serverFinal, method: method)
+        }
+    }
+
+    /// The refusal for a failed client-final, named as the password path names the same
+    /// refusal (a wrong proof is a wrong password); SCRAM's own faults keep SCRAM's code.
+    private static func refusal(_ error: SCRAMError) -> DenialReason {
+        switch error.code {
+        case .invalidProof: .wrongPassword()
+        case .totpRequired: .totpMissing()
+        default: .badCredentials(error.description)
         }
     }
 }

@@ -35,7 +35,9 @@ extension PostgresStore {
                     }
                 }
             } catch {
-                if Task.isCancelled { return }
+                // A closed pool is the store closing (or dropped as the process ends), not a
+                // lost connection: nothing to say, nothing to reconnect.
+                if Task.isCancelled || (error as? PSQLError)?.code == .poolClosed { return }
                 logger.warning("change-log listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
             }
             guard !Task.isCancelled else { return }

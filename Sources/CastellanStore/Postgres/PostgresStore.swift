@@ -154,7 +154,9 @@ public final class PostgresStore: CredentialStore {
     }
 
     deinit {
-        for task in background.withLock({ $0 }) { task.cancel() }
+        // Newest first, as ``close()`` does: the listener is cancelled before the pool it
+        // borrows from shuts down, so it never mistakes the shutdown for a lost connection.
+        for task in background.withLock({ $0 }).reversed() { task.cancel() }
     }
 
     // MARK: Transactions
