@@ -87,7 +87,7 @@ import Testing
         #expect(try await castellan(["ca", "init", "--config", config]).status == 0)
         #expect(try await castellan(["cert", "server", "--dns", "localhost", "--out", folder.file("srv"), "--config", config]).status == 0)
         let plugin = folder.file("castellan_mosquitto.so")
-        FileManager.default.createFile(atPath: plugin, contents: Data())
+        _ = FileManager.default.createFile(atPath: plugin, contents: Data())
         let made = try await castellan(["mosquitto-conf", "--config", config, "--plugin", plugin, "--mosquitto-version", "2.0"])
         #expect(made.status == 0, "\(made.error)")
         let lines = made.output.split(separator: "\n").map(String.init)
