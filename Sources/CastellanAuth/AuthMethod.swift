@@ -22,23 +22,30 @@ public enum AuthMethod: String, Sendable, Hashable, CaseIterable, CustomStringCo
     case scramSHA256 = "SCRAM-SHA-256"
     /// MQTT 5 enhanced auth with `SCRAM-SHA-512`.
     case scramSHA512 = "SCRAM-SHA-512"
-    /// An enhanced-auth method Castellan does not offer (`-PLUS` mechanisms included): refused.
+    /// `SCRAM-SHA-256-PLUS`: bound to the broker's TLS certificate (`tls-server-end-point`);
+    /// offered on the TLS password listener only.
+    case scramSHA256Plus = "SCRAM-SHA-256-PLUS"
+    /// `SCRAM-SHA-512-PLUS`, as ``scramSHA256Plus``.
+    case scramSHA512Plus = "SCRAM-SHA-512-PLUS"
+    /// An enhanced-auth method Castellan does not offer (`SCRAM-SHA-1-PLUS` included): refused.
     case other
 
-    /// The method a client's MQTT 5 Authentication Method names: a SCRAM mechanism without
-    /// channel binding, compared exactly (case-sensitive, as SASL names are), or ``other``.
+    /// The method a client's MQTT 5 Authentication Method names: a SCRAM mechanism, compared
+    /// exactly (case-sensitive, as SASL names are), or ``other``.
     public init(enhancedAuthMethod name: String) {
         self = switch name {
         case Self.scramSHA1.rawValue: .scramSHA1
         case Self.scramSHA256.rawValue: .scramSHA256
         case Self.scramSHA512.rawValue: .scramSHA512
+        case Self.scramSHA256Plus.rawValue: .scramSHA256Plus
+        case Self.scramSHA512Plus.rawValue: .scramSHA512Plus
         default: .other
         }
     }
 
-    /// The method of a SCRAM mechanism: ``other`` for the `-PLUS` ones, which are not offered.
+    /// The method of a SCRAM mechanism: ``other`` for `SCRAM-SHA-1-PLUS`, which is never offered.
     public init(_ mechanism: SCRAMMechanism) {
-        self = mechanism.usesChannelBinding ? .other : AuthMethod(enhancedAuthMethod: mechanism.name)
+        self = AuthMethod(enhancedAuthMethod: mechanism.name)
     }
 
     /// The method of a CONNECT password checked under `policy`: ``passwordTOTP`` or ``totp``

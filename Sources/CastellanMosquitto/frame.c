@@ -1,4 +1,4 @@
-/* Bridge protocol v2: encoder for requests, strict decoder for replies and pushes. */
+/* Bridge protocol v3: encoder for requests, strict decoder for replies and pushes. */
 #include "frame.h"
 
 #include <string.h>
@@ -176,6 +176,7 @@ size_t castellan_frame__encode(const struct castellan_request *r, uint8_t *out, 
 			wr__uint(&w, r->protocol, 1);
 			if(r->type == CASTELLAN_EXT_AUTH) wr__uint(&w, r->step, 1);
 			wr__bytes(&w, r->address, false, true);
+			wr__uint(&w, r->listener_port, 2);
 			if(r->type == CASTELLAN_EXT_AUTH) wr__bytes(&w, r->method, false, true);
 			wr__bytes(&w, r->client_id, true, false);
 			wr__bytes(&w, r->username, true, false);

@@ -1,4 +1,4 @@
-/* Bridge protocol v2 (docs/bridge-protocol.md): frames between the plugin and the service.
+/* Bridge protocol v3 (docs/bridge-protocol.md): frames between the plugin and the service.
  *
  * The plugin encodes requests and decodes replies and pushes. Decoded byte fields are views
  * into the caller's buffer: nothing is copied or allocated, so a reply is only valid until the
@@ -12,7 +12,7 @@
 
 #define CASTELLAN_FRAME_MAX 262144u               /* largest body N (type + id + fields) */
 #define CASTELLAN_FRAME_BUFFER (4u + CASTELLAN_FRAME_MAX) /* a whole frame, prefix included */
-#define CASTELLAN_PROTOCOL_VERSION 2
+#define CASTELLAN_PROTOCOL_VERSION 3
 #define CASTELLAN_TAG_MAX 512u                     /* longest session tag (DECISION, SESSIONS) */
 
 enum castellan_type {
@@ -47,6 +47,7 @@ struct castellan_request {
 	uint64_t conn;                          /* BASIC_AUTH, EXT_AUTH, DISCONNECT */
 	uint64_t generation;                    /* BASIC_AUTH, EXT_AUTH, DISCONNECT */
 	uint8_t protocol, step;                 /* step: EXT_AUTH only */
+	uint16_t listener_port;                 /* BASIC_AUTH, EXT_AUTH: 0 when unknown (mosquitto 2.0) */
 	uint8_t last;                           /* SESSIONS: 1 on the report's last frame */
 	uint32_t count;                         /* SESSIONS: entries in `entries` */
 	struct castellan_bytes entries;         /* SESSIONS: castellan_frame__session_entry()s, back to back */

@@ -65,6 +65,9 @@ struct ended {
 #define MOSQ_ERR_AUTH_DELAYED_2_1 (-5)
 typedef void (*complete_basic_auth_fn)(const char *clientid, int result);
 typedef struct mosquitto *(*client_by_id_fn)(const char *clientid);
+/* 2.1's mosquitto_client_port: the port of the listener a client connected to. The service
+ * offers SCRAM -PLUS only on its TLS password listener, so it must know; 2.0 cannot say (0). */
+typedef int (*client_port_fn)(const struct mosquitto *client);
 /* Basic auths waiting for the service at once, at most; beyond, they wait in the callback. */
 #define MAX_PENDING 4096
 /* While some wait, the loop comes round at least this often: a reply's signal could land just
@@ -102,6 +105,7 @@ struct castellan_plugin {
 	unsigned pending_count;
 	complete_basic_auth_fn complete;            /* 2.1 only */
 	client_by_id_fn client_by_id;
+	client_port_fn client_port;                 /* 2.1 only */
 	const void *completing;                     /* the client mosquitto_complete_basic_auth is deciding */
 	bool completing_ended;                      /* ...and it fired DISCONNECT for it */
 	bool waker;                                 /* 2.1: wake_timer and the signal are set up */
@@ -222,12 +226,14 @@ static struct castellan_bytes opt_string(const char *s)
 
 /* The fields every auth request carries. `der` receives the certificate (OPENSSL_free it).
  * Returns -1 when a present certificate cannot be encoded: deny rather than send it empty. */
-static int fill_common(struct castellan_request *req, struct mosquitto *client, uint8_t **der)
+static int fill_common(const struct castellan_plugin *p, struct castellan_request *req, struct mosquitto *client, uint8_t **der)
 {
 	const char *address = mosquitto_client_address(client);
+	int port = p->client_port ? p->client_port(client) : 0;
 	req->conn = (uint64_t)(uintptr_t)client;
 	req->protocol = (uint8_t)mosquitto_client_protocol_version(client);
 	req->address = opt_string(address ? address : "");
+	req->listener_port = port > 0 && port <= UINT16_MAX ? (uint16_t)port : 0; /* 0: unknown */
 	req->client_id = opt_string(mosquitto_client_id(client));
 	*der = NULL;
 	req->certificate = opt_bytes("", 0);
@@ -530,7 +536,7 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
 	struct castellan_conn *c = castellan_conn_table__add(&p->conns, ed->client);
 	if(c == NULL) return MOSQ_ERR_AUTH;
 	req.generation = c->generation;
-	int rc = fill_common(&req, ed->client, &der);
+	int rc = fill_common(p, &req, ed->client, &der);
 	req.username = opt_string(ed->username);
 	req.password = opt_string(ed->password);
 	/* 2.1: the broker need not wait for the answer (only for a link not up yet). 2.0: it must. */
@@ -581,7 +587,7 @@ static int on_ext_auth(int event, void *event_data, void *userdata)
 	req.generation = c->generation;
 	req.username = opt_string(mosquitto_client_username(ed->client));
 	req.data = opt_bytes(ed->data_in ? ed->data_in : "", ed->data_in_len);
-	int rc = fill_common(&req, ed->client, &der);
+	int rc = fill_common(p, &req, ed->client, &der);
 	if(rc == 0) rc = castellan_bridge__call(&p->bridge, &req, &r);
 	OPENSSL_free(der);
 	if(rc == 0 && r.result == CASTELLAN_CONTINUE && set_data_out(ed, r.data)) return MOSQ_ERR_AUTH_CONTINUE;
@@ -852,6 +858,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
 			goto error;
 		}
 		p->offline_registered = true;
+		p->client_port = (client_port_fn)dlsym(RTLD_DEFAULT, "mosquitto_client_port");
 		p->waker = waker_start(p);
 		/* Delayed basic auth needs both, and a loop that wakes for replies. */
 		complete_basic_auth_fn complete = (complete_basic_auth_fn)dlsym(RTLD_DEFAULT, "mosquitto_complete_basic_auth");

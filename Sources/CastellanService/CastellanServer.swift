@@ -31,8 +31,9 @@ public final class CastellanServer: Sendable {
         await Self.warmConnectPath(store, logger: logger)
         let entropy = configuration.entropySource()
         unknownUserKey = ServiceSettings.unknownUserKey(masterKey)
-        context = try ServiceContext(store: store, settings: try ServiceSettings(configuration: configuration, unknownUserKey: unknownUserKey),
-                                 entropy: entropy)
+        let settings = try ServiceSettings(configuration: configuration, unknownUserKey: unknownUserKey)
+        context = try ServiceContext(store: store, settings: settings, entropy: entropy)
+        logger.info("SCRAM -PLUS \(settings.channelBindingSummary)")
         let loader = SupervisionSpecLoader(workerTypes: ServiceWorkerTypes.names)
         let spec: SupervisorSpec
         if configuration.supervisionSpecConfigured, !FileManager.default.fileExists(atPath: configuration.supervisionSpec) {
@@ -72,8 +73,8 @@ public final class CastellanServer: Sendable {
         await tree.stop()
     }
 
-    /// Re-reads `castellan.yaml` and the CA certificate and puts them in force for new
-    /// connections. A bad file is refused and the running settings stay.
+    /// Re-reads `castellan.yaml`, the CA certificate and the broker certificate (SCRAM `-PLUS`)
+    /// and puts them in force for new connections. A bad file is refused and the running settings stay.
     ///
     /// The store, master key, bridge socket and supervision spec are read once at start;
     /// changing them needs a restart, and the returned notes say so.
@@ -86,7 +87,7 @@ public final class CastellanServer: Sendable {
         if fresh.bridgeSocket != running.bridgeSocket { notes.append("bridge.socket changed: takes effect after a restart") }
         if fresh.supervisionSpec != running.supervisionSpec { notes.append("supervision.spec changed: takes effect after a restart") }
         context.apply(settings)
-        logger.info("configuration reloaded", metadata: ["file": "\(configurationFile)"])
+        logger.info("configuration reloaded", metadata: ["file": "\(configurationFile)", "scram_plus": "\(settings.channelBindingSummary)"])
         return notes
     }
 }

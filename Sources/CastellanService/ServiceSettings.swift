@@ -14,8 +14,11 @@ public struct ServiceSettings: Sendable {
     public let certificates: DeviceCertificateConfiguration?
     public let identityCheck: ConnectIdentityCheck
     public let scram: SCRAMServerConfiguration
+    /// Where SCRAM `-PLUS` is offered, and bound to what; `nil`: nowhere.
+    let channelBinding: ChannelBindingListener?
 
-    /// Reads the CA certificate (public part only: the service never needs the CA key).
+    /// Reads the CA certificate (public part only: the service never needs the CA key) and the
+    /// broker certificate that SCRAM `-PLUS` exchanges are bound to.
     ///
     /// - Parameter unknownUserKey: derives unknown users' fake SCRAM parameters; keep it stable
     ///   (``ServiceSettings/unknownUserKey(_:)``), or a restart or reload would tell which
@@ -30,7 +33,20 @@ public struct ServiceSettings: Sendable {
             certificates = nil
         }
         identityCheck = ConnectIdentityCheck(binding: configuration.clientIDBinding)
-        scram = try SCRAMServerConfiguration(unknownUserKey: unknownUserKey)
+        channelBinding = try ChannelBindingListener(configuration: configuration)
+        var scram = try SCRAMServerConfiguration(unknownUserKey: unknownUserKey)
+        scram.channelBindingEnabled = channelBinding != nil
+        self.scram = scram
+    }
+
+    /// Where SCRAM `-PLUS` is offered, in words for the log: the listener port and the
+    /// certificate the exchanges are bound to, or why nowhere.
+    public var channelBindingSummary: String {
+        if let channelBinding {
+            return "offered on listener port \(channelBinding.port), bound to \(channelBinding.certificateFile) (tls-server-end-point)"
+        }
+        if configuration.tlsPasswordPort == 0 { return "offered nowhere: broker.tls_password_port is 0" }
+        return "offered nowhere: no broker certificate at \(configuration.brokerCertificatePrefix).pem (castellan cert server)"
     }
 
     /// The unknown-user key for a store sealed with `masterKey`: derived from it, so the same

@@ -117,3 +117,37 @@ func scramPlus_sameBindingOnBothSides_authenticates(mechanism: SCRAMMechanism) t
     #expect(try SCRAMChannelBinding.tlsServerEndPoint(certificateDER: p384).data == Array(SHA384.hash(data: p384)))
     #expect(throws: (any Error).self) { _ = try SCRAMChannelBinding.tlsServerEndPoint(certificateDER: [0x30, 0x00]) }
 }
+
+/// RFC 5929 §4.1 against an independent implementation: each fixture's binding data must equal
+/// its fingerprint as OpenSSL computes it, with the hash the rule picks —
+/// `openssl x509 -in Tests/Fixtures/channel-binding/<file> -noout -fingerprint -<hash>`.
+@Test(arguments: [
+    // ECDSA with SHA-256: SHA-256.
+    ("ecdsa-sha256.pem", "57:09:3F:D7:1A:2D:B4:D6:71:48:37:72:AA:A7:7F:C9:F0:50:E9:35:18:DA:A8:39:E8:C5:3E:4E:F2:A2:08:C9"),
+    // ECDSA with SHA-384 (P-384): SHA-384.
+    ("ecdsa-sha384.pem", "F2:26:16:50:06:CC:C9:CE:14:3F:FB:53:0E:67:F3:2E:A4:FE:C4:CF:44:14:8F:04:FB:59:74:D1:E8:AA:EA:88:48:3A:F9:D6:47:0A:9C:D0:00:A9:AB:4C:2F:24:1F:9D"),
+    // RSA with SHA-512: SHA-512.
+    ("rsa-sha512.pem", "39:A4:9B:0C:69:FC:50:BF:26:8F:3E:CA:99:D4:B8:6B:36:E9:16:D0:97:37:D5:1A:E9:3C:53:87:F2:4D:A1:1E:AF:31:13:75:33:74:AA:A9:37:48:44:14:23:98:A8:90:38:4A:80:BC:3A:55:87:4B:DA:A3:BC:10:47:E1:29:7A"),
+    // RSA with SHA-1: SHA-256, never SHA-1.
+    ("rsa-sha1.pem", "54:59:EE:40:9F:A0:12:92:0B:AE:60:4F:88:EC:78:71:B8:22:46:C9:CB:27:6C:62:AE:5A:B1:4D:54:20:89:1C"),
+])
+func scramChannelBinding_ofAKnownCertificate_isItsOpenSSLFingerprint(file: String, fingerprint: String) throws {
+    let pem = try String(contentsOfFile: channelBindingFixtures + file, encoding: .utf8)
+    let expected = fingerprint.split(separator: ":").map { UInt8($0, radix: 16)! }
+    let binding = try SCRAMChannelBinding.tlsServerEndPoint(certificatePEM: pem)
+    #expect(binding.type == "tls-server-end-point")
+    #expect(binding.data == expected)
+    // A chain file (mosquitto's certfile may hold one): the first certificate, the server's own, counts.
+    let other = try String(contentsOfFile: channelBindingFixtures + (file == "rsa-sha1.pem" ? "rsa-sha512.pem" : "rsa-sha1.pem"), encoding: .utf8)
+    #expect(try SCRAMChannelBinding.tlsServerEndPoint(certificatePEM: pem + other).data == expected)
+}
+
+@Test func scramChannelBinding_ofPEMWithoutACertificate_throws() {
+    #expect(throws: (any Error).self) { _ = try SCRAMChannelBinding.tlsServerEndPoint(certificatePEM: "") }
+    #expect(throws: (any Error).self) {
+        _ = try SCRAMChannelBinding.tlsServerEndPoint(certificatePEM: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    }
+}
+
+private let channelBindingFixtures = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/channel-binding/").path + "/"

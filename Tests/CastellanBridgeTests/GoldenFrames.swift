@@ -97,11 +97,13 @@ enum FixtureFields {
             break
         case .basicAuth(let request):
             add("conn", request.connection); add("generation", request.generation); add("protocol", request.protocolLevel.rawValue)
-            add("address", request.address); add("client_id", request.clientID); add("username", request.username)
+            add("address", request.address); add("listener_port", request.listenerPort); add("client_id", request.clientID)
+            add("username", request.username)
             add("password", request.password); add("certificate", request.certificate)
         case .extAuth(let request):
             add("conn", request.connection); add("generation", request.generation); add("protocol", request.protocolLevel.rawValue)
-            add("step", request.step.rawValue); add("address", request.address); add("method", request.method)
+            add("step", request.step.rawValue); add("address", request.address); add("listener_port", request.listenerPort)
+            add("method", request.method)
             add("client_id", request.clientID); add("username", request.username); add("data", request.data)
             add("certificate", request.certificate)
         case .disconnect(let connection, let generation):

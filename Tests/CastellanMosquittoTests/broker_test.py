@@ -4,7 +4,7 @@
 Each test writes a config into a temp dir, starts its broker, waits for its " running" log line,
 drives mosquitto_pub/mosquitto_sub (or a raw MQTT 5 socket for enhanced auth, which the
 mosquitto clients cannot continue) and checks exact outcomes. The scripted service speaks
-bridge protocol v2 (docs/bridge-protocol.md) and records every frame it receives, so tests
+bridge protocol v3 (docs/bridge-protocol.md) and records every frame it receives, so tests
 wait for events (a frame, a log line, a process exit) instead of sleeping.
 
 This Python peer only exercises the plugin; the real Swift service is tested end to end elsewhere.
@@ -35,10 +35,16 @@ def mosquitto_line():
     version = out.split("version", 1)[1].split()[0] if "version" in out else "?"
     return ".".join(version.split(".")[:2])
 
-# ---- bridge protocol v2, service side ------------------------------------------------------
+
+def expected_listener_port(broker):
+    """The listener port auth requests carry: the broker's on 2.1, 0 (unknown) on 2.0."""
+    return broker.port if mosquitto_line() != "2.0" else 0
+
+# ---- bridge protocol v3, service side ------------------------------------------------------
 
 HELLO, PING, BASIC_AUTH, EXT_AUTH, DISCONNECT, SESSIONS = 1, 2, 3, 4, 5, 6
 HELLO_ACK, PONG, DECISION, KICK, SET_RULES, SERVICE_PUBLISH = 0x81, 0x82, 0x83, 0x90, 0x91, 0x92
+VERSION = 3
 PUBLISH, SUBSCRIBE, RECEIVE, ALL = 1, 2, 4, 7
 
 
@@ -91,6 +97,7 @@ def parse_request(kind, ident, body):
         if kind == EXT_AUTH:
             req["step"] = r.uint(1)
         req["address"] = r.blob().decode()
+        req["listener_port"] = r.uint(2)
         if kind == EXT_AUTH:
             req["method"] = r.blob().decode()
         req["client_id"] = r.blob(True)
@@ -198,7 +205,7 @@ class Service:
 
     def _reply(self, req):
         if req["type"] == HELLO and self.answer_hello:
-            return frame(HELLO_ACK, req["id"], struct.pack(">H", 2))
+            return frame(HELLO_ACK, req["id"], struct.pack(">H", VERSION))
         if req["type"] == PING and self.answer_ping:
             return frame(PONG, req["id"])
         if req["type"] in (BASIC_AUTH, EXT_AUTH) and self.decide:
@@ -520,13 +527,15 @@ def test_allow_enforces_rules_and_deny_refuses(tmp):
     broker = Broker(tmp, svc.path)
     try:
         hello = svc.wait_for(lambda f: f["type"] == HELLO, "HELLO")
-        assert hello["version"] == 2 and hello["broker_id"] == "test-broker", hello
+        assert hello["version"] == VERSION and hello["broker_id"] == "test-broker", hello
 
         r = pub(broker, "dev1", "dev1", "good", "devices/dev1/t", qos=1)
         assert r.returncode == 0, "allowed publish failed: %s" % r.stderr
         req = svc.wait_for(lambda f: f["type"] == BASIC_AUTH, "BASIC_AUTH")
         assert (req["protocol"], req["address"], req["client_id"], req["username"], req["password"], req["certificate"]) \
             == (5, "127.0.0.1", b"dev1", b"dev1", b"good", b""), req
+        # The listener the client came in on: 2.1 says (mosquitto_client_port), 2.0 cannot (0).
+        assert req["listener_port"] == expected_listener_port(broker), req
         svc.wait_for(lambda f: f["type"] == DISCONNECT and f["conn"] == req["conn"], "DISCONNECT for dev1's conn")
 
         watcher = Sub(broker, "watcher", "watcher", "good", "devices/#", count=1)
@@ -778,8 +787,9 @@ def test_enhanced_auth_continue_and_reauth(tmp):
         assert c.read() == (0xF0, 0x18, b"server-first"), "no AUTH continue"
         c.auth(0x18, method.encode(), b"client-final")
         assert c.read() == (0x20, 0x00, b"v=final"), "no CONNACK success with the final data"
-        steps = [(f["step"], f["method"], f["username"]) for f in svc.frames if f["type"] == EXT_AUTH]
-        assert steps == [(0, method, None), (1, method, None)], steps
+        steps = [(f["step"], f["method"], f["username"], f["listener_port"]) for f in svc.frames if f["type"] == EXT_AUTH]
+        port = expected_listener_port(broker)  # every step names the listener: SCRAM -PLUS is offered on one only
+        assert steps == [(0, method, None, port), (1, method, None, port)], steps
         c.auth(0x19, method.encode(), b"again")  # re-authentication
         assert c.read()[:2] == (0xF0, 0x00), "re-auth not accepted"
         reauth = svc.wait_for(lambda f: f["type"] == EXT_AUTH and f["step"] == 2, "re-auth START as step 2")

@@ -122,6 +122,7 @@ static void check_golden(const struct golden *g)
 		.generation = field_uint(g, "generation"), .last = (uint8_t)field_uint(g, "last"),
 		.count = (uint32_t)field_uint(g, "count"), .entries = field_bytes(g, "entries", store[8]),
 		.protocol = (uint8_t)field_uint(g, "protocol"), .step = (uint8_t)field_uint(g, "step"),
+		.listener_port = (uint16_t)field_uint(g, "listener_port"),
 		.broker_id = field_bytes(g, "broker_id", store[0]), .address = field_bytes(g, "address", store[1]),
 		.method = field_bytes(g, "method", store[2]), .client_id = field_bytes(g, "client_id", store[3]),
 		.username = field_bytes(g, "username", store[4]), .password = field_bytes(g, "password", store[5]),
@@ -554,7 +555,7 @@ static void test_bridge(void)
 	CHECK(b.state == CASTELLAN_HANDSHAKE, "HELLO abandoned within a 3 s request deadline");
 	b.timeout_ms = 20;
 	b.hello_sent_us = hello_sent;
-	service_reply(s, "00000007", "81", id, "0002");
+	service_reply(s, "00000007", "81", id, "0003");
 	castellan_bridge__tick(&b); /* within a millisecond of the last TICK: nothing is read */
 	CHECK(b.state == CASTELLAN_HANDSHAKE, "TICK not rate-limited");
 	tick_now(&b);

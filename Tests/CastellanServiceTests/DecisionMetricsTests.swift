@@ -9,7 +9,7 @@ import Testing
     @Test func anUnknownEnhancedAuthMethod_isCountedUnderTheOneLabelOther() throws {
         let metrics = TestMetrics()
         let recorder = DecisionMetrics(factory: metrics)
-        for invented in ["X-EVIL-1", "X-EVIL-2", "SCRAM-SHA-256-PLUS", "scram-sha-256"] {
+        for invented in ["X-EVIL-1", "X-EVIL-2", "SCRAM-SHA-1-PLUS", "scram-sha-256"] {
             recorder.record(.deny(.malformed("unsupported authentication method"), method: AuthMethod(enhancedAuthMethod: invented)),
                             duration: .microseconds(5))
         }

@@ -87,7 +87,7 @@ import Testing
         #expect(try await castellan(["ca", "init", "--config", config]).status == 0)
         #expect(try await castellan(["cert", "server", "--dns", "localhost", "--out", folder.file("srv"), "--config", config]).status == 0)
         let plugin = folder.file("castellan_mosquitto.so")
-        FileManager.default.createFile(atPath: plugin, contents: Data())
+        _ = FileManager.default.createFile(atPath: plugin, contents: Data())
         let made = try await castellan(["mosquitto-conf", "--config", config, "--plugin", plugin, "--mosquitto-version", "2.0"])
         #expect(made.status == 0, "\(made.error)")
         let lines = made.output.split(separator: "\n").map(String.init)
@@ -104,6 +104,14 @@ import Testing
         #expect(none.status != 0 && none.error.contains("keep at least one"), "\(none.error)")
         let clash = try await castellan(["mosquitto-conf", "--config", config, "--plugin", plugin, "--tls-password-port", "8883"])
         #expect(clash.status != 0 && clash.error.contains("--tls-password-port must differ from --tls-port"), "\(clash.error)")
+        // The TLS password listener is where the service offers SCRAM -PLUS: its port comes from
+        // castellan.yaml, and another one is refused rather than silently failing every -PLUS device.
+        let elsewhere = try await castellan(["mosquitto-conf", "--config", config, "--plugin", plugin, "--tls-password-port", "9884"])
+        #expect(elsewhere.status != 0 && elsewhere.error.contains("broker.tls_password_port (8884)"), "\(elsewhere.error)")
+        try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "tls_password_port: 8884", with: "tls_password_port: 9884")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let moved = try await castellan(["mosquitto-conf", "--config", config, "--plugin", plugin, "--mosquitto-version", "2.1"])
+        #expect(moved.status == 0 && moved.output.contains("listener 9884\n"), "\(moved.error)")
     }
 
     /// Runs the built `castellan` to its end, on a thread of its own.

@@ -33,6 +33,8 @@ struct ConfigurationTests {
           trusted_proxies: ["10.0.0.0/8", "::1"]
           max_tracked_addresses: 500
         client_id_binding: prefix
+        broker:
+          tls_password_port: 9884
         """
 
     @Test func aFullFile_isReadWithRelativePathsAnchoredAtItsFolder() throws {
@@ -48,6 +50,7 @@ struct ConfigurationTests {
         #expect(config.lockout == (try LockoutPolicy(threshold: 3, baseDelay: 2, maxDelay: 60, hardLockAfter: 20)))
         #expect(config.rateLimit == (try RateLimitPolicy(connectsPerSecond: 2.5, burst: 10, trustedProxies: ["10.0.0.0/8", "::1"], maxTrackedAddresses: 500)))
         #expect(config.clientIDBinding == .prefix)
+        #expect(config.tlsPasswordPort == 9884)
     }
 
     @Test func aMinimalFile_getsTheDocumentedDefaults() throws {
@@ -60,6 +63,8 @@ struct ConfigurationTests {
         #expect(config.lockout == .default)
         #expect(config.rateLimit == .default)
         #expect(config.clientIDBinding == .equal)
+        #expect(config.tlsPasswordPort == 8884)
+        #expect(config.brokerCertificatePrefix == "/a/broker", "no certificate recorded: broker beside the file")
     }
 
     @Test func theLocator_prefersTheOption_thenTheVariable_thenTheWorkingDirectory() {
@@ -86,6 +91,8 @@ struct ConfigurationTests {
         ("store: sqlite:c.db\nmaster_key_file: m\nrate_limit:\n  connects_per_second: .inf\n", 4, "rate_limit.connects_per_second", "decimal"),
         ("store: sqlite:c.db\nmaster_key_file: m\nlockout:\n  threshold: 50\n  hard_lock_after: 10\n", 4, "lockout", "threshold"),
         ("store: sqlite:c.db\nmaster_key_file: m\nbridge: here\n", 3, "bridge", "expected a mapping"),
+        ("store: sqlite:c.db\nmaster_key_file: m\nbroker:\n  tls_password_port: 70000\n", 4, "broker.tls_password_port", "out of range"),
+        ("store: sqlite:c.db\nmaster_key_file: m\nbroker:\n  tls_port: 8883\n", 4, "broker.tls_port", "unknown key"),
         ("store: [a, b]\nmaster_key_file: m\n", 1, "store", "single value"),
         ("store: sqlite:c.db\nmaster_key_file: m\nstore: sqlite:d.db\n", 1, "", "duplicate key 'store'"),
         ("store: sqlite:c.db\n  master_key_file: m\n", 2, "", "YAML syntax error"),

@@ -1,4 +1,5 @@
 import Crypto
+import SwiftASN1
 import X509
 
 /// The channel-binding data of one TLS connection, for the `-PLUS` mechanisms.
@@ -31,5 +32,16 @@ public struct SCRAMChannelBinding: Sendable, Hashable {
         default: Array(SHA256.hash(data: certificateDER))
         }
         return .tlsServerEndPoint(certificateHash: hash)
+    }
+
+    /// `tls-server-end-point` data for the first certificate of a PEM file's text — the
+    /// server's own, as mosquitto's `certfile` holds it (a chain, if any, follows it).
+    ///
+    /// - Throws: when the text holds no `CERTIFICATE` block or the block is no certificate.
+    public static func tlsServerEndPoint(certificatePEM: String) throws -> SCRAMChannelBinding {
+        guard let leaf = try PEMDocument.parseMultiple(pemString: certificatePEM).first(where: { $0.discriminator == "CERTIFICATE" }) else {
+            throw SCRAMError.channelBindingNotSupported("no CERTIFICATE block in the PEM text")
+        }
+        return try tlsServerEndPoint(certificateDER: leaf.derBytes)
     }
 }

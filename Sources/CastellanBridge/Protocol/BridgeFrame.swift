@@ -3,7 +3,7 @@
 ///     u32 body length N (5…maxBodyLength) · u8 type · u32 request id · fields
 public struct BridgeFrame: Sendable, Hashable {
     /// The protocol version both sides speak.
-    public static let version: UInt16 = 2
+    public static let version: UInt16 = 3
     /// The largest body (type + id + fields) either side accepts: 256 KiB, room for the
     /// largest ACL rule set (131,587 bytes) and a certificate chain.
     public static let maxBodyLength = 262_144

@@ -29,6 +29,7 @@ extension BridgeMessage {
             writer.u64(request.generation)
             writer.u8(request.protocolLevel.rawValue)
             writer.string(request.address)
+            writer.u16(request.listenerPort)
             writer.optionalBytes(request.clientID)
             writer.optionalBytes(request.username)
             writer.optionalBytes(request.password)
@@ -39,6 +40,7 @@ extension BridgeMessage {
             writer.u8(request.protocolLevel.rawValue)
             writer.u8(request.step.rawValue)
             writer.string(request.address)
+            writer.u16(request.listenerPort)
             writer.string(request.method)
             writer.optionalBytes(request.clientID)
             writer.optionalBytes(request.username)
@@ -90,7 +92,7 @@ extension BridgeMessage {
             let level = try protocolLevel(&reader)
             return .basicAuth(BasicAuthRequest(
                 connection: connection, generation: generation, protocolLevel: level, address: try reader.string("address"),
-                clientID: try reader.optionalBytes(), username: try reader.optionalBytes(),
+                listenerPort: try reader.u16(), clientID: try reader.optionalBytes(), username: try reader.optionalBytes(),
                 password: try reader.optionalBytes(), certificate: try reader.bytes("certificate")))
         case (.plugin, 0x04):
             let connection = try reader.u64()
@@ -100,7 +102,7 @@ extension BridgeMessage {
             guard let step = ExtAuthRequest.Step(rawValue: stepByte) else { throw .badValue(field: "step", stepByte) }
             return .extAuth(ExtAuthRequest(
                 connection: connection, generation: generation, protocolLevel: level, step: step, address: try reader.string("address"),
-                method: try reader.string("method"), clientID: try reader.optionalBytes(),
+                listenerPort: try reader.u16(), method: try reader.string("method"), clientID: try reader.optionalBytes(),
                 username: try reader.optionalBytes(), data: try reader.bytes("data"),
                 certificate: try reader.bytes("certificate")))
         case (.plugin, 0x05):

@@ -62,18 +62,22 @@ public struct BasicAuthRequest: Sendable, Hashable {
     public var generation: UInt64
     public var protocolLevel: MQTTProtocolLevel
     public var address: String
+    /// The port of the broker listener the client connected to; 0 when the broker cannot say
+    /// (mosquitto 2.0 has no `mosquitto_client_port`).
+    public var listenerPort: UInt16
     public var clientID: [UInt8]?
     public var username: [UInt8]?
     public var password: [UInt8]?
     /// The client certificate (DER), empty when the client presented none.
     public var certificate: [UInt8]
 
-    public init(connection: UInt64, generation: UInt64 = 1, protocolLevel: MQTTProtocolLevel, address: String, clientID: [UInt8]?,
-                username: [UInt8]?, password: [UInt8]?, certificate: [UInt8] = []) {
+    public init(connection: UInt64, generation: UInt64 = 1, protocolLevel: MQTTProtocolLevel, address: String, listenerPort: UInt16 = 0,
+                clientID: [UInt8]?, username: [UInt8]?, password: [UInt8]?, certificate: [UInt8] = []) {
         self.connection = connection
         self.generation = generation
         self.protocolLevel = protocolLevel
         self.address = address
+        self.listenerPort = listenerPort
         self.clientID = clientID
         self.username = username
         self.password = password
@@ -97,6 +101,9 @@ public struct ExtAuthRequest: Sendable, Hashable {
     public var protocolLevel: MQTTProtocolLevel
     public var step: Step
     public var address: String
+    /// See ``BasicAuthRequest/listenerPort``: where the service learns whether the exchange
+    /// runs inside its TLS password listener, the one place it offers SCRAM `-PLUS`.
+    public var listenerPort: UInt16
     public var method: String
     public var clientID: [UInt8]?
     public var username: [UInt8]?
@@ -104,12 +111,14 @@ public struct ExtAuthRequest: Sendable, Hashable {
     public var certificate: [UInt8]
 
     public init(connection: UInt64, generation: UInt64 = 1, protocolLevel: MQTTProtocolLevel = .v5, step: Step, address: String,
-                method: String, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8], certificate: [UInt8] = []) {
+                listenerPort: UInt16 = 0, method: String, clientID: [UInt8]?, username: [UInt8]?, data: [UInt8],
+                certificate: [UInt8] = []) {
         self.connection = connection
         self.generation = generation
         self.protocolLevel = protocolLevel
         self.step = step
         self.address = address
+        self.listenerPort = listenerPort
         self.method = method
         self.clientID = clientID
         self.username = username

@@ -33,9 +33,9 @@ struct CertCommand: AsyncParsableCommand {
                     entropy: configuration.entropySource(system: environment.entropy))
                 try issued.write(prefix: prefix)
             }
-            // Recorded for `castellan mosquitto-conf`: the broker certificate is this prefix.
-            try? FileManager.default.removeItem(atPath: configuration.caDirectory + "/broker-certificate")
-            try (prefix + "\n").write(toFile: configuration.caDirectory + "/broker-certificate", atomically: true, encoding: .utf8)
+            // Recorded for `castellan mosquitto-conf` and the service (SCRAM -PLUS): the broker certificate is this prefix.
+            try? FileManager.default.removeItem(atPath: configuration.brokerCertificateRecord)
+            try (prefix + "\n").write(toFile: configuration.brokerCertificateRecord, atomically: true, encoding: .utf8)
             environment.output.out("wrote \(prefix).pem and \(prefix).key")
         }
     }

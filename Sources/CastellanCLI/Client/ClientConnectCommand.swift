@@ -13,9 +13,11 @@ struct ClientConnectCommand: AsyncParsableCommand {
         do {
             let result = try await client.connect()
             await client.disconnect()
-            ClientOutput.emit(json: options.json,
-                              ["result": "accepted", "client_id": result.clientID, "session_present": result.sessionPresent],
-                              text: "accepted: client id \(result.clientID)")
+            // The method the broker confirmed: with --scram over --tls, whether it is the -PLUS form.
+            let method = result.properties.authenticationMethod
+            var fields: [String: any Sendable] = ["result": "accepted", "client_id": result.clientID, "session_present": result.sessionPresent]
+            if let method { fields["auth_method"] = method }
+            ClientOutput.emit(json: options.json, fields, text: "accepted: client id \(result.clientID)" + (method.map { " (\($0))" } ?? ""))
         } catch {
             await client.close()
             throw ClientOutput.fail(error, json: options.json)

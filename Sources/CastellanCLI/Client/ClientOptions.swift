@@ -42,8 +42,12 @@ struct ClientOptions: ParsableArguments {
             help: "File holding the base32 TOTP secret: the code goes in SCRAM's t= with --scram, else after the password.")
     var totpSecretFile: String?
 
-    @Option(help: "Enhanced authentication: SCRAM-SHA-256 or SCRAM-SHA-512 (MQTT 5 only).")
+    @Option(help: "Enhanced authentication: SCRAM-SHA-256 or SCRAM-SHA-512 (MQTT 5 only); with --tls its -PLUS form, bound to the broker's certificate.")
     var scram: String?
+
+    @Flag(name: .customLong("no-channel-binding"),
+          help: "With --scram over --tls: plain SCRAM, not -PLUS (for a broker that offers no -PLUS, such as mosquitto 2.0).")
+    var noChannelBinding = false
 
     @Option(name: .customLong("protocol"), help: "MQTT version: 5 or 3.1.1.")
     var protocolVersion: String = "5"
@@ -80,11 +84,12 @@ struct ClientOptions: ParsableArguments {
             guard version == .v5 else { throw ValidationError("--scram needs --protocol 5") }
             guard let username, let password else { throw ValidationError("--scram needs --username and --password-file") }
             configuration.authentication = if let totp {
-                .scramWithTOTP(mechanism, username: username, password: password, totp: totp)
+                .scramWithTOTP(mechanism, username: username, password: password, totp: totp, channelBinding: !noChannelBinding)
             } else {
-                .scram(mechanism, username: username, password: password)
+                .scram(mechanism, username: username, password: password, channelBinding: !noChannelBinding)
             }
         } else {
+            if noChannelBinding { throw ValidationError("--no-channel-binding needs --scram") }
             configuration.username = username
             if let totp {
                 guard let password else { throw ValidationError("--totp-secret-file needs --password-file") }

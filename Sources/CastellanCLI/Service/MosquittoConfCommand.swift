@@ -14,8 +14,9 @@ struct MosquittoConfCommand: ParsableCommand {
     @Option(help: "Plain TCP listener port, on 127.0.0.1 unless --bind says otherwise; 0 for none.") var port = 1883
     @Option(name: .customLong("tls-port"), help: "TLS listener port for certificate devices (client certificate required); 0 for none.")
     var tlsPort = 8883
-    @Option(name: .customLong("tls-password-port"), help: "TLS listener port for password, TOTP and SCRAM devices (broker certificate only); 0 for none.")
-    var tlsPasswordPort = 8884
+    @Option(name: .customLong("tls-password-port"),
+            help: "TLS listener port for password, TOTP and SCRAM devices (broker certificate only; SCRAM -PLUS there); 0 for none (default: broker.tls_password_port of castellan.yaml, 8884).")
+    var tlsPasswordPort: Int?
     @Option(help: "The plugin (castellan_mosquitto.so); default: found next to castellan, in /usr/lib/castellan, or in ./.build-plugin.")
     var plugin: String?
     @Option(help: "The account mosquitto runs as (default: the one running this command, or mosquitto instead of root).") var user: String?
@@ -28,6 +29,11 @@ struct MosquittoConfCommand: ParsableCommand {
     @Option(name: .customLong("timeout-ms"), help: "How long the plugin waits for a decision before denying (docs/plugin.md, Choosing the deadline).") var timeoutMs = 50
 
     func validate() throws {
+        // The ports are checked in run(), once castellan.yaml has said which is the TLS password one.
+        guard (1...10_000).contains(timeoutMs) else { throw ValidationError("--timeout-ms must be 1…10000") }
+    }
+
+    static func checkPorts(port: Int, tlsPort: Int, tlsPasswordPort: Int) throws(ValidationError) {
         let ports = [("--port", port), ("--tls-port", tlsPort), ("--tls-password-port", tlsPasswordPort)]
         for (name, value) in ports where !(0...65_535).contains(value) {
             throw ValidationError("\(name) must be 0…65535")
@@ -39,13 +45,30 @@ struct MosquittoConfCommand: ParsableCommand {
                 throw ValidationError("\(name) must differ from \(other.0)")
             }
         }
-        guard (1...10_000).contains(timeoutMs) else { throw ValidationError("--timeout-ms must be 1…10000") }
+    }
+
+    /// The TLS password listener's port: the one castellan.yaml names, where the service offers
+    /// SCRAM `-PLUS` (it learns a connection's listener from the plugin). Another port there
+    /// would refuse every `-PLUS` device, so it is refused here; 0 (no such listener) is fine.
+    static func checkPasswordPort(_ port: Int, configuration: CastellanConfiguration) throws(CommandFailure) {
+        let configured = configuration.tlsPasswordPort
+        guard port == 0 || port == configured else {
+            throw .refused("--tls-password-port \(port) differs from broker.tls_password_port (\(configured)) in \(configuration.file): "
+                + "the service offers SCRAM -PLUS on that port only. Change it there (then `castellan reload`), or leave the option out")
+        }
     }
 
     func run() throws {
         let environment = CommandEnvironment.process()
         do {
             let configuration = try config.load(environment)
+            let tlsPasswordPort = tlsPasswordPort ?? configuration.tlsPasswordPort
+            do {
+                try Self.checkPorts(port: port, tlsPort: tlsPort, tlsPasswordPort: tlsPasswordPort)
+            } catch {
+                throw CommandFailure.usage(error.message)
+            }
+            try Self.checkPasswordPort(tlsPasswordPort, configuration: configuration)
             let workingDirectory = environment.workingDirectory
             func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : workingDirectory + "/" + path }
             guard let plugin = plugin.map(absolute) ?? Self.defaultPlugin(workingDirectory: workingDirectory) else {
@@ -54,8 +77,13 @@ struct MosquittoConfCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: plugin) else { throw CommandFailure.refused("no plugin at \(plugin)") }
             var certificate: MosquittoConf.ServerCertificate?
             if tlsPort != 0 || tlsPasswordPort != 0 {
-                let prefix = serverCert.map(absolute) ?? Self.recordedServerCertificate(caDirectory: configuration.caDirectory)
-                    ?? configuration.directory + "/broker"
+                let prefix = serverCert.map(absolute) ?? configuration.brokerCertificatePrefix
+                if tlsPasswordPort != 0 && prefix != configuration.brokerCertificatePrefix {
+                    // The service binds -PLUS exchanges to the recorded certificate, not this one.
+                    FileHandle.standardError.write(Data(("castellan mosquitto-conf: warning: the service binds SCRAM -PLUS to "
+                        + "\(configuration.brokerCertificatePrefix).pem; with \(prefix).pem on the broker every -PLUS device is refused "
+                        + "(run `castellan cert server --out \(prefix)` to record it)\n").utf8))
+                }
                 let files = MosquittoConf.ServerCertificate(caFile: configuration.caDirectory + "/ca.pem", prefix: prefix)
                 for file in [files.caFile, files.certificateFile, files.keyFile] where !FileManager.default.fileExists(atPath: file) {
                     throw CommandFailure.refused(
@@ -82,13 +110,6 @@ struct MosquittoConfCommand: ParsableCommand {
             FileHandle.standardError.write(Data("castellan mosquitto-conf: \(error)\n".utf8))
             throw ExitCode.failure
         }
-    }
-
-    /// The prefix `castellan cert server --out PREFIX` recorded in the CA folder, if any.
-    static func recordedServerCertificate(caDirectory: String) -> String? {
-        guard let text = try? String(contentsOfFile: caDirectory + "/broker-certificate", encoding: .utf8) else { return nil }
-        let prefix = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return prefix.isEmpty ? nil : prefix
     }
 
     /// The line of `executable` (by default the `mosquitto` on PATH; `mosquitto -h` prints its

@@ -1,3 +1,4 @@
+import CastellanAuth
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -28,6 +29,9 @@ public actor MQTTClient {
     private var brokerDisconnectReason: MQTTReasonCode?
     /// Why the connection ended, once it has: later writes report this rather than a bare I/O error.
     private var endReason: MQTTClientError?
+    /// What this connection offers enhanced auth (the broker certificate's binding data over
+    /// TLS), learnt at connect; re-authentications bind to the same.
+    private var authenticationChannel = MQTTAuthenticationChannel()
 
     private enum State {
         case idle
@@ -97,6 +101,9 @@ public actor MQTTClient {
     }
 
     private func logIn(_ channel: any Channel) async throws(MQTTClientError) -> MQTTConnectResult {
+        if configuration.authentication != nil {
+            authenticationChannel = MQTTAuthenticationChannel(tlsServerEndPoint: try await tlsServerEndPoint(channel))
+        }
         var mechanism = try makeMechanism()
         var connect = MQTTConnect(
             protocolVersion: configuration.protocolVersion, clientID: configuration.clientID,
@@ -351,7 +358,33 @@ public actor MQTTClient {
 
     private func makeMechanism() throws(MQTTClientError) -> (any EnhancedAuthMechanism)? {
         guard let authentication = configuration.authentication else { return nil }
-        return try authStep { try authentication.makeMechanism() }
+        let channel = authenticationChannel
+        return try authStep { try authentication.makeMechanism(channel) }
+    }
+
+    /// The `tls-server-end-point` data of the certificate the broker presented, once the TLS
+    /// handshake is over (within the timeout); `nil` on plain TCP.
+    private func tlsServerEndPoint(_ channel: any Channel) async throws(MQTTClientError) -> SCRAMChannelBinding? {
+        guard configuration.tls != nil else { return nil }
+        let certificate = channel.eventLoop.makePromise(of: [UInt8].self)
+        channel.eventLoop.flatSubmit {
+            do {
+                return try channel.pipeline.syncOperations.handler(type: TLSHandshakeWatcher.self).peerCertificate
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        }.cascade(to: certificate)
+        let timeout = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.timeout)) {
+            certificate.fail(MQTTClientError.timedOut("the TLS handshake"))
+        }
+        defer { timeout.cancel() }
+        let der: [UInt8]
+        do { der = try await certificate.futureResult.get() } catch { throw endReason ?? .wrapping(error) }
+        do {
+            return try SCRAMChannelBinding.tlsServerEndPoint(certificateDER: der)
+        } catch {
+            throw .authenticationFailed("cannot bind to the broker's certificate: \(error)")
+        }
     }
 
     private func authStep<Result>(_ step: () throws -> Result) throws(MQTTClientError) -> Result {
@@ -425,6 +458,7 @@ public actor MQTTClient {
                     let sync = channel.pipeline.syncOperations
                     if let sslContext {
                         try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                        try sync.addHandler(TLSHandshakeWatcher(eventLoop: channel.eventLoop))
                     }
                     try sync.addHandler(ByteToMessageHandler(MQTTFrameDecoder(decoder: decoder)))
                     try sync.addHandler(MessageToByteHandler(MQTTPacketEncoder(version: version)))

@@ -21,7 +21,8 @@ struct SCRAMExchangeKey: Hashable, Sendable {
     var affinity: UInt64 { broker &* 0x9E37_79B9_7F4A_7C15 ^ connection }
 }
 
-/// Runs SCRAM-SHA-256 / SCRAM-SHA-512 exchanges (policies `scram` and `scram+totp`).
+/// Runs SCRAM-SHA-256 / SCRAM-SHA-512 exchanges, and their `-PLUS` forms on the TLS password
+/// listener (``ChannelBindingListener``) (policies `scram` and `scram+totp`).
 ///
 /// Pending exchanges live in a table owned by the pool's supervisor (``SupervisorTable``),
 /// not in the worker: when a worker dies between START and CONTINUE, whichever worker gets
@@ -58,12 +59,19 @@ struct SCRAMAuthWorker: WorkerBehavior {
     private func start(_ step: SCRAMStep) async throws -> AuthOutcome {
         let request = step.request
         exchanges.remove(step.exchange)
-        guard let mechanism = SCRAMMechanism(name: request.method), !mechanism.usesChannelBinding else {
+        guard let mechanism = SCRAMMechanism(name: request.method) else {
             return .deny(.malformed("unsupported authentication method"), method: AuthMethod(enhancedAuthMethod: request.method))
+        }
+        let settings = context.settings
+        // Bound to the broker's certificate on its TLS password listener only; elsewhere (the
+        // plain listener, mosquitto 2.0's unknown port 0) -PLUS is refused and a `y` flag is fine.
+        let binding = settings.channelBinding?.binding(forListenerPort: request.listenerPort)
+        guard binding != nil || !mechanism.usesChannelBinding else {
+            return .deny(.notPermitted("\(mechanism) is offered on the TLS password listener only"), method: AuthMethod(mechanism))
         }
         let store = context.store
         do {
-            var server = try SCRAMServer(mechanism: mechanism, configuration: context.settings.scram,
+            var server = try SCRAMServer(mechanism: mechanism, configuration: settings.scram, channelBinding: binding,
                                          createdAt: .now, entropy: context.entropy)
             let serverFirst = try await server.handleClientFirst(request.data) { username in
                 // A device's real parameters whatever its state — disabled, locked, another
@@ -71,7 +79,7 @@ struct SCRAMAuthWorker: WorkerBehavior {
                 // refusal comes after the proof (``finish``). No such credential: the fake,
                 // stable parameters of an unknown user.
                 guard let identity = try? DeviceID(username), let profile = try await store.connectProfile(device: identity),
-                      let credential = profile.scram, credential.mechanism == mechanism
+                      let credential = profile.scram, credential.mechanism == mechanism.withoutChannelBinding
                 else { return nil }
                 return SCRAMAccount(credential: credential, requiresTOTP: profile.device.policy == .scramTOTP)
             }

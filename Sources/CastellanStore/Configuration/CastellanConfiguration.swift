@@ -40,6 +40,13 @@ public struct CastellanConfiguration: Sendable {
     /// `entropy.extra`: a file or device whose bytes are mixed into the CSPRNG for every secret
     /// (see `MixedEntropy`); `nil` uses the CSPRNG alone.
     public var entropyExtra: String?
+    /// `broker.tls_password_port`: the broker's TLS listener for password, TOTP and SCRAM
+    /// devices (`castellan mosquitto-conf --tls-password-port`), the one listener where SCRAM
+    /// `-PLUS` is offered, bound to the broker certificate; 0: none, and no `-PLUS` anywhere.
+    public var tlsPasswordPort: Int = Self.defaultTLSPasswordPort
+
+    /// `broker.tls_password_port` when the file does not say: mosquitto-conf's default too.
+    public static let defaultTLSPasswordPort = 8884
 
     /// Where this configuration's secrets come from: the CSPRNG, with `entropy.extra` mixed in.
     public func entropySource(system: any EntropySource = SystemEntropy()) -> any EntropySource {

@@ -13,7 +13,7 @@ public enum ConfigurationLoader {
 
     static let topKeys = [
         "store", "master_key_file", "bridge", "ca", "supervision", "admin", "totp", "lockout", "rate_limit",
-        "client_id_binding", "entropy",
+        "client_id_binding", "entropy", "broker",
     ]
 
     /// Reads and validates the file at `path` (made absolute by the caller or taken as given).
@@ -63,6 +63,7 @@ public enum ConfigurationLoader {
         let supervision = try reader.optionalMapping(top["supervision"], path: "supervision", allowed: ["spec"])
         let admin = try reader.optionalMapping(top["admin"], path: "admin", allowed: ["listen", "token_file"])
         let entropy = try reader.optionalMapping(top["entropy"], path: "entropy", allowed: ["extra"])
+        let broker = try reader.optionalMapping(top["broker"], path: "broker", allowed: ["tls_password_port"])
         var entropyExtra: String?
         if let node = entropy?["extra"] { entropyExtra = try path(node, key: "entropy.extra", default: "") }
 
@@ -100,6 +101,9 @@ public enum ConfigurationLoader {
             clientIDBinding: clientIDBinding,
             entropyExtra: entropyExtra)
         configuration.supervisionSpecConfigured = supervision?["spec"] != nil
+        if let node = broker?["tls_password_port"] {
+            configuration.tlsPasswordPort = try reader.integer(node, key: "broker.tls_password_port", in: 0...65_535, hint: "0 to 65535")
+        }
         return configuration
     }
 

@@ -136,6 +136,8 @@ public enum CastellanSetup {
               trusted_proxies: [\((rate.trustedProxies + trustedProxies).map { "\"\($0)\"" }.joined(separator: ", "))]
               max_tracked_addresses: \(rate.maxTrackedAddresses)
             client_id_binding: equal
+            broker:
+              tls_password_port: \(CastellanConfiguration.defaultTLSPasswordPort)
 
             """
     }

@@ -77,7 +77,7 @@ struct SCRAMAuthMechanismTests {
         let secret = try TOTPSecret(bytes: Array("12345678901234567890".utf8))
         let totp = try TOTP(secret: secret)
         let authentication = MQTTAuthentication.scramWithTOTP(.sha256, username: "user", password: "pencil", totp: totp, now: { 59 })
-        var client = try #require(try authentication.makeMechanism() as? SCRAMAuthMechanism)
+        var client = try #require(try authentication.makeMechanism(MQTTAuthenticationChannel()) as? SCRAMAuthMechanism)
         var server = try server(.sha256)
         guard case .checkTOTP(let username, let code) = try exchange(&client, &server, account: try account(.sha256, totp: true)) else {
             Issue.record("expected a TOTP check")
@@ -86,6 +86,29 @@ struct SCRAMAuthMechanismTests {
         #expect(username == "user")
         #expect(code == "287082")
         try client.finish(with: try server.completeTOTP(accepted: true))
+    }
+
+    @Test("over TLS the SCRAM factory takes the -PLUS form, bound to the broker's certificate; over TCP, or told not to, plain SCRAM")
+    func scramFactory_bindsOverTLSOnly() throws {
+        let binding = SCRAMChannelBinding.tlsServerEndPoint(certificateHash: Array(repeating: 7, count: 32))
+        let tls = MQTTAuthenticationChannel(tlsServerEndPoint: binding)
+        func start(_ authentication: MQTTAuthentication, _ channel: MQTTAuthenticationChannel) throws -> (String, String) {
+            var mechanism = try authentication.makeMechanism(channel)
+            return (mechanism.method, String(decoding: try #require(try mechanism.initialData()), as: UTF8.self))
+        }
+        let bound = try start(.scram(.sha256, username: "user", password: "pencil"), tls)
+        #expect(bound.0 == "SCRAM-SHA-256-PLUS" && bound.1.hasPrefix("p=tls-server-end-point,,n=user,"))
+        let plain = try start(.scram(.sha512, username: "user", password: "pencil"), MQTTAuthenticationChannel())
+        #expect(plain.0 == "SCRAM-SHA-512" && plain.1.hasPrefix("n,,n=user,"))
+        let unbound = try start(.scram(.sha512, username: "user", password: "pencil", channelBinding: false), tls)
+        #expect(unbound.0 == "SCRAM-SHA-512" && unbound.1.hasPrefix("n,,n=user,"))
+        let totp = try TOTP(secret: try TOTPSecret(bytes: Array("12345678901234567890".utf8)))
+        let withCode = try start(.scramWithTOTP(.sha256, username: "user", password: "pencil", totp: totp, now: { 59 }), tls)
+        #expect(withCode.0 == "SCRAM-SHA-256-PLUS" && withCode.1.hasPrefix("p=tls-server-end-point,,"))
+        // A -PLUS mechanism with nothing to bind to fails its exchange rather than send unbound.
+        #expect(throws: (any Error).self) {
+            _ = try MQTTAuthentication.scram(.sha256Plus, username: "user", password: "pencil").makeMechanism(MQTTAuthenticationChannel())
+        }
     }
 
     @Test("a step out of order is refused")

@@ -9,15 +9,15 @@ enum CLIProcess {
         let error: String
     }
 
-    /// Runs `castellan ARGUMENTS --config FILE` to its end, on a thread of its own; `stdin` is
+    /// Runs `castellan ARGUMENTS --config FILE` (without `--config` when `config` is nil) to its end, on a thread of its own; `stdin` is
     /// written to its standard input. With `terminateAfter`, a command still running then (say
     /// `serve` starting despite a refusal the test expects) is terminated, so the test fails
     /// instead of hanging.
-    static func run(_ arguments: [String], config: String, stdin: String = "", terminateAfter limit: Duration? = nil) async throws -> Result {
+    static func run(_ arguments: [String], config: String?, stdin: String = "", terminateAfter limit: Duration? = nil) async throws -> Result {
         try await onThreadOfItsOwn {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: ServeProcess.executable)
-            process.arguments = arguments + ["--config", config]
+            process.arguments = arguments + (config.map { ["--config", $0] } ?? [])  // `castellan client` reads none
             let output = Pipe()
             let error = Pipe()
             let input = Pipe()

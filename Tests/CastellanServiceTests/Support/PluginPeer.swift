@@ -124,8 +124,8 @@ extension BridgeMessage {
     }
 
     static func scram(_ connection: UInt64, step: ExtAuthRequest.Step, client: String, method: String = "SCRAM-SHA-256", data: [UInt8],
-                      address: String = "127.0.0.1") -> BridgeMessage {
-        .extAuth(ExtAuthRequest(connection: connection, step: step, address: address, method: method,
+                      address: String = "127.0.0.1", listenerPort: UInt16 = 0) -> BridgeMessage {
+        .extAuth(ExtAuthRequest(connection: connection, step: step, address: address, listenerPort: listenerPort, method: method,
                                 clientID: Array(client.utf8), username: nil, data: data))
     }
 }

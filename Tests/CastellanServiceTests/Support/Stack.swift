@@ -2,6 +2,7 @@ import CastellanAuth
 import CastellanCA
 import CastellanClient
 import CastellanService
+import CastellanStore
 import Foundation
 import ServerTesting
 import SupervisionTesting
@@ -15,6 +16,8 @@ final class Stack: Sendable {
     let service: ServiceHarness
     let broker: Broker
     let serverPrefix: String
+    /// The broker's line: 2.1 names the listener of each connection (SCRAM -PLUS), 2.0 cannot.
+    let line: MosquittoConf.Version
     /// Whether this stack started its service (and so stops it too).
     private let ownsService: Bool
 
@@ -47,6 +50,7 @@ final class Stack: Sendable {
             let bridgeSocket = socket ?? service.socket
             // `mosquitto -h` runs once per test process, off the cooperative pool.
             let version = MosquittoConf.Version(helpOutput: try await onThreadOfItsOwn { Broker.versionLine }) ?? .v2_0
+            line = version
             broker = try await Broker.start(ports: 3) { _, ports in
                 MosquittoConf(
                     plugin: Self.plugin, socket: bridgeSocket, brokerID: "e2e-broker", timeoutMilliseconds: timeoutMilliseconds,
@@ -55,6 +59,15 @@ final class Stack: Sendable {
                                 .init(.password, port: ports[2], bind: "127.0.0.1")],
                     certificate: .init(caFile: caFile, prefix: prefix)
                 ).lines.filter { !$0.hasPrefix("#") && !$0.hasPrefix("user ") && !$0.isEmpty }
+            }
+            // As deployed, SCRAM -PLUS is offered on the TLS password listener, bound to the
+            // broker certificate just issued: castellan.yaml names the port, read on reload.
+            // (A service shared by several stacks keeps the first one's: it has one such port.)
+            if service.server.context.settings.configuration.tlsPasswordPort == CastellanConfiguration.defaultTLSPasswordPort {
+                let port = broker.ports[2]
+                try service.reconfigure {
+                    $0.replacingOccurrences(of: "tls_password_port: \(CastellanConfiguration.defaultTLSPasswordPort)", with: "tls_password_port: \(port)")
+                }
             }
         } catch {
             if owns { try? await service.stop() }
@@ -90,11 +103,13 @@ final class Stack: Sendable {
 
     /// A client of the TLS password listener (the broker's certificate only), or with
     /// `port` another TLS listener, presenting no certificate.
-    func tlsClient(_ clientID: String, username: String? = nil, password: String? = nil, port: Int? = nil) -> MQTTClient {
+    func tlsClient(_ clientID: String, username: String? = nil, password: String? = nil, authentication: MQTTAuthentication? = nil,
+                   port: Int? = nil) -> MQTTClient {
         var configuration = MQTTClientConfiguration(host: "127.0.0.1", port: port ?? tlsPasswordPort)
         configuration.clientID = clientID
         configuration.username = username
         configuration.password = password
+        configuration.authentication = authentication
         configuration.tls = MQTTTLSConfiguration(caFile: service.configuration.caDirectory + "/ca.pem", serverHostname: "localhost")
         configuration.timeout = .seconds(60)
         return MQTTClient(configuration: configuration)
