@@ -1,7 +1,7 @@
 import ArgumentParser
 import CastellanStore
 
-/// `castellan init [--dir DIR] [--store URL] [--master-key FILE]`: a new, complete setup in DIR.
+/// `castellan init [--dir DIR] [--store URL] [--master-key FILE] [--tls-password-port PORT]`: a new, complete setup in DIR.
 struct InitCommand: StoreSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
@@ -23,12 +23,17 @@ struct InitCommand: StoreSubcommand {
     @Option(name: .customLong("master-key"), help: "The master key file of the existing store named by --store.")
     var masterKey: String?
 
+    @Option(name: .customLong("tls-password-port"),
+            help: "The broker's TLS password listener, where SCRAM -PLUS is offered (broker.tls_password_port; 0: none).")
+    var tlsPasswordPort: Int = CastellanConfiguration.defaultTLSPasswordPort
+
     func execute(_ environment: CommandEnvironment) async throws {
         let directory = dir.hasPrefix("/") ? dir : "\(environment.workingDirectory)/\(dir)"
         let result: CastellanSetup.Result
         do {
             let key = try masterKey.map { try MasterKey.load(from: $0.hasPrefix("/") ? $0 : "\(environment.workingDirectory)/\($0)") }
-            result = try await CastellanSetup.create(in: directory, store: store, entropy: environment.entropy, masterKey: key)
+            result = try await CastellanSetup.create(
+                in: directory, store: store, tlsPasswordPort: tlsPasswordPort, entropy: environment.entropy, masterKey: key)
         } catch {
             throw CommandFailure.refused("\(error)")
         }

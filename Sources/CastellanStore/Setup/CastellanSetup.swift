@@ -42,8 +42,12 @@ public enum CastellanSetup {
     ///     it an existing store is refused — a new key would open none of its sealed secrets.
     public static func create(
         in directory: String, store: String = defaultStore, trustedProxies: [String] = [],
+        tlsPasswordPort: Int = CastellanConfiguration.defaultTLSPasswordPort,
         entropy: any EntropySource = SystemEntropy(), masterKey existingKey: MasterKey? = nil
     ) async throws(SetupError) -> Result {
+        guard (0...65_535).contains(tlsPasswordPort) else {
+            throw SetupError("invalid TLS password port \(tlsPasswordPort): a port from 1 to 65535, or 0 for none")
+        }
         guard !store.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw SetupError("invalid store URL: contains a control character")
         }
@@ -91,7 +95,7 @@ public enum CastellanSetup {
             }
             let opened = try await StoreOpener.open(storeURL, masterKey: key, create: true)
             await opened.close()
-            try SecretFile.create(configPath, bytes: Array(template(store: store, trustedProxies: trustedProxies).utf8))
+            try SecretFile.create(configPath, bytes: Array(template(store: store, trustedProxies: trustedProxies, tlsPasswordPort: tlsPasswordPort).utf8))
             created.append(configPath)
         } catch {
             for path in created.reversed() { try? files.removeItem(atPath: path) }
@@ -102,7 +106,7 @@ public enum CastellanSetup {
     }
 
     /// The configuration init writes: every key, every path relative.
-    static func template(store: String, trustedProxies: [String] = []) -> String {
+    static func template(store: String, trustedProxies: [String] = [], tlsPasswordPort: Int = CastellanConfiguration.defaultTLSPasswordPort) -> String {
         let quoted = "\"" + store.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         let lockout = LockoutPolicy.default
         let rate = RateLimitPolicy.default
@@ -137,7 +141,7 @@ public enum CastellanSetup {
               max_tracked_addresses: \(rate.maxTrackedAddresses)
             client_id_binding: equal
             broker:
-              tls_password_port: \(CastellanConfiguration.defaultTLSPasswordPort)
+              tls_password_port: \(tlsPasswordPort)
 
             """
     }
