@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "CastellanFleet", targets: ["CastellanFleet"]),
         .library(name: "CastellanAdmin", targets: ["CastellanAdmin"]),
         .library(name: "CastellanChaos", targets: ["CastellanChaos"]),
+        .library(name: "CastellanEST", targets: ["CastellanEST"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -108,7 +109,10 @@ let package = Package(
                 "CastellanAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -143,6 +147,7 @@ let package = Package(
                 "CastellanStore",
                 "CastellanCA",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -167,6 +172,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The EST enrolment server (RFC 7030): devices enrol with a one-time token and renew with
+        // their current certificate, over HTTPS beside the service. Acts through CastellanFleet.
+        .target(
+            name: "CastellanEST",
+            dependencies: [
+                "CastellanAuth",
+                "CastellanStore",
+                "CastellanCA",
+                "CastellanFleet",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The chaos runner's pure parts: scenarios, the invariants over what a run recorded, the report.
         .target(
             name: "CastellanChaos",
@@ -187,6 +212,7 @@ let package = Package(
                 "CastellanAdmin",
                 "CastellanFleet",
                 "CastellanChaos",
+                "CastellanEST",
                 "QRCode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -216,6 +242,7 @@ let package = Package(
             name: "CastellanServiceTests",
             dependencies: [
                 "CastellanService",
+                "CastellanFleet",
                 "CastellanBridge",
                 "CastellanStore",
                 "CastellanCA",

@@ -136,6 +136,11 @@ public enum CastellanSetup {
               trusted_proxies: [\((rate.trustedProxies + trustedProxies).map { "\"\($0)\"" }.joined(separator: ", "))]
               max_tracked_addresses: \(rate.maxTrackedAddresses)
             client_id_binding: equal
+            # est:                       # enrolment over EST (docs/provisioning.md); off without listen
+            #   listen: 0.0.0.0:8443
+            #   certificate: broker.pem  # the broker's certificate and key
+            #   key: broker.key
+            #   validity_days: 30
 
             """
     }
