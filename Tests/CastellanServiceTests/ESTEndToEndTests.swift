@@ -126,7 +126,8 @@ import X509
             #expect(try await device.printCerts("answer", to: "cam1.pem"))
             let verified = try await device.sh("openssl verify -CAfile \(caFile) cam1.pem")
             #expect(verified.output.contains("cam1.pem: OK"), "\(verified.output)")
-            #expect(try await certificates("cam1").count == 1)
+            let enrolled = try await certificates("cam1")
+            #expect(enrolled.count == 1)
 
             // The token is used up; cam2's expired. Nothing more is issued.
             try await device.makeCSR("again", subject: "/CN=cam1")
@@ -162,9 +163,8 @@ import X509
             #expect(try await device.sh("openssl verify -CAfile \(caFile) cam1-new.pem").output.contains("OK"))
             let issued = try await certificates("cam1")
             #expect(issued.count == 2)
-            let oldSerial = try await device.sh("openssl x509 -in cam1.pem -noout -serial").output
-                .split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() } ?? ""
-            let revokedOld = try await CLIProcess.run(["cert", "revoke", "--serial", oldSerial], config: config)
+            let oldSerial = try #require(enrolled.first?.serial)
+            let revokedOld = try await CLIProcess.run(["cert", "revoke", oldSerial, "--reason", "superseded"], config: config)
             #expect(revokedOld.status == 0, "\(revokedOld.error)")
             #expect(try await connects(device, publish("cam1-new.pem", "cam1-new.key")))
             #expect(try await connects(device, publish("cam1.pem", "cam1.key"), tries: 1) == false)
@@ -229,18 +229,23 @@ import X509
             #expect(try await store.certificates(device: try DeviceID("cam5")).count == 2)
             await store.close()
 
-            // Revoking the old certificate cuts nothing off: the session on the new one goes on,
-            // a new connection with the files is accepted, the old certificate is refused.
-            let revoked = try await CLIProcess.run(["cert", "revoke", "--serial", old.serial], config: setup.configuration.file)
+            // Revoking the old certificate cuts nothing off: the session on the new one goes on
+            // (revocations kick within a second, LiveChangeTests; two seconds bound the wait), a new
+            // connection with the files is accepted, the old certificate is refused.
+            let ended = Task { await connected.waitUntilDisconnected(); return ContinuousClock.now }
+            let revoked = try await CLIProcess.run(["cert", "revoke", old.serial, "--reason", "superseded"], config: setup.configuration.file)
             #expect(revoked.status == 0, "\(revoked.error)")
+            let returned = ContinuousClock.now
+            #expect(returned.duration(to: await LiveChangeTests.first(ended, orAfter: .seconds(2))) >= .seconds(2))
+            #expect(await connected.isConnected)
+            _ = try await connected.publish(topic: "devices/cam5/hello", payload: Array("hi".utf8), qos: .atLeastOnce)
+            await connected.disconnect()
             let again = MQTTClient(configuration: configuration)
             #expect(await again.connectCode() == .success)
-            _ = try await connected.publish(topic: "devices/cam5/hello", payload: Array("hi".utf8), qos: .atLeastOnce)
-            #expect(await connected.isConnected)
+            #expect(await again.lastRenewal.map { if case .success(nil) = $0 { true } else { false } } == true)
+            await again.disconnect()
             let oldClient = try stack.certificateClient("cam5", certificate: old)
             #expect(await oldClient.connectCode() != .success)
-            await again.disconnect()
-            await connected.disconnect()
         }
     }
 

@@ -21,12 +21,12 @@ public enum CertsOnlyPKCS7 {
             try contentInfo.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { explicit in
                 try explicit.appendConstructedNode(identifier: .sequence) { signed in
                     try signed.serialize(Int(1))  // CMSVersion 1: no attribute certificates, content type id-data
-                    try signed.appendConstructedNode(identifier: .set) { _ in }  // digestAlgorithms: none
+                    signed.appendConstructedNode(identifier: .set) { _ in }  // digestAlgorithms: none
                     try signed.appendConstructedNode(identifier: .sequence) { encapsulated in
                         try encapsulated.serialize(data)  // eContentType, no eContent
                     }
                     try signed.serializeSetOf(certificates, identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific))
-                    try signed.appendConstructedNode(identifier: .set) { _ in }  // signerInfos: none
+                    signed.appendConstructedNode(identifier: .set) { _ in }  // signerInfos: none
                 }
             }
         }
