@@ -181,12 +181,17 @@ import X509
 
     /// Gives `setup` an EST listener (with a server certificate of its own), stops the in-process
     /// service and runs `castellan serve` on the folder instead, with a broker in front.
-    private func serveWithEST(_ setup: ServiceHarness, _ fixtures: Fixtures) async throws -> (port: Int, stack: Stack) {
+    private func serveWithEST(_ setup: ServiceHarness, _ fixtures: Fixtures, burst: Int? = nil) async throws -> (port: Int, stack: Stack) {
         try setup.ca.issueServer(dns: ["localhost"], ips: ["127.0.0.1"]).write(prefix: setup.directory.file("est"))
         let port = try Broker.freePort()
         let folder = setup.directory.path
         try setup.reconfigure {
-            $0 + "\nest:\n  listen: 127.0.0.1:\(port)\n  certificate: \(folder)/est.pem\n  key: \(folder)/est.key\n"
+            var text = $0 + "\nest:\n  listen: 127.0.0.1:\(port)\n  certificate: \(folder)/est.pem\n  key: \(folder)/est.key\n"
+            if let burst {
+                text = text.replacingOccurrences(of: "connects_per_second: 100", with: "connects_per_second: 0.001")
+                    .replacingOccurrences(of: "burst: 100", with: "burst: \(burst)")
+            }
+            return text
         }
         try await setup.stop()
         _ = try await fixtures.serve(configuration: setup.configuration.file, marker: "EST on https://")
@@ -246,6 +251,70 @@ import X509
             await again.disconnect()
             let oldClient = try stack.certificateClient("cam5", certificate: old)
             #expect(await oldClient.connectCode() != .success)
+        }
+    }
+
+    /// `castellan client enrol|renew` as a device runs them (no `--config`: a device has no store).
+    private func client(_ arguments: [String]) async throws -> CLIProcess.Result {
+        try await onThreadOfItsOwn {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ServeProcess.executable)
+            process.arguments = ["client"] + arguments
+            let output = Pipe(), error = Pipe()
+            process.standardOutput = output
+            process.standardError = error
+            try launch(process)
+            let out = readToEnd(output.fileHandleForReading), err = readToEnd(error.fileHandleForReading)
+            process.waitUntilExit()
+            return CLIProcess.Result(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+                                     error: String(decoding: err, as: UTF8.self))
+        }
+    }
+
+    @Test func theCLIClient_enrolsAndRenews_andAttemptsAreRateLimited() async throws {
+        try await withFixtures { fixtures in
+            let setup = try await fixtures.service()
+            try await setup.addDevice("cam6", policy: .cert)
+            // Five EST attempts, then (almost) no more: what the connect rate limit does per address.
+            let (port, _) = try await serveWithEST(setup, fixtures, burst: 5)
+            let caFile = setup.configuration.caDirectory + "/ca.pem"
+            let url = "https://127.0.0.1:\(port)"
+            let prefix = setup.directory.file("cam6")
+            let token = try await CLIProcess.run(["device", "enrol-token", "cam6"], config: setup.configuration.file)
+                .output.trimmingCharacters(in: .whitespacesAndNewlines)
+
+            let enrol = ["enrol", "--url", url, "--ca", caFile, "--device", "cam6", "--token", token, "--out", prefix]
+            let enrolled = try await client(enrol)  // attempt 1
+            #expect(enrolled.status == 0, "\(enrolled.error)")
+            let device = Device(folder: setup.directory.path, caFile: caFile, url: url + "/.well-known/est")
+            #expect(try await device.sh("openssl verify -CAfile \(prefix).ca.pem \(prefix).pem").output.contains("OK"))
+            let keyMode = try FileManager.default.attributesOfItem(atPath: prefix + ".key")[.posixPermissions] as? Int
+            #expect(keyMode == 0o600)
+            // The token is used: refused by the server (exit 1), and the files are left as they are.
+            let before = try String(contentsOfFile: prefix + ".pem", encoding: .utf8)
+            let reused = try await client(enrol.dropLast() + [prefix + "-again"])  // attempt 2
+            #expect(reused.status == 1 && reused.error.contains("401"), "\(reused.error)")
+            #expect(!FileManager.default.fileExists(atPath: prefix + "-again.pem"))
+
+            let renew = ["renew", "--url", url, "--ca", caFile, "--cert", prefix + ".pem", "--key", prefix + ".key"]
+            let notDue = try await client(renew + ["--if-due"])  // no request
+            #expect(notDue.status == 0 && notDue.output.contains("not due"), "\(notDue.error)")
+            let renewed = try await client(renew)  // attempt 3
+            #expect(renewed.status == 0, "\(renewed.error)")
+            #expect(try String(contentsOfFile: prefix + ".pem", encoding: .utf8) != before)
+            #expect(try await device.sh("openssl verify -CAfile \(caFile) \(prefix).pem").output.contains("OK"))
+            let store = try await StoreOpener.open(
+                setup.configuration.store, masterKey: try MasterKey.load(from: setup.configuration.masterKeyFile))
+            #expect(try await store.certificates(device: try DeviceID("cam6")).count == 2)
+            await store.close()
+
+            // Attempts 4 and 5 pass the limit (and are refused for what they are); the 6th is throttled.
+            try await device.makeCSR("cam6-x", subject: "/CN=cam6")
+            #expect(try await device.post("simpleenroll", csr: "cam6-x", "-u cam6:\(token)") == 401)
+            #expect(try await device.post("simplereenroll", csr: "cam6-x", "") == 403)
+            #expect(try await device.post("simpleenroll", csr: "cam6-x", "-u cam6:\(token) -D headers") == 429)
+            #expect(try await device.sh("cat headers").output.lowercased().contains("retry-after: 1"))
+            #expect(try await device.curl("cacerts") == 200, "cacerts is public and not limited")
         }
     }
 
