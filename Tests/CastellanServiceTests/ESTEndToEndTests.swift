@@ -315,6 +315,17 @@ import X509
             #expect(try await device.post("simpleenroll", csr: "cam6-x", "-u cam6:\(token) -D headers") == 429)
             #expect(try await device.sh("cat headers").output.lowercased().contains("retry-after: 1"))
             #expect(try await device.curl("cacerts") == 200, "cacerts is public and not limited")
+
+            // Every answer is counted, by operation and status, in the admin API's /metrics (cacerts:
+            // both `client enrol` runs fetch it first, then the curl above).
+            let metrics = try await device.sh(
+                "curl -sS --unix-socket \(setup.directory.path)/admin.sock -H \"Authorization: Bearer $(cat \(setup.configuration.adminTokenFile))\" http://castellan/metrics")
+            let lines = metrics.output.split(separator: "\n").filter { $0.hasPrefix("castellan_est_requests_total{") }
+            for (operation, status, count) in [("simpleenroll", "200", 1), ("simpleenroll", "401", 2), ("simpleenroll", "429", 1),
+                                               ("simplereenroll", "200", 1), ("simplereenroll", "403", 1), ("cacerts", "200", 3)] {
+                #expect(lines.contains { $0.contains("operation=\"\(operation)\"") && $0.contains("status=\"\(status)\"") && $0.hasSuffix(" \(count)") },
+                        "\(operation) \(status): \(lines)")
+            }
         }
     }
 
