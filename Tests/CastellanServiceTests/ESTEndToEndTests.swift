@@ -50,7 +50,7 @@ import X509
 
         /// `curl` to `/.well-known/est/PATH` with `options`; the HTTP status, the body in `out`.
         func curl(_ path: String, _ options: String = "", out: String = "answer") async throws -> Int {
-            let result = try await sh("curl -sS --cacert \(caFile) -o \(out) -w '%{http_code}' \(options) \(url)/\(path)")
+            let result = try await sh("curl -sS --max-time 60 --cacert \(caFile) -o \(out) -w '%{http_code}' \(options) \(url)/\(path)")
             return Int(result.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         }
 
@@ -139,7 +139,7 @@ import X509
 
             // The enrolled certificate connects through the broker and the plugin.
             let publish = { (certificate: String, key: String) in
-                "mosquitto_pub -h 127.0.0.1 -p \(stack.tlsPort) --cafile \(caFile) --cert \(certificate) --key \(key) -i cam1 -t devices/cam1/hello -m hi -V mqttv5"
+                "timeout 60 mosquitto_pub -h 127.0.0.1 -p \(stack.tlsPort) --cafile \(caFile) --cert \(certificate) --key \(key) -i cam1 -t devices/cam1/hello -m hi -V mqttv5"
             }
             #expect(try await connects(device, publish("cam1.pem", "cam1.key")))
 
@@ -319,7 +319,7 @@ import X509
             // Every answer is counted, by operation and status, in the admin API's /metrics (cacerts:
             // both `client enrol` runs fetch it first, then the curl above).
             let metrics = try await device.sh(
-                "curl -sS --unix-socket \(setup.directory.path)/admin.sock -H \"Authorization: Bearer $(cat \(setup.configuration.adminTokenFile))\" http://castellan/metrics")
+                "curl -sS --max-time 60 --unix-socket \(setup.directory.path)/admin.sock -H \"Authorization: Bearer $(cat \(setup.configuration.adminTokenFile))\" http://castellan/metrics")
             let lines = metrics.output.split(separator: "\n").filter { $0.hasPrefix("castellan_est_requests_total{") }
             for (operation, status, count) in [("simpleenroll", "200", 1), ("simpleenroll", "401", 2), ("simpleenroll", "429", 1),
                                                ("simplereenroll", "200", 1), ("simplereenroll", "403", 1), ("cacerts", "200", 3)] {
