@@ -99,6 +99,9 @@ import X509
             let lines = fingerprints.output.split(separator: "\n")
             #expect(lines.count == 2 && lines[0] == lines[1], "\(fingerprints.output)")
 
+            // csrattrs: nothing required (204).
+            #expect(try await device.curl("csrattrs") == 204)
+
             // A token from the CLI, as an operator makes it.
             let made = try await CLIProcess.run(["device", "enrol-token", "cam1", "--ttl", "1h"], config: config)
             #expect(made.status == 0, "\(made.error)")
