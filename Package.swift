@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "CastellanAdmin", targets: ["CastellanAdmin"]),
         .library(name: "CastellanChaos", targets: ["CastellanChaos"]),
         .library(name: "CastellanImport", targets: ["CastellanImport"]),
+        .library(name: "CastellanEST", targets: ["CastellanEST"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -109,8 +110,11 @@ let package = Package(
                 "CastellanAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -145,6 +149,7 @@ let package = Package(
                 "CastellanStore",
                 "CastellanCA",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -176,6 +181,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The EST enrolment server (RFC 7030): devices enrol with a one-time token and renew with
+        // their current certificate, over HTTPS beside the service. Acts through CastellanFleet.
+        .target(
+            name: "CastellanEST",
+            dependencies: [
+                "CastellanAuth",
+                "CastellanStore",
+                "CastellanCA",
+                "CastellanFleet",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The chaos runner's pure parts: scenarios, the invariants over what a run recorded, the report.
         .target(
             name: "CastellanChaos",
@@ -197,6 +222,7 @@ let package = Package(
                 "CastellanFleet",
                 "CastellanChaos",
                 "CastellanImport",
+                "CastellanEST",
                 "QRCode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -226,6 +252,7 @@ let package = Package(
             name: "CastellanServiceTests",
             dependencies: [
                 "CastellanService",
+                "CastellanFleet",
                 "CastellanBridge",
                 "CastellanStore",
                 "CastellanCA",

@@ -155,6 +155,16 @@ extension AdminAPI {
                 return try Self.json(CertificateSummary(record))
             }
         }
+        router.post("/v1/devices/:id/enrol-token") { [self] request, context in
+            try await fleet { fleet in
+                let device = try Self.device(context)
+                let body = try EnrolTokenBody.parse(try await Self.bytes(request))
+                // The answer holds the token: it is shown to the caller once and never logged.
+                let token = try await fleet.createEnrolmentToken(for: device, lifetime: body.lifetime)
+                logger.notice("enrolment token made", metadata: ["device": "\(device)", "expires": "\(token.expires)"])
+                return try Self.json(token, status: .created)
+            }
+        }
         router.post("/v1/devices/:id/totp") { [self] request, context in
             try await fleet { fleet in
                 let device = try Self.device(context)
@@ -190,6 +200,7 @@ extension AdminAPI {
     static func status(_ kind: FleetError.Kind) -> HTTPResponse.Status {
         switch kind {
         case .usage, .invalid: .badRequest
+        case .unauthorized: .unauthorized
         case .notFound: .notFound
         case .conflict: .conflict
         case .unavailable: .serviceUnavailable

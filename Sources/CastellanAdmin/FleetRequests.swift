@@ -159,6 +159,19 @@ struct EnrollTOTPBody: FleetRequestBody {
     }
 }
 
+/// `POST /v1/devices/{id}/enrol-token`: `{"ttl": "24h"}`, or `{}` for a day — the option of
+/// `castellan device enrol-token`.
+struct EnrolTokenBody: FleetRequestBody {
+    static let fields: [(path: String, must: String)] = [(path: "ttl", must: "a string such as \"24h\"")]
+    let lifetime: Int64
+
+    init(from decoder: any Decoder) throws {
+        let container = try Self.strictContainer(decoder)
+        lifetime = try container.decodeIfPresent(String.self, forKey: FieldKey("ttl"))
+            .map { text throws(FleetError) in try Fleet.tokenLifetime(text, option: "`ttl`") } ?? Fleet.defaultEnrolmentTokenLifetime
+    }
+}
+
 /// `PUT /v1/devices/{id}/groups`: `{"groups": ["..."]}` (an empty array: no group).
 struct GroupsBody: FleetRequestBody {
     static let fields: [(path: String, must: String)] = [(path: "groups", must: "an array of strings")]

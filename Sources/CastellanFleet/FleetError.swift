@@ -11,6 +11,9 @@ public struct FleetError: Error, Sendable, Hashable, CustomStringConvertible {
         case usage
         /// A value breaks a rule (a device id, a group, a CSR, a validity): CLI exit 1, HTTP 400.
         case invalid
+        /// Credentials that do not authorize the request (an enrolment token that is wrong,
+        /// expired or used): CLI exit 1, HTTP 401.
+        case unauthorized
         /// No such device or certificate: CLI exit 1, HTTP 404.
         case notFound
         /// The thing exists already, or its state forbids the operation: CLI exit 1, HTTP 409.
@@ -31,6 +34,7 @@ public struct FleetError: Error, Sendable, Hashable, CustomStringConvertible {
 
     static func usage(_ message: String) -> FleetError { FleetError(.usage, message) }
     static func invalid(_ message: String) -> FleetError { FleetError(.invalid, message) }
+    static func unauthorized(_ message: String) -> FleetError { FleetError(.unauthorized, message) }
     static func notFound(_ message: String) -> FleetError { FleetError(.notFound, message) }
     static func conflict(_ message: String) -> FleetError { FleetError(.conflict, message) }
     static func unavailable(_ message: String) -> FleetError { FleetError(.unavailable, message) }

@@ -91,6 +91,18 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
     /// ``StoreEvent/certificateRevoked(serial:device:)``.
     func revokeCertificate(serial: String, at unixTime: Int64, reason: String) async throws
 
+    // MARK: Enrolment tokens
+
+    /// Sets the device's one enrolment token (the device must exist), replacing any earlier one;
+    /// emits ``StoreEvent/enrolmentTokenIssued(_:)``.
+    func setEnrolmentToken(_ token: EnrolmentTokenRecord) async throws
+    /// The device's outstanding enrolment token, expired or not, or `nil`.
+    func enrolmentToken(device: DeviceID) async throws -> EnrolmentTokenRecord?
+    /// Deletes the device's token if its digest is `digest` and it expires after `unixTime`, and
+    /// says whether it did: an atomic use, so of two requests racing with one token only one
+    /// gets `true`. Emits ``StoreEvent/enrolmentTokenUsed(_:)`` when it deleted.
+    func consumeEnrolmentToken(device: DeviceID, digest: [UInt8], at unixTime: Int64) async throws -> Bool
+
     // MARK: Audit
 
     /// Appends entries in one transaction (callers batch them off the decision path).

@@ -45,4 +45,25 @@ import Testing
         #expect(log.allSatisfy { ($0["actor"] as? String)?.hasPrefix("admin:") == true })
         try await harness.stop()
     }
+
+    @Test func anEnrolmentToken_isMadeOnce_perRequest_andLoggedWithTheTokensName() async throws {
+        let harness = try await AdminHarness()
+        let store = try await harness.store()
+        let start = try await store.latestChangeID()
+        #expect(try await harness.client.post("/v1/devices", #"{"id": "cam1", "policy": "cert"}"#).status == 201)
+        let made = try await harness.client.post("/v1/devices/cam1/enrol-token", #"{"ttl": "2h"}"#)
+        #expect(made.status == 201)
+        let object = try made.object()
+        #expect((object["token"] as? String)?.count == 43)
+        let stored = try #require(try await store.enrolmentToken(device: DeviceID("cam1")))
+        #expect(stored.expires - stored.created == 7_200)
+        #expect(try await harness.client.post("/v1/devices/cam1/enrol-token", "").status == 201)
+        #expect(try await harness.client.post("/v1/devices/cam1/enrol-token", #"{"ttl": "1y"}"#).status == 400)
+        #expect(try await harness.client.post("/v1/devices/cam1/enrol-token", #"{"ttl": "1h", "x": 1}"#).status == 400)
+        #expect(try await harness.client.post("/v1/devices/ghost/enrol-token", "{}").status == 404)
+        let log = try await harness.client.request(.GET, "/v1/changes?after=\(start)").array()
+        #expect(log.compactMap { $0["kind"] as? String } == ["device.added", "enrolment.token", "enrolment.token"])
+        #expect(log.allSatisfy { ($0["actor"] as? String)?.hasPrefix("admin:") == true })
+        try await harness.stop()
+    }
 }

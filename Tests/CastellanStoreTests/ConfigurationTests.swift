@@ -96,7 +96,18 @@ struct ConfigurationTests {
         ("store: [a, b]\nmaster_key_file: m\n", 1, "store", "single value"),
         ("store: sqlite:c.db\nmaster_key_file: m\nstore: sqlite:d.db\n", 1, "", "duplicate key 'store'"),
         ("store: sqlite:c.db\n  master_key_file: m\n", 2, "", "YAML syntax error"),
+        ("store: sqlite:c.db\nmaster_key_file: m\nest:\n  listen: 8443\n", 4, "est.listen", "HOST:PORT"),
+        ("store: sqlite:c.db\nmaster_key_file: m\nest:\n  listen: 0.0.0.0:8443\n  validity_days: 0\n", 5, "est.validity_days", "out of range"),
+        ("store: sqlite:c.db\nmaster_key_file: m\nest:\n  listen: 0.0.0.0:8443\n  lisen: x\n", 5, "est.lisen", "unknown key"),
     ]
+
+    @Test func theESTSection_isOffByDefault_andReadWithItsDefaults() throws {
+        #expect(try ConfigurationLoader.parse("store: sqlite:c.db\nmaster_key_file: m\n", file: "/a/c.yaml").est == nil)
+        let yaml = "store: sqlite:c.db\nmaster_key_file: m\nest:\n  listen: \"[::]:8443\"\n  allow_same_key: true\n"
+        let est = try #require(try ConfigurationLoader.parse(yaml, file: "/a/c.yaml").est)
+        #expect(est == ESTSettings(host: "::", port: 8443, certificateFile: "/a/broker.pem", keyFile: "/a/broker.key",
+                                   validityDays: 30, allowSameKey: true))
+    }
 
     @Test(arguments: 0..<refusals.count)
     func aBadFile_isRefusedNamingFileLineAndKey(_ index: Int) throws {

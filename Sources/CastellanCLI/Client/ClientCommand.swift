@@ -11,7 +11,7 @@ struct ClientCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 accepted/ok, 1 refused by the broker (reason code printed), 2 error.",
         subcommands: [
             ClientConnectCommand.self, ClientPubCommand.self, ClientSubCommand.self, ClientLoadCommand.self,
-            KeygenCommand.self, UnsealCommand.self,
+            KeygenCommand.self, UnsealCommand.self, ClientEnrolCommand.self, ClientRenewCommand.self,
         ]
     )
 }

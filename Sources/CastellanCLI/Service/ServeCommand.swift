@@ -1,5 +1,6 @@
 import ArgumentParser
 import CastellanAdmin
+import CastellanEST
 import CastellanFleet
 import CastellanService
 import CastellanStore
@@ -31,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server: CastellanServer
         let configuration: CastellanConfiguration
         let admin: AdminAPI
+        let est: ESTServer?
         do {
             configuration = try config.load(.process())
             // Before anything starts: a token file others can read is refused, as the master key is.
@@ -47,6 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
                              hooks: AdminAPI.Hooks(isReady: { context.bridge.isReady }, poolLoad: { context.pools.load },
                                                    fleet: fleet),
                              registry: registry, logger: logger)
+            est = configuration.est.map { ESTServer(settings: $0, fleet: fleet, rateLimit: configuration.rateLimit, logger: logger) }
             printLine("castellan serve: bridge socket \(configuration.bridgeSocket), store \(configuration.storeText), tree \(server.specFile)")
         } catch {
             FileHandle.standardError.write(Data("castellan serve: \(error)\n".utf8))
@@ -69,6 +72,17 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
         }
+        // EST beside the tree too, and as optional: a device that cannot enrol must not stop the broker's service.
+        let estTask = Task {
+            guard let est, let settings = configuration.est else { return }
+            do {
+                try await est.run { port in printLine("castellan serve: EST on https://\(settings.host):\(port)/.well-known/est/") }
+            } catch {
+                if !Task.isCancelled {
+                    FileHandle.standardError.write(Data("castellan serve: EST server stopped: \(error)\n".utf8))
+                }
+            }
+        }
         let events = server.tree.events()
         let json = json
         let printer = Task { for await event in events { printLine(json ? EventLine.json(event) : EventLine.text(event)) } }
@@ -86,14 +100,18 @@ struct ServeCommand: AsyncParsableCommand {
             try await server.run()
         } catch {
             adminTask.cancel()
+            estTask.cancel()
             await adminTask.value
+            await estTask.value
             server.tree.environment.events.finish()
             await printer.value
             FileHandle.standardError.write(Data("castellan serve: the root supervisor gave up: \(error)\n".utf8))
             throw ExitCode.failure
         }
         adminTask.cancel()
+        estTask.cancel()
         await adminTask.value
+        await estTask.value
         server.tree.environment.events.finish()
         await printer.value
     }

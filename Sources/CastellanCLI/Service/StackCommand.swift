@@ -2,6 +2,8 @@ import ArgumentParser
 import CastellanAuth
 import CastellanCA
 import CastellanClient
+import CastellanEST
+import CastellanFleet
 import CastellanService
 import CastellanStore
 import Foundation
@@ -23,6 +25,8 @@ struct StackCommand: AsyncParsableCommand {
     @Option(help: "Plain TCP port.") var port = 1883
     @Option(name: .customLong("tls-port"), help: "mTLS port.") var tlsPort = 8883
     @Option(help: "The mosquitto binary.") var mosquitto = "/usr/sbin/mosquitto"
+    @Option(name: .customLong("est-port"), help: "EST enrolment port (HTTPS, loopback; unless castellan.yaml sets est.listen).")
+    var estPort = 8443
 
     func run() async throws {
         let workingDirectory = FileManager.default.currentDirectoryPath
@@ -49,6 +53,20 @@ struct StackCommand: AsyncParsableCommand {
             certificate: .init(caFile: demo.caFile, prefix: demo.brokerPrefix))
         let broker = try MosquittoProcess.start(executable: mosquitto, conf: conf.text, folder: folder)
         printLine("mosquitto: plain 127.0.0.1:\(port), mTLS 127.0.0.1:\(tlsPort) (log: \(folder)/mosquitto.log)\n")
+        // EST is on in the stack: devices can enrol with a token from `castellan device enrol-token`.
+        let estSettings = demo.configuration.est ?? ESTSettings(
+            host: "127.0.0.1", port: estPort, certificateFile: demo.brokerPrefix + ".pem", keyFile: demo.brokerPrefix + ".key")
+        let fleet = Fleet(store: server.context.store, configuration: demo.configuration,
+                          now: { Int64(Date().timeIntervalSince1970.rounded(.down)) })
+        let est = ESTServer(settings: estSettings, fleet: fleet, rateLimit: demo.configuration.rateLimit, logger: logger)
+        let estTask = Task {
+            do {
+                try await est.run { port in printLine("EST: https://\(estSettings.host):\(port)/.well-known/est/\n") }
+            } catch {
+                if !Task.isCancelled { FileHandle.standardError.write(Data("castellan stack: EST server stopped: \(error)\n".utf8)) }
+            }
+        }
+        defer { estTask.cancel() }
 
         for (device, client) in try await demo.clients(port: port, tlsPort: tlsPort, store: server.context.store) {
             let outcome: String

@@ -8,7 +8,8 @@ struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
         abstract: "Manage devices.",
-        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Policy.self, Groups.self, Remove.self, Unlock.self, Provision.self]
+        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Policy.self, Groups.self, Remove.self, Unlock.self, Provision.self,
+                      EnrolToken.self]
     )
 
     /// `device add ID --policy POLICY [--group G ...]`.

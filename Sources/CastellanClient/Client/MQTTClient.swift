@@ -2,6 +2,7 @@ import CastellanAuth
 import NIOCore
 import NIOPosix
 import NIOSSL
+import X509
 
 /// An MQTT 5.0 / 3.1.1 client on SwiftNIO that speaks enhanced authentication.
 ///
@@ -78,6 +79,7 @@ public actor MQTTClient {
             messageContinuation.finish()
             throw .invalidArgument("enhanced authentication needs MQTT 5")
         }
+        await renewIfDue()
         let (stream, continuation) = AsyncThrowingStream<MQTTPacket, any Error>.makeStream()
         let channel: any Channel
         do {
@@ -97,6 +99,26 @@ public actor MQTTClient {
             }
             await close()
             throw error
+        }
+    }
+
+    /// What the last renewal attempt before a connect gave: the new certificate, `nil` when none
+    /// was due, or why it failed; `nil` before any attempt (or without ``MQTTClientConfiguration/renewal``).
+    public private(set) var lastRenewal: Result<Certificate?, ESTClientError>?
+
+    /// Renews the client certificate if it is due. A failed renewal does not stop the connect:
+    /// the current certificate is still on disk and valid for a third of its life, and the next
+    /// connect tries again.
+    private func renewIfDue() async {
+        guard let renewal = configuration.renewal else { return }
+        guard let certificateFile = configuration.tls?.certificateFile, let keyFile = configuration.tls?.privateKeyFile else {
+            lastRenewal = .failure(ESTClientError("renewal needs a TLS client certificate and key file"))
+            return
+        }
+        do {
+            lastRenewal = .success(try await renewal.renewIfDue(certificateFile: certificateFile, keyFile: keyFile))
+        } catch {
+            lastRenewal = .failure(error)
         }
     }
 

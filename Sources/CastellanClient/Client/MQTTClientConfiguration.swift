@@ -22,6 +22,10 @@ public struct MQTTClientConfiguration: Sendable, CustomStringConvertible {
     public var localAddress: String?
     /// TLS settings, or `nil` for plain TCP.
     public var tls: MQTTTLSConfiguration?
+    /// Renew the TLS client certificate over EST before connecting once it has passed
+    /// ``CertificateRenewal/threshold`` of its lifetime; `nil` (the default) never renews. Needs
+    /// ``tls`` with a certificate and key file, which the renewal replaces.
+    public var renewal: CertificateRenewal?
     /// Keep-alive in seconds (0 turns it off); the client pings at this interval.
     public var keepAlive: UInt16 = 60
     /// Start a clean session.

@@ -48,7 +48,8 @@ struct Notifier: ChildProcess {
         case .groupsChanged(let id):
             guard let device = try await context.store.device(id) else { return }
             for session in context.sessions.sessions(of: id) { try await pushRules(to: session, of: device) }
-        case .deviceAdded, .deviceEnabled, .deviceUnlocked, .certificateIssued, .masterKeyRotated, .credentialUpgraded:
+        case .deviceAdded, .deviceEnabled, .deviceUnlocked, .certificateIssued, .masterKeyRotated, .credentialUpgraded,
+             .enrolmentTokenIssued, .enrolmentTokenUsed:
             break
         }
     }

@@ -37,6 +37,8 @@ public struct CastellanConfiguration: Sendable {
     public var rateLimit: RateLimitPolicy
     /// How a client id must relate to the device identity.
     public var clientIDBinding: ClientIDBinding
+    /// The EST enrolment server; `nil` (the default) runs none.
+    public var est: ESTSettings?
     /// `entropy.extra`: a file or device whose bytes are mixed into the CSPRNG for every secret
     /// (see `MixedEntropy`); `nil` uses the CSPRNG alone.
     public var entropyExtra: String?

@@ -13,7 +13,7 @@ public enum ConfigurationLoader {
 
     static let topKeys = [
         "store", "master_key_file", "bridge", "ca", "supervision", "admin", "totp", "lockout", "rate_limit",
-        "client_id_binding", "entropy", "broker",
+        "client_id_binding", "entropy", "broker", "est",
     ]
 
     /// Reads and validates the file at `path` (made absolute by the caller or taken as given).
@@ -104,7 +104,30 @@ public enum ConfigurationLoader {
         if let node = broker?["tls_password_port"] {
             configuration.tlsPasswordPort = try reader.integer(node, key: "broker.tls_password_port", in: 0...65_535, hint: "0 to 65535")
         }
+        configuration.est = try estSettings(top["est"], reader, path: path)
         return configuration
+    }
+
+    private static func estSettings(
+        _ node: Node?, _ reader: ConfigurationReader,
+        path: (Node?, String, String) throws(ConfigurationError) -> String
+    ) throws(ConfigurationError) -> ESTSettings? {
+        let allowed = ["listen", "certificate", "key", "validity_days", "allow_same_key"]
+        guard let map = try reader.optionalMapping(node, path: "est", allowed: allowed) else { return nil }
+        guard let listenNode = map["listen"] else { return nil }
+        let text = try reader.string(listenNode, key: "est.listen")
+        guard let listen = ESTSettings.listen(parsing: text) else {
+            throw reader.error(at: listenNode, key: "est.listen", "expected HOST:PORT (e.g. 0.0.0.0:8443), found '\(text)'")
+        }
+        var settings = ESTSettings(
+            host: listen.host, port: listen.port,
+            certificateFile: try path(map["certificate"], "est.certificate", "broker.pem"),
+            keyFile: try path(map["key"], "est.key", "broker.key"))
+        if let node = map["validity_days"] {
+            settings.validityDays = try reader.integer(node, key: "est.validity_days", in: 1...3650, hint: "1 to 3650 days")
+        }
+        if let node = map["allow_same_key"] { settings.allowSameKey = try reader.bool(node, key: "est.allow_same_key") }
+        return settings
     }
 
     private static func totpDefaults(_ node: Node?, _ reader: ConfigurationReader) throws(ConfigurationError) -> TOTPDefaults {

@@ -141,5 +141,16 @@ enum PostgresSchema {
                 hash TEXT NOT NULL
             )
             """),
+        // v6: one-time enrolment tokens for EST (docs/provisioning.md), at most one per device,
+        // kept as a salted HMAC of the token; removing the device removes its token.
+        Migration(identifier: "v6", sql: """
+            CREATE TABLE enrolment_tokens (
+                device_id TEXT COLLATE "C" PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+                salt BYTEA NOT NULL,
+                digest BYTEA NOT NULL,
+                created BIGINT NOT NULL,
+                expires BIGINT NOT NULL
+            )
+            """),
     ]
 }

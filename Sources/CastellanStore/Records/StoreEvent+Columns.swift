@@ -18,6 +18,8 @@ extension StoreEvent {
         case .rulesChanged(.device(let id)): ("rules.device", id.rawValue, nil)
         case .rulesChanged(.group(let group)): ("rules.group", nil, group.rawValue)
         case .credentialsChanged(let id, let factor): ("credential.\(factor.rawValue)", id.rawValue, nil)
+        case .enrolmentTokenIssued(let id): ("enrolment.token", id.rawValue, nil)
+        case .enrolmentTokenUsed(let id): ("enrolment.used", id.rawValue, nil)
         case .masterKeyRotated: ("key.rotated", nil, nil)
         case .credentialUpgraded(let id): ("credential.upgraded", id.rawValue, nil)
         case .policyChanged(let id): ("device.policy", id.rawValue, nil)
@@ -41,6 +43,8 @@ extension StoreEvent {
         case ("rules.group", _, let group?):
             guard let group = try? DeviceGroup(group) else { return nil }
             self = .rulesChanged(.group(group))
+        case ("enrolment.token", let id?, _): self = .enrolmentTokenIssued(id)
+        case ("enrolment.used", let id?, _): self = .enrolmentTokenUsed(id)
         case ("key.rotated", _, _): self = .masterKeyRotated
         case ("credential.upgraded", let id?, _): self = .credentialUpgraded(id)
         case ("device.policy", let id?, _): self = .policyChanged(id)

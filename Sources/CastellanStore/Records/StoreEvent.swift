@@ -26,6 +26,10 @@ public enum StoreEvent: Sendable, Hashable {
     case rulesChanged(ACLScope)
     /// One of the device's credentials changed: kick the sessions that authenticated with it.
     case credentialsChanged(DeviceID, CredentialFactor)
+    /// A one-time enrolment token was made for the device (replacing any earlier one).
+    case enrolmentTokenIssued(DeviceID)
+    /// The device's enrolment token was used (and so deleted).
+    case enrolmentTokenUsed(DeviceID)
     /// Every sealed secret was re-sealed under a new master key.
     case masterKeyRotated
     /// The device's policy changed: sessions that used the old factors are re-checked (kicked).
@@ -40,7 +44,7 @@ public enum StoreEvent: Sendable, Hashable {
         case .deviceAdded(let id), .deviceDisabled(let id), .deviceEnabled(let id), .deviceRemoved(let id),
              .deviceUnlocked(let id), .groupsChanged(let id), .certificateIssued(_, let id), .certificateRevoked(_, let id),
              .credentialsChanged(let id, _), .rulesChanged(.device(let id)), .credentialUpgraded(let id),
-             .policyChanged(let id):
+             .policyChanged(let id), .enrolmentTokenIssued(let id), .enrolmentTokenUsed(let id):
             id
         case .rulesChanged(.group), .masterKeyRotated:
             nil

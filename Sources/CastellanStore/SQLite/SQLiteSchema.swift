@@ -7,7 +7,7 @@ import GRDB
 /// refused before anything is written, so an old build cannot corrupt a newer schema.
 enum SQLiteSchema {
     /// The identifiers of every migration this build knows, oldest first.
-    static let versions = ["v1", "v2", "v3", "v4", "v5"]
+    static let versions = ["v1", "v2", "v3", "v4", "v5", "v6"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -126,6 +126,19 @@ enum SQLiteSchema {
                 CREATE TABLE legacy_credentials (
                     device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
                     hash TEXT NOT NULL
+                ) WITHOUT ROWID
+                """)
+        }
+        // v6: one-time enrolment tokens for EST (docs/provisioning.md), at most one per device,
+        // kept as a salted HMAC of the token; removing the device removes its token.
+        migrator.registerMigration("v6") { db in
+            try db.execute(sql: """
+                CREATE TABLE enrolment_tokens (
+                    device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+                    salt BLOB NOT NULL,
+                    digest BLOB NOT NULL,
+                    created INTEGER NOT NULL,
+                    expires INTEGER NOT NULL
                 ) WITHOUT ROWID
                 """)
         }

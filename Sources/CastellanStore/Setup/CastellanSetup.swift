@@ -142,6 +142,11 @@ public enum CastellanSetup {
             client_id_binding: equal
             broker:
               tls_password_port: \(tlsPasswordPort)
+            # est:                       # enrolment over EST (docs/provisioning.md); off without listen
+            #   listen: 0.0.0.0:8443
+            #   certificate: broker.pem  # the broker's certificate and key
+            #   key: broker.key
+            #   validity_days: 30
 
             """
     }

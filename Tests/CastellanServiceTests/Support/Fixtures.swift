@@ -36,9 +36,10 @@ final class Fixtures: Sendable {
         return stack
     }
 
-    /// `castellan serve --config FILE` as a process of its own.
-    func serve(configuration file: String) async throws -> ServeProcess {
-        let serve = try await ServeProcess(configuration: file)
+    /// `castellan serve --config FILE` as a process of its own, ready once its output holds
+    /// `marker` (by default: the bridge is listening).
+    func serve(configuration file: String, marker: String = "ready, bridge listening") async throws -> ServeProcess {
+        let serve = try await ServeProcess(configuration: file, marker: marker)
         register { serve.kill() }
         return serve
     }

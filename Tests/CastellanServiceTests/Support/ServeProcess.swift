@@ -16,15 +16,16 @@ final class ServeProcess: Sendable {
 
     static let executable = Stack.repository + "/.build/debug/castellan"
 
-    /// Starts `castellan serve --config FILE` and returns once it says the bridge is listening.
-    init(configuration file: String) async throws {
+    /// Starts `castellan serve --config FILE` and returns once its output holds `marker` (by
+    /// default: the bridge is listening).
+    init(configuration file: String, marker: String = "ready, bridge listening") async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = ["serve", "--config", file]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
-        output = OutputWatch(fileDescriptor: pipe.fileHandleForReading.fileDescriptor, marker: "ready, bridge listening")
+        output = OutputWatch(fileDescriptor: pipe.fileHandleForReading.fileDescriptor, marker: marker)
         try launch(process)
         do {
             watchdog = try .killing(process.processIdentifier, ifCommandLineContains: file)
