@@ -54,8 +54,25 @@ public final class Broker: Sendable {
 
     /// Starts a broker on `ports` free loopback ports with the config lines `settings` makes
     /// from its folder and those ports (the logging and `user root` lines come first).
+    ///
+    /// A free port is free when picked, not when mosquitto binds it: another test's connection
+    /// may take it meanwhile. A start that fails with "Address already in use" is tried again
+    /// on other ports (three times at most).
     public static func start(
         ports count: Int, prepare: (URL) async throws -> Void = { _ in }, settings: (URL, [Int]) throws -> [String]
+    ) async throws -> Broker {
+        var attempt = 1
+        while true {
+            do {
+                return try await startOnce(ports: count, prepare: prepare, settings: settings)
+            } catch let error as BrokerError where attempt < 3 && error.description.contains("Address already in use") {
+                attempt += 1
+            }
+        }
+    }
+
+    private static func startOnce(
+        ports count: Int, prepare: (URL) async throws -> Void, settings: (URL, [Int]) throws -> [String]
     ) async throws -> Broker {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("castellan-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -5,16 +5,37 @@ import Synchronization
 import Glibc
 #endif
 
-/// One `Process.run()` at a time in the test process.
+/// One `Process.run()` at a time in the test process, with the heap arranged so that
+/// Foundation's launch cannot read past a page.
 ///
-/// Tests start tools, brokers and `castellan` processes from many threads at once, and
-/// Foundation's `Process.run()` crashed twice in a few dozen full runs with a bad pointer in the
-/// memcpy of its launch while others launched beside it. A launch takes a millisecond; taking
-/// them one by one costs nothing measurable.
+/// Why: `Process.run()` on Linux lists `/proc/self/fd` to close inherited descriptors and
+/// copies each entry's whole 256-byte `d_name`, however short the record readdir returned
+/// (swift-corelibs-foundation #5472, fixed after the 6.3.1 toolchain this machine has). With
+/// more than about 1,300 descriptors open — a parallel test run holds that many — the last
+/// record sits at the end of glibc's 32 KiB readdir buffer, and when that buffer is the top
+/// chunk of a thread's heap the copy runs into an unmapped page: "Bad pointer dereference" in
+/// the memcpy of `Process.run()`, a crash in a few of every dozen full runs. Allocations of
+/// 32 KiB and more from `mmap` put that buffer in a mapping of its own whose last page has
+/// ~4 KiB to spare, so the over-read stays inside it. The lock keeps launches from racing
+/// each other's descriptor churn as well.
 private let launches = Mutex(())
+
+/// Set once, before the first launch (see ``launches``).
+/// glibc's `mallopt` (malloc.h is not in Swift's Glibc module, so it is looked up by name).
+private let heapArranged: Bool = {
+    #if canImport(Glibc)
+    typealias MallOpt = @convention(c) (CInt, CInt) -> CInt
+    let mmapThreshold: CInt = -3  // M_MMAP_THRESHOLD in <malloc.h>
+    guard let symbol = dlsym(nil, "mallopt") else { return false }
+    return unsafeBitCast(symbol, to: MallOpt.self)(mmapThreshold, 32 * 1_024) == 1
+    #else
+    return true
+    #endif
+}()
 
 /// Starts `process` (see above for why one at a time).
 public func launch(_ process: Process) throws {
+    _ = heapArranged
     try launches.withLock { _ in try process.run() }
 }
 
