@@ -25,12 +25,13 @@ public final class CastellanServer: Sendable {
         self.logger = logger
         try BridgeSocket.prepare(path: configuration.bridgeSocket)
         let masterKey = try MasterKey.load(from: configuration.masterKeyFile)
-        // PostgreSQL answers arrive on the bridge thread, where the workers wait for them.
-        let store = try await StoreOpener.open(configuration.store, masterKey: masterKey, eventLoopGroup: BridgeThread.group)
+        let threads = DecisionThreads.shared(count: configuration.decisionThreads ?? DecisionThreads.defaultCount)
+        // PostgreSQL answers arrive on a decision thread, where the workers wait for them.
+        let store = try await StoreOpener.open(configuration.store, masterKey: masterKey, eventLoopGroup: threads.group)
         let entropy = configuration.entropySource()
         unknownUserKey = ServiceSettings.unknownUserKey(masterKey)
         context = try ServiceContext(store: store, settings: try ServiceSettings(configuration: configuration, unknownUserKey: unknownUserKey),
-                                 entropy: entropy)
+                                 entropy: entropy, threads: threads)
         let loader = SupervisionSpecLoader(workerTypes: ServiceWorkerTypes.names)
         let spec: SupervisorSpec
         if configuration.supervisionSpecConfigured, !FileManager.default.fileExists(atPath: configuration.supervisionSpec) {
@@ -70,6 +71,7 @@ public final class CastellanServer: Sendable {
         if fresh.storeText != running.storeText { notes.append("store changed: takes effect after a restart") }
         if fresh.bridgeSocket != running.bridgeSocket { notes.append("bridge.socket changed: takes effect after a restart") }
         if fresh.supervisionSpec != running.supervisionSpec { notes.append("supervision.spec changed: takes effect after a restart") }
+        if fresh.decisionThreads != running.decisionThreads { notes.append("bridge.decision_threads changed: takes effect after a restart") }
         context.apply(settings)
         logger.info("configuration reloaded", metadata: ["file": "\(configurationFile)"])
         return notes
