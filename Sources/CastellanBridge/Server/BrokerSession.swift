@@ -178,8 +178,7 @@ public enum BrokerSession {
                 let lane = threads.lane(arrivingOn: link.loop)
                 threads.begin(lane)
                 group.addTask(executorPreference: threads.executor(lane)) {
-                    await answer(request, id: id, broker: broker, outbound: outbound, handler: handler)
-                    threads.end(lane)
+                    await answer(request, id: id, broker: broker, outbound: outbound, handler: handler) { threads.end(lane) }
                 }
             }
         }
@@ -187,9 +186,13 @@ public enum BrokerSession {
 
     private static func answer(
         _ request: BridgeAuthRequest, id: UInt32, broker: BrokerLink,
-        outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, handler: some BridgeRequestHandler
+        outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, handler: some BridgeRequestHandler, decided: () -> Void
     ) async {
         var decision = await handler.decide(request, from: broker)
+        // No longer in flight before the reply leaves: a broker that asks one question at a time
+        // (mosquitto 2.0) sends the next right after reading this reply, and that one must find
+        // this lane idle and stay on its link's thread, not hop to another.
+        decided()
         decision.generation = request.generation  // the echo the plugin matches against its connection
         // The broker may be gone; it then denies on its own, so a failed write loses nothing.
         try? await outbound.write(BridgeFrame(id: id, .decision(decision)))
