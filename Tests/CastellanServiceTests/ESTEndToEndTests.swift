@@ -286,6 +286,12 @@ import X509
             let token = try await CLIProcess.run(["device", "enrol-token", "cam6"], config: setup.configuration.file)
                 .output.trimmingCharacters(in: .whitespacesAndNewlines)
 
+            // Without --ca the server must chain to a CA the system trusts, which Castellan's own does
+            // not: the token is never sent (no HTTP request, so no attempt counted), nothing written.
+            let unverified = try await client(["enrol", "--url", url, "--device", "cam6", "--token", token, "--out", prefix])
+            #expect(unverified.status == 2, "\(unverified.output) \(unverified.error)")
+            #expect(!FileManager.default.fileExists(atPath: prefix + ".pem") && !FileManager.default.fileExists(atPath: prefix + ".key"))
+
             let enrol = ["enrol", "--url", url, "--ca", caFile, "--device", "cam6", "--token", token, "--out", prefix]
             let enrolled = try await client(enrol)  // attempt 1
             #expect(enrolled.status == 0, "\(enrolled.error)")
@@ -299,7 +305,8 @@ import X509
             #expect(reused.status == 1 && reused.error.contains("401"), "\(reused.error)")
             #expect(!FileManager.default.fileExists(atPath: prefix + "-again.pem"))
 
-            let renew = ["renew", "--url", url, "--ca", caFile, "--cert", prefix + ".pem", "--key", prefix + ".key"]
+            // No --ca: renew trusts PREFIX.ca.pem, the CA the enrolment fetched.
+            let renew = ["renew", "--url", url, "--cert", prefix + ".pem", "--key", prefix + ".key"]
             let notDue = try await client(renew + ["--if-due"])  // no request
             #expect(notDue.status == 0 && notDue.output.contains("not due"), "\(notDue.error)")
             let renewed = try await client(renew)  // attempt 3

@@ -4,20 +4,21 @@ import Crypto
 import Foundation
 import X509
 
-/// `castellan client enrol --url URL --ca CA --device ID --token T --out PREFIX`: a device fetches
+/// `castellan client enrol --url URL [--ca CA] --device ID --token T --out PREFIX`: a device fetches
 /// its first certificate over EST with a one-time token.
 struct ClientEnrolCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enrol",
         abstract: "Enrol over EST: make a key and CSR, fetch the CA (PREFIX.ca.pem) and the certificate (PREFIX.pem, PREFIX.key 0600).",
         discussion: """
-            The token comes from `castellan device enrol-token ID`. --ca is the CA the EST server's \
-            certificate must chain to: the token is sent to that server, so it must be known to be genuine. \
+            The token comes from `castellan device enrol-token ID`. The token is sent to the EST server only \
+            once its certificate verified (chain and name): against --ca, the CA it must chain to (Castellan's \
+            own CA, for a server on the broker certificate), or else against the system's trusted CAs. \
             Exit status: 0 enrolled, 1 refused by the server (HTTP status printed), 2 error.
             """)
 
     @Option(help: "The EST server, https://HOST:PORT.") var url: String
-    @Option(help: "PEM file of the CA the EST server's certificate chains to.") var ca: String
+    @Option(help: "PEM file of the CA the EST server's certificate chains to (default: the system's trusted CAs).") var ca: String?
     @Option(help: "The device id.") var device: String
     @Option(help: "The one-time enrolment token.") var token: String
     @Option(help: "Where to write PREFIX.pem, PREFIX.key and PREFIX.ca.pem (none may exist).") var out: String

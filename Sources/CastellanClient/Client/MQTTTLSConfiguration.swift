@@ -7,8 +7,8 @@ import NIOSSL
 /// when given, else against the host the client connects to (an IP address is matched against
 /// the certificate's IP SANs).
 public struct MQTTTLSConfiguration: Sendable, Hashable {
-    /// PEM file of the CA (or CAs) trusted for the broker.
-    public var caFile: String
+    /// PEM file of the CA (or CAs) trusted for the broker; `nil`: the system's trusted CAs.
+    public var caFile: String?
     /// PEM file of the client certificate chain, for brokers with `require_certificate true`.
     public var certificateFile: String?
     /// PEM file of the client's private key; needed with ``certificateFile``.
@@ -17,7 +17,7 @@ public struct MQTTTLSConfiguration: Sendable, Hashable {
     public var serverHostname: String?
 
     /// TLS with a CA file and, optionally, a client certificate and key.
-    public init(caFile: String, certificateFile: String? = nil, privateKeyFile: String? = nil, serverHostname: String? = nil) {
+    public init(caFile: String?, certificateFile: String? = nil, privateKeyFile: String? = nil, serverHostname: String? = nil) {
         self.caFile = caFile
         self.certificateFile = certificateFile
         self.privateKeyFile = privateKeyFile
@@ -30,7 +30,7 @@ public struct MQTTTLSConfiguration: Sendable, Hashable {
     ///   or only one of certificate and key is given.
     func makeContext() throws(MQTTClientError) -> NIOSSLContext {
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .file(caFile)
+        tls.trustRoots = caFile.map { .file($0) } ?? .default
         tls.minimumTLSVersion = .tlsv12
         switch (certificateFile, privateKeyFile) {
         case (nil, nil): break
