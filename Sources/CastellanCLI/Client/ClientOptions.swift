@@ -1,6 +1,8 @@
 import ArgumentParser
 import CastellanAuth
+import CastellanCA
 import CastellanClient
+import CastellanStore
 import Foundation
 import X509
 
@@ -12,10 +14,10 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "Broker port.")
     var port: Int
 
-    @Flag(help: "Use TLS (needs --ca).")
+    @Flag(help: "Use TLS.")
     var tls = false
 
-    @Option(help: "PEM file of the CA that signed the broker's certificate.")
+    @Option(help: "PEM file of the CA that signed the broker's certificate (default: the CA of castellan.yaml — $CASTELLAN_CONFIG or ./castellan.yaml — when there is one).")
     var ca: String?
 
     @Option(help: "PEM file of the client certificate (mutual TLS).")
@@ -58,6 +60,17 @@ struct ClientOptions: ParsableArguments {
     @Flag(help: "Print one JSON object per result.")
     var json = false
 
+    /// The CA certificate of the setup `castellan.yaml` describes (`$CASTELLAN_CONFIG`, else
+    /// `./castellan.yaml`), if there is one and its CA exists: an operator trying a device from
+    /// the machine that runs the service needs no --ca.
+    static func configuredCA(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        let file = ConfigurationLocator.locate(option: nil, environment: environment,
+                                               workingDirectory: FileManager.default.currentDirectoryPath)
+        guard FileManager.default.fileExists(atPath: file), let configuration = try? CastellanConfiguration.load(file) else { return nil }
+        let ca = configuration.caDirectory + "/" + CertificateAuthority.certificateFile
+        return FileManager.default.fileExists(atPath: ca) ? ca : nil
+    }
+
     /// Builds the client configuration; every problem is a usage error (exit 2).
     func configuration() throws -> MQTTClientConfiguration {
         guard let version = MQTTProtocolVersion(name: protocolVersion) else {
@@ -70,7 +83,9 @@ struct ClientOptions: ParsableArguments {
         configuration.timeout = .milliseconds(Int64(timeout * 1000))
         configuration.clientID = clientID ?? username ?? cert.flatMap(Self.device(namedIn:))?.rawValue ?? ""
         if tls {
-            guard let ca else { throw ValidationError("--tls needs --ca") }
+            guard let ca = ca ?? Self.configuredCA() else {
+                throw ValidationError("--tls needs --ca (there is no castellan.yaml here, nor $CASTELLAN_CONFIG, to take the CA from)")
+            }
             configuration.tls = MQTTTLSConfiguration(caFile: ca, certificateFile: cert, privateKeyFile: key, serverHostname: serverName)
         } else if ca != nil || cert != nil || key != nil || serverName != nil {
             throw ValidationError("--ca, --cert, --key and --server-name need --tls")

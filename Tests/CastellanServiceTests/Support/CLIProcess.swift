@@ -12,12 +12,14 @@ enum CLIProcess {
     /// Runs `castellan ARGUMENTS --config FILE` (without `--config` when `config` is nil) to its end, on a thread of its own; `stdin` is
     /// written to its standard input. With `terminateAfter`, a command still running then (say
     /// `serve` starting despite a refusal the test expects) is terminated, so the test fails
-    /// instead of hanging.
-    static func run(_ arguments: [String], config: String?, stdin: String = "", terminateAfter limit: Duration? = nil) async throws -> Result {
+    /// instead of hanging. `environment` adds to (or overrides) the test process's.
+    static func run(_ arguments: [String], config: String?, stdin: String = "", environment: [String: String] = [:],
+                    terminateAfter limit: Duration? = nil) async throws -> Result {
         try await onThreadOfItsOwn {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: ServeProcess.executable)
             process.arguments = arguments + (config.map { ["--config", $0] } ?? [])  // `castellan client` reads none
+            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             let output = Pipe()
             let error = Pipe()
             let input = Pipe()
