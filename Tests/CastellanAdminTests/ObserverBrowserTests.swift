@@ -12,7 +12,7 @@ import Testing
 @Suite(.serialized) struct ObserverBrowserTests {
     @Test(.timeLimit(.minutes(2)))
     func killingAWorker_raisesItsRestartCount_onTheObserverPage() async throws {
-        let harness = try await AdminHarness(listen: .http(port: try Broker.freePort()))
+        let harness = try await AdminHarness.onFreePort()
         let browser = try HeadlessChromium()
         defer { browser.kill() }
         let url = try #require(ObserverPage.url(listen: harness.configuration.adminListen, token: harness.token))
@@ -55,7 +55,7 @@ import Testing
     /// root restarts it, and the page says it is back — and the restarts show on the chart.
     @Test(.timeLimit(.minutes(2)))
     func anEscalation_showsItsSubtreeDownAndBack_andTheRestartsOnTheRatesChart() async throws {
-        let harness = try await AdminHarness(listen: .http(port: try Broker.freePort()))
+        let harness = try await AdminHarness.onFreePort()
         let browser = try HeadlessChromium()
         defer { browser.kill() }
         let url = try #require(ObserverPage.url(listen: harness.configuration.adminListen, token: harness.token))
@@ -100,7 +100,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func aWrongToken_orNone_showsHowToOpenThePage_andNoData() async throws {
-        let harness = try await AdminHarness(listen: .http(port: try Broker.freePort()))
+        let harness = try await AdminHarness.onFreePort()
         let browser = try HeadlessChromium()
         defer { browser.kill() }
         let session = try await browser.attachToPage()

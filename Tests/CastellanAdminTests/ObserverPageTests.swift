@@ -10,7 +10,7 @@ import FoundationNetworking
 /// The observer's static page is the only thing served without the token, and holds no secret.
 @Suite struct ObserverPageTests {
     @Test func thePage_withoutAToken_isServedAsHTML_andHoldsNoSecret() async throws {
-        let harness = try await AdminHarness(listen: .http(port: try Broker.freePort()))
+        let harness = try await AdminHarness.onFreePort()
         let secret = String(harness.token.authorizationHeader.dropFirst("Bearer ".count))
         let expected = ["/": "text/html", "/observer.css": "text/css", "/observer.js": "text/javascript"]
         for (path, type) in expected {

@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import Prometheus
 import Supervision
+import ServerTesting
 import SupervisionTesting
 import X509
 
@@ -20,6 +21,8 @@ final class AdminHarness: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let running: Task<Void, any Error>
     private let serving: Task<Void, any Error>
+    /// Whether the admin API bound its address (a TCP port picked free may be taken by then).
+    let listening: Bool
 
     /// - Parameters:
     ///   - fleet: whether the admin API gets device management over the server's store (as
@@ -46,12 +49,29 @@ final class AdminHarness: Sendable {
                                                      Int64(Date().timeIntervalSince1970.rounded(.down))
                                                  }) : nil),
                            registry: registry, logger: logger)
-        let (listening, signal) = AsyncStream<Void>.makeStream()
+        let (bound, signal) = AsyncStream<Bool>.makeStream()
         serving = Task {
-            defer { signal.finish() }  // also when binding failed: the test then fails on its first request
-            try await api.run(listen: loaded.adminListen) { signal.finish() }
+            defer { signal.finish() }  // also when binding failed: `listening` then says so
+            try await api.run(listen: loaded.adminListen) {
+                signal.yield(true)
+                signal.finish()
+            }
         }
-        for await _ in listening {}
+        var listening = false
+        for await value in bound { listening = value }
+        self.listening = listening
+    }
+
+    /// A harness whose admin API listens on a free TCP port: one taken between the pick and the
+    /// bind (another test's connection) is tried again, three times at most.
+    static func onFreePort() async throws -> AdminHarness {
+        var attempt = 1
+        while true {
+            let harness = try await AdminHarness(listen: .http(port: try Broker.freePort()))
+            if harness.listening || attempt == 3 { return harness }
+            try await harness.stop()
+            attempt += 1
+        }
     }
 
     /// A client sending the right token.
