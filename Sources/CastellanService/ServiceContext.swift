@@ -1,5 +1,4 @@
 import CastellanAuth
-import CastellanBridge
 import CastellanStore
 import Foundation
 import Synchronization
@@ -11,9 +10,6 @@ public final class ServiceContext: Sendable {
     public let audit: AuditBatcher
     public let sessions = SessionDirectory()
     public let pools = AuthPools()
-    /// The threads that decide (``DecisionThreads``): the plugin links' I/O, the requests and
-    /// the authentication workers run there.
-    public let threads: DecisionThreads
     /// Whether the bridge socket is listening.
     public let bridge = Readiness()
     /// Whether a broker's plugin has completed the handshake since start.
@@ -44,10 +40,8 @@ public final class ServiceContext: Sendable {
     }
 
     /// - Throws: when `entropy` cannot key the verified-password cache.
-    public init(store: any CredentialStore, settings: ServiceSettings, entropy: any EntropySource,
-                threads: DecisionThreads = .shared()) throws {
+    public init(store: any CredentialStore, settings: ServiceSettings, entropy: any EntropySource) throws {
         self.store = store
-        self.threads = threads
         self.entropy = entropy
         passwordCache = Mutex(try VerifiedPasswordCache(entropy: entropy))
         audit = AuditBatcher(store: store)

@@ -10,9 +10,8 @@ public enum BridgeListener {
     /// accepted connection to `accept` until the task is cancelled or the socket fails.
     ///
     /// `accept` should return quickly (start a session elsewhere): it runs in the accept loop.
-    /// Accepted connections are spread over `group`'s loops (the ``DecisionThreads``).
     public static func run(
-        path: String, mode: UInt32 = 0o660, group: any EventLoopGroup,
+        path: String, mode: UInt32 = 0o660, group: any EventLoopGroup = BridgeThread.group,
         listening: @Sendable () -> Void = {}, accept: @Sendable (BridgeChannel) async -> Void
     ) async throws {
         try BridgeSocket.prepare(path: path)
