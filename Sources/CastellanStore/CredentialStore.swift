@@ -32,10 +32,11 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
 
     // MARK: Connect path
 
-    /// The device with its SCRAM credential, opened TOTP enrolment and effective rules, read as
-    /// one snapshot in one call (the per-connect read); `nil` for an unknown device. Throws
+    /// The device with its SCRAM credential, opened TOTP enrolment, effective rules and lockout
+    /// counts — its total and, when `source` is given, that source's — read as one snapshot in
+    /// one call (the per-connect read); `nil` for an unknown device. Throws
     /// ``StoreError/sealedSecretRejected(_:fileID:line:)`` if the TOTP secret was tampered with.
-    func connectProfile(device: DeviceID) async throws -> ConnectProfile?
+    func connectProfile(device: DeviceID, source: String?) async throws -> ConnectProfile?
 
     // MARK: Credentials
 
@@ -135,6 +136,11 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
 }
 
 extension CredentialStore {
+    /// The per-connect read without a source's lockout count (``ConnectProfile/sourceLockout`` is empty).
+    public func connectProfile(device: DeviceID) async throws -> ConnectProfile? {
+        try await connectProfile(device: device, source: nil)
+    }
+
     /// Follows the change log from its current end: the changes committed from now on.
     public func events() async throws -> AsyncStream<ChangeRecord> {
         follow(after: try await latestChangeID())

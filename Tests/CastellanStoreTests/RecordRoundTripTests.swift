@@ -212,14 +212,21 @@ extension RecordRoundTripTests {
     }
 
     @Test(arguments: Backend.allCases)
-    func aConnectProfile_carriesTheLockoutCounter(_ backend: Backend) async throws {
+    func aConnectProfile_carriesTheLockoutCounter_andTheAskingSources(_ backend: Backend) async throws {
         let fixture = try await StoreFixture(backend)
         let id = try await fixture.addDevice("a")
         _ = try await fixture.store.recordFailure(for: id, from: "192.0.2.1", at: 40)
         _ = try await fixture.store.recordFailure(for: id, from: "192.0.2.2", at: 50)
-        #expect(try await fixture.store.connectProfile(device: id)?.lockout == LockoutRecord(consecutiveFailures: 2, lastFailure: 50))
+        _ = try await fixture.store.recordFailure(for: id, from: "192.0.2.2", at: 60)
+        #expect(try await fixture.store.connectProfile(device: id)?.lockout == LockoutRecord(consecutiveFailures: 3, lastFailure: 60))
+        #expect(try await fixture.store.connectProfile(device: id)?.sourceLockout == LockoutRecord())
+        let fromSecond = try await fixture.store.connectProfile(device: id, source: "192.0.2.2")
+        #expect(fromSecond?.sourceLockout == LockoutRecord(consecutiveFailures: 2, lastFailure: 60))
+        #expect(try await fixture.store.connectProfile(device: id, source: "192.0.2.9")?.sourceLockout == LockoutRecord())
+        #expect(try await fixture.store.connectProfile(device: DeviceID("ghost"), source: "192.0.2.2") == nil)
         try await fixture.store.unlock(id)
-        #expect(try await fixture.store.connectProfile(device: id)?.lockout == LockoutRecord())
+        #expect(try await fixture.store.connectProfile(device: id, source: "192.0.2.2")?.lockout == LockoutRecord())
+        #expect(try await fixture.store.connectProfile(device: id, source: "192.0.2.2")?.sourceLockout == LockoutRecord())
     }
 
     @Test(arguments: Backend.allCases)

@@ -28,7 +28,7 @@ struct DeviceGate: Sendable {
 
     /// A device that may try now.
     struct Candidate: Sendable {
-        /// The device with its credentials, rules and lockout total: one store read per connect.
+        /// The device with its credentials, rules and lockout counts: one store read per connect.
         let profile: ConnectProfile
         /// Failures on record from this source, to clear on success.
         let sourceFailures: Int
@@ -44,17 +44,14 @@ struct DeviceGate: Sendable {
 
     /// The device if it may try `policies` now, or the refusal.
     func device(_ id: DeviceID, allowing policies: Set<AuthFactors>, method: AuthMethod) async throws -> Lookup {
-        guard let profile = try await store.connectProfile(device: id), profile.device.enabled else {
+        guard let profile = try await store.connectProfile(device: id, source: source), profile.device.enabled else {
             return .refused(.deny(.notPermitted("unknown or disabled device"), identity: id, method: method))
         }
         guard policies.contains(profile.device.policy) else {
             return .refused(.deny(.notPermitted("policy \(profile.device.policy) does not use \(method)"), identity: id, method: method))
         }
-        // A device without failures has no source records either: the second read is only
-        // for devices with failures on record.
         let total = ledger.deviceFailures(profile.lockout.consecutiveFailures, device: id)
-        let stored = profile.lockout.consecutiveFailures > 0 ? try await store.record(for: id, from: source) : LockoutRecord()
-        let fromSource = ledger.sourceRecord(stored, device: id, source: source)
+        let fromSource = ledger.sourceRecord(profile.sourceLockout, device: id, source: source)
         if let locked = settings.lockout.status(source: fromSource, deviceFailures: total, now: now).denialReason {
             return .refused(.deny(locked, identity: id, method: method))
         }

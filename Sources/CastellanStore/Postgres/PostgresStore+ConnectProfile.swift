@@ -3,13 +3,13 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore {
-    /// The device, its credentials, lockout counter and effective rules in one statement — one round trip and
+    /// The device, its credentials, lockout counts and effective rules in one statement — one round trip and
     /// one snapshot — through a prepared statement on the connect path's own connection
     /// (``PostgresConnectReader``); the TOTP secret stays sealed (``SealedTOTPEnrolment``).
-    public func connectProfile(device id: DeviceID) async throws -> ConnectProfile? {
+    public func connectProfile(device id: DeviceID, source: String?) async throws -> ConnectProfile? {
         let row = try await translatingErrors {
             try await connectReader.run { connection in
-                try await connection.execute(ConnectProfileStatement(device: id.rawValue), logger: logger)
+                try await connection.execute(ConnectProfileStatement(device: id.rawValue, source: source), logger: logger)
                     .reduce(into: [ConnectProfileRow]()) { $0.append($1) }.first
             }
         }
@@ -39,7 +39,9 @@ extension PostgresStore {
         }
         let lockout = LockoutRecord(consecutiveFailures: row.failures ?? 0, lastFailure: row.lastFailure)
         let legacy = try row.legacyHash.map { try StoredColumns.legacy($0, device: id) }
-        return ConnectProfile(device: device, scram: scram, totp: totp, rules: rules, lockout: lockout, legacy: legacy)
+        let fromSource = LockoutRecord(consecutiveFailures: row.sourceFailures ?? 0, lastFailure: row.sourceLastFailure)
+        return ConnectProfile(
+            device: device, scram: scram, totp: totp, rules: rules, lockout: lockout, sourceLockout: fromSource, legacy: legacy)
     }
 }
 
@@ -68,6 +70,8 @@ struct ConnectProfileRow: Sendable {
     var failures: Int?
     var lastFailure: Int64?
     var legacyHash: String?
+    var sourceFailures: Int?
+    var sourceLastFailure: Int64?
 }
 
 /// The per-connect read as a named prepared statement: parsed and planned once per connection.
@@ -78,12 +82,14 @@ struct ConnectProfileStatement: PostgresPreparedStatement {
             s.mechanism, s.salt, s.iterations, s.stored_key, s.server_key,
             t.sealed_secret, t.algorithm, t.digits, t.period, t.t0, t.last_step,
             r.effects, r.accesses, r.patterns,
-            l.failures, l.last_failure, c.hash
+            l.failures, l.last_failure, c.hash,
+            ls.failures, ls.last_failure
         FROM devices d
         LEFT JOIN scram_credentials s ON s.device_id = d.id
         LEFT JOIN totp_credentials t ON t.device_id = d.id
         LEFT JOIN lockout_counters l ON l.device_id = d.id
         LEFT JOIN legacy_credentials c ON c.device_id = d.id
+        LEFT JOIN lockout_sources ls ON ls.device_id = d.id AND ls.source = $2
         LEFT JOIN LATERAL (
             SELECT array_agg(u.effect ORDER BY u.id) AS effects, array_agg(u.access ORDER BY u.id) AS accesses,
                 array_agg(u.pattern ORDER BY u.id) AS patterns
@@ -100,10 +106,13 @@ struct ConnectProfileStatement: PostgresPreparedStatement {
     typealias Row = ConnectProfileRow
 
     var device: String
+    /// The lockout source whose count to read; `nil` reads none.
+    var source: String?
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
+        var bindings = PostgresBindings(capacity: 2)
         bindings.append(device)
+        bindings.append(source)
         return bindings
     }
 
@@ -123,6 +132,7 @@ struct ConnectProfileStatement: PostgresPreparedStatement {
             period: try column(13, Int?.self), t0: try column(14, Int64?.self), lastStep: try column(15, Int64?.self),
             effects: try column(16, [String]?.self), accesses: try column(17, [Int]?.self), patterns: try column(18, [String]?.self),
             failures: try column(19, Int?.self), lastFailure: try column(20, Int64?.self),
-            legacyHash: try column(21, String?.self))
+            legacyHash: try column(21, String?.self),
+            sourceFailures: try column(22, Int?.self), sourceLastFailure: try column(23, Int64?.self))
     }
 }

@@ -14,21 +14,23 @@ public struct ConnectProfile: Sendable {
     public let totp: SealedTOTPEnrolment?
     /// Its own rules and its groups' rules, in rule-id order (as ``CredentialStore/effectiveRules(device:)``).
     public let rules: [ACLRule]
-    /// Its lockout total: failures from every source address since the last unlock (empty if
-    /// none). A source's own count is read only when this is not empty.
+    /// Its lockout total: failures from every source address since the last unlock (empty if none).
     public let lockout: LockoutRecord
+    /// The failures from the source the read asked about (empty if none, or no source was given).
+    public let sourceLockout: LockoutRecord
     /// Its imported password hash (`castellan import`), until the first successful login
     /// replaces it with ``scram``; `nil` for every device that has SCRAM keys.
     public let legacy: LegacyPasswordHash?
 
     /// A profile.
     public init(device: DeviceRecord, scram: SCRAMCredential?, totp: SealedTOTPEnrolment?, rules: [ACLRule], lockout: LockoutRecord,
-                legacy: LegacyPasswordHash? = nil) {
+                sourceLockout: LockoutRecord = LockoutRecord(), legacy: LegacyPasswordHash? = nil) {
         self.device = device
         self.scram = scram
         self.totp = totp
         self.rules = rules
         self.lockout = lockout
+        self.sourceLockout = sourceLockout
         self.legacy = legacy
     }
 }

@@ -34,8 +34,8 @@ extension SQLiteStore {
         try readOnCallingThread { db in try Self.lockoutRecord(db, device, source: nil) }
     }
 
-    /// The failures from one source (empty if it never failed), read on the calling thread:
-    /// the connect path asks this only for a device that has failures on record.
+    /// The failures from one source (empty if it never failed). The connect path has them from
+    /// its one read (``connectProfile(device:source:)``).
     public func record(for device: DeviceID, from source: String) async throws -> LockoutRecord {
         try readOnCallingThread { db in try Self.lockoutRecord(db, device, source: source) }
     }
