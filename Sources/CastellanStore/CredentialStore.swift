@@ -12,7 +12,9 @@ import CastellanAuth
 public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
     // MARK: Devices
 
-    /// Adds a device; throws ``StoreError/deviceExists(_:fileID:line:)`` if the id is taken.
+    /// Adds a device; throws ``StoreError/deviceExists(_:fileID:line:)`` if the id is taken, and
+    /// ``StoreError/clientIDTaken(_:owner:fileID:line:)`` if its id is another device's bound
+    /// client id or its bound client id is another device's.
     func addDevice(_ device: DeviceRecord) async throws
     /// The device, or `nil`.
     func device(_ id: DeviceID) async throws -> DeviceRecord?
@@ -26,6 +28,12 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
 
     /// Sets the device's policy; emits ``StoreEvent/policyChanged(_:)`` when it changed.
     func setPolicy(_ policy: AuthFactors, device: DeviceID) async throws
+
+    /// Binds the device to one client id, or (`nil`) lets it follow the global binding again;
+    /// emits ``StoreEvent/clientIDChanged(_:)`` when it changed. Throws
+    /// ``StoreError/clientIDTaken(_:owner:fileID:line:)`` if the client id is another device's
+    /// id or bound client id.
+    func setClientID(_ clientID: BoundClientID?, device: DeviceID) async throws
 
     /// Replaces the device's group memberships; emits ``StoreEvent/groupsChanged(_:)`` when they changed.
     func setGroups(_ groups: [DeviceGroup], device: DeviceID) async throws

@@ -21,6 +21,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case backend(String)
         case noStore(String)
         case wrongMasterKey(String?)
+        case clientIDTaken(String, owner: String)
     }
 
     private let code: Code
@@ -98,6 +99,17 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         Self(code: .wrongMasterKey(file), origin: ErrorOrigin(fileID, line))
     }
 
+    /// The client id is another device's — its id or its bound client id — so binding it (or
+    /// adding a device with it as its id) would let one device take over the other's sessions.
+    public static func clientIDTaken(_ clientID: String, owner: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(code: .clientIDTaken(clientID, owner: owner), origin: ErrorOrigin(fileID, line))
+    }
+
+    /// Whether this is a ``clientIDTaken(_:owner:fileID:line:)`` refusal, whichever client id.
+    public var isClientIDTaken: Bool {
+        if case .clientIDTaken = code { true } else { false }
+    }
+
     public var description: String {
         switch code {
         case .unknownDevice(let id): "unknown device '\(id)'"
@@ -114,6 +126,9 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .masterKey(let why): "master key: \(why)"
         case .invalidGroup(let why): "invalid group: \(why)"
         case .backend(let why): "database: \(why)"
+        case .clientIDTaken(let clientID, let owner):
+            "client id '\(clientID)' belongs to device '\(owner)' (its id or its bound client id): "
+                + "a device bound to it could take over that device's sessions"
         case .noStore(let location): "no Castellan store at \(location): create one with `castellan init` (is the path right?)"
         case .wrongMasterKey(let file):
             "the master key\(file.map { " in \($0)" } ?? "") does not belong to this store (its key check differs): "

@@ -124,7 +124,7 @@ struct ChangeLogTests {
             .deviceAdded(id), .deviceDisabled(id), .deviceEnabled(id), .deviceRemoved(id), .deviceUnlocked(id),
             .groupsChanged(id), .certificateIssued(serial: "0a", device: id), .certificateRevoked(serial: "0a1b", device: id),
             .rulesChanged(.device(id)), .rulesChanged(.group(try DeviceGroup("g1"))), .credentialsChanged(id, .secret),
-            .credentialsChanged(id, .totp), .masterKeyRotated, .enrolmentTokenIssued(id), .enrolmentTokenUsed(id),
+            .credentialsChanged(id, .totp), .masterKeyRotated, .enrolmentTokenIssued(id), .enrolmentTokenUsed(id), .clientIDChanged(id),
         ]
         for event in events {
             let columns = event.columns

@@ -54,6 +54,12 @@ extension DenialReason {
         DenialReason(code: "client_id_mismatch", detail: "client id does not match the authenticated identity")
     }
 
+    /// The client id is not the one bound to the device (``BoundClientID``): the same code as
+    /// ``clientIDMismatch()``, so one search finds both; the detail tells which rule refused.
+    public static func boundClientIDMismatch() -> DenialReason {
+        DenialReason(code: "client_id_mismatch", detail: "client id does not match the client id bound to the device")
+    }
+
     /// The CONNECT username differs from the identity (`username_mismatch`).
     public static func usernameMismatch() -> DenialReason {
         DenialReason(code: "username_mismatch", detail: "username does not match the authenticated identity")

@@ -7,6 +7,7 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
         case unknownClientIDBinding
         case invalidLockout(String)
         case invalidRateLimit(String)
+        case invalidClientID(String)
     }
 
     private let code: Code
@@ -33,6 +34,12 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
         Self(code: .invalidRateLimit(rule), origin: ErrorOrigin(fileID, line))
     }
 
+    /// A ``BoundClientID`` that breaks its grammar; `what` names the broken part, the message
+    /// adds the rule.
+    public static func invalidClientID(_ what: String, fileID: String = #fileID, line: Int = #line) -> Self {
+        Self(code: .invalidClientID(what), origin: ErrorOrigin(fileID, line))
+    }
+
     public var description: String {
         switch code {
         case .unknownFactors:
@@ -41,6 +48,7 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
             "unknown client id binding; expected one of: \(ClientIDBinding.allCases.map(\.name).joined(separator: ", "))"
         case .invalidLockout(let rule): "invalid lockout policy: \(rule)"
         case .invalidRateLimit(let rule): "invalid rate limit: \(rule)"
+        case .invalidClientID(let what): "invalid client id: \(what) (\(BoundClientID.rule))"
         }
     }
 }

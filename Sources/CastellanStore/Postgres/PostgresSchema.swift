@@ -152,5 +152,12 @@ enum PostgresSchema {
                 expires BIGINT NOT NULL
             )
             """),
+        // v7: a device's bound client id (`device client-id`, dynamic-security's `clientid`):
+        // NULL follows the global client_id_binding. Unique, so no two devices can take over
+        // each other's sessions with it (NULLs are distinct in a unique index).
+        Migration(identifier: "v7", sql: """
+            ALTER TABLE devices ADD COLUMN client_id TEXT COLLATE "C";
+            CREATE UNIQUE INDEX devices_by_client_id ON devices(client_id) WHERE client_id IS NOT NULL
+            """),
     ]
 }

@@ -14,7 +14,8 @@ extension PostgresStore {
             }
         }
         guard let row else { return nil }
-        let device = try StoredColumns.device(id: id, enabled: row.enabled, policy: row.policy, created: row.created, groups: row.groups)
+        let device = try StoredColumns.device(
+            id: id, enabled: row.enabled, policy: row.policy, created: row.created, groups: row.groups, clientID: row.clientID)
         var scram: SCRAMCredential?
         if let mechanism = row.scramMechanism, let salt = row.salt, let iterations = row.iterations,
             let storedKey = row.storedKey, let serverKey = row.serverKey
@@ -72,6 +73,7 @@ struct ConnectProfileRow: Sendable {
     var legacyHash: String?
     var sourceFailures: Int?
     var sourceLastFailure: Int64?
+    var clientID: String?
 }
 
 /// The per-connect read as a named prepared statement: parsed and planned once per connection.
@@ -83,7 +85,7 @@ struct ConnectProfileStatement: PostgresPreparedStatement {
             t.sealed_secret, t.algorithm, t.digits, t.period, t.t0, t.last_step,
             r.effects, r.accesses, r.patterns,
             l.failures, l.last_failure, c.hash,
-            ls.failures, ls.last_failure
+            ls.failures, ls.last_failure, d.client_id
         FROM devices d
         LEFT JOIN scram_credentials s ON s.device_id = d.id
         LEFT JOIN totp_credentials t ON t.device_id = d.id
@@ -133,6 +135,7 @@ struct ConnectProfileStatement: PostgresPreparedStatement {
             effects: try column(16, [String]?.self), accesses: try column(17, [Int]?.self), patterns: try column(18, [String]?.self),
             failures: try column(19, Int?.self), lastFailure: try column(20, Int64?.self),
             legacyHash: try column(21, String?.self),
-            sourceFailures: try column(22, Int?.self), sourceLastFailure: try column(23, Int64?.self))
+            sourceFailures: try column(22, Int?.self), sourceLastFailure: try column(23, Int64?.self),
+            clientID: try column(24, String?.self))
     }
 }

@@ -6,10 +6,13 @@ extension PostgresStore {
     /// by a concurrent writer) is ``StoreError/deviceExists(_:fileID:line:)``.
     public func addDevice(_ device: DeviceRecord) async throws {
         try await write { connection in
+            // Before the insert: a bound client id held by another device would otherwise fail
+            // on the unique index with the server's message instead of this one.
+            try await self.refuseTakenClientIDs(connection, device.id, bound: device.clientID)
             let inserted = try await connection.query(
                 """
-                INSERT INTO devices (id, enabled, policy, created)
-                VALUES (\(device.id.rawValue), \(device.enabled), \(device.policy.name), \(device.created))
+                INSERT INTO devices (id, enabled, policy, created, client_id)
+                VALUES (\(device.id.rawValue), \(device.enabled), \(device.policy.name), \(device.created), \(device.clientID?.rawValue))
                 ON CONFLICT (id) DO NOTHING RETURNING 1
                 """, logger: self.logger
             ).collect()
@@ -38,13 +41,49 @@ extension PostgresStore {
         }
     }
 
+    /// Binds or unbinds the device's client id; emits an event only when it changed. Two
+    /// concurrent binds of one client id are kept apart by the unique index (the loser fails
+    /// with the server's duplicate-key error and changes nothing).
+    public func setClientID(_ clientID: BoundClientID?, device id: DeviceID) async throws {
+        try await write { connection in
+            try await self.requireDevice(connection, id)
+            if let clientID { try await self.refuseTakenClientID(connection, clientID.rawValue, for: id) }
+            let updated = try await connection.query(
+                """
+                UPDATE devices SET client_id = \(clientID?.rawValue)
+                WHERE id = \(id.rawValue) AND client_id IS DISTINCT FROM \(clientID?.rawValue) RETURNING 1
+                """, logger: self.logger
+            ).collect()
+            return ((), updated.isEmpty ? [] : [.clientIDChanged(id)])
+        }
+    }
+
+    /// Refuses a new device `id` that is another device's bound client id, or whose `bound`
+    /// client id is another device's (``StoreError/clientIDTaken(_:owner:fileID:line:)``).
+    func refuseTakenClientIDs(_ connection: PostgresConnection, _ id: DeviceID, bound: BoundClientID?) async throws {
+        let owners = try await connection.query(
+            "SELECT id FROM devices WHERE client_id = \(id.rawValue) AND id <> \(id.rawValue) LIMIT 1", logger: logger
+        ).collect()
+        if let owner = try owners.first?.decode(String.self) { throw StoreError.clientIDTaken(id.rawValue, owner: owner) }
+        if let bound { try await refuseTakenClientID(connection, bound.rawValue, for: id) }
+    }
+
+    /// Refuses `clientID` for device `id` when another device has it as its id or bound client id.
+    func refuseTakenClientID(_ connection: PostgresConnection, _ clientID: String, for id: DeviceID) async throws {
+        let owners = try await connection.query(
+            "SELECT id FROM devices WHERE (id = \(clientID) OR client_id = \(clientID)) AND id <> \(id.rawValue) LIMIT 1",
+            logger: logger
+        ).collect()
+        if let owner = try owners.first?.decode(String.self) { throw StoreError.clientIDTaken(clientID, owner: owner) }
+    }
+
     /// The device, or `nil`.
     public func device(_ id: DeviceID) async throws -> DeviceRecord? {
         try await read { connection in
             try await connection.query(
                 """
                 SELECT id, enabled, policy, created,
-                    ARRAY(SELECT group_name FROM device_groups WHERE device_id = d.id) AS groups
+                    ARRAY(SELECT group_name FROM device_groups WHERE device_id = d.id) AS groups, client_id
                 FROM devices d WHERE id = \(id.rawValue)
                 """, logger: self.logger
             ).collect().first.map { try Self.deviceRecord($0) }
@@ -57,7 +96,7 @@ extension PostgresStore {
             try await connection.query(
                 """
                 SELECT id, enabled, policy, created,
-                    ARRAY(SELECT group_name FROM device_groups WHERE device_id = d.id) AS groups
+                    ARRAY(SELECT group_name FROM device_groups WHERE device_id = d.id) AS groups, client_id
                 FROM devices d ORDER BY id
                 """, logger: self.logger
             ).collect().map { try Self.deviceRecord($0) }
@@ -122,14 +161,14 @@ extension PostgresStore {
         }
     }
 
-    /// A `devices` row with its `groups` array.
+    /// A `devices` row with its `groups` array and its client id.
     static func deviceRecord(_ row: PostgresRow) throws -> DeviceRecord {
-        let (rawID, enabled, policy, created, groups): (String, Bool, String, Int64, [String])
+        let (rawID, enabled, policy, created, groups, clientID): (String, Bool, String, Int64, [String], String?)
         do {
-            (rawID, enabled, policy, created, groups) = try row.decode((String, Bool, String, Int64, [String]).self)
+            (rawID, enabled, policy, created, groups, clientID) = try row.decode((String, Bool, String, Int64, [String], String?).self)
         } catch {
             throw StoreError.corruptRecord("device row: \(error)")
         }
-        return try StoredColumns.device(rawID: rawID, enabled: enabled, policy: policy, created: created, groups: groups)
+        return try StoredColumns.device(rawID: rawID, enabled: enabled, policy: policy, created: created, groups: groups, clientID: clientID)
     }
 }

@@ -52,10 +52,14 @@ extension PostgresStore {
             var events: [StoreEvent] = []
             for device in batch.devices {
                 let id = device.id.rawValue
+                // Only a new device's client ids are checked (a kept one keeps its own), and
+                // before the insert, so a taken one is refused with this store's message.
+                let exists = try await connection.query("SELECT 1 FROM devices WHERE id = \(id)", logger: self.logger).collect()
+                if exists.isEmpty { try await self.refuseTakenClientIDs(connection, device.id, bound: device.clientID) }
                 let inserted = try await connection.query(
                     """
-                    INSERT INTO devices (id, enabled, policy, created)
-                    VALUES (\(id), \(device.enabled), \(AuthFactors.password.name), \(batch.created))
+                    INSERT INTO devices (id, enabled, policy, created, client_id)
+                    VALUES (\(id), \(device.enabled), \(AuthFactors.password.name), \(batch.created), \(device.clientID?.rawValue))
                     ON CONFLICT (id) DO NOTHING RETURNING 1
                     """, logger: self.logger
                 ).collect()

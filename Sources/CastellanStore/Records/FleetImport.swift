@@ -5,7 +5,7 @@ import CastellanAuth
 ///
 /// Re-applying the same import changes nothing: a device that exists already keeps its
 /// credential (an imported hash may have been upgraded since, and must not come back), its
-/// policy and its enabled state, and only gains the groups it lacks; a rule identical to a
+/// policy, its enabled state and its bound client id, and only gains the groups it lacks; a rule identical to a
 /// stored one (scope, effect, access, pattern) is not added again.
 public struct FleetImport: Sendable, Hashable {
     /// One device to create.
@@ -18,13 +18,17 @@ public struct FleetImport: Sendable, Hashable {
         public var groups: [DeviceGroup]
         /// Its password hash as the source stored it; `nil` when it had none Castellan can keep.
         public var legacy: LegacyPasswordHash?
+        /// The one client id it must connect with (dynamic-security's `clientid`), or `nil`.
+        public var clientID: BoundClientID?
 
         /// A device.
-        public init(id: DeviceID, enabled: Bool = true, groups: [DeviceGroup] = [], legacy: LegacyPasswordHash?) {
+        public init(id: DeviceID, enabled: Bool = true, groups: [DeviceGroup] = [], legacy: LegacyPasswordHash?,
+                    clientID: BoundClientID? = nil) {
             self.id = id
             self.enabled = enabled
             self.groups = Array(Set(groups)).sorted()
             self.legacy = legacy
+            self.clientID = clientID
         }
     }
 

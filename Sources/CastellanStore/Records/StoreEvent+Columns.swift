@@ -23,6 +23,7 @@ extension StoreEvent {
         case .masterKeyRotated: ("key.rotated", nil, nil)
         case .credentialUpgraded(let id): ("credential.upgraded", id.rawValue, nil)
         case .policyChanged(let id): ("device.policy", id.rawValue, nil)
+        case .clientIDChanged(let id): ("device.clientid", id.rawValue, nil)
         }
     }
 
@@ -48,6 +49,7 @@ extension StoreEvent {
         case ("key.rotated", _, _): self = .masterKeyRotated
         case ("credential.upgraded", let id?, _): self = .credentialUpgraded(id)
         case ("device.policy", let id?, _): self = .policyChanged(id)
+        case ("device.clientid", let id?, _): self = .clientIDChanged(id)
         case (let kind, let id?, _) where kind.hasPrefix("credential."):
             guard let factor = CredentialFactor(rawValue: String(kind.dropFirst("credential.".count))) else { return nil }
             self = .credentialsChanged(id, factor)

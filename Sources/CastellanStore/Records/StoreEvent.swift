@@ -34,6 +34,9 @@ public enum StoreEvent: Sendable, Hashable {
     case masterKeyRotated
     /// The device's policy changed: sessions that used the old factors are re-checked (kicked).
     case policyChanged(DeviceID)
+    /// The device's bound client id was set, changed or cleared: its sessions whose client id
+    /// no longer fits are re-checked (kicked).
+    case clientIDChanged(DeviceID)
     /// The device's imported password hash was replaced by SCRAM keys derived from the same
     /// password at its first successful login: the password is unchanged, so no session is kicked.
     case credentialUpgraded(DeviceID)
@@ -44,7 +47,7 @@ public enum StoreEvent: Sendable, Hashable {
         case .deviceAdded(let id), .deviceDisabled(let id), .deviceEnabled(let id), .deviceRemoved(let id),
              .deviceUnlocked(let id), .groupsChanged(let id), .certificateIssued(_, let id), .certificateRevoked(_, let id),
              .credentialsChanged(let id, _), .rulesChanged(.device(let id)), .credentialUpgraded(let id),
-             .policyChanged(let id), .enrolmentTokenIssued(let id), .enrolmentTokenUsed(let id):
+             .policyChanged(let id), .clientIDChanged(let id), .enrolmentTokenIssued(let id), .enrolmentTokenUsed(let id):
             id
         case .rulesChanged(.group), .masterKeyRotated:
             nil

@@ -5,21 +5,25 @@ import Foundation
 /// back, so a corrupt row is refused alike on SQLite and PostgreSQL.
 enum StoredColumns {
     /// A `devices` row with its group names; `id` was validated by whoever holds it.
-    static func device(id: DeviceID, enabled: Bool, policy: String, created: Int64, groups: [String]) throws -> DeviceRecord {
+    static func device(
+        id: DeviceID, enabled: Bool, policy: String, created: Int64, groups: [String], clientID: String?
+    ) throws -> DeviceRecord {
         do {
             return DeviceRecord(
                 id: id, enabled: enabled, policy: try AuthFactors(parsing: policy), groups: try groups.map { try DeviceGroup($0) },
-                created: created)
+                created: created, clientID: try clientID.map { try BoundClientID($0) })
         } catch {
             throw StoreError.corruptRecord("device row '\(id)': \(error)")
         }
     }
 
     /// A `devices` row whose id is still text.
-    static func device(rawID: String, enabled: Bool, policy: String, created: Int64, groups: [String]) throws -> DeviceRecord {
+    static func device(
+        rawID: String, enabled: Bool, policy: String, created: Int64, groups: [String], clientID: String?
+    ) throws -> DeviceRecord {
         let id: DeviceID
         do { id = try DeviceID(rawID) } catch { throw StoreError.corruptRecord("device row '\(rawID)': \(error)") }
-        return try device(id: id, enabled: enabled, policy: policy, created: created, groups: groups)
+        return try device(id: id, enabled: enabled, policy: policy, created: created, groups: groups, clientID: clientID)
     }
 
     /// A `scram_credentials` row.

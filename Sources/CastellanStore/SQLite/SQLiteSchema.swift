@@ -7,7 +7,7 @@ import GRDB
 /// refused before anything is written, so an old build cannot corrupt a newer schema.
 enum SQLiteSchema {
     /// The identifiers of every migration this build knows, oldest first.
-    static let versions = ["v1", "v2", "v3", "v4", "v5", "v6"]
+    static let versions = ["v1", "v2", "v3", "v4", "v5", "v6", "v7"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -140,6 +140,15 @@ enum SQLiteSchema {
                     created INTEGER NOT NULL,
                     expires INTEGER NOT NULL
                 ) WITHOUT ROWID
+                """)
+        }
+        // v7: a device's bound client id (`device client-id`, dynamic-security's `clientid`):
+        // NULL follows the global client_id_binding. Unique, so no two devices can take over
+        // each other's sessions with it; SQLite's unique index lets many rows be NULL.
+        migrator.registerMigration("v7") { db in
+            try db.execute(sql: """
+                ALTER TABLE devices ADD COLUMN client_id TEXT;
+                CREATE UNIQUE INDEX devices_by_client_id ON devices(client_id) WHERE client_id IS NOT NULL;
                 """)
         }
         return migrator

@@ -20,7 +20,8 @@ extension SQLiteStore {
                 db.cachedStatement(sql: "SELECT group_name FROM device_groups WHERE device_id = ?"), arguments: key)
             let rules = try Self.rules(db.cachedStatement(sql: Self.effectiveRulesSQL), arguments: key)
             guard let row else { return nil }
-            let device = try StoredColumns.device(id: id, enabled: row[0], policy: row[1], created: row[2], groups: groups)
+            let device = try StoredColumns.device(
+                id: id, enabled: row[0], policy: row[1], created: row[2], groups: groups, clientID: row[19])
             var scram: SCRAMCredential?
             var totp: SealedTOTPEnrolment?
             if let mechanism: String = row[3] {
@@ -47,7 +48,7 @@ extension SQLiteStore {
             s.mechanism, s.salt, s.iterations, s.stored_key, s.server_key,
             t.sealed_secret, t.algorithm, t.digits, t.period, t.t0, t.last_step,
             l.failures, l.last_failure, c.hash,
-            ls.failures, ls.last_failure
+            ls.failures, ls.last_failure, d.client_id
         FROM devices d
         LEFT JOIN scram_credentials s ON s.device_id = d.id
         LEFT JOIN totp_credentials t ON t.device_id = d.id

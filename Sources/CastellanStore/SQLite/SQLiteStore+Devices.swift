@@ -6,9 +6,10 @@ extension SQLiteStore {
     public func addDevice(_ device: DeviceRecord) async throws {
         try await write { db in
             guard try !self.deviceExists(db, device.id) else { throw StoreError.deviceExists(device.id.rawValue) }
+            try Self.refuseTakenClientIDs(db, device.id, bound: device.clientID)
             try db.execute(
-                sql: "INSERT INTO devices (id, enabled, policy, created) VALUES (?, ?, ?, ?)",
-                arguments: [device.id.rawValue, device.enabled, device.policy.name, device.created])
+                sql: "INSERT INTO devices (id, enabled, policy, created, client_id) VALUES (?, ?, ?, ?, ?)",
+                arguments: [device.id.rawValue, device.enabled, device.policy.name, device.created, device.clientID?.rawValue])
             for group in device.groups {
                 try db.execute(
                     sql: "INSERT INTO device_groups (device_id, group_name) VALUES (?, ?)",
@@ -63,6 +64,35 @@ extension SQLiteStore {
         }
     }
 
+    /// Binds or unbinds the device's client id; emits an event only when it changed.
+    public func setClientID(_ clientID: BoundClientID?, device id: DeviceID) async throws {
+        try await write { db in
+            try self.requireDevice(db, id)
+            if let clientID { try Self.refuseTakenClientID(db, clientID.rawValue, for: id) }
+            try db.execute(
+                sql: "UPDATE devices SET client_id = ?1 WHERE id = ?2 AND client_id IS NOT ?1", arguments: [clientID?.rawValue, id.rawValue])
+            return ((), db.changesCount == 1 ? [.clientIDChanged(id)] : [])
+        }
+    }
+
+    /// Refuses a new device `id` that is another device's bound client id, or whose `bound`
+    /// client id is another device's (``StoreError/clientIDTaken(_:owner:fileID:line:)``).
+    static func refuseTakenClientIDs(_ db: Database, _ id: DeviceID, bound: BoundClientID?) throws {
+        if let owner = try String.fetchOne(db, sql: "SELECT id FROM devices WHERE client_id = ?", arguments: [id.rawValue]) {
+            throw StoreError.clientIDTaken(id.rawValue, owner: owner)
+        }
+        if let bound { try refuseTakenClientID(db, bound.rawValue, for: id) }
+    }
+
+    /// Refuses `clientID` for device `id` when another device has it as its id or bound client
+    /// id. SQLite writes are serial, so nothing can take it between this read and the write.
+    static func refuseTakenClientID(_ db: Database, _ clientID: String, for id: DeviceID) throws {
+        if let owner = try String.fetchOne(
+            db, sql: "SELECT id FROM devices WHERE (id = ?1 OR client_id = ?1) AND id <> ?2 LIMIT 1", arguments: [clientID, id.rawValue]) {
+            throw StoreError.clientIDTaken(clientID, owner: owner)
+        }
+    }
+
     /// Replaces the device's group memberships.
     public func setGroups(_ groups: [DeviceGroup], device id: DeviceID) async throws {
         try await write { db in
@@ -106,6 +136,7 @@ extension SQLiteStore {
     }
 
     static func deviceRecord(_ row: Row, groups: [String]) throws -> DeviceRecord {
-        try StoredColumns.device(rawID: row["id"], enabled: row["enabled"], policy: row["policy"], created: row["created"], groups: groups)
+        try StoredColumns.device(
+            rawID: row["id"], enabled: row["enabled"], policy: row["policy"], created: row["created"], groups: groups, clientID: row["client_id"])
     }
 }

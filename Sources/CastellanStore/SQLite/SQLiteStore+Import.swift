@@ -58,9 +58,10 @@ extension SQLiteStore {
                     if changed { events.append(.groupsChanged(device.id)) }
                     continue
                 }
+                try Self.refuseTakenClientIDs(db, device.id, bound: device.clientID)
                 try db.execute(
-                    sql: "INSERT INTO devices (id, enabled, policy, created) VALUES (?, ?, ?, ?)",
-                    arguments: [id, device.enabled, AuthFactors.password.name, batch.created])
+                    sql: "INSERT INTO devices (id, enabled, policy, created, client_id) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [id, device.enabled, AuthFactors.password.name, batch.created, device.clientID?.rawValue])
                 for group in device.groups {
                     try db.execute(sql: "INSERT INTO device_groups (device_id, group_name) VALUES (?, ?)", arguments: [id, group.rawValue])
                 }
