@@ -16,7 +16,7 @@ extension AdminAPI {
         router.post("/v1/devices") { [self] request, _ in
             try await fleet { fleet in
                 let body = try AddDeviceBody.parse(try await Self.bytes(request))
-                let device = try Fleet.NewDevice(id: body.id, policy: body.policy, groups: body.groups)
+                let device = try Fleet.NewDevice(id: body.id, policy: body.policy, groups: body.groups, clientID: body.clientID)
                 let record = try await fleet.addDevice(device)
                 logger.notice("device added", metadata: ["device": "\(record.id)", "policy": "\(record.policy)"])
                 return try Self.json(DeviceSummary(record), status: .created)
@@ -60,6 +60,15 @@ extension AdminAPI {
                 let body = try GroupsBody.parse(try await Self.bytes(request))
                 let summary = try await fleet.setGroups(body.groups, device: device)
                 logger.notice("device groups set", metadata: ["device": "\(device)"])
+                return try Self.json(summary)
+            }
+        }
+        router.put("/v1/devices/:id/client-id") { [self] request, context in
+            try await fleet { fleet in
+                let device = try Self.device(context)
+                let body = try ClientIDBody.parse(try await Self.bytes(request))
+                let summary = try await fleet.setClientID(body.clientID, device: device)
+                logger.notice("device client id set", metadata: ["device": "\(device)", "clientID": "\(body.clientID?.rawValue ?? "-")"])
                 return try Self.json(summary)
             }
         }

@@ -73,18 +73,38 @@ struct FieldKey: CodingKey {
     init?(intValue: Int) { nil }
 }
 
-/// `POST /v1/devices`: `{"id": "...", "policy": "...", "groups": ["..."]}`.
+/// `POST /v1/devices`: `{"id": "...", "policy": "...", "groups": ["..."], "clientID": "..."}`, the
+/// last two optional.
 struct AddDeviceBody: FleetRequestBody {
-    static let fields: [(path: String, must: String)] = [(path: "id", must: "a string"), ("policy", "a string"), ("groups", "an array of strings")]
+    static let fields: [(path: String, must: String)] = [
+        (path: "id", must: "a string"), ("policy", "a string"), ("groups", "an array of strings"), ("clientID", "a string"),
+    ]
     let id: String
     let policy: String
     let groups: [String]
+    let clientID: String?
 
     init(from decoder: any Decoder) throws {
         let container = try Self.strictContainer(decoder)
         id = try container.decode(String.self, forKey: FieldKey("id"))
         policy = try container.decode(String.self, forKey: FieldKey("policy"))
         groups = try container.decodeIfPresent([String].self, forKey: FieldKey("groups")) ?? []
+        clientID = try container.decodeIfPresent(String.self, forKey: FieldKey("clientID"))
+    }
+}
+
+/// `PUT /v1/devices/{id}/client-id`: `{"clientID": "..."}` binds, `{"clientID": null}` clears —
+/// the field is required, so an empty body never clears a binding by accident.
+struct ClientIDBody: FleetRequestBody {
+    static let fields: [(path: String, must: String)] = [(path: "clientID", must: "a string or null")]
+    let clientID: BoundClientID?
+
+    init(from decoder: any Decoder) throws {
+        let container = try Self.strictContainer(decoder)
+        let key = FieldKey("clientID")
+        guard container.contains(key) else { throw FleetError(.invalid, "missing `clientID` (null clears the binding)") }
+        clientID = try container.decodeNil(forKey: key)
+            ? nil : try Fleet.clientID(container.decode(String.self, forKey: key))
     }
 }
 

@@ -10,6 +10,9 @@ public struct DeviceSummary: Encodable, Sendable, Hashable {
     /// The scheme of the password hash imported for it (`castellan import`, docs/migration.md)
     /// while it has not logged in since, e.g. `mosquitto-pbkdf2-sha512`; absent otherwise.
     public let legacyCredential: String?
+    /// The one client id it must connect with (`device client-id`); absent when it follows
+    /// `client_id_binding`. Only in the JSON forms: `device list`'s text columns stay as they are.
+    public let clientID: String?
 
     public init(_ record: DeviceRecord, legacyCredential: String? = nil) {
         id = record.id.rawValue
@@ -18,6 +21,7 @@ public struct DeviceSummary: Encodable, Sendable, Hashable {
         groups = record.groups.map(\.rawValue)
         created = record.created
         self.legacyCredential = legacyCredential
+        clientID = record.clientID?.rawValue
     }
 }
 

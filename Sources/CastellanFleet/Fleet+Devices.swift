@@ -7,28 +7,52 @@ extension Fleet {
         public let id: DeviceID
         public let policy: AuthFactors
         public let groups: [DeviceGroup]
+        /// The one client id it must connect with, or `nil` to follow `client_id_binding`.
+        public let clientID: BoundClientID?
 
-        /// Parses the policy name (usage error if unknown), the id and the groups (invalid if
-        /// they break the identity rules), in that order.
-        public init(id: String, policy: String, groups: [String]) throws(FleetError) {
+        /// Parses the policy name (usage error if unknown), the id, the groups and the client id
+        /// (invalid if they break their rules), in that order.
+        public init(id: String, policy: String, groups: [String], clientID: String? = nil) throws(FleetError) {
             do { self.policy = try AuthFactors(parsing: policy) } catch { throw .usage(error.description) }
             self.id = try Fleet.deviceID(id)
             var parsed: [DeviceGroup] = []
             for group in groups { parsed.append(try Fleet.group(group)) }
             self.groups = parsed
+            self.clientID = try clientID.map { text throws(FleetError) in try Fleet.clientID(text) }
         }
     }
 
-    /// Adds the device, enabled, created now; ``FleetError/Kind/conflict`` if the id exists.
+    /// A bound client id obeying ``BoundClientID/rule``; refused (``FleetError/Kind/invalid``) otherwise.
+    public static func clientID(_ text: String) throws(FleetError) -> BoundClientID {
+        do { return try BoundClientID(text) } catch { throw .invalid(error.description) }
+    }
+
+    /// Adds the device, enabled, created now; ``FleetError/Kind/conflict`` if the id exists, or
+    /// if it or its client id is another device's client id (``StoreError/clientIDTaken(_:owner:fileID:line:)``).
     @discardableResult
     public func addDevice(_ device: NewDevice) async throws -> DeviceRecord {
-        let record = DeviceRecord(id: device.id, policy: device.policy, groups: device.groups, created: now())
+        let record = DeviceRecord(id: device.id, policy: device.policy, groups: device.groups, created: now(), clientID: device.clientID)
         do {
             try await store.addDevice(record)
-        } catch let error as StoreError where error == .deviceExists(device.id.rawValue) {
+        } catch let error as StoreError where error == .deviceExists(device.id.rawValue) || error.isClientIDTaken {
             throw FleetError.conflict(error.description)
         }
         return record
+    }
+
+    /// Binds the device to one client id — it must then connect with exactly that one, whatever
+    /// `client_id_binding` says — or (`nil`) lets it follow `client_id_binding` again; services
+    /// following the store close its sessions whose client id no longer fits. Returns it as it
+    /// is now. ``FleetError/Kind/notFound`` for an unknown device; ``FleetError/Kind/conflict``
+    /// if the client id is another device's id or bound client id.
+    @discardableResult
+    public func setClientID(_ clientID: BoundClientID?, device: DeviceID) async throws -> DeviceSummary {
+        do {
+            try await notFoundIfUnknown(device) { try await store.setClientID(clientID, device: device) }
+        } catch let error as StoreError where error.isClientIDTaken {
+            throw FleetError.conflict(error.description)
+        }
+        return DeviceSummary(try await requireDevice(device))
     }
 
     /// Every device, as listed.

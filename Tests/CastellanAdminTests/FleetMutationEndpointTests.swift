@@ -46,6 +46,35 @@ import Testing
         try await harness.stop()
     }
 
+    @Test func aBoundClientID_isSetAndClearedOverTheAPI_andBadOrTakenOnesAreRefused() async throws {
+        let harness = try await AdminHarness()
+        let store = try await harness.store()
+        let start = try await store.latestChangeID()
+        let added = try await harness.client.post("/v1/devices", #"{"id": "gw4", "policy": "password", "clientID": "gw4-ctl"}"#)
+        #expect(added.status == 201)
+        #expect(try added.object()["clientID"] as? String == "gw4-ctl")
+        #expect(try await harness.client.post("/v1/devices", #"{"id": "gw5", "policy": "password"}"#).status == 201)
+
+        let put = { (device: String, body: String) in
+            try await harness.client.request(.PUT, "/v1/devices/\(device)/client-id", json: Array(body.utf8))
+        }
+        let changed = try await put("gw4", #"{"clientID": "gw4-ctl-2"}"#)
+        #expect(changed.status == 200)
+        #expect(try changed.object()["clientID"] as? String == "gw4-ctl-2")
+        #expect(try await put("gw5", #"{"clientID": "gw4-ctl-2"}"#).status == 409)
+        #expect(try await put("gw5", #"{"clientID": "a/b"}"#).status == 400)
+        #expect(try await put("gw5", "{}").status == 400, "an empty body never clears a binding")
+        #expect(try await put("nobody", #"{"clientID": null}"#).status == 404)
+        let cleared = try await put("gw4", #"{"clientID": null}"#)
+        #expect(cleared.status == 200)
+        #expect(try cleared.object()["clientID"] == nil)
+        #expect(try await store.device(DeviceID("gw4"))?.clientID == nil)
+
+        let log = try await harness.client.request(.GET, "/v1/changes?after=\(start)").array()
+        #expect(log.compactMap { $0["kind"] as? String } == ["device.added", "device.added", "device.clientid", "device.clientid"])
+        try await harness.stop()
+    }
+
     @Test func anEnrolmentToken_isMadeOnce_perRequest_andLoggedWithTheTokensName() async throws {
         let harness = try await AdminHarness()
         let store = try await harness.store()

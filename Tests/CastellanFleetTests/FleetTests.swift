@@ -46,6 +46,25 @@ import X509
         #expect(try await setup.fleet.devices().map(\.policy) == ["cert"])
     }
 
+    @Test func aBoundClientID_isValidatedFirst_andATakenOneIsAConflictThatChangesNothing() async throws {
+        let setup = try await Setup(ca: false)
+        for bad in ["", "has space", "a+b", "a#", "a/b", String(repeating: "x", count: 129), "caf\u{E9}", "tab\t"] {
+            let error = #expect(throws: FleetError.self) { try Fleet.NewDevice(id: "dev9", policy: "cert", groups: [], clientID: bad) }
+            #expect(error?.kind == .invalid && error?.message.hasSuffix("(\(BoundClientID.rule))") == true, "\(bad.debugDescription): \(String(describing: error))")
+        }
+        let first = try await setup.fleet.addDevice(try Fleet.NewDevice(id: "dev1", policy: "cert", groups: [], clientID: "ctl-1"))
+        #expect(first.clientID?.rawValue == "ctl-1")
+        let second = try await setup.add("dev2")
+        let taken = await #expect(throws: FleetError.self) { try await setup.fleet.setClientID(try BoundClientID("ctl-1"), device: second) }
+        #expect(taken?.kind == .conflict && taken?.message.contains("belongs to device 'dev1'") == true, "\(String(describing: taken))")
+        let named = await #expect(throws: FleetError.self) { try await setup.add("ctl-1") }
+        #expect(named?.kind == .conflict)
+        let unknown = await #expect(throws: FleetError.self) { try await setup.fleet.setClientID(nil, device: try DeviceID("nobody")) }
+        #expect(unknown?.kind == .notFound)
+        #expect(try await setup.fleet.devices().map(\.clientID) == ["ctl-1", nil])
+        #expect(try await setup.fleet.setClientID(nil, device: first.id).clientID == nil)
+    }
+
     @Test func totpChoice_namesEachFieldAsItsCallerSpellsIt() {
         let cli = #expect(throws: FleetError.self) { try Fleet.TOTPChoice(algorithm: nil, digits: "7", period: nil) { "--\($0)" } }
         #expect(cli?.message == "--digits must be 6 or 8")

@@ -104,13 +104,25 @@ enum ImportFiles {
         do { return try read() } catch let error as ImportError { throw CommandFailure.refused("\(error); nothing imported") }
     }
 
-    /// Prints the plan, then (unless a dry run) applies it in one transaction and prints what changed.
+    /// Prints the plan — marking the devices the store holds already, which the import keeps as
+    /// they are — then (unless a dry run) applies it in one transaction and prints what changed.
     static func apply(_ plan: ImportPlan, dryRun: Bool, config: ConfigOption, _ environment: CommandEnvironment) async throws {
         let output = environment.output
+        // A dry run without a usable store still shows the plan; a real import needs the store.
+        let fleet: Fleet?
+        do {
+            fleet = try await config.openFleet(environment)
+        } catch where dryRun {
+            fleet = nil
+            output.out("store not opened (\(error)): cannot tell which devices exist already")
+        }
+        let stored = Set(try await fleet?.store.devices().map(\.id) ?? [])
         for device in plan.devices {
             let credential = device.legacy.map { "password \($0)" } ?? "no password"
             let groups = device.groups.isEmpty ? "" : " groups \(device.groups.map(\.rawValue).joined(separator: ","))"
-            output.out("device \(device.id): \(credential)\(groups)\(device.enabled ? "" : " (disabled)")")
+            let clientID = device.clientID.map { ", client id bound to \($0)" } ?? ""
+            let exists = stored.contains(device.id) ? " — already in the store: kept as it is (only missing groups are added)" : ""
+            output.out("device \(device.id): \(credential)\(groups)\(clientID)\(device.enabled ? "" : " (disabled)")\(exists)")
         }
         for group in plan.groups { output.out("group \(group)") }
         for item in plan.rules { output.out("rule \(item.scope): \(item.rule)") }
@@ -118,12 +130,18 @@ enum ImportFiles {
         let changes = plan.notes.filter { $0.kind == .changes }.count
         output.out("plan: \(plan.devices.count) devices, \(plan.groups.count) groups, \(plan.rules.count) rules; "
                    + "\(changes) meaning changes, \(plan.notes.count - changes) not carried over")
-        if dryRun {
+        guard !dryRun, let fleet else {
+            await fleet?.store.close()
             output.out("dry run: nothing written")
             return
         }
-        let fleet = try await config.openFleet(environment)
-        let result = try await fleet.importFleet(plan.batch(created: environment.now()))
+        let result: FleetImportResult
+        do {
+            result = try await fleet.importFleet(plan.batch(created: environment.now()))
+        } catch let error as StoreError where error.isClientIDTaken {
+            await fleet.store.close()
+            throw CommandFailure.refused("\(error); nothing imported")
+        }
         await fleet.store.close()
         output.out("imported: \(result.added.count) devices added, \(result.kept.count) already present (kept as they are), "
                    + "\(result.rulesAdded) rules added, \(result.rulesKept) already present")

@@ -3,16 +3,17 @@ import CastellanAuth
 import CastellanFleet
 import CastellanStore
 
-/// `castellan device …`: add, list, show, disable, enable, remove and unlock devices.
+/// `castellan device …`: add, list, show, disable, enable, remove and unlock devices; set their
+/// policy, groups and bound client id.
 struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
         abstract: "Manage devices.",
-        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Policy.self, Groups.self, Remove.self, Unlock.self, Provision.self,
+        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Policy.self, Groups.self, ClientID.self, Remove.self, Unlock.self, Provision.self,
                       EnrolToken.self]
     )
 
-    /// `device add ID --policy POLICY [--group G ...]`.
+    /// `device add ID --policy POLICY [--group G ...] [--client-id CID]`.
     struct Add: StoreSubcommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a device.")
         static let label = "device add"
@@ -21,11 +22,13 @@ struct DeviceCommand: AsyncParsableCommand {
         @Argument(help: "The device id.") var id: String
         @Option(help: "One of: \(AuthFactors.allCases.map(\.name).joined(separator: ", ")).") var policy: String
         @Option(name: .customLong("group"), help: "A group the device belongs to (repeatable).") var groups: [String] = []
+        @Option(name: .customLong("client-id"), help: "The one MQTT client id the device may connect with (instead of client_id_binding).")
+        var clientID: String?
 
         func execute(_ environment: CommandEnvironment) async throws {
-            let device = try Fleet.NewDevice(id: id, policy: policy, groups: groups)
+            let device = try Fleet.NewDevice(id: id, policy: policy, groups: groups, clientID: clientID)
             try await config.openFleet(environment).addDevice(device)
-            environment.output.out("added device \(device.id) (policy \(device.policy))")
+            environment.output.out("added device \(device.id) (policy \(device.policy)\(device.clientID.map { ", client id \($0)" } ?? ""))")
         }
     }
 
@@ -136,6 +139,37 @@ struct DeviceCommand: AsyncParsableCommand {
             for group in groups { parsed.append(try Arguments.group(group)) }
             let summary = try await config.openFleet(environment).setGroups(parsed, device: device)
             environment.output.out("device \(device) is in \(summary.groups.isEmpty ? "no group" : "groups " + summary.groups.joined(separator: ", "))")
+        }
+    }
+
+    /// `device client-id ID CID` / `device client-id ID --clear`.
+    struct ClientID: StoreSubcommand {
+        static let configuration = CommandConfiguration(
+            commandName: "client-id",
+            abstract: "Bind the device to one MQTT client id, or --clear to follow client_id_binding again; sessions whose client id no longer fits are closed.",
+            discussion: BoundClientID.rule + ".")
+        static let label = "device client-id"
+        @OptionGroup var config: ConfigOption
+        @Argument(help: "The device id.") var id: String
+        @Argument(help: "The client id to bind.") var clientID: String?
+        @Flag(help: "Remove the bound client id.") var clear = false
+
+        func execute(_ environment: CommandEnvironment) async throws {
+            // Both parsed before the store is opened: bad input changes nothing.
+            let device = try Arguments.device(id)
+            let bound: BoundClientID?
+            switch (clientID, clear) {
+            case (let text?, false): bound = try Fleet.clientID(text)
+            case (nil, true): bound = nil
+            default: throw CommandFailure.usage("give either a client id or --clear")
+            }
+            try await config.openFleet(environment).setClientID(bound, device: device)
+            if let bound {
+                environment.output.out("device \(device) is bound to client id \(bound)")
+            } else {
+                environment.output.out("device \(device) follows client_id_binding")
+            }
+            environment.output.out(Following.note("its sessions whose client id no longer fits"))
         }
     }
 

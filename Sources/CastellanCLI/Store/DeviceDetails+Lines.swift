@@ -9,6 +9,7 @@ extension DeviceDetails {
             "policy: \(device.policy)",
             "groups: \(device.groups.isEmpty ? "-" : device.groups.joined(separator: ","))",
             "created: \(Timestamp.iso8601(seconds: device.created))",
+            "client id: \(device.clientID.map { "\($0) (bound: the only one it may connect with)" } ?? "- (client_id_binding applies)")",
             "scram: \(scram.map { "\($0.mechanism), \($0.iterations) iterations" } ?? "none")",
             "legacy credential: \(device.legacyCredential.map { "\($0) (imported; replaced at the first login)" } ?? "none")",
             "totp: \(totp.map { "\($0.algorithm), \($0.digits) digits, \($0.period) s" } ?? "none")",
