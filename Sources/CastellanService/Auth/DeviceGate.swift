@@ -75,7 +75,9 @@ struct DeviceGate: Sendable {
         } else {
             usernameText = nil
         }
-        if let mismatch = settings.identityCheck.denial(clientID: clientIDText, username: usernameText, identity: id) {
+        // A bound client id (``DeviceRecord/clientID``) replaces the global binding for this device.
+        if let mismatch = settings.identityCheck.denial(
+            clientID: clientIDText, username: usernameText, identity: id, bound: device.profile.device.clientID) {
             return .deny(mismatch, identity: id, method: method)
         }
         if device.sourceFailures > 0 { ledger.succeeded(id, from: source) }

@@ -38,7 +38,7 @@ struct Authenticator: BridgeRequestHandler {
     /// no longer allowed — and those it cannot judge: a tag it cannot read, a store it cannot
     /// reach (fail closed) — and pushes current rules to the rest.
     func recheck(_ report: SessionReport, on broker: BrokerLink) async {
-        let recheck = SessionRecheck(store: context.store)
+        let recheck = SessionRecheck(store: context.store, identity: context.settings.identityCheck)
         var kicked = 0
         for live in report.connections {
             let verdict: SessionRecheck.Verdict

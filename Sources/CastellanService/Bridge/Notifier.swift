@@ -6,7 +6,8 @@ import Supervision
 
 /// Follows the store's change log and makes every change hold on every broker: a disabled or
 /// removed device is kicked; a revoked certificate's sessions are kicked; a changed credential
-/// kicks the sessions that authenticated with it; changed rules or groups reach live sessions.
+/// kicks the sessions that authenticated with it; a changed bound client id kicks the sessions
+/// whose client id no longer fits; changed rules or groups reach live sessions.
 /// Each push names one connection (handle and generation).
 ///
 /// The sessions a change touches are re-checked against the store as it is now
@@ -34,7 +35,8 @@ struct Notifier: ChildProcess {
 
     func handle(_ event: StoreEvent) async throws {
         switch event {
-        case .deviceDisabled(let device), .deviceRemoved(let device), .credentialsChanged(let device, _), .policyChanged(let device):
+        case .deviceDisabled(let device), .deviceRemoved(let device), .credentialsChanged(let device, _), .policyChanged(let device),
+             .clientIDChanged(let device):
             try await recheck(context.sessions.sessions(of: device), because: event)
         case .certificateRevoked(let serial, let device):
             // That certificate's sessions only: the device's other sessions did not present it.
@@ -57,7 +59,7 @@ struct Notifier: ChildProcess {
     /// Kicks those of `sessions` that may no longer stay; the others keep going (their rules are
     /// pushed again, which is idempotent).
     private func recheck(_ sessions: [SessionDirectory.Session], because event: StoreEvent) async throws {
-        let recheck = SessionRecheck(store: context.store)
+        let recheck = SessionRecheck(store: context.store, identity: context.settings.identityCheck)
         for session in sessions {
             switch try await recheck.verdict(for: session.tag, clientID: session.clientID) {
             case .kick(let reason): await kick(session, because: "\(event.kind): \(reason)")

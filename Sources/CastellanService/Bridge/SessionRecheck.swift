@@ -8,7 +8,9 @@ import CastellanStore
 /// Used when a plugin reports its live connections after a handshake (a service restart, a
 /// plugin reconnect, a dropped link): whatever changed while nobody was listening is applied
 /// then; and by the notifier for the sessions a change touches. Checks, in order: the device
-/// exists and is enabled; its policy still asks for the factors the session used; the password
+/// exists and is enabled; the session's client id still fits it — its bound client id if it has
+/// one, `client_id_binding` otherwise (``ConnectIdentityCheck/clientIDDenial(clientID:identity:bound:)``,
+/// the rule a connect is admitted by); its policy still asks for the factors the session used; the password
 /// and TOTP enrolment it proved are still the ones on record (``CredentialStamp``); a
 /// certificate session's certificate is still on record, unrevoked, with the same fingerprint.
 /// A session that passes gets the device's current rules (the caller pushes them).
@@ -18,6 +20,8 @@ import CastellanStore
 /// the notifier applies that change a moment later.
 struct SessionRecheck: Sendable {
     let store: any CredentialStore
+    /// The connect rules of this service (``ServiceSettings/identityCheck``).
+    let identity: ConnectIdentityCheck
 
     /// What to do with the session.
     enum Verdict: Sendable, Equatable {
@@ -32,6 +36,9 @@ struct SessionRecheck: Sendable {
         guard let profile = try await store.connectProfile(device: tag.device) else { return .kick("device removed") }
         let device = profile.device
         guard device.enabled else { return .kick("device disabled") }
+        if identity.clientIDDenial(clientID: clientID, identity: device.id, bound: device.clientID) != nil {
+            return .kick(device.clientID == nil ? "client id does not fit client_id_binding" : "client id is not the device's bound client id")
+        }
         guard SessionFactors(device.policy) == tag.factors else { return .kick("policy changed to \(device.policy)") }
         if tag.factors.contains(.secret), profile.scram.map(CredentialStamp.init) != tag.secretStamp {
             return .kick("password changed")
