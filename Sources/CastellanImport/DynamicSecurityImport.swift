@@ -14,8 +14,11 @@ import Foundation
 /// priority, Castellan lets any matching deny win, so an allow that outranked an overlapping
 /// deny no longer wins; `unsubscribe…` rules and the unsubscribe default have no counterpart;
 /// a default of allow becomes an `allow … #` rule on every device (which leaves out `$` topics);
-/// a client id binding other than the username is not carried (Castellan's `client_id_binding`
-/// applies); the anonymous group is not carried.
+/// the anonymous group is not carried. A client's `clientid` becomes the device's bound client
+/// id (``BoundClientID``): as in dynamic-security it must then connect with exactly that one.
+/// One Castellan cannot bind (outside ``BoundClientID/rule``) is noted as a change; one that two
+/// clients share, or that is another client's username, is refused (``ImportError``): in
+/// Castellan a client id belongs to one device, so neither could take over the other's sessions.
 public enum DynamicSecurityImport {
     /// The plan for `file` (its text `json`).
     public static func plan(file: String, json: String) throws(ImportError) -> ImportPlan {
@@ -59,9 +62,13 @@ public enum DynamicSecurityImport {
                 plan.note(ImportNote(.skipped, file: file, line: line,
                                      "client '\(id)': \(hash.schemeName) hashes cannot be verified by Castellan; imported without a password"))
             }
-            if let clientID = client.clientid, clientID != client.username {
-                plan.note(ImportNote(.changes, file: file, line: line,
-                                     "client '\(id)' was bound to client id '\(ImportPlan.printable(clientID))'; Castellan binds client ids by its client_id_binding setting (default: the device id)"))
+            // dynamic-security's own commands store an empty clientid as none.
+            var bound: BoundClientID?
+            if let clientID = client.clientid, !clientID.isEmpty {
+                do { bound = try BoundClientID(clientID) } catch {
+                    plan.note(ImportNote(.changes, file: file, line: line,
+                                         "client '\(id)' was bound to client id '\(ImportPlan.printable(clientID))', which Castellan cannot bind (\(error)); it follows client_id_binding (default: the device id)"))
+                }
             }
             var groups: [DeviceGroup] = []
             var acls: [ACL] = []
@@ -77,10 +84,11 @@ public enum DynamicSecurityImport {
                 }
             }
             _ = plan.add(FleetImport.Device(id: id, enabled: !(client.disabled ?? false), groups: groups,
-                                            legacy: hash?.isVerifiable == true ? hash : nil))
+                                            legacy: hash?.isVerifiable == true ? hash : nil, clientID: bound))
             ordered[id] = acls
             for role in client.roles ?? [] { addRules(of: role.rolename, roles, to: .device(id), file: file, locate: locate, plan: &plan) }
         }
+        try refuseSharedClientIDs(plan.devices, file: file, locate: locate)
         for group in config.groups ?? [] {
             guard let name = plan.group(group.groupname, file: file, line: locate.line(of: group.groupname)),
                   plan.devices.contains(where: { $0.groups.contains(name) }) else { continue }
@@ -95,6 +103,20 @@ public enum DynamicSecurityImport {
         plan.noteDefaultRule(file: file)
         plan.noteRuleLimits(file: file)
         return plan
+    }
+
+    /// Refuses a client id bound to two clients, or bound to one and the username of another:
+    /// the store would refuse it too, but here the message names the file and line.
+    private static func refuseSharedClientIDs(_ devices: [FleetImport.Device], file: String, locate: Locator) throws(ImportError) {
+        var owners: [String: DeviceID] = Dictionary(uniqueKeysWithValues: devices.map { ($0.id.rawValue, $0.id) })
+        for device in devices {
+            guard let bound = device.clientID else { continue }
+            if let owner = owners[bound.rawValue], owner != device.id {
+                throw ImportError(file: file, line: locate.line(of: bound.rawValue),
+                                  "client '\(device.id)': client id '\(bound)' is also client '\(owner)'s client id or username; Castellan binds a client id to one device only")
+            }
+            owners[bound.rawValue] = device.id
+        }
     }
 
     // MARK: Rules

@@ -49,10 +49,38 @@ import Testing
             "device dev2: allow receive #",
         ], "\(rules)")
         let notes = plan.notes.map(\.description)
-        #expect(notes.contains { $0.contains("client 'dev1' was bound to client id 'dev1-client'") })
+        #expect(plan.devices.map { $0.clientID?.rawValue } == [nil, "dev1-client", nil], "a clientid is carried as the binding")
+        #expect(!notes.contains { $0.contains("client id") }, "a carried binding changes no meaning")
         #expect(notes.contains { $0.hasPrefix("skipped") && $0.contains("unsubscribePattern rule 'sensors/#'") })
         #expect(notes.contains { $0.contains("defaultACLAccess publishClientReceive=true is imported as 'allow receive #'") })
         #expect(notes.contains { $0.contains("device 'dev1': publishClientSend allow 'sensors/#' (priority 10) outranked deny 'sensors/secret' (priority 1)") })
+    }
+
+    @Test func aClientIDCastellanCannotBind_isListedAsAChange_andAnEmptyOneIsNone() throws {
+        let json = """
+            {"clients": [
+              {"username": "dev1", "clientid": "dev1/sensor"},
+              {"username": "dev2", "clientid": ""}
+            ]}
+            """
+        let plan = try DynamicSecurityImport.plan(file: "dynsec.json", json: json)
+        #expect(plan.devices.map(\.clientID) == [nil, nil])
+        let notes = plan.notes.map(\.description)
+        #expect(notes.contains { $0.hasPrefix("changes dynsec.json:2: client 'dev1' was bound to client id 'dev1/sensor', which Castellan cannot bind (invalid client id: client id holds a forbidden character (a bound client id is") }, "\(notes)")
+        #expect(!notes.contains { $0.contains("dev2") && $0.contains("client id") }, "\(notes)")
+    }
+
+    @Test(arguments: [
+        ("{\"clients\": [{\"username\": \"a\", \"clientid\": \"x\"},\n{\"username\": \"b\", \"clientid\": \"x\"}]}", "dynsec.json:1: client 'b': client id 'x' is also client 'a's client id or username"),
+        ("{\"clients\": [{\"username\": \"a\"},\n{\"username\": \"b\", \"clientid\": \"a\"}]}", "dynsec.json:1: client 'b': client id 'a' is also client 'a's client id or username"),
+    ])
+    func aClientIDTwoClientsWouldShare_isRefused(_ json: String, _ message: String) {
+        #expect(throws: (any Error).self) { try DynamicSecurityImport.plan(file: "dynsec.json", json: json) }
+        do {
+            _ = try DynamicSecurityImport.plan(file: "dynsec.json", json: json)
+        } catch {
+            #expect(error.description.hasPrefix(message), "\(error)")
+        }
     }
 
     @Test(arguments: [
