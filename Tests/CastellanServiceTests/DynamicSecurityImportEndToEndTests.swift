@@ -74,6 +74,8 @@ import Testing
             try await ctrl("createClient", "dev1", "-p", Self.passwords["dev1"]!)
             try await ctrl("createClient", "dev2", "-p", Self.passwords["dev2"]!)
             try await ctrl("createClient", "dev3", "-p", "dev3-password")
+            // A client bound to a client id other than its username (dynsec's `clientid`).
+            try await ctrl("createClient", "gw4", "-c", "gw4-ctl", "-p", "gw4-password")
             try await ctrl("disableClient", "dev3")
             try await ctrl("createRole", "sensor")
             try await ctrl("addRoleACL", "sensor", "publishClientSend", "sensors/#", "allow", "10")
@@ -95,6 +97,18 @@ import Testing
                 configuration.password = Self.passwords[user]
                 return MQTTClient(configuration: configuration)
             }
+            func gw4(_ clientID: String) async -> MQTTReasonCode? {
+                var configuration = MQTTClientConfiguration(host: "127.0.0.1", port: broker.port)
+                configuration.clientID = clientID
+                configuration.username = "gw4"
+                configuration.password = "gw4-password"
+                let client = MQTTClient(configuration: configuration)
+                let code = await client.connectCode()
+                await client.disconnect()
+                return code
+            }
+            try #require(await gw4("gw4-ctl") == .success, "dynamic-security refused gw4 with its own client id")
+            try #require(await gw4("gw4") != .success, "dynamic-security let gw4 in with another client id")
             json = try String(contentsOf: broker.directory.appendingPathComponent("dynamic-security.json"), encoding: .utf8)
             broker.stop()
         } catch {
@@ -110,8 +124,13 @@ import Testing
             try json.write(toFile: file, atomically: true, encoding: .utf8)
             let dry = try await CLIProcess.run(["import", "dynsec", file, "--dry-run"], config: setup.configuration.file)
             try #require(dry.status == 0, "\(dry.error)")
+            #expect(dry.output.contains("device gw4: password mosquitto-pbkdf2-sha512 (101 iterations), client id bound to gw4-ctl\n"), "\(dry.output)")
+            #expect(!dry.output.contains("already in the store"), "\(dry.output)")
+            #expect(!dry.output.split(separator: "\n").contains { $0.hasPrefix("changes ") && $0.contains("gw4") }, "\(dry.output)")
             let imported = try await CLIProcess.run(["import", "dynsec", file], config: setup.configuration.file)
             try #require(imported.status == 0, "\(imported.error)")
+            let again = try await CLIProcess.run(["import", "dynsec", file, "--dry-run"], config: setup.configuration.file)
+            #expect(again.output.contains("client id bound to gw4-ctl — already in the store: kept as it is"), "\(again.output)")
             #expect(imported.output.contains("device dev3: password mosquitto-pbkdf2-sha512 (101 iterations) (disabled)"))
             _ = try await fixtures.serve(configuration: setup.configuration.file)
             let stack = try await fixtures.stack(service: setup, timeoutMilliseconds: 5_000)
@@ -120,6 +139,10 @@ import Testing
                 ready = await stack.client("dev2", username: "dev2", password: Self.passwords["dev2"]).connectCode() == .success
             }
             try #require(ready, "dev2 never got in with its dynamic-security password")
+            #expect(await stack.client("gw4-ctl", username: "gw4", password: "gw4-password").connectCode() == .success,
+                    "gw4 connects with its dynamic-security client id")
+            #expect(await stack.client("gw4", username: "gw4", password: "gw4-password").connectCode() != .success,
+                    "and with no other, not even its username")
 
             let castellan = try await Self.decide(Self.probes) { user in
                 stack.client(user, username: user, password: Self.passwords[user])

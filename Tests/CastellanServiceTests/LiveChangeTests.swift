@@ -167,6 +167,41 @@ import Testing
         }
     }
 
+    @Test(arguments: Store.allCases)
+    func deviceClientIDFromTheCLI_kicksTheSessionWithAnotherClientID_andOnlyTheBoundOneGetsIn(_ store: Store) async throws {
+        try await withFixtures { fixtures in
+            let (setup, stack) = try await serving(store, fixtures) { setup in
+                try await setup.addDevice("pw1", policy: .password)
+                try await setup.setPassword("pw-pw-pw-pw", for: "pw1")
+            }
+            let config = setup.configuration.file
+            let session = try #require(try await connected { stack.client("pw1", username: "pw1", password: "pw-pw-pw-pw") })
+
+            // Bad input is refused before anything is opened, with the rule.
+            let bad = try await CLIProcess.run(["device", "client-id", "pw1", "pw1/sensor"], config: config)
+            #expect(bad.status == 1 && bad.error.contains("other than '+', '#' and '/'"), "\(bad)")
+            let both = try await CLIProcess.run(["device", "client-id", "pw1", "pw1-ctl", "--clear"], config: config)
+            #expect(both.status == 2, "\(both)")
+
+            let (delay, result) = try await kickDelay(of: session, after: ["device", "client-id", "pw1", "pw1-ctl"], config: config)
+            #expect(result.status == 0 && result.output.hasPrefix("device pw1 is bound to client id pw1-ctl\n"), "\(result)")
+            #expect(delay <= .seconds(1), "kicked \(delay) after the command returned")
+            #expect(await stack.client("pw1", username: "pw1", password: "pw-pw-pw-pw").connectCode() == .notAuthorized)
+            #expect(await stack.client("pw1-ctl", username: "pw1", password: "pw-pw-pw-pw").connectCode() == .success)
+
+            let shown = try await CLIProcess.run(["device", "show", "pw1"], config: config)
+            #expect(shown.output.contains("client id: pw1-ctl (bound"), "\(shown)")
+            let json = try await CLIProcess.run(["device", "show", "pw1", "--json"], config: config)
+            #expect(json.output.contains("\"clientID\" : \"pw1-ctl\""), "\(json)")
+            let listed = try await CLIProcess.run(["device", "list"], config: config)
+            #expect(listed.output.hasPrefix("ID\tENABLED\tPOLICY\tGROUPS\tCREDENTIAL\npw1\tyes\tpassword\t-\t-\n"), "device list keeps its columns")
+            let taken = try await CLIProcess.run(["device", "add", "pw2", "--policy", "password", "--client-id", "pw1-ctl"], config: config)
+            #expect(taken.status == 1 && taken.error.contains("belongs to device 'pw1'"), "\(taken)")
+            let audit = try await CLIProcess.run(["audit", "tail", "--changes", "--json"], config: config)
+            #expect(audit.output.contains("\"kind\":\"device.clientid\""), "\(audit)")
+        }
+    }
+
     /// Two services on one PostgreSQL store, each with its broker; every backend of the database
     /// is terminated (the followers' LISTEN connections among them) right before a revocation
     /// from the CLI: both brokers still kick the device once their followers are back.
