@@ -58,6 +58,25 @@ struct BoundClientIDStoreTests {
         #expect(try await fixture.store.device(b)?.clientID?.rawValue == "b")
     }
 
+    /// No unique index spans an id and a bound client id: of a device added under a name and
+    /// another device bound to that name at the same moment, exactly one must win.
+    @Test(arguments: Backend.allCases)
+    func addingADeviceAndBindingItsIDElsewhere_atOnce_oneOfThemIsRefused(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
+        let a = try await fixture.addDevice("a")
+        let other = try await fixture.reopen()
+        for round in 0..<20 {
+            let name = "x\(round)"
+            async let added: Bool = { do { try await fixture.addDevice(name); return true } catch { return false } }()
+            async let bound: Bool = {
+                do { try await other.setClientID(try BoundClientID(name), device: a); return true } catch { return false }
+            }()
+            let (wasAdded, wasBound) = await (added, bound)
+            #expect(wasAdded != wasBound, "round \(round): added \(wasAdded), bound \(wasBound)")
+        }
+        await other.close()
+    }
+
     @Test(arguments: Backend.allCases)
     func anImport_bindsNewDevices_keepsAnExistingDevicesBinding_andRefusesATakenOne(_ backend: Backend) async throws {
         let fixture = try await StoreFixture(backend)

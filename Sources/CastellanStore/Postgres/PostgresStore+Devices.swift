@@ -41,12 +41,15 @@ extension PostgresStore {
         }
     }
 
-    /// Binds or unbinds the device's client id; emits an event only when it changed. Two
-    /// concurrent binds of one client id are kept apart by the unique index (the loser fails
-    /// with the server's duplicate-key error and changes nothing).
+    /// Binds or unbinds the device's client id; emits an event only when it changed.
     public func setClientID(_ clientID: BoundClientID?, device id: DeviceID) async throws {
         try await write { connection in
-            try await self.requireDevice(connection, id)
+            // The row lock before the change log's lock, the order every other device write
+            // takes them in (row first, log lock at the commit): no deadlock with them.
+            let locked = try await connection.query(
+                "SELECT 1 FROM devices WHERE id = \(id.rawValue) FOR UPDATE", logger: self.logger
+            ).collect()
+            guard !locked.isEmpty else { throw StoreError.unknownDevice(id.rawValue) }
             if let clientID { try await self.refuseTakenClientID(connection, clientID.rawValue, for: id) }
             let updated = try await connection.query(
                 """
@@ -61,6 +64,7 @@ extension PostgresStore {
     /// Refuses a new device `id` that is another device's bound client id, or whose `bound`
     /// client id is another device's (``StoreError/clientIDTaken(_:owner:fileID:line:)``).
     func refuseTakenClientIDs(_ connection: PostgresConnection, _ id: DeviceID, bound: BoundClientID?) async throws {
+        try await serializeClientIDChecks(connection)
         let owners = try await connection.query(
             "SELECT id FROM devices WHERE client_id = \(id.rawValue) AND id <> \(id.rawValue) LIMIT 1", logger: logger
         ).collect()
@@ -70,11 +74,22 @@ extension PostgresStore {
 
     /// Refuses `clientID` for device `id` when another device has it as its id or bound client id.
     func refuseTakenClientID(_ connection: PostgresConnection, _ clientID: String, for id: DeviceID) async throws {
+        try await serializeClientIDChecks(connection)
         let owners = try await connection.query(
             "SELECT id FROM devices WHERE (id = \(clientID) OR client_id = \(clientID)) AND id <> \(id.rawValue) LIMIT 1",
             logger: logger
         ).collect()
         if let owner = try owners.first?.decode(String.self) { throw StoreError.clientIDTaken(clientID, owner: owner) }
+    }
+
+    /// Takes the change log's transaction-scoped advisory lock now rather than at the commit
+    /// (``appendChanges(_:actor:_:)`` takes it again, which is free): no unique index spans a
+    /// device's id and another device's bound client id, and under READ COMMITTED two writers
+    /// could each check before the other commits — say `device add X` beside binding `X` to
+    /// another device. Holding the lock from the check to the commit makes the check see every
+    /// earlier such write; the writes serialised are rare management ones that log anyway.
+    private func serializeClientIDChecks(_ connection: PostgresConnection) async throws {
+        _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.changeLogLock))", logger: logger).collect()
     }
 
     /// The device, or `nil`.
