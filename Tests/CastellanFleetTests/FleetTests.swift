@@ -61,6 +61,11 @@ import X509
         #expect(named?.kind == .conflict)
         let unknown = await #expect(throws: FleetError.self) { try await setup.fleet.setClientID(nil, device: try DeviceID("nobody")) }
         #expect(unknown?.kind == .notFound)
+        let imported = await #expect(throws: FleetError.self) {
+            try await setup.fleet.importFleet(FleetImport(devices: [.init(id: try DeviceID("dev3"), legacy: nil, clientID: try BoundClientID("dev2"))],
+                                                          rules: [], created: 1))
+        }
+        #expect(imported?.kind == .conflict && imported?.message.hasSuffix("; nothing imported") == true, "\(String(describing: imported))")
         #expect(try await setup.fleet.devices().map(\.clientID) == ["ctl-1", nil])
         #expect(try await setup.fleet.setClientID(nil, device: first.id).clientID == nil)
     }

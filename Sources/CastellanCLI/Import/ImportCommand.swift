@@ -138,9 +138,9 @@ enum ImportFiles {
         let result: FleetImportResult
         do {
             result = try await fleet.importFleet(plan.batch(created: environment.now()))
-        } catch let error as StoreError where error.isClientIDTaken {
+        } catch {
             await fleet.store.close()
-            throw CommandFailure.refused("\(error); nothing imported")
+            throw error
         }
         await fleet.store.close()
         output.out("imported: \(result.added.count) devices added, \(result.kept.count) already present (kept as they are), "
