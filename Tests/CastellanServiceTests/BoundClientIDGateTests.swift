@@ -70,4 +70,21 @@ import Testing
             #expect(pushes.contains { if case .setRules(1, 1, _) = $0 { true } else { false } }, "\(pushes)")
         }
     }
+
+    @Test func aResumedSession_withAnotherClientIDThanTheBoundOne_isKicked() async throws {
+        try await withService { service in
+            let id = try await service.addDevice("d1", policy: .password)
+            try await service.store.setClientID(try BoundClientID("d1-ctl"), device: id)
+            let tag = try #require(SessionTag(device: id, factors: .secret).encoded())
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            try await plugin.notify(.sessions(SessionReport(last: true, connections: [
+                LiveConnection(connection: 30, generation: 1, clientID: Array("d1".utf8), tag: tag),
+                LiveConnection(connection: 31, generation: 2, clientID: Array("d1-ctl".utf8), tag: tag),
+            ])))
+            var pushes: [BridgeMessage] = []
+            for _ in 0..<2 { pushes.append(try await plugin.nextPush()) }
+            #expect(pushes.contains(.kick(connection: 30, generation: 1)), "\(pushes)")
+            #expect(pushes.contains { if case .setRules(31, 2, _) = $0 { true } else { false } }, "\(pushes)")
+        }
+    }
 }
