@@ -147,7 +147,7 @@ struct DeviceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "client-id",
             abstract: "Bind the device to one MQTT client id, or --clear to follow client_id_binding again; sessions whose client id no longer fits are closed.",
-            discussion: BoundClientID.rule + ".")
+            discussion: "Rule: " + BoundClientID.rule + ".")
         static let label = "device client-id"
         @OptionGroup var config: ConfigOption
         @Argument(help: "The device id.") var id: String
