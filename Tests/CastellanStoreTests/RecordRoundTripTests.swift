@@ -167,6 +167,29 @@ struct RecordRoundTripTests {
         #expect(try await fixture.store.record(for: id) == LockoutRecord())
         #expect(try await fixture.store.record(for: id, from: far) == LockoutRecord())
     }
+
+    /// What the failure ledger writes every linger: a batch in one transaction, applied in order,
+    /// counting as the same changes one by one would — here as an in-memory counter counts them.
+    @Test(arguments: Backend.allCases)
+    func aBatchOfLockoutChanges_countsAsTheChangesOneByOne(_ backend: Backend) async throws {
+        let fixture = try await StoreFixture(backend)
+        let (a, b) = (try DeviceID("a"), try DeviceID("b"))
+        let changes: [LockoutChange] = [
+            .failure(a, source: "192.0.2.1", at: 10), .failure(a, source: "192.0.2.1", at: 12), .failure(b, source: "192.0.2.1", at: 11),
+            .success(a, source: "192.0.2.1"), .failure(a, source: "192.0.2.1", at: 13), .failure(a, source: "192.0.2.2", at: 9),
+        ]
+        try await fixture.store.apply(changes)
+        let memory = InMemoryLockoutCounter()
+        try await memory.apply(changes)
+        for device in [a, b] {
+            #expect(try await fixture.store.record(for: device) == memory.record(for: device))
+            for source in ["192.0.2.1", "192.0.2.2"] {
+                #expect(try await fixture.store.record(for: device, from: source) == memory.record(for: device, from: source))
+            }
+        }
+        #expect(try await fixture.store.record(for: a) == LockoutRecord(consecutiveFailures: 4, lastFailure: 13))
+        #expect(try await fixture.store.record(for: a, from: "192.0.2.1") == LockoutRecord(consecutiveFailures: 1, lastFailure: 13))
+    }
 }
 
 extension RecordRoundTripTests {

@@ -29,12 +29,22 @@ public enum PasswordVerifier {
     public static func verifyUnknownUser(
         password: [UInt8], iterations: Int = SCRAMCredential.defaultIterations
     ) -> Bool {
+        verify(password: password, against: decoy(iterations: iterations))
+    }
+
+    /// A credential shaped like Castellan's own (SCRAM-SHA-256, a 16-byte salt, `iterations`
+    /// clamped to the allowed range) that no password verifies against: its StoredKey is all
+    /// zeros, and a password whose H(ClientKey) is zero would be a SHA-256 preimage. Checking a
+    /// password against it is a real check, step for step — run it through the very code a
+    /// real check runs (``verify(password:against:allowLegacySHA1:)``), so not even the machine
+    /// code differs.
+    public static func decoy(iterations: Int = SCRAMCredential.defaultIterations) -> SCRAMCredential {
         let rounds = min(max(iterations, SCRAMCredential.minimumIterations), SCRAMCredential.maximumIterations)
-        let input = (try? SCRAMPassword.prepare(password)) ?? Array("unknown".utf8)
-        let salted = try? SCRAMHashFunction.sha256.saltedPassword(
-            input, salt: Array(repeating: 0, count: SCRAMCredential.minimumGeneratedSaltByteCount), iterations: rounds)
-        if let salted { _ = ConstantTime.equal(SCRAMKeys(saltedPassword: salted, hash: .sha256).storedKey, salted) }
-        return false
+        let zeros = [UInt8](repeating: 0, count: SCRAMMechanism.sha256.hashFunction.digestByteCount)
+        // Safe: every field is within what the initialiser checks (rounds clamped above).
+        return try! SCRAMCredential(
+            mechanism: .sha256, salt: [UInt8](repeating: 0, count: SCRAMCredential.minimumGeneratedSaltByteCount),
+            iterations: rounds, storedKey: zeros, serverKey: zeros)
     }
 
     /// `true` when `password` is the one `credential` was derived from.

@@ -40,6 +40,30 @@ public protocol LockoutCounter: Sendable {
     func record(for device: DeviceID, from source: String) async throws -> LockoutRecord
     /// Clears every count of the device, lifting every lock (`castellan device unlock`).
     func unlock(_ device: DeviceID) async throws
+    /// Applies `changes` in order, all or none where the store has transactions: one commit
+    /// for a batch, where one per change would cost a commit (and the connect path's next read
+    /// a fresh look at the file) for every wrong password.
+    func apply(_ changes: [LockoutChange]) async throws
+}
+
+/// One failure or success, as ``LockoutCounter/apply(_:)`` writes it.
+public enum LockoutChange: Sendable, Hashable {
+    /// ``LockoutCounter/recordFailure(for:from:at:)``.
+    case failure(DeviceID, source: String, at: Int64)
+    /// ``LockoutCounter/recordSuccess(for:from:)``.
+    case success(DeviceID, source: String)
+}
+
+extension LockoutCounter {
+    /// One change after the other (a counter without transactions).
+    public func apply(_ changes: [LockoutChange]) async throws {
+        for change in changes {
+            switch change {
+            case .failure(let device, let source, let time): _ = try await recordFailure(for: device, from: source, at: time)
+            case .success(let device, let source): try await recordSuccess(for: device, from: source)
+            }
+        }
+    }
 }
 
 /// A process-local ``LockoutCounter``: one actor, so every update is atomic.

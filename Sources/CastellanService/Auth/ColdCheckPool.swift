@@ -1,3 +1,4 @@
+import CastellanAuth
 import Dispatch
 import Synchronization
 
@@ -46,6 +47,16 @@ final class ColdCheckPool: Sendable {
                 continuation.resume(returning: result)
             }
         }
+    }
+
+    /// Checks `password` against `credential` on the pool (`nil`: the pool is full). A wrong
+    /// password and the work spent for an unknown name (against ``PasswordVerifier/decoy(iterations:)``)
+    /// both come here, so they run the same machine code. Why that matters: measured in release,
+    /// the two as separate closures differed by 110–160 µs per check in one build and the other
+    /// way round in the next — the key derivation's speed depended on where each closure's code
+    /// and stack happened to land — a difference a stranger could time.
+    func verify(_ password: [UInt8], against credential: SCRAMCredential) async -> Bool? {
+        await run { PasswordVerifier.verify(password: password, against: credential) }
     }
 
     /// Checks held now, over all threads: for tests and metrics.

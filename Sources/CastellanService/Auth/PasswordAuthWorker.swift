@@ -73,7 +73,7 @@ enum PasswordDecision: Sendable {
         case .decided(let outcome):
             return outcome
         case .refusedAfterColdWork(let outcome, let password):
-            _ = await context.coldChecks.run { PasswordVerifier.verifyUnknownUser(password: password) }
+            _ = await context.coldChecks.verify(password, against: PasswordVerifier.decoy())
             return outcome
         case .cold(let check):
             return try await check.finish(context)
@@ -107,7 +107,7 @@ struct PasswordCheck: Sendable {
         if !cached {
             guard let credential = device.profile.scram else { return try await refuse(.noPassword()) }
             let password = password
-            guard let verified = await context.coldChecks.run({ PasswordVerifier.verify(password: password, against: credential) })
+            guard let verified = await context.coldChecks.verify(password, against: credential)
             else { return .deny(.unavailable("password checks busy"), identity: device.id, method: method) }
             guard verified else { return try await refuse(.wrongPassword()) }
             context.passwordCache.withLock {

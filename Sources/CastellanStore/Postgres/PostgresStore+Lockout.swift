@@ -1,4 +1,5 @@
 import CastellanAuth
+import Logging
 import PostgresNIO
 
 extension PostgresStore {
@@ -7,7 +8,33 @@ extension PostgresStore {
     /// so concurrent failures from every instance are each counted and each see a distinct count.
     public func recordFailure(for device: DeviceID, from source: String, at unixTime: Int64) async throws -> LockoutRecord {
         try await read { connection in
-            let row = try await connection.query(
+            let row = try await Self.apply(.failure(device, source: source, at: unixTime), connection, logger: self.logger)
+            guard let row else { throw StoreError.corruptRecord("lockout counter: the upsert returned no row") }
+            return try Self.lockoutRecord(row)
+        }
+    }
+
+    /// Forgets the failures from `source` after a success from it.
+    public func recordSuccess(for device: DeviceID, from source: String) async throws {
+        try await read { connection in _ = try await Self.apply(.success(device, source: source), connection, logger: self.logger) }
+    }
+
+    /// Applies `changes` in order in one transaction.
+    public func apply(_ changes: [LockoutChange]) async throws {
+        try await translatingErrors {
+            try await client.withConnection { connection in
+                try await Self.transaction(connection, logger: self.logger) { connection in
+                    for change in changes { _ = try await Self.apply(change, connection, logger: self.logger) }
+                }
+            }
+        }
+    }
+
+    /// One change; a failure returns the source's new record.
+    private static func apply(_ change: LockoutChange, _ connection: PostgresConnection, logger: Logger) async throws -> PostgresRow? {
+        switch change {
+        case .failure(let device, let source, let unixTime):
+            return try await connection.query(
                 """
                 WITH total AS (
                     INSERT INTO lockout_counters AS c (device_id, failures, last_failure) VALUES (\(device.rawValue), 1, \(unixTime))
@@ -21,19 +48,13 @@ extension PostgresStore {
                     failures = CASE WHEN s.failures >= 9223372036854775807 THEN s.failures ELSE s.failures + 1 END,
                     last_failure = greatest(coalesce(s.last_failure, excluded.last_failure), excluded.last_failure)
                 RETURNING failures, last_failure
-                """, logger: self.logger
+                """, logger: logger
             ).collect().first
-            guard let row else { throw StoreError.corruptRecord("lockout counter: the upsert returned no row") }
-            return try Self.lockoutRecord(row)
-        }
-    }
-
-    /// Forgets the failures from `source` after a success from it.
-    public func recordSuccess(for device: DeviceID, from source: String) async throws {
-        try await read { connection in
+        case .success(let device, let source):
             _ = try await connection.query(
-                "DELETE FROM lockout_sources WHERE device_id = \(device.rawValue) AND source = \(source)", logger: self.logger
+                "DELETE FROM lockout_sources WHERE device_id = \(device.rawValue) AND source = \(source)", logger: logger
             ).collect()
+            return nil
         }
     }
 

@@ -6,26 +6,37 @@ extension SQLiteStore {
     /// transaction; returns the source's new record.
     public func recordFailure(for device: DeviceID, from source: String, at unixTime: Int64) async throws -> LockoutRecord {
         try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO lockout_counters (device_id, failures, last_failure) VALUES (?, 1, ?)
-                    ON CONFLICT (device_id) DO UPDATE SET \(Self.addFailure)
-                    """,
-                arguments: [device.rawValue, unixTime])
-            try db.execute(
-                sql: """
-                    INSERT INTO lockout_sources (device_id, source, failures, last_failure) VALUES (?, ?, 1, ?)
-                    ON CONFLICT (device_id, source) DO UPDATE SET \(Self.addFailure)
-                    """,
-                arguments: [device.rawValue, source, unixTime])
+            try Self.apply(.failure(device, source: source, at: unixTime), db)
             return try Self.lockoutRecord(db, device, source: source)
         }
     }
 
     /// Forgets the failures from `source` after a success from it.
     public func recordSuccess(for device: DeviceID, from source: String) async throws {
+        try await pool.write { db in try Self.apply(.success(device, source: source), db) }
+    }
+
+    /// Applies `changes` in order in one transaction.
+    public func apply(_ changes: [LockoutChange]) async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM lockout_sources WHERE device_id = ? AND source = ?", arguments: [device.rawValue, source])
+            for change in changes { try Self.apply(change, db) }
+        }
+    }
+
+    private static func apply(_ change: LockoutChange, _ db: Database) throws {
+        switch change {
+        case .failure(let device, let source, let unixTime):
+            try db.cachedStatement(sql: """
+                INSERT INTO lockout_counters (device_id, failures, last_failure) VALUES (?, 1, ?)
+                ON CONFLICT (device_id) DO UPDATE SET \(addFailure)
+                """).execute(arguments: [device.rawValue, unixTime])
+            try db.cachedStatement(sql: """
+                INSERT INTO lockout_sources (device_id, source, failures, last_failure) VALUES (?, ?, 1, ?)
+                ON CONFLICT (device_id, source) DO UPDATE SET \(addFailure)
+                """).execute(arguments: [device.rawValue, source, unixTime])
+        case .success(let device, let source):
+            try db.cachedStatement(sql: "DELETE FROM lockout_sources WHERE device_id = ? AND source = ?")
+                .execute(arguments: [device.rawValue, source])
         }
     }
 
