@@ -27,3 +27,15 @@ import Testing
     #expect(!PasswordVerifier.verifyUnknownUser(password: Array("pencil".utf8)))
     #expect(!PasswordVerifier.verifyUnknownUser(password: [], iterations: 1))
 }
+
+/// The decoy an unknown name is checked against has the shape of Castellan's own credentials
+/// (so the check costs what a real one costs) and verifies no password.
+@Test func passwordVerifier_decoy_isShapedLikeARealCredential_andVerifiesNothing() throws {
+    let real = try SCRAMCredential.generate(password: "pencil", entropy: SystemEntropy())
+    let decoy = PasswordVerifier.decoy()
+    #expect(decoy.mechanism == real.mechanism && decoy.iterations == real.iterations && decoy.salt.count == real.salt.count)
+    #expect(PasswordVerifier.decoy(iterations: 1).iterations == SCRAMCredential.minimumIterations)
+    for password in ["pencil", "", "decoy", String(repeating: "\u{0}", count: 3)] {
+        #expect(!PasswordVerifier.verify(password: Array(password.utf8), against: decoy))
+    }
+}
