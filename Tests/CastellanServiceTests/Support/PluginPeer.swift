@@ -84,7 +84,15 @@ actor PluginPeer {
         }
     }
 
-    private func nextFrame() async throws -> BridgeFrame? { await frames.take() }
+    /// The next frame from the service; `nil` once it closed the connection. Throws when nothing
+    /// came for 30 s: every wait here is for something the service owes.
+    private func nextFrame() async throws -> BridgeFrame? {
+        switch await frames.take(within: .seconds(30)) {
+        case .frame(let frame): return frame
+        case .finished: return nil
+        case .timedOut: throw PeerError("nothing from the service within 30 s")
+        }
+    }
 
     func close() async {
         channel.outbound.finish()
@@ -132,40 +140,59 @@ extension BridgeMessage {
 
 /// Frames read off the channel by a background task, taken one at a time; `nil` once closed.
 final class FrameQueue: Sendable {
+    /// What a wait came to.
+    enum Taken: Sendable {
+        case frame(BridgeFrame)
+        case finished
+        case timedOut
+    }
+
     private struct State {
         var frames: [BridgeFrame] = []
-        var waiters: [CheckedContinuation<BridgeFrame?, Never>] = []
+        var waiters: [(id: Int, continuation: CheckedContinuation<Taken, Never>)] = []
+        var nextWaiter = 0
         var finished = false
     }
 
     private let state = Mutex(State())
 
     func put(_ frame: BridgeFrame) {
-        let waiter = state.withLock { state -> CheckedContinuation<BridgeFrame?, Never>? in
+        let waiter = state.withLock { state -> CheckedContinuation<Taken, Never>? in
             if state.waiters.isEmpty { state.frames.append(frame); return nil }
-            return state.waiters.removeFirst()
+            return state.waiters.removeFirst().continuation
         }
-        waiter?.resume(returning: frame)
+        waiter?.resume(returning: .frame(frame))
     }
 
     func finish() {
-        let waiters = state.withLock { state -> [CheckedContinuation<BridgeFrame?, Never>] in
+        let waiters = state.withLock { state -> [CheckedContinuation<Taken, Never>] in
             state.finished = true
             defer { state.waiters.removeAll() }
-            return state.waiters
+            return state.waiters.map(\.continuation)
         }
-        for waiter in waiters { waiter.resume(returning: nil) }
+        for waiter in waiters { waiter.resume(returning: .finished) }
     }
 
-    func take() async -> BridgeFrame? {
+    /// The next frame, or `.timedOut` when none came within `limit`: a test waiting for a push
+    /// that never comes fails, naming what it waited for, instead of hanging the whole run.
+    func take(within limit: Duration) async -> Taken {
         await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> BridgeFrame?? in
-                if !state.frames.isEmpty { return .some(state.frames.removeFirst()) }
-                if state.finished { return .some(nil) }
-                state.waiters.append(continuation)
-                return .none
+            let waiting = state.withLock { state -> Taken? in
+                if !state.frames.isEmpty { return .frame(state.frames.removeFirst()) }
+                if state.finished { return .finished }
+                let id = state.nextWaiter
+                state.nextWaiter += 1
+                state.waiters.append((id, continuation))
+                Task { [weak self] in
+                    try? await Task.sleep(for: limit)
+                    let expired = self?.state.withLock { state in
+                        state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0).continuation }
+                    }
+                    expired?.resume(returning: .timedOut)
+                }
+                return nil
             }
-            if let ready { continuation.resume(returning: ready) }
+            if let waiting { continuation.resume(returning: waiting) }
         }
     }
 }
