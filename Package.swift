@@ -66,9 +66,13 @@ let package = Package(
             swiftSettings: strict
         ),
         // Pure authentication decisions: no I/O, nothing of ours.
+        // Imported argon2id hashes (mosquitto_passwd built with libargon2, mosquitto-go-auth) are
+        // verified by the reference implementation, not a port of it.
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .target(
             name: "CastellanAuth",
             dependencies: [
+                "CArgon2",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

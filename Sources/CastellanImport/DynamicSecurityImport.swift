@@ -58,10 +58,6 @@ public enum DynamicSecurityImport {
             } catch {
                 throw ImportError(file: file, line: line, "client '\(id)': \(error)")
             }
-            if let hash, !hash.isVerifiable {
-                plan.note(ImportNote(.skipped, file: file, line: line,
-                                     "client '\(id)': \(hash.schemeName) hashes cannot be verified by Castellan; imported without a password"))
-            }
             // dynamic-security's own commands store an empty clientid as none.
             var bound: BoundClientID?
             if let clientID = client.clientid, !clientID.isEmpty {
@@ -84,7 +80,7 @@ public enum DynamicSecurityImport {
                 }
             }
             _ = plan.add(FleetImport.Device(id: id, enabled: !(client.disabled ?? false), groups: groups,
-                                            legacy: hash?.isVerifiable == true ? hash : nil, clientID: bound))
+                                            legacy: hash, clientID: bound))
             ordered[id] = acls
             for role in client.roles ?? [] { addRules(of: role.rolename, roles, to: .device(id), file: file, locate: locate, plan: &plan) }
         }

@@ -37,11 +37,7 @@ public enum MosquittoPasswordImport {
                 throw ImportError(file: passwordFile, line: number, "user '\(ImportPlan.printable(username))': \(error)")
             }
             guard let id = plan.deviceID(username, file: passwordFile, line: number) else { continue }
-            if !hash.isVerifiable {
-                plan.note(ImportNote(.skipped, file: passwordFile, line: number,
-                                     "user '\(id)': \(hash.schemeName) hashes cannot be verified by Castellan; device imported without a password (set one with `castellan device password`)"))
-            }
-            _ = plan.add(FleetImport.Device(id: id, legacy: hash.isVerifiable ? hash : nil))
+            _ = plan.add(FleetImport.Device(id: id, legacy: hash))
         }
         plan.noteDefaultRule(file: passwordFile)
         if let aclFile, let acl { try readACL(file: aclFile, text: acl, into: &plan) }

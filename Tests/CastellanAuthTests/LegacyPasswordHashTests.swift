@@ -85,10 +85,39 @@ import Testing
         #expect(hash.verify(password: Array("hunter2".utf8)))
     }
 
-    @Test func argon2id_parsesButNeverVerifies() throws {
-        let hash = try LegacyPasswordHash(parsing: "$argon2id$v=19$m=47104,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g")
-        #expect(!hash.isVerifiable)
-        #expect(!hash.verify(password: Array("anything".utf8)))
+    /// Written by the reference `argon2` tool (Debian's `argon2` package, the same libargon2
+    /// mosquitto 2.1 links when built with it): `echo -n PASSWORD | argon2 SALT -id -t T -k KIB -p P [-l LENGTH] [-v 10] -e`.
+    /// The first has mosquitto 2.1's parameters (m=47104, t=1, p=1, a 64-byte hash).
+    @Test(arguments: [
+        ("$argon2id$v=19$m=47104,t=1,p=1$bW9zcXVpdHRvLXNhbHQtMTY$CIj+e11xhYWA8kRq9eutvGsb6MaKZQX47SKHGTNo6KEjHkq4V7z0VEcOUy5QbJHEq96I0ZjuFPXSZaFdtAxscw", "hunter2"),
+        ("$argon2id$v=19$m=4096,t=3,p=2$Z28tYXV0aC1zYWx0$gxIzHkPT3Pvp9KZ59rTrFN2BT1tOPn2rgrY9H3wqxow", "pass"),
+        ("$argon2id$v=16$m=1024,t=1,p=1$dnNpeHRlZW5zYWx0$EcpAOTSXmJ4M6+ryBAppI+4bU1KcP5FcqiR83z2Uq3Y", "hunter2"),
+    ])
+    func argon2id_verifiesItsPasswordOnly(_ encoded: String, _ password: String) throws {
+        let hash = try LegacyPasswordHash(parsing: encoded)
+        #expect(hash.schemeName == "argon2id" && hash.encoded == encoded)
+        #expect(hash.verify(password: Array(password.utf8)))
+        #expect(hash.verify(password: Array(password.utf8) + [0, 0x41]), "up to the first NUL, as mosquitto's strlen")
+        #expect(!hash.verify(password: Array((password + "x").utf8)))
+        #expect(!hash.verify(password: []))
+    }
+
+    @Test(arguments: [
+        ("$argon2id$v=19$m=47104,t=1,p=1$c2FsdA", "malformed"),
+        ("$argon2id$v=19$m=47104,t=1$c2FsdA$aGFzaGhhc2g", "malformed"),
+        ("$argon2id$v=19$m=47104,t=1,p=1,m=5$c2FsdA$aGFzaGhhc2g", "malformed"),
+        ("$argon2id$v=19$m=-1,t=1,p=1$c2FsdA$aGFzaGhhc2g", "malformed"),
+        ("$argon2id$v=19$m=47104,t=1,p=1$c2Fsd===$aGFzaGhhc2g", "malformed"),
+        ("$argon2id$v=18$m=47104,t=1,p=1$c2FsdA$aGFzaGhhc2g", "unsupported"),
+        ("$argon2id$v=19$m=4194304,t=1,p=1$c2FsdA$aGFzaGhhc2g", "unsupported"),
+        ("$argon2id$v=19$m=47104,t=100,p=1$c2FsdA$aGFzaGhhc2g", "unsupported"),
+    ])
+    func argon2id_malformedOrTooCostly_isRefused(_ text: String, _ kind: String) {
+        #expect(throws: LegacyHashError.self) { try LegacyPasswordHash(parsing: text) }
+        do { _ = try LegacyPasswordHash(parsing: text) } catch {
+            #expect(!error.description.contains("aGFzaGhhc2g"), "the error never repeats the hash")
+            #expect(kind == "unsupported" ? error.description.contains("argon2id") : true)
+        }
     }
 
     @Test(arguments: [

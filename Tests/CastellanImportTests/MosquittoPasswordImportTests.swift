@@ -80,10 +80,14 @@ import Testing
         #expect(notes.contains { $0.hasPrefix("changes acl: mosquitto's acl_file never checks subscriptions") })
     }
 
-    @Test func argon2idHashes_areImportedWithoutAPassword_andSaySo() throws {
-        let plan = try MosquittoPasswordImport.plan(passwordFile: "pw", passwords: "dev1:$argon2id$v=19$m=47104,t=1,p=1$c2FsdA$aGFzaA\n")
+    /// mosquitto 2.1's `$argon2id$` (its parameters; written by the reference `argon2` tool, as
+    /// 2.1.2 ships with argon2 switched off) is imported as the device's credential.
+    @Test func argon2idHashes_areImportedAsTheDevicesCredential() throws {
+        let encoded = "$argon2id$v=19$m=47104,t=1,p=1$bW9zcXVpdHRvLXNhbHQtMTY$CIj+e11xhYWA8kRq9eutvGsb6MaKZQX47SKHGTNo6KEjHkq4V7z0VEcOUy5QbJHEq96I0ZjuFPXSZaFdtAxscw"
+        let plan = try MosquittoPasswordImport.plan(passwordFile: "pw", passwords: "dev1:\(encoded)\n")
         #expect(plan.devices.count == 1)
-        #expect(plan.devices.first?.legacy == nil)
-        #expect(plan.notes.contains { $0.kind == .skipped && $0.message.contains("argon2id hashes cannot be verified") })
+        #expect(plan.devices.first?.legacy?.encoded == encoded)
+        #expect(plan.devices.first?.legacy?.verify(password: Array("hunter2".utf8)) == true)
+        #expect(!plan.notes.contains { $0.kind == .skipped })
     }
 }

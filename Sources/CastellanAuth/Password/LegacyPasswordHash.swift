@@ -1,3 +1,4 @@
+import CArgon2
 import Crypto
 import CryptoExtras
 
@@ -14,8 +15,11 @@ import CryptoExtras
 ///   encoding; an importer converts a `utf8` salt with ``goAuth(algorithm:iterations:salt:hash:)``);
 ///   go-auth's PHC form `$pbkdf2-sha512$i=ITER,l=LENGTH$SALT$HASH` is read too, and kept in the `PBKDF2$` form.
 ///
-/// `$argon2id$` hashes parse (so importers can name them) but never verify: Castellan carries
-/// no argon2 implementation (``isVerifiable``).
+/// - `$argon2id$v=19$m=KIB,t=PASSES,p=LANES$SALT$HASH` — argon2id in its reference encoding, as
+///   libargon2 writes it for mosquitto 2.1 (`mosquitto_passwd` built with argon2; 2.1.2 ships with
+///   it switched off) and mosquitto-go-auth; verified by libargon2 itself (`argon2id_verify`). The
+///   cost it asks for is bounded (``maximumArgon2Memory``, ``maximumArgon2Passes``, ``maximumArgon2Lanes``):
+///   it is work and memory at every cold login.
 ///
 /// The password is used up to its first NUL byte, as the C and Go tools see it; the comparison
 /// is constant time. ``encoded`` is the one stored form.
@@ -24,12 +28,19 @@ public struct LegacyPasswordHash: Sendable, Hashable, CustomStringConvertible {
         case mosquittoPBKDF2(iterations: Int)
         case mosquittoSHA512
         case goAuthPBKDF2(sha512: Bool, iterations: Int)
-        case argon2id
+        case argon2id(memory: Int, passes: Int, lanes: Int)
     }
 
     /// The most iterations accepted: a stored count is work the service does at every cold
     /// login, so a file cannot ask for unbounded work.
     public static let maximumIterations = 10_000_000
+    /// The most argon2id memory accepted, in KiB (256 MiB; mosquitto's is 46 MiB). Each cold
+    /// check holds it while it runs, and the cold pool runs four at most.
+    public static let maximumArgon2Memory = 262_144
+    /// The most argon2id passes accepted (mosquitto's is 1).
+    public static let maximumArgon2Passes = 16
+    /// The most argon2id lanes accepted (mosquitto's is 1).
+    public static let maximumArgon2Lanes = 8
 
     private let scheme: Scheme
     private let salt: [UInt8]
@@ -40,7 +51,7 @@ public struct LegacyPasswordHash: Sendable, Hashable, CustomStringConvertible {
     /// Parses one stored hash; throws ``LegacyHashError`` naming what is wrong (never the hash).
     public init(parsing text: String) throws(LegacyHashError) {
         if text.hasPrefix("$argon2id$") {
-            self.init(scheme: .argon2id, salt: [], hash: [], encoded: text)
+            self = try Self.argon2id(text)
             return
         }
         if text.hasPrefix("PBKDF2$") {
@@ -121,9 +132,6 @@ public struct LegacyPasswordHash: Sendable, Hashable, CustomStringConvertible {
         (self.scheme, self.salt, self.hash, self.encoded) = (scheme, salt, hash, encoded)
     }
 
-    /// Whether Castellan can verify this hash (argon2id: no).
-    public var isVerifiable: Bool { scheme != .argon2id }
-
     /// A short name of the scheme, for listings and the change log: `mosquitto-pbkdf2-sha512`,
     /// `mosquitto-sha512`, `go-auth-pbkdf2-sha512`, `go-auth-pbkdf2-sha256`, `argon2id`.
     public var schemeName: String {
@@ -139,7 +147,8 @@ public struct LegacyPasswordHash: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch scheme {
         case .mosquittoPBKDF2(let iterations), .goAuthPBKDF2(_, let iterations): "\(schemeName) (\(iterations) iterations)"
-        case .mosquittoSHA512, .argon2id: schemeName
+        case .mosquittoSHA512: schemeName
+        case .argon2id(let memory, let passes, let lanes): "\(schemeName) (m=\(memory) KiB, t=\(passes), p=\(lanes))"
         }
     }
 
@@ -158,7 +167,8 @@ public struct LegacyPasswordHash: Sendable, Hashable, CustomStringConvertible {
             hasher.update(data: salt)
             computed = Array(hasher.finalize())
         case .argon2id:
-            return false
+            // libargon2 recomputes the hash with the encoded parameters and compares in constant time.
+            return password.withUnsafeBytes { bytes in argon2id_verify(encoded, bytes.baseAddress, bytes.count) } == ARGON2_OK.rawValue
         }
         return ConstantTime.equal(computed, hash)
     }
@@ -170,6 +180,39 @@ public struct LegacyPasswordHash: Sendable, Hashable, CustomStringConvertible {
             from: password, salt: salt, using: function, outputByteCount: length, unsafeUncheckedRounds: iterations)
         else { return [] }
         return key.withUnsafeBytes { Array($0) }
+    }
+
+    /// `$argon2id$[v=19$]m=KIB,t=PASSES,p=LANES$SALT$HASH`, salt and hash unpadded base64.
+    private static func argon2id(_ text: String) throws(LegacyHashError) -> LegacyPasswordHash {
+        var fields = text.dropFirst("$argon2id$".count).split(separator: "$", omittingEmptySubsequences: false).map(String.init)
+        if fields.first?.hasPrefix("v=") == true {
+            guard fields[0] == "v=19" || fields[0] == "v=16" else { throw .unsupported("argon2id version \(fields[0].prefix(8))") }
+            fields.removeFirst()
+        }
+        guard fields.count == 3 else { throw .malformed("an argon2id hash is $argon2id$v=19$m=KIB,t=PASSES,p=LANES$SALT$HASH") }
+        var cost: [String: Int] = [:]
+        for pair in fields[0].split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, ["m", "t", "p"].contains(parts[0]), cost[parts[0]] == nil,
+                  parts[1].utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int(parts[1]), value > 0
+            else { throw .malformed("argon2id parameters are m=KIB,t=PASSES,p=LANES") }
+            cost[parts[0]] = value
+        }
+        guard let memory = cost["m"], let passes = cost["t"], let lanes = cost["p"] else {
+            throw .malformed("argon2id parameters are m=KIB,t=PASSES,p=LANES")
+        }
+        guard memory <= maximumArgon2Memory, passes <= maximumArgon2Passes, lanes <= maximumArgon2Lanes else {
+            throw .unsupported("argon2id cost over m=\(maximumArgon2Memory),t=\(maximumArgon2Passes),p=\(maximumArgon2Lanes)")
+        }
+        guard let salt = unpaddedBase64(fields[1]), !salt.isEmpty, let hash = unpaddedBase64(fields[2]), hash.count >= 4
+        else { throw .malformed("argon2id salt or hash is not base64") }
+        return LegacyPasswordHash(scheme: .argon2id(memory: memory, passes: passes, lanes: lanes), salt: salt, hash: hash, encoded: text)
+    }
+
+    /// Base64 as the argon2 encoding writes it: without `=` padding.
+    private static func unpaddedBase64(_ text: String) -> [UInt8]? {
+        guard !text.contains("=") else { return nil }
+        return SCRAMBase64.decode(Array((text + String(repeating: "=", count: (4 - text.utf8.count % 4) % 4)).utf8))
     }
 
     private static func iterations(_ text: String) throws(LegacyHashError) -> Int {
