@@ -6,7 +6,7 @@ SWIFT ?= swift
 # mapping (swift-corelibs-foundation #5472) — the test process crashed in it now and then. At 24
 # the peak was 1,057 and the suite took as long (43 s against 44 s on two cores).
 export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH ?= 24
-APT_PACKAGES := mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libssl-dev libsqlite3-dev openssl postgresql gcc python3 chromium
+APT_PACKAGES := mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev libssl-dev libsqlite3-dev libargon2-dev argon2 openssl postgresql gcc python3 chromium
 
 .PHONY: deps build release run test bench bench-junk chaos clean plugin plugin-test plugin-fuzz mosquitto-2.1 plugin-test-2.1 plugin-spin-bench
 
