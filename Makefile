@@ -44,11 +44,13 @@ test: deps plugin-test plugin-test-2.1
 	  CASTELLAN_MOSQUITTO=$(MOSQUITTO_21) $(SWIFT) test --skip-build --filter BrokerEndToEndTests; \
 	else echo "skipping the Swift end-to-end run against mosquitto 2.1: no mosquitto 2.1"; fi
 
-# The long chaos scenarios (docs/chaos.md): an intensity storm, then a ten-minute soak with a SIGKILL.
-# Not part of `make test`, which runs only supervision/chaos/smoke.yaml.
+# The long chaos scenarios (docs/chaos.md): an intensity storm, a 40 s barrage of worker kills,
+# then a ten-minute soak with a SIGKILL. Not part of `make test`, which runs only
+# supervision/chaos/smoke.yaml.
 chaos: deps plugin
 	$(SWIFT) build --product castellan
 	$$($(SWIFT) build --show-bin-path)/castellan chaos run --scenario supervision/chaos/storm.yaml
+	$$($(SWIFT) build --show-bin-path)/castellan chaos run --scenario supervision/chaos/barrage.yaml
 	$$($(SWIFT) build --show-bin-path)/castellan chaos run --scenario supervision/chaos/soak.yaml
 
 # Comparative benchmarks (Benchmarks/README.md): release build, then Benchmarks/bench.py prints one

@@ -12,6 +12,8 @@ final class Envelope<Request: Sendable, Response: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<Response, any Error>?
         var assignment: Assignment?
+        /// Times a worker began handling it (not how often it was routed: a queued
+        /// request handed back by a dead worker never ran there).
         var attempts = 0
     }
 
@@ -25,15 +27,15 @@ final class Envelope<Request: Sendable, Response: Sendable>: Sendable {
         self.state = Mutex(State(continuation: continuation))
     }
 
-    /// Assigns the envelope to a worker instance; returns how many assignments it has had.
-    func assign(_ assignment: Assignment) -> Int {
-        state.withLock { state in
-            state.assignment = assignment
-            state.attempts += 1
-            return state.attempts
-        }
+    /// Assigns the envelope to a worker instance: only that instance's reply counts.
+    func assign(_ assignment: Assignment) {
+        state.withLock { $0.assignment = assignment }
     }
 
+    /// Its worker begins handling it: one more attempt.
+    func begin() { state.withLock { $0.attempts += 1 } }
+
+    /// How many times a worker began handling it.
     var attempts: Int { state.withLock { $0.attempts } }
 
     /// Answered or failed already.

@@ -95,18 +95,20 @@ final class Mailbox: Sendable {
         waiter?.resume(returning: nil)
     }
 
-    /// Stops accepting and returns everything not done: the element in hand, then the queue.
-    func close() -> [Element] {
-        let (waiter, rest) = state.withLock { state in
+    /// Stops accepting and returns everything not done: the element in hand (received, maybe
+    /// half handled), and the queue (never received).
+    func close() -> (inHand: Element?, queued: [Element]) {
+        let (waiter, inHand, queued) = state.withLock { state in
             state.accepting = false
-            let rest = (state.current.map { [$0] } ?? []) + Array(state.queue[state.head...])
+            let inHand = state.current
+            let queued = Array(state.queue[state.head...])
             state.current = nil
             state.queue.removeAll()
             state.head = 0
             defer { state.waiter = nil }
-            return (state.waiter, rest)
+            return (state.waiter, inHand, queued)
         }
         waiter?.resume(returning: nil)
-        return rest
+        return (inHand, queued)
     }
 }

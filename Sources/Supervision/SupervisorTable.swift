@@ -77,6 +77,25 @@ public final class SupervisorTable<Key: Hashable & Sendable, Value: Sendable>: S
         }
     }
 
+    /// Replaces the live value under `key` with what `transform` makes of it, atomically and
+    /// keeping its deadline (`nil` removes it): a compare-and-set, so a step can record its
+    /// result only if the entry is still the one it started from.
+    ///
+    /// - Returns: `false`, without calling `transform`, when nothing live is under `key`.
+    @discardableResult
+    public func update(_ key: Key, _ transform: (Value) -> Value?) -> Bool {
+        let now = clock.now
+        return state.withLock { state in
+            guard let entry = state.entries[key] else { return false }
+            guard now < entry.deadline else {
+                state.entries[key] = nil
+                return false
+            }
+            state.entries[key] = transform(entry.value).map { Entry(value: $0, deadline: entry.deadline) }
+            return true
+        }
+    }
+
     /// Removes whatever is under `key`.
     public func remove(_ key: Key) { _ = state.withLock { $0.entries.removeValue(forKey: key) } }
 

@@ -2,8 +2,8 @@
 ///
 /// The loop is the worker's own task, owned by its supervisor. A throw out of the behavior
 /// ends the loop — a crash — and the requests it still holds (the one in hand and those
-/// queued) go back to its pool when the supervisor declares the instance dead, including
-/// when a watchdog abandons it mid-request.
+/// queued, told apart: only the one in hand may have run) go back to its pool when the
+/// supervisor declares the instance dead, including when a watchdog abandons it mid-request.
 final class Worker<Behavior: WorkerBehavior>: ChildProcess {
     typealias Letter = Envelope<Behavior.Request, Behavior.Response>
 
@@ -13,10 +13,10 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
     private let executor: (any TaskExecutor)?
     /// Holds only letters: ``send(_:)`` is the one way in.
     private let mailbox = Mailbox()
-    private let onTerminated: @Sendable (Worker, [Letter], ExitReason) -> Void
+    private let onTerminated: @Sendable (Worker, _ inHand: Letter?, _ queued: [Letter], ExitReason) -> Void
 
     init(context: ChildContext, behavior: Behavior, executor: (any TaskExecutor)? = nil,
-         onTerminated: @escaping @Sendable (Worker, [Letter], ExitReason) -> Void) {
+         onTerminated: @escaping @Sendable (Worker, _ inHand: Letter?, _ queued: [Letter], ExitReason) -> Void) {
         self.context = context
         self.assignment = .init(path: context.path, generation: context.generation)
         self.initial = behavior
@@ -29,7 +29,7 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
 
     /// Queues `letter` for this instance; `false` once it stopped accepting.
     func send(_ letter: Letter) -> Bool {
-        _ = letter.assign(assignment)
+        letter.assign(assignment)
         return mailbox.send(letter)
     }
 
@@ -42,6 +42,7 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
         while let element = await mailbox.receive() {
             // Unchecked, and safe: `send(_:)` only ever puts letters in this mailbox.
             let letter = unsafeDowncast(element, to: Letter.self)
+            letter.begin()
             context.beginRequest()
             let response: Behavior.Response
             do {
@@ -62,6 +63,7 @@ final class Worker<Behavior: WorkerBehavior>: ChildProcess {
     func stop() async { mailbox.stopAccepting() }
 
     func terminated(_ reason: ExitReason) {
-        onTerminated(self, mailbox.close().map { unsafeDowncast($0, to: Letter.self) }, reason)
+        let (inHand, queued) = mailbox.close()
+        onTerminated(self, inHand.map { unsafeDowncast($0, to: Letter.self) }, queued.map { unsafeDowncast($0, to: Letter.self) }, reason)
     }
 }

@@ -3,9 +3,10 @@ import Synchronization
 /// N workers of one ``WorkerBehavior`` under a dynamic supervisor, and a router in front.
 ///
 /// Every submitted request completes exactly once — with the response, or with a
-/// ``WorkerPoolError`` — never lost, never hanging: when a worker dies, each request it
-/// held is retried once on another worker if it was submitted as idempotent, and
-/// otherwise completed with ``WorkerPoolError/workerCrashed(_:)``. Replies from an instance
+/// ``WorkerPoolError`` — never lost, never hanging: when a worker dies, the request it was
+/// handling is retried once on another worker if it was submitted as idempotent, and
+/// otherwise completed with ``WorkerPoolError/workerCrashed(_:)``; the requests queued
+/// behind it never ran, so they go to another worker whatever their kind. Replies from an instance
 /// the request was taken from (an older generation) are dropped. Hung workers are caught by
 /// the request deadline (a watchdog) and replaced.
 public final class WorkerPool<Behavior: WorkerBehavior>: Sendable {
@@ -34,8 +35,8 @@ public final class WorkerPool<Behavior: WorkerBehavior>: Sendable {
             id: "worker", restart: .permanent, shutdown: shutdown,
             watchdog: requestDeadline.map { Watchdog(requestDeadline: $0) }
         ) { [weak router] context in
-            let worker = Worker(context: context, behavior: try make(context), executor: executor) { [weak router] worker, undone, reason in
-                router?.workerDied(worker, undone: undone, reason: reason)
+            let worker = Worker(context: context, behavior: try make(context), executor: executor) { [weak router] worker, inHand, queued, reason in
+                router?.workerDied(worker, inHand: inHand, queued: queued, reason: reason)
             }
             router?.add(worker)
             onStart(context)
@@ -154,14 +155,22 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
         }
     }
 
-    func workerDied(_ worker: Worker<Behavior>, undone: [Letter], reason: ExitReason) {
+    /// A worker is dead: the request it was handling may have run (partly), so it is retried
+    /// only when idempotent and not retried before; the ones queued behind it never ran, so
+    /// they are routed again — their first run, not a retry. A worker that stopped normally
+    /// (the pool shuts down) hands back nothing to run elsewhere.
+    func workerDied(_ worker: Worker<Behavior>, inHand: Letter?, queued: [Letter], reason: ExitReason) {
         routing.withLock { $0.remove(worker) }
-        for letter in undone where !letter.isComplete {
-            if letter.idempotent && letter.attempts < 2 && !reason.isNormal {
+        if let letter = inHand, !letter.isComplete {
+            // Not begun (the worker died between receiving and handling it): like a queued one.
+            if !reason.isNormal && (letter.attempts == 0 || letter.idempotent && letter.attempts < 2) {
                 dispatch(letter, avoiding: worker)
             } else {
                 letter.fail(reason.isNormal ? WorkerPoolError.shuttingDown : WorkerPoolError.workerCrashed(reason))
             }
+        }
+        for letter in queued where !letter.isComplete {
+            if reason.isNormal { letter.fail(WorkerPoolError.shuttingDown) } else { dispatch(letter, avoiding: worker) }
         }
     }
 }

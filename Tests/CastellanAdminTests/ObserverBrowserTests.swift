@@ -50,6 +50,54 @@ import Testing
         try await harness.stop()
     }
 
+    /// An escalation as it happens: kills of the SCRAM pool, faster than `/castellan/auth`'s
+    /// intensity (10 within 1 s) allows, make it give up; the page marks its subtree down, the
+    /// root restarts it, and the page says it is back — and the restarts show on the chart.
+    @Test(.timeLimit(.minutes(2)))
+    func anEscalation_showsItsSubtreeDownAndBack_andTheRestartsOnTheRatesChart() async throws {
+        let harness = try await AdminHarness.onFreePort()
+        let browser = try HeadlessChromium()
+        defer { browser.kill() }
+        let url = try #require(ObserverPage.url(listen: harness.configuration.adminListen, token: harness.token))
+        let session = try await browser.attachToPage()
+        try await browser.navigate(url, session: session)
+        _ = try await browser.evaluate(Self.restartCountOnceTheRowExists("\"/castellan/auth/scram\""), session: session)
+        _ = try await browser.evaluate(Self.armEscalationListener, session: session)
+
+        let events = harness.server.tree.events()
+        let client = harness.client
+        let kills = Task {
+            // A pool being restarted refuses a kill (409): keep asking until auth gives up.
+            for _ in 0..<500 where !Task.isCancelled { _ = try? await client.kill(#"{"path": "/castellan/auth/scram"}"#) }
+        }
+        for await event in events where event.path == "/castellan/auth" && event.name == "intensity_exceeded" { break }
+        kills.cancel()
+        await kills.value
+
+        struct Seen: Decodable {
+            let downRows: Int
+            let backMs: Double
+            let restarts: Int
+            let stillDown: Int
+            let listed: String
+            let bands: Int
+            let peak: Double
+        }
+        let seen = try JSONDecoder().decode(
+            Seen.self, from: Data(try await browser.evaluate("window.castellanTestEscalation", session: session).utf8))
+        #expect(seen.downRows >= 4, "auth, its three pools and their workers")
+        #expect(seen.backMs >= 0 && seen.backMs < 5_000)
+        #expect(seen.stillDown == 0)
+        #expect(seen.listed.contains("/castellan/auth") && seen.listed.contains("back after"), "\(seen.listed)")
+        #expect(seen.restarts >= 11, "the pool's restarts and auth's")
+        #expect(seen.bands >= 1)
+        #expect(seen.peak >= 1)
+        let png = try await browser.screenshot(session: session)
+        try FileManager.default.createDirectory(at: Self.artefacts, withIntermediateDirectories: true)
+        try png.write(to: Self.artefacts.appendingPathComponent("observer-escalation.png"))
+        try await harness.stop()
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func aWrongToken_orNone_showsHowToOpenThePage_andNoData() async throws {
         let harness = try await AdminHarness.onFreePort()
@@ -116,6 +164,40 @@ import Testing
         })
         """
     }
+
+    /// Stores in `window.castellanTestEscalation` a promise of what the page showed of the next
+    /// escalation of `/castellan/auth`: the rows marked down when it went down, the time to
+    /// back, and — at the first rates sample after it was back, which counts every restart
+    /// before — the rows still down, the list of escalations, and the restarts chart.
+    static let armEscalationListener = """
+        window.castellanTestEscalation = new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no escalation of /castellan/auth within 30 s; the page shows: '
+            + document.body.innerText.slice(0, 600))), 30000);
+          let downRows = null, backMs = null, restarts = 0;
+          const finish = () => {
+            if (downRows === null || backMs === null || restarts === 0) return;
+            clearTimeout(timer);
+            const chart = document.getElementById('restarts-chart');
+            resolve(JSON.stringify({
+              downRows, backMs, restarts,
+              stillDown: document.querySelectorAll('#tree tr.down').length,
+              listed: document.getElementById('escalations').textContent,
+              bands: chart.querySelectorAll('rect.escalation').length,
+              peak: Number(chart.dataset.peak),
+            }));
+          };
+          window.addEventListener('castellan-escalation', (event) => {
+            if (event.detail.path !== '/castellan/auth') return;
+            if (event.detail.phase === 'down' && downRows === null) downRows = event.detail.rows;
+            if (event.detail.phase === 'back' && downRows !== null && backMs === null) backMs = event.detail.ms;
+          });
+          window.addEventListener('castellan-rates', (event) => {
+            restarts += event.detail.restarts;
+            if (backMs !== null) finish();
+          });
+        });
+        'armed'
+        """
 
     /// Stores in `window.castellanTestRestart` a promise of what the page shows when it
     /// announces the next restart of `path` (its `castellan-restart` event).

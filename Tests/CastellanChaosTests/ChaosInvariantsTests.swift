@@ -84,12 +84,25 @@ import Testing
         #expect(Self.verdict("valid_attempts_succeed", facts)?.passed == true)
     }
 
-    @Test func successJustAtTheThreshold_passes_andJustBelow_fails() {
+    @Test(arguments: [ChaosScenario.Method.password, .certificate, .totp])
+    func oneLostValidConnect_ofAOneRequestMethod_fails(method: ChaosScenario.Method) {
         var facts = Self.clean()
-        facts.attempts += (0..<5).map { _ in Attempt(method: .password, credential: .valid, start: 12, seconds: 0.01, outcome: .failed) }
-        #expect(Self.verdict("valid_attempts_succeed", facts)?.passed == true)   // 1000 of 1005 = 99.50 %
-        facts.attempts.append(Attempt(method: .password, credential: .valid, start: 12, seconds: 0.01, outcome: .failed))
-        #expect(Self.verdict("valid_attempts_succeed", facts)?.passed == false)  // 1000 of 1006
+        facts.attempts += (0..<5000).map { Attempt(method: method, credential: .valid, start: 12 + Double($0) / 1000, seconds: 0.001, outcome: .granted) }
+        #expect(Self.verdict("valid_attempts_succeed", facts)?.passed == true)
+        facts.attempts.append(Attempt(method: method, credential: .valid, start: 12, seconds: 0.01, outcome: .failed))
+        let valid = facts.attempts.filter { $0.method == method && $0.credential == .valid }.count
+        let verdict = Self.verdict("valid_attempts_succeed", facts)
+        #expect(verdict?.passed == false)
+        #expect(verdict?.detail.contains("\(method.rawValue) \(valid - 1) of \(valid) (need all)") == true, "\(verdict?.detail ?? "")")
+    }
+
+    @Test func scramSuccessJustAtTheThreshold_passes_andJustBelow_fails() {
+        var facts = Self.clean()
+        facts.attempts += (0..<2000).map { Attempt(method: .scram, credential: .valid, start: 12 + Double($0) / 1000, seconds: 0.001, outcome: .granted) }
+        facts.attempts.append(Attempt(method: .scram, credential: .valid, start: 12, seconds: 0.01, outcome: .failed))
+        #expect(Self.verdict("valid_attempts_succeed", facts)?.passed == true)   // 2000 of 2001 = 99.95 %
+        facts.attempts.append(Attempt(method: .scram, credential: .valid, start: 12, seconds: 0.01, outcome: .denied))
+        #expect(Self.verdict("valid_attempts_succeed", facts)?.passed == false)  // 2000 of 2002
     }
 
     @Test func noValidConnectsAtAll_fails() {

@@ -14,7 +14,7 @@ import Testing
         """
 
     @Test func theShippedScenarios_load() throws {
-        for name in ["smoke", "storm", "soak"] {
+        for name in ["smoke", "storm", "barrage", "soak"] {
             let scenario = try ChaosScenarioLoader.load(contentsOf: Self.repository + "/supervision/chaos/\(name).yaml")
             #expect(scenario.tree == "../castellan.yaml")
             #expect(scenario.load.valid.values.reduce(0, +) > 0)
@@ -28,6 +28,11 @@ import Testing
         #expect(storm.load.rate == nil)
         let smoke = try ChaosScenarioLoader.load(contentsOf: Self.repository + "/supervision/chaos/smoke.yaml")
         #expect(smoke.load.rate == 40)
+        // Issue 19's goal: 40 s of ten kills a second under /castellan/auth, unpaced, no escalation.
+        let barrage = try ChaosScenarioLoader.load(contentsOf: Self.repository + "/supervision/chaos/barrage.yaml")
+        #expect(barrage.duration - barrage.calm == 40)
+        #expect(barrage.faults.killsPerSecond == 10 && barrage.faults.target == .randomUnder("/castellan/auth"))
+        #expect(barrage.load.rate == nil && barrage.expectedEscalation == nil)
     }
 
     @Test func aMinimalScenario_hasNoFaults_andNoCalmPhase() throws {

@@ -131,6 +131,29 @@ import X509
         }
     }
 
+    /// A CONTINUE's answer stays with its exchange: the same client-final again — what the
+    /// pool's retry runs when the worker that answered died before its reply got out — gets
+    /// the same answer, and any other client-final for that exchange is refused: it finishes once.
+    @Test func scramContinuation_seenAgain_getsTheSameAnswer_andAnotherClientFinalIsRefused() async throws {
+        try await withService { service in
+            try await service.addDevice("s4", policy: .scram)
+            try await service.setPassword("sesame-sesame", for: "s4")
+            let plugin = try await PluginPeer.connect(to: service.socket)
+
+            var client = try SCRAMClient(mechanism: .sha256, username: "s4", password: "sesame-sesame", entropy: SystemEntropy())
+            let first = try await plugin.decide(.scram(11, step: .start, client: "s4", data: try client.start()))
+            let clientFinal = try client.receiveServerFirst(first.data)
+            let final = try await plugin.decide(.scram(11, step: .continue, client: "s4", data: clientFinal))
+            #expect(final.result == .allow)
+            #expect(try await plugin.decide(.scram(11, step: .continue, client: "s4", data: clientFinal)) == final)
+            var other = clientFinal
+            other[other.count - 2] = other[other.count - 2] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+            #expect(try await plugin.decide(.scram(11, step: .continue, client: "s4", data: other)) == .deny)
+            try client.receiveServerFinal(final.data)
+            #expect(client.isAuthenticated)
+        }
+    }
+
     /// When the pool's supervisor itself restarts, its table goes with it: the CONTINUE fails
     /// closed, and the next exchange succeeds.
     @Test func scramContinuation_afterItsPoolWasRestarted_failsClosed_andTheNextExchangeSucceeds() async throws {

@@ -48,6 +48,22 @@ import Testing
         #expect(fresh.isDropped, "and dropped again when the tree stops")
     }
 
+    @Test func update_replacesOnlyALiveEntry_keepingItsDeadline() async throws {
+        let harness = await Harness { probe in [probe.spec("a")] }
+        let table = try table(harness, "a")
+        try table.insert(1, for: "k", lifetime: .seconds(2))
+        // Compare-and-set: the transform sees the current value and may leave it as it is.
+        #expect(table.update("k") { $0 == 1 ? 10 : $0 })
+        #expect(table.update("k") { $0 == 1 ? 99 : $0 })
+        #expect(table.lookup("k") == 10)
+        #expect(!table.update("absent") { _ in 5 } && table.lookup("absent") == nil, "no entry, no insert")
+        harness.clock.advance(by: .seconds(2))
+        #expect(!table.update("k") { _ in 11 }, "the replacement kept the deadline, so it expired")
+        try table.insert(1, for: "gone", lifetime: .seconds(2))
+        #expect(table.update("gone") { _ in nil } && table.lookup("gone") == nil)
+        await harness.stop()
+    }
+
     @Test func table_isBounded_andEntriesExpireOnTheTreesClock() async throws {
         let harness = await Harness { probe in [probe.spec("a")] }
         let context = try #require(harness.probe.latest("a")).context

@@ -94,7 +94,7 @@ struct Scripted: WorkerBehavior {
         try await running.value
     }
 
-    @Test func idempotentRequest_isRetriedOnce_whenItsWorkerIsKilled_andAPlainOneFailsClosed() async throws {
+    @Test func plainRequestInHand_failsClosed_whenItsWorkerIsKilled_andTheQueuedOnesRunOnTheReplacement() async throws {
         let clock = ManualClock()
         let pool = pool(size: 1, clock: clock)
         let tree = SupervisionTree(id: "root", options: SupervisorOptions(), children: [pool.childSpec],
@@ -110,9 +110,30 @@ struct Scripted: WorkerBehavior {
         while pool.queuedRequests < 2 { await Task.yield() }
         try await tree.kill(path: "/root/pool/1")
         await #expect(throws: WorkerPoolError.workerCrashed(.killed)) { try await hang.value }
-        await #expect(throws: WorkerPoolError.workerCrashed(.killed)) { try await plain.value }
-        // Parked until the replacement started, then answered by it.
+        // Neither queued request ran on the killed worker: parked until the replacement
+        // started, then answered by it — the plain one too, as this is its first run.
         #expect(try await idempotent.value == 1)
+        #expect(try await plain.value == 2)
+        await tree.stop()
+        try await running.value
+    }
+
+    @Test func idempotentRequestInHand_isRetriedOnce_andFailsClosedWhenItsSecondWorkerIsKilledToo() async throws {
+        let clock = ManualClock()
+        let pool = pool(size: 1, clock: clock)
+        let tree = SupervisionTree(id: "root", options: SupervisorOptions(), children: [pool.childSpec],
+                                   environment: SupervisionEnvironment(clock: clock))
+        let recorder = EventRecorder(tree.environment.events)
+        let running = Task { try await tree.run() }
+        await recorder.next("child_started", at: "/root")
+        let hang = Task { try await pool.submit(.hang, idempotent: true) }
+        await clock.waitForSleepers(1)
+        try await tree.kill(path: "/root/pool/1")
+        // Retried on the replacement, where it hangs again.
+        await recorder.next("child_restarted", at: "/root/pool/1")
+        await clock.waitForSleepers(1)
+        try await tree.kill(path: "/root/pool/1")
+        await #expect(throws: WorkerPoolError.workerCrashed(.killed)) { try await hang.value }
         await tree.stop()
         try await running.value
     }
@@ -185,8 +206,8 @@ struct Scripted: WorkerBehavior {
         }
         let old = Envelope<Int, Int>.Assignment(path: "/root/pool/1", generation: 1)
         let new = Envelope<Int, Int>.Assignment(path: "/root/pool/1", generation: 2)
-        _ = envelope.assign(old)
-        _ = envelope.assign(new)
+        envelope.assign(old)
+        envelope.assign(new)
         #expect(!envelope.reply(.success(1), from: old), "stale generation")
         #expect(envelope.reply(.success(2), from: new))
         #expect(!envelope.reply(.success(3), from: new), "completed exactly once")

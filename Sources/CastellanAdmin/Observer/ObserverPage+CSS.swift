@@ -66,6 +66,23 @@ extension ObserverPage {
     .path { font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .detail { grid-column: 2 / 4; color: var(--muted); font-size: 12px; overflow-wrap: anywhere; }
     .empty { color: var(--muted); }
+    .rates { margin: 20px 24px 0; display: grid; grid-template-columns: 1fr 1fr; gap: 4px 20px; }
+    .rates h2, .rates .escalations { grid-column: 1 / 3; }
+    @media (max-width: 900px) { .rates { grid-template-columns: 1fr; } .rates h2, .rates .escalations { grid-column: 1; } }
+    .since { text-transform: none; letter-spacing: 0; font-weight: 400; }
+    .chart-label { font-size: 12px; color: var(--muted); }
+    .peak { float: right; font-variant-numeric: tabular-nums; }
+    svg.spark { display: block; width: 100%; height: 48px; border-bottom: 1px solid var(--line); }
+    svg.spark polyline { fill: none; stroke: var(--accent); stroke-width: 1.5; vector-effect: non-scaling-stroke; }
+    svg.spark rect.escalation { fill: var(--bad); opacity: .35; }
+    svg.spark rect.escalation.ongoing { opacity: .7; }
+    ol.escalations { list-style: none; margin: 6px 0 0; padding: 0; }
+    ol.escalations li { display: flex; gap: 10px; align-items: baseline; padding: 4px 0; font-size: 13px; }
+    ol.escalations .status { font-weight: 600; font-size: 12px; padding: 1px 8px; border-radius: 999px; }
+    ol.escalations li.down .status { color: var(--panel); background: var(--bad); }
+    ol.escalations li.back .status { color: var(--ok); border: 1px solid var(--ok); }
+    tr.down td { background: color-mix(in srgb, var(--bad) 18%, transparent); }
+    tr.down .state { color: var(--bad); }
     @media (prefers-reduced-motion: reduce) { tr.flash td, ol#events li.new { animation-duration: .01s; } }
 
     """#

@@ -22,6 +22,18 @@ extension ObserverPage {
       </div>
     </header>
     <div id="notice" class="notice" hidden></div>
+    <section class="rates" aria-label="rates over the last minutes">
+      <h2>Last 5 minutes <span class="since">(since this page opened)</span></h2>
+      <div class="chart">
+        <div class="chart-label">decisions / s <span class="peak" id="decisions-peak"></span></div>
+        <svg id="decisions-chart" class="spark" viewBox="0 0 300 40" preserveAspectRatio="none" role="img" aria-label="decisions per second"></svg>
+      </div>
+      <div class="chart">
+        <div class="chart-label">restarts / s <span class="peak" id="restarts-peak"></span></div>
+        <svg id="restarts-chart" class="spark" viewBox="0 0 300 40" preserveAspectRatio="none" role="img" aria-label="restarts per second"></svg>
+      </div>
+      <ol id="escalations" class="escalations"></ol>
+    </section>
     <main>
       <section class="tree">
         <h2>Supervision tree</h2>

@@ -7,11 +7,21 @@ extension ObserverPage {
     /// An event already in the snapshot is recognised by its generation and counted once.
     /// `EventSource` cannot send a header, so the stream is read with `fetch` and parsed here.
     /// Every value from the service is written with `textContent`, never as markup.
+    ///
+    /// The rates charts hold one sample a second for the last five minutes the page was open
+    /// (the service keeps no history): decisions per second from `/metrics`, restarts per
+    /// second from the event stream. An escalation (`intensity_exceeded`) marks its subtree's
+    /// rows `down` and a band on the charts until the parent's `child_restarted` of that path
+    /// brings it back; the list under the charts says how long it was down, on the service's clock.
     static let javascript = #"""
     'use strict';
     (() => {
       const TOKEN_KEY = 'castellan-admin-token';
       const MAX_EVENTS = 50;
+      const MAX_ESCALATIONS = 8;
+      const WINDOW_S = 300;
+      const CHART_HEIGHT = 40;
+      const SVG_NS = 'http://www.w3.org/2000/svg';
       const $ = (id) => document.getElementById(id);
 
       // path -> { path, id, kind, strategy, state, generation, restarts, intensity, row }
@@ -19,6 +29,12 @@ extension ObserverPage {
       let order = [];
       let resyncTimer = null;
       let token = null;
+      // { time (page clock, ms), decisions (null: unknown), restarts }, oldest first
+      const samples = [];
+      // { path, seen (page clock, ms), down (service clock, s), back (service clock, s) or null, item }
+      const escalations = [];
+      let restartsThisSecond = 0;
+      let decisionsRate = null;
 
       class Refused extends Error {}
 
@@ -166,6 +182,7 @@ extension ObserverPage {
         nodes = next;
         order = paths;
         if (!sameShape) $('tree').replaceChildren(...rows);
+        for (const escalation of escalations) if (escalation.back === null) markSubtree(escalation.path, true);
         paintTotals();
         for (const entry of grown) restarted(entry);
       }
@@ -218,6 +235,11 @@ extension ObserverPage {
       function applyEvent(event) {
         showEvent(event);
         scheduleResync();
+        if (event.event === 'intensity_exceeded') escalationDown(event);
+        if (event.event === 'child_restarted') {
+          restartsThisSecond += 1;
+          escalationBack(event);
+        }
         const entry = nodes.get(event.path);
         if (!entry) return;
         const generation = generationOf(event.detail);
@@ -323,15 +345,123 @@ extension ObserverPage {
             const total = sumCounter(text, 'castellan_auth_decisions_total');
             if (previous && total >= previous.total && now > previous.time) {
               const rate = (total - previous.total) / ((now - previous.time) / 1000);
-              $('decisions-rate').textContent = rate < 10 ? rate.toFixed(1) : String(Math.round(rate));
+              $('decisions-rate').textContent = formatRate(rate);
+              decisionsRate = rate;
             }
             previous = { total, time: now };
           } catch (error) {
             if (error instanceof Refused) return;
             previous = null;
+            decisionsRate = null;
           }
           await delay(1000);
         }
+      }
+
+      // Escalations: a supervisor gave up; its subtree is down until its parent restarts it.
+
+      function inSubtree(path, root) { return path === root || path.startsWith(root + '/'); }
+
+      function markSubtree(root, down) {
+        let marked = 0;
+        for (const entry of nodes.values()) {
+          if (!inSubtree(entry.path, root)) continue;
+          entry.row.classList.toggle('down', down);
+          if (down) {
+            entry.state = 'down';
+            paint(entry);
+            marked += 1;
+          }
+        }
+        return marked;
+      }
+
+      function escalationDown(event) {
+        const item = document.createElement('li');
+        item.className = 'down';
+        const status = document.createElement('span');
+        status.className = 'status';
+        status.textContent = 'down';
+        const time = document.createElement('span');
+        time.className = 'time';
+        time.textContent = new Date(event.timestamp * 1000).toLocaleTimeString([], { hour12: false });
+        const path = document.createElement('span');
+        path.className = 'path';
+        path.textContent = event.path;
+        const detail = document.createElement('span');
+        detail.className = 'detail';
+        detail.textContent = 'gave up: ' + (event.detail || 'intensity exceeded');
+        item.append(status, time, path, detail);
+        $('escalations').prepend(item);
+        escalations.push({ path: event.path, seen: Date.now(), down: event.timestamp, back: null, item });
+        while (escalations.length > MAX_ESCALATIONS) escalations.shift().item.remove();
+        const rows = markSubtree(event.path, true);
+        paintTotals();
+        drawCharts();
+        window.dispatchEvent(new CustomEvent('castellan-escalation', { detail: { path: event.path, phase: 'down', rows } }));
+      }
+
+      // A restart of the path that gave up, or of a supervisor above it, brings the subtree back.
+      function escalationBack(event) {
+        for (const escalation of escalations) {
+          if (escalation.back !== null || !inSubtree(escalation.path, event.path)) continue;
+          escalation.back = event.timestamp;
+          const ms = Math.max(0, (event.timestamp - escalation.down) * 1000);
+          escalation.item.className = 'back';
+          escalation.item.querySelector('.status').textContent = 'back after ' + (ms < 10 ? ms.toFixed(2) : Math.round(ms)) + ' ms';
+          markSubtree(escalation.path, false);
+          drawCharts();
+          window.dispatchEvent(new CustomEvent('castellan-escalation', { detail: { path: escalation.path, phase: 'back', ms } }));
+        }
+      }
+
+      // Rates over the last minutes
+
+      function formatRate(rate) { return rate < 10 ? rate.toFixed(1) : String(Math.round(rate)); }
+
+      function svg(name, attributes) {
+        const element = document.createElementNS(SVG_NS, name);
+        for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+        return element;
+      }
+
+      // x: seconds from the left edge of the five-minute window ending now; y: 0 at the bottom.
+      function drawChart(chart, peakLabel, key, now) {
+        const x = (time) => WINDOW_S - (now - time) / 1000;
+        const known = samples.filter((sample) => sample[key] !== null);
+        const peak = known.reduce((max, sample) => Math.max(max, sample[key]), 0);
+        const scale = Math.max(peak, 1);
+        const parts = [];
+        for (const escalation of escalations) {
+          // On the page's clock: the band starts when the page heard of it, at least a second wide.
+          const start = x(escalation.seen);
+          const end = escalation.back === null ? WINDOW_S : Math.max(start + 1, x(escalation.seen + (escalation.back - escalation.down) * 1000));
+          if (end < 0) continue;
+          parts.push(svg('rect', { class: escalation.back === null ? 'escalation ongoing' : 'escalation',
+            x: Math.max(0, start).toFixed(2), y: 0, width: Math.max(1, end - Math.max(0, start)).toFixed(2), height: CHART_HEIGHT }));
+        }
+        const points = known.map((sample) => x(sample.time).toFixed(2) + ',' + (CHART_HEIGHT - (sample[key] / scale) * (CHART_HEIGHT - 2)).toFixed(2));
+        parts.push(svg('polyline', { points: points.join(' ') }));
+        chart.replaceChildren(...parts);
+        chart.dataset.samples = String(known.length);
+        chart.dataset.peak = String(peak);
+        peakLabel.textContent = known.length ? 'peak ' + formatRate(peak) : '';
+      }
+
+      function drawCharts() {
+        const now = Date.now();
+        drawChart($('decisions-chart'), $('decisions-peak'), 'decisions', now);
+        drawChart($('restarts-chart'), $('restarts-peak'), 'restarts', now);
+      }
+
+      function sample() {
+        const now = Date.now();
+        const latest = { time: now, decisions: decisionsRate, restarts: restartsThisSecond };
+        restartsThisSecond = 0;
+        samples.push(latest);
+        while (samples.length > 0 && samples[0].time < now - WINDOW_S * 1000) samples.shift();
+        drawCharts();
+        window.dispatchEvent(new CustomEvent('castellan-rates', { detail: latest }));
       }
 
       if (!takeToken()) {
@@ -341,6 +471,7 @@ extension ObserverPage {
       }
       followEvents();
       pollMetrics();
+      setInterval(sample, 1000);
     })();
 
     """#

@@ -4,11 +4,15 @@ import Supervision
 
 /// Decides username/password connects: policies `password`, `password+totp` and `totp`.
 ///
-/// The worker does the cheap part — the device read, the lockout gate, the verified-password
-/// cache, TOTP — and hands anything that needs a key derivation back as a ``PasswordDecision``
-/// to finish on ``ColdCheckPool``, outside the worker: a worker serves one request at a time, so
-/// a PBKDF2 run inside it would make the next request (a cached valid connect, say) wait behind
-/// junk. The cache is the service's (``ServiceContext/passwordCache``), shared by the workers.
+/// The worker does the cheap, repeatable part — the device read, the lockout gate, the
+/// verified-password cache — and hands the rest back as a ``PasswordDecision`` to finish
+/// outside the worker: a key derivation runs on ``ColdCheckPool`` (a worker serves one request
+/// at a time, so a PBKDF2 run inside it would make the next request, a cached valid connect
+/// say, wait behind junk), and the TOTP claim runs in the request's own task. The claim is the
+/// one step that must not run twice: inside the worker, a kill after the claim and before the
+/// reply would make the pool's retry find the code spent and refuse a valid device as a replay.
+/// Outside it, a kill can only interrupt the repeatable part, which the retry runs again.
+/// The cache is the service's (``ServiceContext/passwordCache``), shared by the workers.
 struct PasswordAuthWorker: WorkerBehavior {
     let context: ServiceContext
 
@@ -46,15 +50,15 @@ struct PasswordAuthWorker: WorkerBehavior {
             break
         }
         guard let credential = device.profile.scram else {
-            if check.cached { return .decided(try await check.finish(context)) }
+            if check.cached { return .unfinished(check) }
             // An imported hash (`castellan import`): verified on the cold pool like a password
             // not in the cache, never cached — the first success replaces it.
-            if device.profile.legacy != nil { return .cold(check) }
+            if device.profile.legacy != nil { return .unfinished(check) }
             return .refusedAfterColdWork(try await check.refuse(.noPassword()), password: password)
         }
         check.cached = check.cached
             || context.passwordCache.withLock { $0.contains(identity: identity.rawValue, password: check.password, credential: credential, now: .now) }
-        return check.cached ? .decided(try await check.finish(context)) : .cold(check)
+        return .unfinished(check)
     }
 }
 
@@ -64,8 +68,9 @@ enum PasswordDecision: Sendable {
     /// Refused whatever happens; first spend the work of a cold check (or nothing when the cold
     /// pool is full, as a real cold check is then refused at once too).
     case refusedAfterColdWork(AuthOutcome, password: [UInt8])
-    /// A password not in the cache: verify it on the cold pool, then finish.
-    case cold(PasswordCheck)
+    /// A device that may try: verify a password not in the cache on the cold pool, claim the
+    /// TOTP code, admit — outside the worker (see ``PasswordAuthWorker``).
+    case unfinished(PasswordCheck)
 
     /// The outcome, finishing on the cold pool what needs it (called outside the worker).
     func outcome(_ context: ServiceContext) async throws -> AuthOutcome {
@@ -75,7 +80,7 @@ enum PasswordDecision: Sendable {
         case .refusedAfterColdWork(let outcome, let password):
             _ = await context.coldChecks.verify(password, against: PasswordVerifier.decoy())
             return outcome
-        case .cold(let check):
+        case .unfinished(let check):
             return try await check.finish(context)
         }
     }

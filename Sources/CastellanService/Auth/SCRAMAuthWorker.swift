@@ -21,18 +21,30 @@ struct SCRAMExchangeKey: Hashable, Sendable {
     var affinity: UInt64 { broker &* 0x9E37_79B9_7F4A_7C15 ^ connection }
 }
 
+/// One connection's exchange as the pool's table holds it.
+enum SCRAMExchange: Sendable {
+    /// Between START and CONTINUE: the server side, and a token telling this START from a later one.
+    case pending(SCRAMServer, token: UInt64)
+    /// The CONTINUE was answered: its client-final message and the answer, kept for a retry of
+    /// that very step (until the exchange's deadline).
+    case finished(clientFinal: [UInt8], outcome: AuthOutcome)
+}
+
 /// Runs SCRAM-SHA-256 / SCRAM-SHA-512 exchanges, and their `-PLUS` forms on the TLS password
 /// listener (``ChannelBindingListener``) (policies `scram` and `scram+totp`).
 ///
-/// Pending exchanges live in a table owned by the pool's supervisor (``SupervisorTable``),
-/// not in the worker: when a worker dies between START and CONTINUE, whichever worker gets
-/// the CONTINUE — its replacement included — finishes the exchange. When the pool's
-/// supervisor itself restarts (the `/castellan/auth` subtree escalated) the table goes with
-/// it, and the CONTINUE is refused — it fails closed — and counted in
-/// `castellan_scram_exchanges_lost_total` (as is one that expired).
+/// Exchanges live in a table owned by the pool's supervisor (``SupervisorTable``), not in the
+/// worker: when a worker dies between START and CONTINUE, whichever worker gets the CONTINUE —
+/// its replacement included — finishes the exchange. Both steps are idempotent, so the pool
+/// retries them on another worker when theirs dies mid-step: a START replaces the exchange and
+/// answers anew; a CONTINUE reads the exchange (it does not take it), and its answer replaces
+/// the exchange, so the same client-final again gets the same answer and any other is refused
+/// (an exchange still finishes once). When the pool's supervisor itself restarts (the
+/// `/castellan/auth` subtree escalated) the table goes with it, and the CONTINUE is refused —
+/// it fails closed — and counted in `castellan_scram_exchanges_lost_total` (as is one that expired).
 struct SCRAMAuthWorker: WorkerBehavior {
     let context: ServiceContext
-    let exchanges: SupervisorTable<SCRAMExchangeKey, SCRAMServer>
+    let exchanges: SupervisorTable<SCRAMExchangeKey, SCRAMExchange>
     /// At most this many pending exchanges (bounded memory); a START beyond is refused.
     static let maxPending = 10_000
 
@@ -47,12 +59,26 @@ struct SCRAMAuthWorker: WorkerBehavior {
         case .start, .reauthenticate:
             return try await start(step)
         case .continue:
-            // Taken, not read: one CONTINUE claims the exchange, whichever worker runs it.
-            guard var server = exchanges.take(step.exchange) else {
+            switch exchanges.lookup(step.exchange) {
+            case .pending(var server, let token)?:
+                let outcome = try await finish(&server, request)
+                // The answer replaces the exchange — unless a newer START replaced it meanwhile.
+                exchanges.update(step.exchange) { current in
+                    guard case .pending(_, token) = current else { return current }
+                    return .finished(clientFinal: request.data, outcome: outcome)
+                }
+                return outcome
+            case .finished(let clientFinal, let outcome)?:
+                // This step again: the pool's retry after the worker that answered it died.
+                // Constant time: the message carries the client's proof.
+                guard ConstantTime.equal(clientFinal, request.data) else {
+                    return .deny(.malformed("SCRAM exchange already finished"), method: AuthMethod(enhancedAuthMethod: request.method))
+                }
+                return outcome
+            case nil:
                 Counter(label: "castellan_scram_exchanges_lost_total").increment()
                 return .deny(.unavailable("no exchange in progress (it expired, or its pool restarted)"), method: AuthMethod(enhancedAuthMethod: request.method))
             }
-            return try await finish(&server, request)
         }
     }
 
@@ -84,7 +110,8 @@ struct SCRAMAuthWorker: WorkerBehavior {
                 return SCRAMAccount(credential: credential, requiresTOTP: profile.device.policy == .scramTOTP)
             }
             do {
-                try exchanges.insert(server, for: step.exchange, lifetime: SCRAMServer.defaultTimeout)
+                try exchanges.insert(.pending(server, token: UInt64.random(in: .min ... .max)), for: step.exchange,
+                                     lifetime: SCRAMServer.defaultTimeout)
             } catch {
                 return .deny(.unavailable("SCRAM exchange not kept: \(error)"), method: AuthMethod(mechanism))
             }

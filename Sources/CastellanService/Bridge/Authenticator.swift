@@ -106,11 +106,10 @@ struct Authenticator: BridgeRequestHandler {
                 return try await pool.submit(basic, idempotent: true)
             }
             guard let pool = pools.password else { return .deny(.unavailable("no password pool"), method: .password) }
-            // Finished here, not in the worker: a key derivation must not hold the worker.
-            // Idempotent: a retry after a worker's death re-runs the same checks. The one that
-            // must stay once-only (a TOTP code's step) is claimed by an atomic store write, so
-            // a code the dead worker claimed is refused as a replay, never accepted twice; at
-            // worst a refused attempt is counted twice toward lockout (docs/supervision.md).
+            // Finished here, not in the worker: a key derivation must not hold the worker, and
+            // the TOTP claim (once-only) must not be cut off by a worker's death. Idempotent: a
+            // retry after a worker's death re-runs the same reads; at worst a refused attempt
+            // is counted twice toward lockout (docs/supervision.md).
             return try await pool.submit(basic, idempotent: true).outcome(context)
         case .enhanced(let enhanced):
             if enhanced.step != .continue, !context.admitsAttempt(from: enhanced.address) {
@@ -118,10 +117,10 @@ struct Authenticator: BridgeRequestHandler {
             }
             guard let pool = pools.scram else { return .deny(.unavailable("no SCRAM pool"), method: AuthMethod(enhancedAuthMethod: enhanced.method)) }
             let step = SCRAMStep(broker: broker.session, request: enhanced)
-            // A START (or re-authentication) may run again: it replaces the pending exchange
-            // and answers anew. A CONTINUE claims the exchange once (`take`), so it is not
-            // retried: one interrupted mid-step fails closed.
-            return try await pool.submit(step, affinity: step.exchange.affinity, idempotent: enhanced.step != .continue)
+            // Every step may run again (``SCRAMAuthWorker``): a START replaces the pending
+            // exchange and answers anew; a CONTINUE's answer is kept with the exchange, so a
+            // retry gets the same answer.
+            return try await pool.submit(step, affinity: step.exchange.affinity, idempotent: true)
         }
     }
 }
