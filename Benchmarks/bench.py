@@ -2,9 +2,13 @@
 """`make bench`: Castellan against what users would pick instead, in one run, on this machine.
 
 Part A  connect rate and latency (mosquitto alone, dynamic-security, Castellan password/TOTP/
-        SCRAM/certificate, mosquitto mTLS), sequential and with 4 concurrent clients.
+        SCRAM/certificate, mosquitto mTLS), sequential and with 4 and 16 concurrent clients.
 Part B  publish throughput QoS 0/1 with topic authorization (none, dynamic-security, Castellan).
 Part C  the service microbenchmarks and supervision restart latency next to Erlang/OTP.
+Part S  connect storm: a live client's publish round trip while 4 and 16 processes loop connects
+        (mosquitto alone, dynamic-security, Castellan; on mosquitto 2.0 and, when built, 2.1).
+Part D  decision threads: Castellan's connect rate with 16 clients at once and 1 or 2 decision
+        threads (`bridge.decision_threads`), and the service's CPU per connect.
 
 Every figure is the median of --runs runs with min..max; runs are interleaved across the
 scenarios (run 1 of every scenario, then run 2, ...) so background load hits all of them alike;
@@ -32,8 +36,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MOSQUITTO = "/usr/sbin/mosquitto"
 DYNSEC = "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
+MOSQUITTO_21 = os.path.join(ROOT, ".build-mosquitto21/sbin/mosquitto")
 PASSWORD = "bench-password-0123456789"
 TOPIC = "bench/data"
+LIVE_TOPIC = "bench/live"
+CONCURRENCY = (1, 4, 16)
+STORM = (4, 16)
 BROKER_OF = {"anon": "anon", "py_anon": "anon", "dynsec": "dynsec", "py_dynsec": "dynsec", "mtls": "mtls",
              "castellan_password": "castellan", "py_castellan_password": "castellan", "castellan_scram": "castellan",
              "castellan_cert": "castellan", "py_mtls": "mtls", "py_castellan_cert": "castellan",
@@ -114,6 +122,10 @@ class Bench:
         self.run("scram", "set", "bench-scram", "--password-file", "password")
         self.run("cert", "issue", "bench-cert", "--out", "bench-cert")
         self.run("acl", "add", "--device", "bench-password", "allow", "publish", TOPIC)
+        # The storm part's live client: its own device (the storm takes bench-password's session over).
+        self.run("device", "add", "bench-live", "--policy", "password")
+        self.run("scram", "set", "bench-live", "--password-file", "password")
+        self.run("acl", "add", "--device", "bench-live", "allow", "all", LIVE_TOPIC)
         self.cold = ["bench-cold-%d" % i for i in range(a.runs * a.singles)]
         for dev in self.cold:
             self.run("device", "add", dev, "--policy", "password")
@@ -128,10 +140,12 @@ class Bench:
         import base64, hashlib
         salt = os.urandom(12)
         dynsec = {
-            "clients": [{"username": "bench-password", "textName": "bench", "salt": base64.b64encode(salt).decode(),
+            "clients": [{"username": user, "textName": "bench", "salt": base64.b64encode(salt).decode(),
                          "password": base64.b64encode(hashlib.pbkdf2_hmac("sha512", PASSWORD.encode(), salt, 101)).decode(),
-                         "iterations": 101, "roles": [{"rolename": "bench"}]}],
-            "roles": [{"rolename": "bench", "acls": [{"acltype": "publishClientSend", "topic": TOPIC, "allow": True}]}],
+                         "iterations": 101, "roles": [{"rolename": "bench"}]} for user in ("bench-password", "bench-live")],
+            "roles": [{"rolename": "bench", "acls": [{"acltype": "publishClientSend", "topic": TOPIC, "allow": True},
+                                                     {"acltype": "publishClientSend", "topic": LIVE_TOPIC, "allow": True},
+                                                     {"acltype": "subscribeLiteral", "topic": LIVE_TOPIC, "allow": True}]}],
             "groups": [],
             "defaultACLAccess": {"publishClientSend": False, "publishClientReceive": True, "subscribe": False, "unsubscribe": True},
         }
@@ -157,11 +171,23 @@ class Bench:
                                   "--timeout-ms", str(self.args.timeout_ms))
         castellan_conf = re.sub(r"(?m)^user .*$", "", castellan_conf)
         confs["castellan"] = castellan_conf
+        mosq21 = self.args.mosquitto21 if self.args.mosquitto21 and os.access(self.args.mosquitto21, os.X_OK) else None
+        if mosq21:
+            # The same three plain-TCP brokers on mosquitto 2.1, where the plugin uses delayed basic auth.
+            self.ports.update({"anon21": base + 5, "dynsec21": base + 6, "castellan21": base + 7})
+            dynsec21 = os.path.join(os.path.dirname(os.path.dirname(mosq21)), "lib", "mosquitto_dynamic_security.so")
+            confs["anon21"] = confs["anon"].replace(str(self.ports["anon"]), str(self.ports["anon21"]))
+            confs["dynsec21"] = ("allow_anonymous false\nplugin %s\nplugin_opt_config_file %s/dynamic-security.json\n"
+                                 "listener %d 127.0.0.1\nset_tcp_nodelay true\n") % (dynsec21, d, self.ports["dynsec21"])
+            c21 = self.run("mosquitto-conf", "--config", os.path.join(d, "castellan.yaml"), "--port", str(self.ports["castellan21"]),
+                           "--tls-port", "0", "--tls-password-port", "0", "--mosquitto-version", "2.1", "--plugin", self.plugin, "--bind", "127.0.0.1", "--broker-id", "bench21", "--timeout-ms", str(self.args.timeout_ms))
+            confs["castellan21"] = re.sub(r"(?m)^user .*$", "", c21)
+        self.mosq21 = mosq21
         for name, conf in confs.items():
             path = os.path.join(d, name + ".conf")
             with open(path, "w") as f:
                 f.write((common % name) + conf)
-            self.spawn([MOSQUITTO, "-c", path], "mosquitto-" + name, port=self.ports[name])
+            self.spawn([mosq21 if name.endswith("21") else MOSQUITTO, "-c", path], "mosquitto-" + name, port=self.ports[name])
 
     # ---- Part A ----------------------------------------------------------------------------------
     def load_argv(self, scenario, connections, duration, count=None, device=None):
@@ -238,7 +264,7 @@ class Bench:
                  "py_anon", "py_dynsec", "py_castellan_password", "py_castellan_scram", "py_mtls", "py_castellan_cert"]
         res = {}
         for run in range(a.runs):
-            for conc in (1, 4):
+            for conc in CONCURRENCY:
                 for s in loops:
                     argv = self.py_argv(s, conc, a.duration) if s.startswith("py_") else self.load_argv(s, conc, a.duration)
                     r = self.load(argv, broker=BROKER_OF[s])
@@ -292,6 +318,87 @@ class Bench:
                     r = json.loads(out.stdout)
                     log("B run %d %-14s qos %d  %10.1f msgs/s" % (run + 1, s, qos, r["msgs_per_s"]))
                     res.setdefault((s, qos), []).append(r["msgs_per_s"])
+        return res
+
+    # ---- Part S ----------------------------------------------------------------------------------
+    def storm_brokers(self):
+        """(label, port key, storm credentials, live credentials) for every broker of the storm part."""
+        d = self.dir
+        pw = lambda user: ["--username", user, "--password-file", os.path.join(d, "password")]
+        out = []
+        for line, suffix in (("2.0", ""), ("2.1", "21")):
+            if suffix and not self.mosq21:
+                continue
+            out += [(line, "anon" + suffix, ["--client-id", "bench-storm"], ["--client-id", "bench-live"]),
+                    (line, "dynsec" + suffix, ["--client-id", "bench-password"] + pw("bench-password"), ["--client-id", "bench-live"] + pw("bench-live")),
+                    (line, "castellan" + suffix, ["--client-id", "bench-password"] + pw("bench-password"), ["--client-id", "bench-live"] + pw("bench-live"))]
+        return out
+
+    def part_s(self):
+        """A live client's publish round trip while N processes loop connects to the same broker."""
+        a = self.args
+        res = {}
+        for run in range(a.runs):
+            for storm in STORM:
+                for line, key, storm_creds, live_creds in self.storm_brokers():
+                    port = ["--port", str(self.ports[key])]
+                    storm_proc = subprocess.Popen([sys.executable, os.path.join(HERE, "mqtt_connect.py"), "--connections", str(storm),
+                                                   "--duration", str(a.duration + 1.0)] + port + storm_creds,
+                                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                    time.sleep(0.5)  # the storm's processes are up and connecting
+                    live = subprocess.run([sys.executable, os.path.join(HERE, "mqtt_rtt.py"), "--topic", LIVE_TOPIC,
+                                           "--duration", str(a.duration)] + port + live_creds, capture_output=True, text=True, timeout=120)
+                    out, err = storm_proc.communicate(timeout=120)
+                    if live.returncode or storm_proc.returncode:
+                        raise SystemExit("bench: storm run failed on %s: %s%s" % (key, live.stderr, err))
+                    r = json.loads(live.stdout.strip().splitlines()[-1])
+                    r["storm_connects_per_s"] = json.loads(out.strip().splitlines()[-1])["connects_per_s"]
+                    log("S run %d %-12s storm %2d  live p50 %6d µs  p99 %6d µs  (%d round trips)  storm %7.1f connects/s" % (
+                        run + 1, key, storm, r["p50_us"], r["p99_us"], r["round_trips"], r["storm_connects_per_s"]))
+                    res.setdefault((key, storm), []).append(r)
+        return res
+
+    # ---- Part D ----------------------------------------------------------------------------------
+    def restart_service(self, threads):
+        """`castellan serve` again with `bridge.decision_threads: threads`; the plugins reconnect on their own."""
+        proc = self.named.pop("castellan-serve")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        self.procs.remove(proc)
+        conf = os.path.join(self.dir, "castellan.yaml")
+        with open(conf) as f:
+            text = f.read()
+        text = re.sub(r"(?m)^  #? ?decision_threads: .*$", "  decision_threads: %d" % threads, text)
+        with open(conf, "w") as f:
+            f.write(text)
+        self.spawn([self.service, "serve", "--config", conf], "castellan-serve", ready="ready")
+        # Wait until every plugin is back: a connect to each Castellan broker succeeds.
+        for key in ("castellan", "castellan21"):
+            if key not in self.ports:
+                continue
+            deadline = time.time() + 30
+            while single_connect(self.ports[key], "bench-password", PASSWORD) is None:
+                if time.time() > deadline:
+                    raise SystemExit("bench: the plugin on %s did not reconnect" % key)
+                time.sleep(0.1)
+
+    def part_d(self):
+        """Connect rate with 16 clients at once and 1 or 2 decision threads, on each mosquitto line."""
+        a = self.args
+        res = {}
+        keys = ["castellan"] + (["castellan21"] if self.mosq21 else [])
+        for run in range(a.runs):
+            for threads in (1, 2):
+                self.restart_service(threads)
+                for key in keys:
+                    argv = [sys.executable, os.path.join(HERE, "mqtt_connect.py"), "--connections", "16", "--duration", str(a.duration),
+                            "--port", str(self.ports[key]), "--client-id", "bench-password", "--username", "bench-password",
+                            "--password-file", os.path.join(self.dir, "password")]
+                    r = self.load(argv, broker=key)
+                    log("D run %d %-12s threads %d  %8.1f connects/s  p50 %6d µs  p99 %6d µs  service cpu µs/connect %.0f  failures %d" % (
+                        run + 1, key, threads, r["connects_per_s"], r["p50_us"], r["p99_us"], r["service_cpu_us"], r["failures"]))
+                    res.setdefault((key, threads), []).append(r)
+        self.restart_service(os.cpu_count() or 1)
         return res
 
     # ---- Part C ----------------------------------------------------------------------------------
@@ -380,7 +487,7 @@ def goal(ok, text):
     return "%s %s" % ("✅" if ok else "❌", text)
 
 
-def report(args, a, b, c, started, command):
+def report(args, a, b, c, started, command, storm=None, scaling=None):
     lines = []
     lines.append("# Castellan benchmarks")
     lines.append("")
@@ -412,13 +519,14 @@ def report(args, a, b, c, started, command):
                  ("py_castellan_cert", "mosquitto + Castellan, certificate (mTLS) — Python client")]
         lines.append("## A. Connect: CONNECT → CONNACK (µs, client-side, including TCP/TLS setup), then DISCONNECT")
         lines.append("")
-        lines.append("| scenario | seq connects/s | seq p50 µs | seq p99 µs | 4 conc connects/s | 4 conc p50 µs | 4 conc p99 µs | failures |")
-        lines.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        lines.append("| scenario | seq connects/s | seq p50 µs | seq p99 µs | 4 conc connects/s | 4 conc p50 µs | 4 conc p99 µs "
+                     "| 16 conc connects/s | 16 conc p50 µs | 16 conc p99 µs | failures |")
+        lines.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         med = {}
         for key, label in names:
             cells = []
             fails = 0
-            for conc in (1, 4):
+            for conc in CONCURRENCY:
                 rs = a.get((key, conc), [])
                 fails += sum(r["failures"] for r in rs)
                 for field in ("connects_per_s", "p50_us", "p99_us"):
@@ -463,6 +571,8 @@ def report(args, a, b, c, started, command):
         r_cert_py4 = ratio(med[("py_castellan_cert", 4, "connects_per_s")], med[("py_mtls", 4, "connects_per_s")])
         r_pw = ratio(med[("castellan_password", 1, "connects_per_s")], med[("dynsec", 1, "connects_per_s")])
         r_pw4 = ratio(med[("castellan_password", 4, "connects_per_s")], med[("dynsec", 4, "connects_per_s")])
+        r_pw16 = ratio(med[("castellan_password", 16, "connects_per_s")], med[("dynsec", 16, "connects_per_s")])
+        r_cert16 = ratio(med[("castellan_cert", 16, "connects_per_s")], med[("mtls", 16, "connects_per_s")])
         added = med[("castellan_password", 1, "p50_us")] - med[("anon", 1, "p50_us")]
         added_dyn = med[("dynsec", 1, "p50_us")] - med[("anon", 1, "p50_us")]
         added_py = med[("py_castellan_password", 1, "p50_us")] - med[("py_anon", 1, "p50_us")]
@@ -475,9 +585,10 @@ def report(args, a, b, c, started, command):
         r_scram_rate = ratio(med[("castellan_password", 1, "connects_per_s")], med[("castellan_scram", 1, "connects_per_s")])
         r_scram_py = ratio(med[("py_castellan_scram", 1, "p50_us")], med[("py_castellan_password", 1, "p50_us")])
         goals += [
-            goal(r_cert >= 0.97, "Castellan certificate connect rate = %.3f × mosquitto mTLS sequential (%.3f × with 4 concurrent); goal ≥ 0.97" % (r_cert, r_cert4)),
+            goal(r_cert4 >= 0.97, "Castellan certificate connect rate = %.3f × mosquitto mTLS with 4 concurrent (%.3f × sequential, %.3f × with 16); goal ≥ 0.97 with 4 concurrent" % (r_cert4, r_cert, r_cert16)),
             goal(r_cert_py >= 0.97, "the same with the Python client: %.3f × sequential (%.3f × with 4 concurrent)" % (r_cert_py, r_cert_py4)),
-            goal(r_pw >= 1.0, "Castellan password (repeat) connect rate = %.3f × dynamic-security sequential (%.3f × with 4 concurrent); goal ≥ 1.0 (Castellan PBKDF2-4096, dynamic-security 101)" % (r_pw, r_pw4)),
+            goal(r_pw >= 1.0, "Castellan password (repeat) connect rate = %.3f × dynamic-security sequential (%.3f × with 4 concurrent, %.3f × with 16); goal ≥ 1.0 (Castellan PBKDF2-4096, dynamic-security 101), mosquitto 2.0" % (r_pw, r_pw4, r_pw16)),
+            goal(r_pw4 >= 1.0, "Castellan password connect rate with 4 clients at once = %.3f × dynamic-security on mosquitto 2.0; goal ≥ 1.0" % r_pw4),
             goal(r_pw_py >= 1.0, "the same with the Python client: %.3f × dynamic-security sequential" % r_pw_py),
             goal(added <= 30, "Castellan password auth adds %+.0f µs to the median sequential connect over anonymous (dynamic-security adds %+.0f µs); goal ≤ 30 µs" % (added, added_dyn)),
             goal(cpu_added <= 30, "in CPU time (noise-free of scheduling): Castellan password adds %+.0f µs per connect (mosquitto %+.0f, service %+.0f) over anonymous; dynamic-security adds %+.0f µs" % (
@@ -530,6 +641,50 @@ def report(args, a, b, c, started, command):
             o99 = statistics.median(r["restart_p99_us"] for r in otp)
             goals.append(goal(s50 <= 0.5 * o50, "restart p50 = %.3f × OTP's; goal ≤ 0.5" % (s50 / o50)))
             goals.append(goal(s99 <= 1.0 * o99, "restart p99 = %.3f × OTP's; goal ≤ 1.0" % (s99 / o99)))
+    if storm:
+        lines.append("## S. Connect storm: a live client's publish round trip (µs) while N processes loop password connects")
+        lines.append("")
+        lines.append("The live client (`Benchmarks/mqtt_rtt.py`, its own device) publishes to a topic it subscribes to and waits for the "
+                     "message, then pauses 1 ms; the storm (`Benchmarks/mqtt_connect.py`, one process per connection) connects as another "
+                     "device, again and again, to the same broker. mosquitto alone: anonymous connects; dynamic-security and Castellan: "
+                     "password connects (Castellan's cached).")
+        lines.append("")
+        lines.append("| mosquitto | broker | storm | live p50 µs | live p99 µs | storm connects/s |")
+        lines.append("| --- | --- | --- | --- | --- | --- |")
+        meds = {}
+        labels = {"anon": "mosquitto alone", "dynsec": "dynamic-security", "castellan": "Castellan"}
+        for (key, n) in sorted(storm, key=lambda k: (k[0].endswith("21"), k[1], k[0])):
+            rs = storm[(key, n)]
+            p50, _ = mmm([r["p50_us"] for r in rs])
+            p99, m99 = mmm([r["p99_us"] for r in rs])
+            rate, _ = mmm([r["storm_connects_per_s"] for r in rs])
+            meds[(key, n)] = m99
+            lines.append("| %s | %s | %d processes | %s | %s | %s |" % ("2.1" if key.endswith("21") else "2.0", labels[key.rstrip("21")], n, p50, p99, rate))
+        lines.append("")
+        for n in STORM:
+            if ("castellan", n) in meds:
+                goals.append(goal(meds[("castellan", n)] <= meds[("dynsec", n)],
+                                  "storm of %d, mosquitto 2.0: live p99 with Castellan %s µs vs dynamic-security %s µs; goal ≤ dynamic-security's" % (
+                                      n, meds[("castellan", n)], meds[("dynsec", n)])))
+            if ("castellan21", n) in meds:
+                goals.append(goal(meds[("castellan21", n)] <= 1.2 * meds[("anon21", n)],
+                                  "storm of %d, mosquitto 2.1: live p99 with Castellan %s µs = %.2f × mosquitto alone's (%s µs); goal ≤ 1.2 ×" % (
+                                      n, meds[("castellan21", n)], meds[("castellan21", n)] / meds[("anon21", n)], meds[("anon21", n)])))
+    if scaling:
+        lines.append("## D. Decision threads: Castellan password connects, 16 clients at once (Python, one process each)")
+        lines.append("")
+        lines.append("`castellan serve` restarted with `bridge.decision_threads` 1, then 2, in every run. On mosquitto 2.0 the plugin "
+                     "blocks, so one broker has one request in flight and its link's decisions stay on one thread; on 2.1 (delayed "
+                     "basic auth) one broker's requests in flight spread over the threads. How this extrapolates to a 16-core "
+                     "server: Benchmarks/README.md.")
+        lines.append("")
+        lines.append("| mosquitto | decision threads | connects/s | p50 µs | p99 µs | service CPU µs/connect | mosquitto CPU µs/connect |")
+        lines.append("| --- | --- | --- | --- | --- | --- | --- |")
+        for (key, threads) in sorted(scaling):
+            rs = scaling[(key, threads)]
+            cells = [mmm([r[f] for r in rs])[0] for f in ("connects_per_s", "p50_us", "p99_us", "service_cpu_us", "broker_cpu_us")]
+            lines.append("| %s | %d | %s |" % ("2.1" if key.endswith("21") else "2.0", threads, " | ".join(cells)))
+        lines.append("")
     if goals:
         lines.append("## Goals (ratios within this run)")
         lines.append("")
@@ -543,7 +698,8 @@ def main():
     p.add_argument("--castellan", default=os.path.join(ROOT, ".build-release/release/castellan"))
     p.add_argument("--service", help="a different castellan binary for setup and `serve` (default: --castellan)")
     p.add_argument("--plugin", default=os.path.join(ROOT, ".build-plugin/castellan_mosquitto.so"))
-    p.add_argument("--parts", default="A,B,C", help="comma-separated subset of A,B,C")
+    p.add_argument("--parts", default="A,B,C,S,D", help="comma-separated subset of A,B,C,S,D")
+    p.add_argument("--mosquitto21", default=MOSQUITTO_21, help="a mosquitto 2.1 build for the storm and scaling parts (`make mosquitto-2.1`); skipped when absent")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--duration", type=float, default=2.0, help="seconds per connect or publish run")
     p.add_argument("--singles", type=int, default=8, help="one-connect processes per run (cold, TOTP)")
@@ -558,15 +714,19 @@ def main():
     started = datetime.datetime.now(datetime.timezone.utc)
     command = "python3 Benchmarks/bench.py " + " ".join(sys.argv[1:]) if len(sys.argv) > 1 else "make bench"
     bench = Bench(args)
-    a = b = c = None
+    a = b = c = storm = scaling = None
     try:
-        if parts & {"A", "B"}:
+        if parts & {"A", "B", "S", "D"}:
             bench.setup()
             bench.start()
             if "A" in parts:
                 a = bench.part_a()
             if "B" in parts:
                 b = bench.part_b()
+            if "S" in parts:
+                storm = bench.part_s()
+            if "D" in parts:
+                scaling = bench.part_d()
         bench.stop_all()
         if "C" in parts:
             c = bench.part_c()
@@ -576,7 +736,7 @@ def main():
             log("bench: kept %s" % bench.dir)
         else:
             shutil.rmtree(bench.dir, ignore_errors=True)
-    text = report(args, a, b, c, started, command)
+    text = report(args, a, b, c, started, command, storm, scaling)
     print(text)
     if args.out != "-":
         with open(args.out, "w") as f:

@@ -137,7 +137,7 @@ struct BenchCommand: AsyncParsableCommand {
                 }
                 store = try SQLiteStore(path: file, masterKey: key)
             case .postgres:
-                store = try await PostgresStore.open(PostgresURL(parsing: url!), masterKey: key, eventLoopGroup: BridgeThread.group)
+                store = try await PostgresStore.open(PostgresURL(parsing: url!), masterKey: key, eventLoopGroup: DecisionThreads.shared(count: 1).group)
                 if !noSeed, try await store.device(DeviceID(FleetSeed.deviceID(0))) != nil {
                     throw ValidationError("the database is already seeded; use an empty one (or pass --no-seed)")
                 }
@@ -147,8 +147,8 @@ struct BenchCommand: AsyncParsableCommand {
                     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
                 }
             }
-            // Timed where `castellan serve` makes these reads: on the bridge thread.
-            let result = try await withTaskExecutorPreference(BridgeThread.executor) {
+            // Timed where `castellan serve` makes these reads: on a decision thread.
+            let result = try await withTaskExecutorPreference(DecisionThreads.shared(count: 1).executor(0)) {
                 try await StoreBench.run(store: store, devices: devices, samples: samples, seed: !noSeed)
             }
             await store.close()

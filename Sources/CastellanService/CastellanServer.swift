@@ -26,13 +26,14 @@ public final class CastellanServer: Sendable {
         self.logger = logger
         try BridgeSocket.prepare(path: configuration.bridgeSocket)
         let masterKey = try MasterKey.load(from: configuration.masterKeyFile)
-        // PostgreSQL answers arrive on the bridge thread, where the workers wait for them.
-        let store = try await StoreOpener.open(configuration.store, masterKey: masterKey, eventLoopGroup: BridgeThread.group)
+        let threads = DecisionThreads.shared(count: configuration.decisionThreads ?? DecisionThreads.defaultCount)
+        // PostgreSQL answers arrive on a decision thread, where the workers wait for them.
+        let store = try await StoreOpener.open(configuration.store, masterKey: masterKey, eventLoopGroup: threads.group)
         await Self.warmConnectPath(store, logger: logger)
         let entropy = configuration.entropySource()
         unknownUserKey = ServiceSettings.unknownUserKey(masterKey)
         let settings = try ServiceSettings(configuration: configuration, unknownUserKey: unknownUserKey)
-        context = try ServiceContext(store: store, settings: settings, entropy: entropy)
+        context = try ServiceContext(store: store, settings: settings, entropy: entropy, threads: threads)
         logger.info("SCRAM -PLUS \(settings.channelBindingSummary)")
         let loader = SupervisionSpecLoader(workerTypes: ServiceWorkerTypes.names)
         let spec: SupervisorSpec
@@ -86,6 +87,7 @@ public final class CastellanServer: Sendable {
         if fresh.storeText != running.storeText { notes.append("store changed: takes effect after a restart") }
         if fresh.bridgeSocket != running.bridgeSocket { notes.append("bridge.socket changed: takes effect after a restart") }
         if fresh.supervisionSpec != running.supervisionSpec { notes.append("supervision.spec changed: takes effect after a restart") }
+        if fresh.decisionThreads != running.decisionThreads { notes.append("bridge.decision_threads changed: takes effect after a restart") }
         context.apply(settings)
         logger.info("configuration reloaded", metadata: ["file": "\(configurationFile)", "scram_plus": "\(settings.channelBindingSummary)"])
         return notes

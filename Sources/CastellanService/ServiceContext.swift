@@ -1,4 +1,5 @@
 import CastellanAuth
+import CastellanBridge
 import CastellanStore
 import Foundation
 import Synchronization
@@ -10,6 +11,9 @@ public final class ServiceContext: Sendable {
     public let audit: AuditBatcher
     public let sessions = SessionDirectory()
     public let pools = AuthPools()
+    /// The threads that decide (``DecisionThreads``): the plugin links' I/O, the requests and
+    /// the authentication workers run there.
+    public let threads: DecisionThreads
     /// Whether the bridge socket is listening.
     public let bridge = Readiness()
     /// Whether a broker's plugin has completed the handshake since start.
@@ -40,8 +44,10 @@ public final class ServiceContext: Sendable {
     }
 
     /// - Throws: when `entropy` cannot key the verified-password cache.
-    public init(store: any CredentialStore, settings: ServiceSettings, entropy: any EntropySource) throws {
+    public init(store: any CredentialStore, settings: ServiceSettings, entropy: any EntropySource,
+                threads: DecisionThreads = .shared()) throws {
         self.store = store
+        self.threads = threads
         self.entropy = entropy
         passwordCache = Mutex(try VerifiedPasswordCache(entropy: entropy))
         audit = AuditBatcher(store: store)

@@ -19,26 +19,31 @@ public final class WorkerPool<Behavior: WorkerBehavior>: Sendable {
     ///   - size: workers started with the pool (and its `maxChildren`).
     ///   - intensity: the pool supervisor's restart intensity.
     ///   - requestDeadline: a request running longer marks its worker hung; `nil` = no watchdog.
-    ///   - executor: where the workers' loops run (a task executor preference); `nil` = the
-    ///     global executor. A service whose requests arrive on one I/O thread puts its workers
-    ///     there, so a request is handled without waking another thread.
+    ///   - lanes: the executors the workers' loops may run on (task executor preferences);
+    ///     empty = the global executor. Each new worker instance goes to the lane with the
+    ///     fewest live workers of this pool, so a pool of at least as many workers as lanes has
+    ///     one on every lane, also after restarts. A service that decides on several I/O
+    ///     threads gives one lane per thread and submits each request to its own thread's lane
+    ///     (``submit(_:lane:idempotent:)``): the request is then handled without waking another thread.
     ///   - onStart: called as each worker instance starts accepting requests (for metrics and benchmarks).
     ///   - make: builds a fresh behavior for each worker instance (throwing fails that start).
     public init(
         id: String, size: Int, intensity: RestartIntensity = RestartIntensity(maxRestarts: 100, within: .seconds(1)),
-        requestDeadline: Duration? = nil, shutdown: ShutdownPolicy = .workerDefault, executor: (any TaskExecutor)? = nil,
+        requestDeadline: Duration? = nil, shutdown: ShutdownPolicy = .workerDefault, lanes: [any TaskExecutor] = [],
         onStart: @escaping @Sendable (ChildContext) -> Void = { _ in },
         make: @escaping @Sendable (ChildContext) throws -> Behavior
     ) {
         let router = router
+        router.laneCount = lanes.count
         let template = ChildSpec.worker(
             id: "worker", restart: .permanent, shutdown: shutdown,
             watchdog: requestDeadline.map { Watchdog(requestDeadline: $0) }
         ) { [weak router] context in
-            let worker = Worker(context: context, behavior: try make(context), executor: executor) { [weak router] worker, inHand, queued, reason in
-                router?.workerDied(worker, inHand: inHand, queued: queued, reason: reason)
+            let lane = router?.emptiestLane() ?? 0
+            let worker = Worker(context: context, behavior: try make(context), executor: lanes.isEmpty ? nil : lanes[lane]) {
+                [weak router] worker, inHand, queued, reason in router?.workerDied(worker, inHand: inHand, queued: queued, reason: reason)
             }
-            router?.add(worker)
+            router?.add(worker, lane: lane)
             onStart(context)
             return worker
         }
@@ -59,6 +64,16 @@ public final class WorkerPool<Behavior: WorkerBehavior>: Sendable {
     public func submit(_ request: Behavior.Request, idempotent: Bool = false) async throws -> Behavior.Response {
         try await withCheckedThrowingContinuation { continuation in
             router.dispatch(Envelope(request, idempotent: idempotent, continuation: continuation))
+        }
+    }
+
+    /// Runs `request` on a worker of `lane` (one whose loop runs on that lane's executor, see
+    /// the initializer's `lanes`) when the pool has one, else on any worker.
+    ///
+    /// - Parameter idempotent: as for ``submit(_:idempotent:)``; a retry goes to any other worker.
+    public func submit(_ request: Behavior.Request, lane: Int?, idempotent: Bool = false) async throws -> Behavior.Response {
+        try await withCheckedThrowingContinuation { continuation in
+            router.dispatch(Envelope(request, idempotent: idempotent, continuation: continuation), lane: lane)
         }
     }
 
@@ -96,6 +111,11 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
 
     /// Holds only this pool's workers and letters (see ``PoolRouting``): the downcasts below are safe.
     private let routing = Mutex(PoolRouting())
+    /// Lanes the workers are spread over (0: none); set once, before any worker starts.
+    var laneCount: Int {
+        get { routing.withLock { $0.laneCount } }
+        set { routing.withLock { $0.laneCount = newValue } }
+    }
 
     var liveWorkers: Int { routing.withLock { $0.workers.count } }
 
@@ -105,9 +125,12 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
         }
     }
 
-    func add(_ worker: Worker<Behavior>) {
+    /// The lane with the fewest live workers, where a new worker instance goes.
+    func emptiestLane() -> Int { routing.withLock { $0.emptiestLane() } }
+
+    func add(_ worker: Worker<Behavior>, lane: Int = 0) {
         let parked = routing.withLock { routing -> [PoolRouting.Object] in
-            routing.add(worker)
+            routing.add(worker, lane: lane)
             routing.open = true
             guard !routing.parked.isEmpty else { return [] }
             defer { routing.parked.removeAll() }
@@ -126,12 +149,13 @@ final class PoolRouter<Behavior: WorkerBehavior>: Sendable {
         for letter in parked { unsafeDowncast(letter, to: Letter.self).fail(WorkerPoolError.unavailable) }
     }
 
-    func dispatch(_ letter: Letter, avoiding dead: Worker<Behavior>? = nil, affinity: UInt64? = nil) {
+    func dispatch(_ letter: Letter, avoiding dead: Worker<Behavior>? = nil, affinity: UInt64? = nil, lane: Int? = nil) {
         // Ends: each turn sends, parks, fails, or drops a worker that refuses for good.
         while true {
             let route = routing.withLock { routing -> PoolRouting.Route in
                 let count = routing.workers.count
                 if let affinity, count > 0 { return .send(routing.workers[Int(affinity % UInt64(count))]) }
+                if let lane, let worker = routing.worker(on: lane) { return .send(worker) }
                 for _ in 0..<count {
                     routing.next = (routing.next + 1) % count
                     let worker = routing.workers[routing.next]
@@ -194,24 +218,50 @@ private struct PoolRouting {
     /// Live workers, in no particular order; `slots` finds one's index so a death
     /// removes it in O(1) (swap with the last) even in a pool of thousands.
     var workers: [Object] = []
+    /// The lane of each worker in `workers`, at the same index.
+    var lanes: [Int] = []
     var slots: [ObjectIdentifier: Int] = [:]
     var next = 0
+    var laneCount = 0 { didSet { perLane = Array(repeating: 0, count: laneCount) } }
+    /// Live workers per lane (`laneCount` entries).
+    var perLane: [Int] = []
     var open = false
     /// Letters waiting for a worker.
     var parked: [Object] = []
 
-    mutating func add(_ worker: Object) {
+    mutating func add(_ worker: Object, lane: Int) {
         slots[ObjectIdentifier(worker)] = workers.count
         workers.append(worker)
+        lanes.append(lane)
+        if lane < perLane.count { perLane[lane] += 1 }
     }
 
     mutating func remove(_ worker: Object) {
         guard let index = slots.removeValue(forKey: ObjectIdentifier(worker)) else { return }
         let last = workers.removeLast()
+        let lastLane = lanes.removeLast()
+        let lane = index < workers.count ? lanes[index] : lastLane
+        if lane < perLane.count { perLane[lane] -= 1 }
         if index < workers.count {
             workers[index] = last
+            lanes[index] = lastLane
             slots[ObjectIdentifier(last)] = index
         }
+    }
+
+    func emptiestLane() -> Int {
+        guard let lane = perLane.indices.min(by: { perLane[$0] < perLane[$1] }) else { return 0 }
+        return lane
+    }
+
+    /// The next worker on `lane` (round-robin among them), if any.
+    mutating func worker(on lane: Int) -> Object? {
+        let count = workers.count
+        for _ in 0..<count {
+            next = (next + 1) % count
+            if lanes[next] == lane { return workers[next] }
+        }
+        return nil
     }
 }
 

@@ -10,6 +10,7 @@ struct ConfigurationTests {
         master_key_file: keys/master.key
         bridge:
           socket: run/castellan.sock
+          decision_threads: 6
         ca:
           dir: /etc/castellan/ca
         supervision:
@@ -42,6 +43,7 @@ struct ConfigurationTests {
         #expect(config.store == .sqlite(path: "/srv/castellan/data/castellan.db"))
         #expect(config.masterKeyFile == "/srv/castellan/keys/master.key")
         #expect(config.bridgeSocket == "/srv/castellan/run/castellan.sock")
+        #expect(config.decisionThreads == 6)
         #expect(config.caDirectory == "/etc/castellan/ca")
         #expect(config.supervisionSpec == "/srv/castellan/supervision.yaml")
         #expect(config.adminListen == .http(port: 8088))
@@ -56,6 +58,7 @@ struct ConfigurationTests {
     @Test func aMinimalFile_getsTheDocumentedDefaults() throws {
         let config = try ConfigurationLoader.parse("store: sqlite:c.db\nmaster_key_file: m.key\n", file: "/a/castellan.yaml")
         #expect(config.bridgeSocket == "/a/castellan.sock")
+        #expect(config.decisionThreads == nil, "one per core, decided by the service")
         #expect(config.caDirectory == "/a/certs")
         #expect(config.adminListen == .unix(path: "/a/admin.sock"))
         #expect(config.adminTokenFile == "/a/admin.token")
@@ -93,6 +96,8 @@ struct ConfigurationTests {
         ("store: sqlite:c.db\nmaster_key_file: m\nbridge: here\n", 3, "bridge", "expected a mapping"),
         ("store: sqlite:c.db\nmaster_key_file: m\nbroker:\n  tls_password_port: 70000\n", 4, "broker.tls_password_port", "out of range"),
         ("store: sqlite:c.db\nmaster_key_file: m\nbroker:\n  tls_port: 8883\n", 4, "broker.tls_port", "unknown key"),
+        ("store: sqlite:c.db\nmaster_key_file: m\nbridge:\n  decision_threads: 0\n", 4, "bridge.decision_threads", "1 to 1024"),
+        ("store: sqlite:c.db\nmaster_key_file: m\nbridge:\n  decision_threads: all\n", 4, "bridge.decision_threads", "whole number"),
         ("store: [a, b]\nmaster_key_file: m\n", 1, "store", "single value"),
         ("store: sqlite:c.db\nmaster_key_file: m\nstore: sqlite:d.db\n", 1, "", "duplicate key 'store'"),
         ("store: sqlite:c.db\n  master_key_file: m\n", 2, "", "YAML syntax error"),

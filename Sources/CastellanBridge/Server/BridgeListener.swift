@@ -11,6 +11,7 @@ public enum BridgeListener {
     /// accepted connection to `accept` until the task is cancelled or the socket fails.
     ///
     /// `accept` should return quickly (start a session elsewhere): it runs in the accept loop.
+    /// Accepted connections are spread over `group`'s loops (the ``DecisionThreads``).
     ///
     /// Why the accepted connections travel as plain channels, wrapped only here: NIO traps —
     /// ending the process — when an async channel it made for an accepted connection is
@@ -20,7 +21,7 @@ public enum BridgeListener {
     /// channel nobody took is closed when the listening socket closes ( ``Claim``); one that
     /// is taken is wrapped on its event loop before it reads anything (`autoRead` off until then).
     public static func run(
-        path: String, mode: UInt32 = 0o660, group: any EventLoopGroup = BridgeThread.group,
+        path: String, mode: UInt32 = 0o660, group: any EventLoopGroup,
         listening: @Sendable () -> Void = {}, accept: @Sendable (BridgeChannel) async -> Void
     ) async throws {
         try BridgeSocket.prepare(path: path)

@@ -96,15 +96,28 @@ public enum BrokerSession {
     /// (throws; the connection is closed). Requests still being decided when it ends are
     /// answered into a closed channel, which the plugin has stopped waiting for anyway.
     ///
-    /// The session and its requests run on the channel's event loop thread
-    /// (``EventLoopTaskExecutor``); the handler's own awaits (a pool worker) run elsewhere.
-    public static func run(_ channel: BridgeChannel, handler: some BridgeRequestHandler) async throws {
-        try await withTaskExecutorPreference(EventLoopTaskExecutor(channel.channel.eventLoop)) {
-            try await serve(channel, handler: handler)
+    /// The frame loop runs on the channel's event loop thread; each request is decided on the
+    /// lane ``DecisionThreads/lane(arrivingOn:)`` picks — the channel's own thread unless it is
+    /// busier than another — so one broker's requests in flight are decided on every thread.
+    /// Replies go out as each decision is made, from whichever thread made it: the plugin
+    /// matches them by request id, not by order (NIO's outbound writer takes writes from any
+    /// thread and hands them to the channel's loop in the order they were made).
+    public static func run(_ channel: BridgeChannel, threads: DecisionThreads, handler: some BridgeRequestHandler) async throws {
+        let loop = channel.channel.eventLoop
+        let home = threads.lane(of: loop).map(threads.executor) ?? EventLoopTaskExecutor(loop)
+        try await withTaskExecutorPreference(home) {
+            try await serve(channel, link: Link(threads: threads, loop: loop), handler: handler)
         }
     }
 
-    private static func serve(_ channel: BridgeChannel, handler: some BridgeRequestHandler) async throws {
+    /// Where a session's requests are decided.
+    private struct Link: Sendable {
+        let threads: DecisionThreads
+        /// The channel's event loop, where its frames arrive.
+        let loop: any EventLoop
+    }
+
+    private static func serve(_ channel: BridgeChannel, link: Link, handler: some BridgeRequestHandler) async throws {
         try await channel.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
             guard let hello = try await frames.next() else { return }
@@ -118,7 +131,7 @@ public enum BrokerSession {
             let broker = BrokerLink(brokerID: brokerID, outbound: outbound)
             await handler.brokerConnected(broker)
             do {
-                try await serve(&frames, broker: broker, outbound: outbound, handler: handler)
+                try await serve(&frames, broker: broker, outbound: outbound, link: link, handler: handler)
             } catch {
                 await handler.brokerDisconnected(broker)
                 throw error
@@ -129,7 +142,7 @@ public enum BrokerSession {
 
     private static func serve(
         _ frames: inout NIOAsyncChannelInboundStream<BridgeFrame>.AsyncIterator, broker: BrokerLink,
-        outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, handler: some BridgeRequestHandler
+        outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, link: Link, handler: some BridgeRequestHandler
     ) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             // Reports are re-checked one after the other, beside the frame loop: the last one's
@@ -139,24 +152,33 @@ public enum BrokerSession {
             group.addTask { for await report in reports { await handler.recheck(report, on: broker) } }
             while let frame = try await frames.next() {
                 let id = frame.id
+                let request: BridgeAuthRequest
                 switch frame.message {
                 case .ping:
                     try await outbound.write(BridgeFrame(id: id, .pong))
-                case .basicAuth(let request):
-                    handler.deciding(.basic(request), from: broker)
-                    group.addTask { await answer(.basic(request), id: id, broker: broker, outbound: outbound, handler: handler) }
-                case .extAuth(let request):
-                    handler.deciding(.enhanced(request), from: broker)
-                    group.addTask { await answer(.enhanced(request), id: id, broker: broker, outbound: outbound, handler: handler) }
+                    continue
+                case .basicAuth(let basic):
+                    request = .basic(basic)
+                case .extAuth(let enhanced):
+                    request = .enhanced(enhanced)
                 case .disconnect(let connection, let generation):
                     handler.connectionClosed(connection, generation: generation, on: broker)
+                    continue
                 case .sessions(let report):
                     handler.connectionsResumed(report, on: broker)
                     reported.yield(report)
+                    continue
                 case .hello:
                     throw BrokerSessionError.unexpected("a second HELLO")
                 case .helloAck, .pong, .decision, .kick, .setRules, .publish:
                     throw BrokerSessionError.unexpected("a service message from the plugin")  // the decoder refuses these
+                }
+                handler.deciding(request, from: broker)
+                let threads = link.threads
+                let lane = threads.lane(arrivingOn: link.loop)
+                threads.begin(lane)
+                group.addTask(executorPreference: threads.executor(lane)) {
+                    await answer(request, id: id, broker: broker, outbound: outbound, handler: handler) { threads.end(lane) }
                 }
             }
         }
@@ -164,9 +186,13 @@ public enum BrokerSession {
 
     private static func answer(
         _ request: BridgeAuthRequest, id: UInt32, broker: BrokerLink,
-        outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, handler: some BridgeRequestHandler
+        outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, handler: some BridgeRequestHandler, decided: () -> Void
     ) async {
         var decision = await handler.decide(request, from: broker)
+        // No longer in flight before the reply leaves: a broker that asks one question at a time
+        // (mosquitto 2.0) sends the next right after reading this reply, and that one must find
+        // this lane idle and stay on its link's thread, not hop to another.
+        decided()
         decision.generation = request.generation  // the echo the plugin matches against its connection
         // The broker may be gone; it then denies on its own, so a failed write loses nothing.
         try? await outbound.write(BridgeFrame(id: id, .decision(decision)))

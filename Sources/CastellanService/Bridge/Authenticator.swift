@@ -88,6 +88,7 @@ struct Authenticator: BridgeRequestHandler {
         // Entered only if the connection is still there: a late allow for a connection that
         // closed meanwhile leaves nothing behind (and the plugin discards it by generation).
         context.sessions.decided(key, admitting: session)
+        context.threads.recordDecision()
         context.metrics.record(outcome, duration: started.duration(to: .now))
         context.audit.record(AuditEntry(
             time: AuditEntry.time(of: Date()), identity: outcome.identity?.rawValue, clientID: request.clientIDText,
@@ -103,14 +104,14 @@ struct Authenticator: BridgeRequestHandler {
             guard context.admitsAttempt(from: basic.address) else { return .deny(.rateLimited(), method: request.method) }
             if !basic.certificate.isEmpty {
                 guard let pool = pools.certificate else { return .deny(.unavailable("no certificate pool"), method: .certificate) }
-                return try await pool.submit(basic, idempotent: true)
+                return try await pool.decide(basic, lane: context.threads.currentLane, context: context)
             }
             guard let pool = pools.password else { return .deny(.unavailable("no password pool"), method: .password) }
             // Finished here, not in the worker: a key derivation must not hold the worker, and
             // the TOTP claim (once-only) must not be cut off by a worker's death. Idempotent: a
             // retry after a worker's death re-runs the same reads; at worst a refused attempt
             // is counted twice toward lockout (docs/supervision.md).
-            return try await pool.submit(basic, idempotent: true).outcome(context)
+            return try await pool.submit(basic, lane: context.threads.currentLane, idempotent: true).outcome(context)
         case .enhanced(let enhanced):
             if enhanced.step != .continue, !context.admitsAttempt(from: enhanced.address) {
                 return .deny(.rateLimited(), method: AuthMethod(enhancedAuthMethod: enhanced.method))

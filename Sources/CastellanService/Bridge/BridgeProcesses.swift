@@ -20,7 +20,7 @@ struct BridgeListenerProcess: ChildProcess {
         let readiness = context.bridge
         defer { readiness.set(false) }
         logger.info("bridge listening", metadata: ["socket": "\(socket)"])
-        try await BridgeListener.run(path: socket, listening: { readiness.set(true) }) { channel in
+        try await BridgeListener.run(path: socket, group: context.threads.group, listening: { readiness.set(true) }) { channel in
             await start(channel)
         }
     }
@@ -59,7 +59,7 @@ struct BrokerConnectionProcess: ChildProcess {
 
     func run() async throws {
         do {
-            try await BrokerSession.run(channel, handler: handler)
+            try await BrokerSession.run(channel, threads: handler.context.threads, handler: handler)
         } catch let error as BridgeFrameError {
             logger.warning("closed a broker connection that sent a malformed frame", metadata: ["error": "\(error)"])
         } catch let error as BrokerSessionError {

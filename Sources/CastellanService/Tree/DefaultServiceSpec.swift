@@ -16,6 +16,8 @@ supervisor:
     - id: audit
       worker: audit_writer
     # The authenticators. A crashed worker is replaced; its in-flight request fails closed.
+    # A pool runs at least one worker per decision thread (bridge.decision_threads, default one
+    # per core): a size below that is raised to it.
     - id: auth
       supervisor:
         strategy: one_for_one

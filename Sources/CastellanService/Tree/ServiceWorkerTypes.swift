@@ -18,9 +18,9 @@ public enum ServiceWorkerTypes {
                 _ = try WorkerOptions(values, allowed: [])
                 return { _ in AuditWriterProcess(audit: context.audit, failures: context.failures, store: context.store) }
             },
-            authPool("certificate_auth", install: context.pools.install) { _ in CertificateAuthWorker(context: context) },
-            authPool("password_auth", install: context.pools.install) { _ in PasswordAuthWorker(context: context) },
-            authPool("scram_auth", install: context.pools.install) { try SCRAMAuthWorker(context: context, child: $0) },
+            authPool("certificate_auth", threads: context.threads, install: context.pools.install) { _ in CertificateAuthWorker(context: context) },
+            authPool("password_auth", threads: context.threads, install: context.pools.install) { _ in PasswordAuthWorker(context: context) },
+            authPool("scram_auth", threads: context.threads, install: context.pools.install) { try SCRAMAuthWorker(context: context, child: $0) },
             WorkerType("notifier") { values in
                 _ = try WorkerOptions(values, allowed: [])
                 return { _ in Notifier(context: context, logger: logger) }
@@ -55,15 +55,19 @@ public enum ServiceWorkerTypes {
     }
 
     /// A pool type whose workers are `make(child)`, installed where the bridge finds them.
+    ///
+    /// Its workers are spread over the decision threads, at least one on each (a pool smaller
+    /// than `bridge.decision_threads` is grown to it), so a request is decided by a worker on the
+    /// thread it was given to, with no hand-off between threads.
     private static func authPool<Behavior: WorkerBehavior>(
-        _ name: String, install: @escaping @Sendable (WorkerPool<Behavior>) -> Void,
+        _ name: String, threads: DecisionThreads, install: @escaping @Sendable (WorkerPool<Behavior>) -> Void,
         make: @escaping @Sendable (ChildContext) throws -> Behavior
     ) -> WorkerType {
         WorkerType(name, make: { _ in throw WorkerOptionsError("\(name) runs as a pool (pool: {worker: \(name), size: N})") },
                    pool: { id, spec in
                        _ = try WorkerOptions(spec.options, allowed: [])
-                       let pool = WorkerPool(id: id, size: spec.size, intensity: spec.intensity,
-                                             requestDeadline: spec.requestDeadline, executor: BridgeThread.executor, make: make)
+                       let pool = WorkerPool(id: id, size: max(spec.size, threads.count), intensity: spec.intensity,
+                                             requestDeadline: spec.requestDeadline, lanes: threads.laneExecutors, make: make)
                        install(pool)
                        return pool.childSpec
                    })

@@ -18,6 +18,11 @@ public struct CastellanConfiguration: Sendable {
     public var masterKeyFile: String
     /// The Unix socket the broker plugin connects to.
     public var bridgeSocket: String
+    /// `bridge.decision_threads`: how many threads decide the plugins' requests; `nil` (the
+    /// default) means one per core. Read at start only.
+    public var decisionThreads: Int? = nil
+    /// The most `bridge.decision_threads` accepts.
+    public static let maxDecisionThreads = 1024
     /// The certificate authority's folder.
     public var caDirectory: String
     /// The supervision tree spec: `supervision.spec`, else `supervision.yaml` beside the file.

@@ -58,7 +58,7 @@ public enum ConfigurationLoader {
         }
         let masterKeyFile = try path(try top.required("master_key_file", reader), key: "master_key_file", default: "")
 
-        let bridge = try reader.optionalMapping(top["bridge"], path: "bridge", allowed: ["socket"])
+        let bridge = try reader.optionalMapping(top["bridge"], path: "bridge", allowed: ["socket", "decision_threads"])
         let ca = try reader.optionalMapping(top["ca"], path: "ca", allowed: ["dir"])
         let supervision = try reader.optionalMapping(top["supervision"], path: "supervision", allowed: ["spec"])
         let admin = try reader.optionalMapping(top["admin"], path: "admin", allowed: ["listen", "token_file"])
@@ -74,6 +74,11 @@ public enum ConfigurationLoader {
                 throw reader.error(at: node, key: "admin.listen", "expected unix:PATH or http://127.0.0.1:PORT, found '\(text)'")
             }
             adminListen = parsed
+        }
+
+        let decisionThreads = try bridge?["decision_threads"].map { (n) throws(ConfigurationError) in
+            try reader.integer(n, key: "bridge.decision_threads", in: 1...CastellanConfiguration.maxDecisionThreads,
+                               hint: "1 to \(CastellanConfiguration.maxDecisionThreads)")
         }
 
         var clientIDBinding = ClientIDBinding.default
@@ -105,6 +110,7 @@ public enum ConfigurationLoader {
             configuration.tlsPasswordPort = try reader.integer(node, key: "broker.tls_password_port", in: 0...65_535, hint: "0 to 65535")
         }
         configuration.est = try estSettings(top["est"], reader, path: path)
+        configuration.decisionThreads = decisionThreads
         return configuration
     }
 

@@ -117,6 +117,7 @@ public enum CastellanSetup {
             master_key_file: \(masterKeyFileName)
             bridge:
               socket: castellan.sock
+              # decision_threads: 4   # threads that decide; default: one per core
             ca:
               dir: certs
             # supervision:

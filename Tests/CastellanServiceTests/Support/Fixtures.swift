@@ -14,8 +14,9 @@ final class Fixtures: Sendable {
     private let stops = Mutex<[@Sendable () async throws -> Void]>([])
 
     /// A fresh in-process service (see ``ServiceHarness/init(spec:store:sharing:)``).
-    func service(spec: String? = nil, store: String? = nil, sharing other: ServiceHarness? = nil) async throws -> ServiceHarness {
-        let service = try await ServiceHarness(spec: spec, store: store, sharing: other)
+    func service(spec: String? = nil, store: String? = nil, sharing other: ServiceHarness? = nil,
+                 configure: ((String) -> String)? = nil) async throws -> ServiceHarness {
+        let service = try await ServiceHarness(spec: spec, store: store, sharing: other, configure: configure)
         register { try await service.stop() }
         return service
     }

@@ -9,6 +9,8 @@ actor PluginPeer {
     private let channel: BridgeChannel
     private let frames = FrameQueue()
     private var pushes: [BridgeMessage] = []
+    /// Replies read while waiting for another one (the service answers in any order).
+    private var replies: [UInt32: BridgeMessage] = [:]
     private var nextID: UInt32 = 1
 
     private init(channel: BridgeChannel) {
@@ -34,14 +36,37 @@ actor PluginPeer {
 
     /// Sends a request and returns its reply.
     func request(_ message: BridgeMessage) async throws -> BridgeMessage {
+        try await reply(to: try await send(message))
+    }
+
+    /// Sends a request without waiting: the plugin on mosquitto 2.1 has many in flight. Its
+    /// reply comes from ``reply(to:)`` or ``decision(for:)``.
+    func send(_ message: BridgeMessage) async throws -> UInt32 {
         let id = nextID
         nextID += 1
         try await channel.outbound.write(BridgeFrame(id: id, message))
+        return id
+    }
+
+    /// The reply to request `id` (waits for it), keeping replies to others for their turn.
+    func reply(to id: UInt32) async throws -> BridgeMessage {
+        if let kept = replies.removeValue(forKey: id) { return kept }
         while true {
             guard let frame = try await nextFrame() else { throw PeerError("service closed the connection") }
             if frame.id == id { return frame.message }
-            if frame.id == 0, !frame.message.isSupervisionEvent { pushes.append(frame.message) }
+            if frame.id == 0 {
+                if !frame.message.isSupervisionEvent { pushes.append(frame.message) }
+            } else {
+                replies[frame.id] = frame.message
+            }
         }
+    }
+
+    /// The decision for request `id` (see ``reply(to:)``), its generation echo cleared.
+    func decision(for id: UInt32) async throws -> BridgeDecision {
+        guard case .decision(var decision) = try await reply(to: id) else { throw PeerError("expected a decision for request \(id)") }
+        decision.generation = 0
+        return decision
     }
 
     /// Sends a request and, right behind it on the wire, a notification; returns the request's

@@ -31,10 +31,16 @@ final class ServiceHarness: Sendable {
     ///   - store: a store URL other than the folder's own SQLite (a shared PostgreSQL database).
     ///   - sharing: another harness whose master key and CA this one uses, so both open the same
     ///     sealed secrets and trust the same certificates (several service instances on one store).
-    init(spec yaml: String? = nil, store: String? = nil, sharing other: ServiceHarness? = nil) async throws {
+    ///   - configure: edits the `castellan.yaml` that `castellan init` wrote, before the service reads it.
+    init(spec yaml: String? = nil, store: String? = nil, sharing other: ServiceHarness? = nil,
+         configure: ((String) -> String)? = nil) async throws {
         let setup = try await CastellanSetup.create(
             in: directory.path, store: store ?? CastellanSetup.defaultStore,
             masterKey: try other.map { try MasterKey.load(from: $0.configuration.masterKeyFile) })
+        if let configure {
+            let text = try String(contentsOfFile: setup.configuration, encoding: .utf8)
+            try configure(text).write(toFile: setup.configuration, atomically: true, encoding: .utf8)
+        }
         let loaded = try CastellanConfiguration.load(setup.configuration)
         if let other {
             // One fleet, one CA: a device's certificate is good on every instance.
