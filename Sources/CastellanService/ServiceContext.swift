@@ -34,6 +34,8 @@ public final class ServiceContext: Sendable {
     /// Recently verified passwords, shared by the password workers and the cold checks they
     /// hand out (``PasswordDecision``).
     let passwordCache: Mutex<VerifiedPasswordCache>
+    /// The last allow of each clean password device, for the fast lane (``AdmissionCache``).
+    let admissions = AdmissionCache()
     private let current: Mutex<Current>
     private let rateLimiter: Mutex<RateLimiter>
 
@@ -66,6 +68,7 @@ public final class ServiceContext: Sendable {
         let verifier = Self.verifier(settings, store: store)
         current.withLock { $0 = Current(settings: settings, verifier: verifier) }
         rateLimiter.withLock { $0 = RateLimiter(policy: settings.configuration.rateLimit) }
+        admissions.forgetAll()  // they were judged under the old settings (lockout, identity check)
     }
 
     /// Whether `address` may try to connect now (a token bucket per address).

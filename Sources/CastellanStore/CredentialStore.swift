@@ -125,6 +125,12 @@ public protocol CredentialStore: TOTPReplayGuard, LockoutCounter {
 
     /// The id of the newest change-log record, 0 for an empty log.
     func latestChangeID() async throws -> Int64
+
+    /// The same, read at once on the calling thread if the store can do that in microseconds
+    /// (SQLite: one indexed read of the local file); `nil` when it cannot (PostgreSQL: a round
+    /// trip to the server), or on any error. What the fast lane compares with the change the
+    /// notifier applied last, to know that nothing it has not seen was committed.
+    func latestChangeIDNow() -> Int64?
     /// Records with an id greater than `id`, oldest first, at most `limit`.
     func changes(after id: Int64, limit: Int) async throws -> [ChangeRecord]
     /// The newest `limit` records, oldest first.

@@ -57,6 +57,9 @@ import Testing
             let peer = try await PluginPeer.connect(to: service.socket)
             let warm = BridgeMessage.password(1, client: "warm", username: "warm", password: "warm-password")
             #expect(try await peer.decide(warm).result == .allow)
+            // A failure on record keeps the device out of the fast lane (decided inline on the
+            // link's own thread): this is about the requests that go the usual way.
+            #expect(try await peer.decide(.password(3, client: "warm", username: "warm", password: "wrong-password")).result == .deny)
             let before = threads.decisionsPerThread
 
             let hold = ColdHold()

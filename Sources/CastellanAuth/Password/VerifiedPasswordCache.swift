@@ -25,7 +25,9 @@ public struct VerifiedPasswordCache: Sendable {
     /// The most entries kept.
     public let capacity: Int
 
-    private let key: SymmetricKey
+    /// HMAC-SHA256 keyed once with the per-process key: a copy per lookup skips re-deriving
+    /// the key's inner and outer pads, a third of a cached connect's lookup.
+    private let keyed: HMAC<SHA256>
     private var entries: [[UInt8]: Entry] = [:]
     private var keysByIdentity: [String: Set<[UInt8]>] = [:]
     /// Insertion order, which is expiry order because the TTL is constant; stale slots
@@ -51,7 +53,7 @@ public struct VerifiedPasswordCache: Sendable {
         guard bytes.count == 32 else { throw .noResources("entropy source returned a short read") }
         self.ttl = ttl
         self.capacity = capacity
-        key = SymmetricKey(data: bytes)
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: bytes))
     }
 
     /// The number of live or not yet purged entries.
@@ -153,6 +155,8 @@ public struct VerifiedPasswordCache: Sendable {
         field(String(credential.iterations).utf8)
         field(credential.storedKey)
         field(credential.serverKey)
-        return Array(HMAC<SHA256>.authenticationCode(for: input, using: key))
+        var mac = keyed
+        mac.update(data: input)
+        return Array(mac.finalize())
     }
 }

@@ -12,6 +12,11 @@ public protocol BridgeRequestHandler: Sendable {
     func deciding(_ request: BridgeAuthRequest, from broker: BrokerLink)
     /// Decides one authentication step.
     func decide(_ request: BridgeAuthRequest, from broker: BrokerLink) async -> BridgeDecision
+    /// Decides a username/password step at once, inline on the frame loop, if that needs no
+    /// waiting at all (a cache hit); `nil` sends it the usual way (``deciding(_:from:)``, then
+    /// ``decide(_:from:)``). It must not wait, and must not do for a `nil` what the usual way
+    /// does again.
+    func decideAtOnce(_ request: BasicAuthRequest, from broker: BrokerLink) -> BridgeDecision?
     /// The plugin reports that a client connection is gone. Called inline on the broker's
     /// frame loop (one per connect, so no task of its own): it must not wait.
     func connectionClosed(_ connection: UInt64, generation: UInt64, on broker: BrokerLink)
@@ -25,6 +30,11 @@ public protocol BridgeRequestHandler: Sendable {
     func recheck(_ report: SessionReport, on broker: BrokerLink) async
     /// The broker's connection ended; its clients' sessions are unknown from now on.
     func brokerDisconnected(_ broker: BrokerLink) async
+}
+
+extension BridgeRequestHandler {
+    /// No fast lane: every request goes the usual way.
+    public func decideAtOnce(_ request: BasicAuthRequest, from broker: BrokerLink) -> BridgeDecision? { nil }
 }
 
 /// An authentication step from a broker.
@@ -158,6 +168,11 @@ public enum BrokerSession {
                     try await outbound.write(BridgeFrame(id: id, .pong))
                     continue
                 case .basicAuth(let basic):
+                    if var decision = handler.decideAtOnce(basic, from: broker) {
+                        decision.generation = basic.generation
+                        try? await outbound.write(BridgeFrame(id: id, .decision(decision)))
+                        continue
+                    }
                     request = .basic(basic)
                 case .extAuth(let enhanced):
                     request = .enhanced(enhanced)

@@ -12,6 +12,8 @@ struct DeviceGate: Sendable {
     let store: any CredentialStore
     /// Failures and successes noted and not yet written (the gate adds them to the store's).
     let ledger: FailureLedger
+    /// Forgets a device's fast-lane admission when it fails (``failed(_:)``).
+    let admissions: AdmissionCache
     let settings: ServiceSettings
     let now: Int64
     /// The lockout key of the connecting client's address (``LockoutPolicy/source(of:)``).
@@ -21,6 +23,7 @@ struct DeviceGate: Sendable {
     init(context: ServiceContext, address: String) {
         store = context.store
         ledger = context.failures
+        admissions = context.admissions
         settings = context.settings
         now = context.unixTime
         source = LockoutPolicy.source(of: address)
@@ -32,6 +35,8 @@ struct DeviceGate: Sendable {
         let profile: ConnectProfile
         /// Failures on record from this source, to clear on success.
         let sourceFailures: Int
+        /// When the profile was read, for ``AdmissionCache/remember(_:readAt:)``.
+        let readAt: UInt64
         var id: DeviceID { profile.device.id }
         var policy: AuthFactors { profile.device.policy }
     }
@@ -44,6 +49,7 @@ struct DeviceGate: Sendable {
 
     /// The device if it may try `policies` now, or the refusal.
     func device(_ id: DeviceID, allowing policies: Set<AuthFactors>, method: AuthMethod) async throws -> Lookup {
+        let readAt = admissions.stamp()
         guard let profile = try await store.connectProfile(device: id, source: source), profile.device.enabled else {
             return .refused(.deny(.notPermitted("unknown or disabled device"), identity: id, method: method))
         }
@@ -55,7 +61,7 @@ struct DeviceGate: Sendable {
         if let locked = settings.lockout.status(source: fromSource, deviceFailures: total, now: now).denialReason {
             return .refused(.deny(locked, identity: id, method: method))
         }
-        return .ready(Candidate(profile: profile, sourceFailures: fromSource.consecutiveFailures))
+        return .ready(Candidate(profile: profile, sourceFailures: fromSource.consecutiveFailures, readAt: readAt))
     }
 
     /// Allows `device` if the client id and username fit; the rules come from the store.
@@ -88,8 +94,10 @@ struct DeviceGate: Sendable {
 
     /// Counts a failed attempt of a device that passed ``device(_:allowing:method:)`` towards
     /// this source's lockout (and the device's total); written off the reply path, so a wrong
-    /// password is answered as soon as an unknown name (``FailureLedger``).
+    /// password is answered as soon as an unknown name (``FailureLedger``). The device is no
+    /// longer clean: its fast-lane admission goes first.
     func failed(_ device: Candidate) {
+        admissions.forget(device.id)
         ledger.failed(device.id, from: source, at: now)
     }
 

@@ -120,7 +120,21 @@ struct PasswordCheck: Sendable {
             }
         }
         if let code, let refusal = try await gate.checkTOTP(code, device: device) { return try await refuse(refusal) }
-        return try await gate.admit(device, clientID: clientID, username: username, method: method)
+        let outcome = try await gate.admit(device, clientID: clientID, username: username, method: method)
+        rememberForFastLane(outcome, context)
+        return outcome
+    }
+
+    /// Remembers an allow of a clean password-only device for the fast lane (``AdmissionCache``):
+    /// no TOTP (a code is good once), no failure on record or noted from any source.
+    private func rememberForFastLane(_ outcome: AuthOutcome, _ context: ServiceContext) {
+        guard outcome.result == .allow, device.policy == .password, code == nil, let credential = device.profile.scram,
+              let clientID, let username,
+              gate.ledger.deviceFailures(device.profile.lockout.consecutiveFailures, device: device.id) == 0
+        else { return }
+        context.admissions.remember(
+            AdmissionCache.Admission(device: device.id, credential: credential, clientID: clientID, username: username, outcome: outcome),
+            readAt: device.readAt)
     }
 
     /// Counts the failure and refuses.

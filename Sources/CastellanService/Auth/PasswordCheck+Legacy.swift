@@ -43,6 +43,6 @@ extension DeviceGate.Candidate {
         let old = profile
         return Self(
             profile: ConnectProfile(device: old.device, scram: credential, totp: old.totp, rules: old.rules, lockout: old.lockout),
-            sourceFailures: sourceFailures)
+            sourceFailures: sourceFailures, readAt: readAt)
     }
 }

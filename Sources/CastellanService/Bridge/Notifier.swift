@@ -34,6 +34,9 @@ struct Notifier: ChildProcess {
     }
 
     func handle(_ event: StoreEvent) async throws {
+        // First, so that no fast-lane allow from before the change outlives the re-check below
+        // (``Authenticator/decideAtOnce(_:from:)``).
+        if let device = event.device { context.admissions.forget(device) } else { context.admissions.forgetAll() }
         switch event {
         case .deviceDisabled(let device), .deviceRemoved(let device), .credentialsChanged(let device, _), .policyChanged(let device),
              .clientIDChanged(let device):
@@ -51,7 +54,7 @@ struct Notifier: ChildProcess {
             guard let device = try await context.store.device(id) else { return }
             for session in context.sessions.sessions(of: id) { try await pushRules(to: session, of: device) }
         case .deviceAdded, .deviceEnabled, .deviceUnlocked, .certificateIssued, .masterKeyRotated, .credentialUpgraded,
-             .enrolmentTokenIssued, .enrolmentTokenUsed:
+             .enrolmentTokenIssued, .enrolmentTokenUsed, .firstFailure:
             break
         }
     }

@@ -19,14 +19,21 @@ extension PostgresStore {
         try await read { connection in _ = try await Self.apply(.success(device, source: source), connection, logger: self.logger) }
     }
 
-    /// Applies `changes` in order in one transaction.
+    /// Applies `changes` in order in one transaction, with a ``StoreEvent/firstFailure(_:)``
+    /// record for each device whose failure total leaves zero.
     public func apply(_ changes: [LockoutChange]) async throws {
-        try await translatingErrors {
-            try await client.withConnection { connection in
-                try await Self.transaction(connection, logger: self.logger) { connection in
-                    for change in changes { _ = try await Self.apply(change, connection, logger: self.logger) }
+        try await write { connection in
+            var first: [StoreEvent] = []
+            for change in changes {
+                if case .failure(let device, _, _) = change, !first.contains(.firstFailure(device)),
+                   try await connection.query(
+                       "SELECT 1 FROM lockout_counters WHERE device_id = \(device.rawValue)", logger: self.logger
+                   ).collect().isEmpty {
+                    first.append(.firstFailure(device))
                 }
+                _ = try await Self.apply(change, connection, logger: self.logger)
             }
+            return ((), first)
         }
     }
 

@@ -24,6 +24,7 @@ extension StoreEvent {
         case .credentialUpgraded(let id): ("credential.upgraded", id.rawValue, nil)
         case .policyChanged(let id): ("device.policy", id.rawValue, nil)
         case .clientIDChanged(let id): ("device.clientid", id.rawValue, nil)
+        case .firstFailure(let id): ("device.failed", id.rawValue, nil)
         }
     }
 
@@ -50,6 +51,7 @@ extension StoreEvent {
         case ("credential.upgraded", let id?, _): self = .credentialUpgraded(id)
         case ("device.policy", let id?, _): self = .policyChanged(id)
         case ("device.clientid", let id?, _): self = .clientIDChanged(id)
+        case ("device.failed", let id?, _): self = .firstFailure(id)
         case (let kind, let id?, _) where kind.hasPrefix("credential."):
             guard let factor = CredentialFactor(rawValue: String(kind.dropFirst("credential.".count))) else { return nil }
             self = .credentialsChanged(id, factor)

@@ -40,13 +40,18 @@ public enum StoreEvent: Sendable, Hashable {
     /// The device's imported password hash was replaced by SCRAM keys derived from the same
     /// password at its first successful login: the password is unchanged, so no session is kicked.
     case credentialUpgraded(DeviceID)
+    /// The device failed to authenticate for the first time since it was added or unlocked
+    /// (its failure total left zero). Written with that failure by whichever service counted
+    /// it, so every service forgets what it remembered of the device as clean
+    /// (the fast lane's admissions); later failures add no record until the next unlock.
+    case firstFailure(DeviceID)
 
     /// The device the change is about, if any.
     public var device: DeviceID? {
         switch self {
         case .deviceAdded(let id), .deviceDisabled(let id), .deviceEnabled(let id), .deviceRemoved(let id),
              .deviceUnlocked(let id), .groupsChanged(let id), .certificateIssued(_, let id), .certificateRevoked(_, let id),
-             .credentialsChanged(let id, _), .rulesChanged(.device(let id)), .credentialUpgraded(let id),
+             .credentialsChanged(let id, _), .rulesChanged(.device(let id)), .credentialUpgraded(let id), .firstFailure(let id),
              .policyChanged(let id), .clientIDChanged(let id), .enrolmentTokenIssued(let id), .enrolmentTokenUsed(let id):
             id
         case .rulesChanged(.group), .masterKeyRotated:

@@ -7,6 +7,10 @@ extension SQLiteStore {
         try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM changes") ?? 0 }
     }
 
+    public func latestChangeIDNow() -> Int64? {
+        try? connectReader.inDatabase { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM changes")) ?? 0 }
+    }
+
     /// Records after `id`, oldest first, at most `limit`.
     public func changes(after id: Int64, limit: Int) async throws -> [ChangeRecord] {
         try await pool.read { db in

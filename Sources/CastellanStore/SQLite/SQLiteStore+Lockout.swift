@@ -16,10 +16,19 @@ extension SQLiteStore {
         try await pool.write { db in try Self.apply(.success(device, source: source), db) }
     }
 
-    /// Applies `changes` in order in one transaction.
+    /// Applies `changes` in order in one transaction, with a ``StoreEvent/firstFailure(_:)``
+    /// record for each device whose failure total leaves zero.
     public func apply(_ changes: [LockoutChange]) async throws {
-        try await pool.write { db in
-            for change in changes { try Self.apply(change, db) }
+        try await write { db in
+            var first: [StoreEvent] = []
+            for change in changes {
+                if case .failure(let device, _, _) = change, !first.contains(.firstFailure(device)),
+                   try Bool.fetchOne(db, sql: "SELECT 1 FROM lockout_counters WHERE device_id = ?", arguments: [device.rawValue]) != true {
+                    first.append(.firstFailure(device))
+                }
+                try Self.apply(change, db)
+            }
+            return ((), first)
         }
     }
 

@@ -1,0 +1,109 @@
+import CastellanAuth
+import CastellanClient
+@testable import CastellanService
+@testable import CastellanStore
+import Foundation
+import Testing
+
+/// The fast lane (a cached password connect decided on the link's thread from the device's last
+/// allow) against the real broker with the real plugin, the CLI a process of its own: it is
+/// taken on a reconnect, and nothing an operator or a stranger changes waits for it — a change
+/// committed by another process holds on the very next connect, not a notifier's poll later.
+@Suite struct FastLaneTests {
+    private func attempt(_ stack: Stack, _ password: String, clientID: String = "pw1", from address: String? = nil) async -> MQTTReasonCode? {
+        let client = stack.client(clientID, username: "pw1", password: password, localAddress: address)
+        let code = await client.connectCode()
+        if code == .success { await client.disconnect() }
+        return code
+    }
+
+    /// Connects until a connect is decided in the fast lane (the first after start is not: the
+    /// notifier has not read the change log yet, and the first of a device fills the cache).
+    private func reachFastLane(_ stack: Stack, _ password: String, from address: String? = nil) async throws {
+        let metrics = stack.service.server.context.metrics
+        for _ in 0..<50 {
+            let before = metrics.fastLaneDecisions
+            #expect(await attempt(stack, password, from: address) == .success)
+            if metrics.fastLaneDecisions > before { return }
+        }
+        Issue.record("no connect was decided in the fast lane")
+    }
+
+    @Test func aReconnect_isDecidedInTheFastLane_butNotWithAnotherClientIDOrAWrongPassword() async throws {
+        try await withStack { stack in
+            try stack.service.reconfigure { $0.replacingOccurrences(of: "client_id_binding: equal", with: "client_id_binding: prefix") }
+            _ = try await stack.service.addDevice("pw1", policy: .password)
+            try await stack.service.setPassword("right-password", for: "pw1")
+            try await reachFastLane(stack, "right-password")
+            let metrics = stack.service.server.context.metrics
+            let before = metrics.fastLaneDecisions
+            #expect(await attempt(stack, "wrong-password") == .notAuthorized)
+            #expect(await attempt(stack, "right-password", clientID: "pw1/other") == .success)
+            #expect(metrics.fastLaneDecisions == before, "another password or client id goes the usual way")
+        }
+    }
+
+    @Test func aPasswordChangeFromTheCLI_refusesTheOldPasswordOnTheNextConnect() async throws {
+        try await withStack { stack in
+            _ = try await stack.service.addDevice("pw1", policy: .password)
+            try await stack.service.setPassword("old-old-old-old", for: "pw1")
+            try await reachFastLane(stack, "old-old-old-old")
+            let changed = try await CLIProcess.run(["scram", "set", "pw1", "--password-stdin"], config: stack.service.configuration.file,
+                                                   stdin: "new-new-new-new\n")
+            #expect(changed.status == 0, "\(changed.error)")
+            #expect(await attempt(stack, "old-old-old-old") == .notAuthorized)
+            #expect(await attempt(stack, "new-new-new-new") == .success)
+        }
+    }
+
+    @Test func aDeviceDisabledFromTheCLI_isRefusedOnTheNextConnect() async throws {
+        try await withStack { stack in
+            _ = try await stack.service.addDevice("pw1", policy: .password)
+            try await stack.service.setPassword("right-password", for: "pw1")
+            try await reachFastLane(stack, "right-password")
+            let disabled = try await CLIProcess.run(["device", "disable", "pw1"], config: stack.service.configuration.file)
+            #expect(disabled.status == 0, "\(disabled.error)")
+            #expect(await attempt(stack, "right-password") == .notAuthorized)
+        }
+    }
+
+    /// A stranger who knows the device id and guesses from its own address: the guesses take the
+    /// device out of the fast lane, so the lockout holds for the right password too.
+    @Test func aStrangersGuesses_lockTheirAddress_evenForTheRightPassword() async throws {
+        try await withStack { stack in
+            try stack.service.reconfigure {
+                $0.replacingOccurrences(of: "threshold: 5", with: "threshold: 3")
+                    .replacingOccurrences(of: "base_delay: 1\n", with: "base_delay: 600\n")
+            }
+            _ = try await stack.service.addDevice("pw1", policy: .password)
+            try await stack.service.setPassword("right-password", for: "pw1")
+            try await reachFastLane(stack, "right-password", from: "127.0.0.3")
+            for _ in 0..<3 { #expect(await attempt(stack, "wrong-password", from: "127.0.0.2") == .notAuthorized) }
+            #expect(await attempt(stack, "right-password", from: "127.0.0.2") == .notAuthorized, "the guesser's address is locked out")
+            let metrics = stack.service.server.context.metrics
+            let before = metrics.fastLaneDecisions
+            #expect(await attempt(stack, "right-password", from: "127.0.0.3") == .success, "the device's own address is not")
+            #expect(metrics.fastLaneDecisions == before, "a device with failures on record is decided the usual way")
+        }
+    }
+
+    /// Failures another service counted (on a shared store) reach this one through the change
+    /// log's `device.failed` record: the next connect is judged against the store, and locked.
+    @Test func failuresWrittenByAnotherService_holdOnTheNextConnect() async throws {
+        try await withStack { stack in
+            try stack.service.reconfigure {
+                $0.replacingOccurrences(of: "threshold: 5", with: "threshold: 3")
+                    .replacingOccurrences(of: "base_delay: 1\n", with: "base_delay: 600\n")
+            }
+            let id = try await stack.service.addDevice("pw1", policy: .password)
+            try await stack.service.setPassword("right-password", for: "pw1")
+            try await reachFastLane(stack, "right-password", from: "127.0.0.2")
+            // What another service's failure ledger writes: not this service's ledger.
+            let now = Int64(Date().timeIntervalSince1970)
+            try await stack.service.store.apply(Array(repeating: .failure(id, source: "127.0.0.2", at: now), count: 3))
+            let changes = try await stack.service.store.changes(after: 0, limit: 100).map(\.event)
+            #expect(changes.filter { $0 == .firstFailure(id) }.count == 1, "one record for the first failure, none for the others")
+            #expect(await attempt(stack, "right-password", from: "127.0.0.2") == .notAuthorized)
+        }
+    }
+}
