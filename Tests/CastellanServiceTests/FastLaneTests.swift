@@ -1,4 +1,5 @@
 import CastellanAuth
+import CastellanBridge
 import CastellanClient
 @testable import CastellanService
 @testable import CastellanStore
@@ -104,6 +105,40 @@ import Testing
             let changes = try await stack.service.store.changes(after: 0, limit: 100).map(\.event)
             #expect(changes.filter { $0 == .firstFailure(id) }.count == 1, "one record for the first failure, none for the others")
             #expect(await attempt(stack, "right-password", from: "127.0.0.2") == .notAuthorized)
+        }
+    }
+
+    /// Decided in the pipeline as the frame arrives, a fast-lane allow still enters its session
+    /// before the frames behind it are seen: the DISCONNECT right behind it on the wire closes
+    /// it, and an allow with nothing behind it stays, for the kicks to find.
+    @Test func aFastLaneAllow_entersItsSession_andTheDisconnectBehindItClosesIt() async throws {
+        try await withService { service in
+            let id = try await service.addDevice("pw1", policy: .password)
+            try await service.setPassword("right-password", for: "pw1")
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            let context = service.server.context
+            var generation: UInt64 = 0
+            func connect() -> BridgeMessage {
+                generation += 1
+                return .password(7, generation: generation, client: "pw1", username: "pw1", password: "right-password")
+            }
+            var before = context.metrics.fastLaneDecisions
+            for _ in 0..<200 where context.metrics.fastLaneDecisions == before {
+                #expect(try await plugin.decide(connect()).result == .allow)
+                try await plugin.notify(.disconnect(connection: 7, generation: generation))
+            }
+            #expect(context.metrics.fastLaneDecisions > before, "a reconnect reached the fast lane")
+
+            before = context.metrics.fastLaneDecisions
+            let closed = try await plugin.decide(connect(), thenNotify: .disconnect(connection: 7, generation: generation))
+            #expect(closed.result == .allow && context.metrics.fastLaneDecisions == before + 1)
+            #expect(try await plugin.request(.ping) == .pong)  // after the DISCONNECT, in frame order
+            #expect(context.sessions.sessions(of: id).isEmpty)
+
+            #expect(try await plugin.decide(connect()).result == .allow)
+            #expect(context.metrics.fastLaneDecisions == before + 2)
+            #expect(context.sessions.sessions(of: id).map(\.generation) == [generation])
+            await plugin.close()
         }
     }
 }

@@ -12,10 +12,11 @@ public protocol BridgeRequestHandler: Sendable {
     func deciding(_ request: BridgeAuthRequest, from broker: BrokerLink)
     /// Decides one authentication step.
     func decide(_ request: BridgeAuthRequest, from broker: BrokerLink) async -> BridgeDecision
-    /// Decides a username/password step at once, inline on the frame loop, if that needs no
-    /// waiting at all (a cache hit); `nil` sends it the usual way (``deciding(_:from:)``, then
-    /// ``decide(_:from:)``). It must not wait, and must not do for a `nil` what the usual way
-    /// does again.
+    /// Decides a username/password step at once if that needs no waiting at all (a cache hit);
+    /// `nil` sends it the usual way (``deciding(_:from:)``, then ``decide(_:from:)``). Called in
+    /// the channel pipeline on the link's event loop (``FastLane``), as the frame arrives, so
+    /// before the frame loop sees the frames behind it. It must not wait, and must not do for
+    /// a `nil` what the usual way does again.
     func decideAtOnce(_ request: BasicAuthRequest, from broker: BrokerLink) -> BridgeDecision?
     /// The plugin reports that a client connection is gone. Called inline on the broker's
     /// frame loop (one per connect, so no task of its own): it must not wait.
@@ -140,6 +141,9 @@ public enum BrokerSession {
             try await outbound.write(BridgeFrame(id: hello.id, .helloAck(version: BridgeFrame.version)))
             let broker = BrokerLink(brokerID: brokerID, outbound: outbound)
             await handler.brokerConnected(broker)
+            let fastLane = try? await channel.channel.pipeline.handler(type: FastLaneHandler.self).map(\.lane).get()
+            fastLane?.open(handler, broker: broker)
+            defer { fastLane?.close() }
             do {
                 try await serve(&frames, broker: broker, outbound: outbound, link: link, handler: handler)
             } catch {
@@ -168,11 +172,6 @@ public enum BrokerSession {
                     try await outbound.write(BridgeFrame(id: id, .pong))
                     continue
                 case .basicAuth(let basic):
-                    if var decision = handler.decideAtOnce(basic, from: broker) {
-                        decision.generation = basic.generation
-                        try? await outbound.write(BridgeFrame(id: id, .decision(decision)))
-                        continue
-                    }
                     request = .basic(basic)
                 case .extAuth(let enhanced):
                     request = .enhanced(enhanced)

@@ -41,11 +41,13 @@ public struct BridgeFrameEncoder: MessageToByteEncoder {
 }
 
 extension Channel {
-    /// Adds the bridge framing for a peer that sends `direction` messages, and wraps the
-    /// channel for async use. Call on the channel's event loop (in a bootstrap initializer).
+    /// Adds the bridge framing for a peer that sends `direction` messages — for a plugin's
+    /// connection also a closed ``FastLane`` — and wraps the channel for async use. Call on the
+    /// channel's event loop (in a bootstrap initializer).
     public func bridgeAsyncChannel(decoding direction: BridgeDirection) throws -> NIOAsyncChannel<BridgeFrame, BridgeFrame> {
         try pipeline.syncOperations.addHandler(ByteToMessageHandler(BridgeFrameDecoder(decoding: direction)))
         try pipeline.syncOperations.addHandler(MessageToByteHandler(BridgeFrameEncoder()))
+        if direction == .plugin { try pipeline.syncOperations.addHandler(FastLaneHandler(FastLane())) }
         return try NIOAsyncChannel(wrappingChannelSynchronously: self)
     }
 }
