@@ -108,6 +108,26 @@ import Testing
         }
     }
 
+    @Test func aCertificateReconnect_isDecidedInTheFastLane_andARevocationFromTheCLI_refusesTheNextConnect() async throws {
+        try await withStack { stack in
+            _ = try await stack.service.addDevice("cam1", policy: .cert)
+            let issued = try await stack.service.issueCertificate("cam1")
+            let metrics = stack.service.server.context.metrics
+            var reached = false
+            for _ in 0..<50 where !reached {
+                let before = metrics.fastLaneDecisions
+                let client = try stack.certificateClient("cam1", certificate: issued)
+                #expect(await client.connectCode() == .success)
+                await client.disconnect()
+                reached = metrics.fastLaneDecisions > before
+            }
+            #expect(reached, "a certificate reconnect reached the fast lane")
+            let revoked = try await CLIProcess.run(["cert", "revoke", "--device", "cam1"], config: stack.service.configuration.file)
+            #expect(revoked.status == 0, "\(revoked.error)")
+            #expect(await (try stack.certificateClient("cam1", certificate: issued)).connectCode() == .notAuthorized)
+        }
+    }
+
     /// Decided in the pipeline as the frame arrives, a fast-lane allow still enters its session
     /// before the frames behind it are seen: the DISCONNECT right behind it on the wire closes
     /// it, and an allow with nothing behind it stays, for the kicks to find.

@@ -1,9 +1,10 @@
 import CastellanAuth
 import Synchronization
 
-/// The last allow of each clean password device, so its next connect with the same client id
-/// and a cached password is answered at once, on the link's thread (the fast lane,
-/// ``Authenticator/decideAtOnce(_:from:)``), without a worker, a store read or a task.
+/// The last allow of each clean password or certificate device, so its next connect with the
+/// same client id and the same proof (a cached password, a cached certificate) is answered at
+/// once, on the link's thread (the fast lane, ``Authenticator/decideAtOnce(_:from:)``),
+/// without a worker, a store read or a task.
 ///
 /// Why: a cached password connect cost the service ~210 µs of CPU, of which ~110 µs were the
 /// way to its ~5 µs decision — a task, a hop to the worker, the store read (docs/benchmarks.md).
@@ -21,15 +22,24 @@ final class AdmissionCache: Sendable {
     /// One remembered allow.
     struct Admission: Sendable {
         let device: DeviceID
-        /// The credential the password was verified against (the password cache's key needs it).
-        let credential: SCRAMCredential
+        /// What it proved itself with.
+        let proof: Proof
         /// The client id and username it was allowed with: the rules and the identity check
         /// depend on them, so another pair goes the usual way.
         let clientID: [UInt8]
-        let username: [UInt8]
+        let username: [UInt8]?
         let outcome: AuthOutcome
         fileprivate(set) var stamp: UInt64 = 0
         fileprivate(set) var expiresAt: ContinuousClock.Instant = .now
+    }
+
+    /// What an admitted device proved itself with, to be proven again on the next connect.
+    enum Proof: Sendable, Equatable {
+        /// A password, verified against this credential (the password cache's key needs it).
+        case password(SCRAMCredential)
+        /// A certificate with this fingerprint, still in the verifier's cache (so its chain and
+        /// validity hold now).
+        case certificate(CertificateFingerprint)
     }
 
     /// How long an admission lives: as long as a verified password (``VerifiedPasswordCache``).

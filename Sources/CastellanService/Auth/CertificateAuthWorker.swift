@@ -57,7 +57,11 @@ struct CertificateAuthWorker: WorkerBehavior {
             return try await gate.admit(device, clientID: request.clientID, username: request.username, certificate: certificate,
                                         method: .certificateTOTP)
         }
-        return try await gate.admit(device, clientID: request.clientID, username: request.username, certificate: certificate, method: method)
+        let outcome = try await gate.admit(device, clientID: request.clientID, username: request.username, certificate: certificate, method: method)
+        if let clientID = request.clientID {
+            gate.remember(outcome, of: device, proof: .certificate(certificate.fingerprint), clientID: clientID, username: request.username)
+        }
+        return outcome
     }
 }
 

@@ -101,6 +101,15 @@ struct DeviceGate: Sendable {
         ledger.failed(device.id, from: source, at: now)
     }
 
+    /// Remembers `outcome`, an allow of `device`, for the fast lane (``AdmissionCache``) if the
+    /// device is clean: no failure on record or noted, from any source.
+    func remember(_ outcome: AuthOutcome, of device: Candidate, proof: AdmissionCache.Proof, clientID: [UInt8], username: [UInt8]?) {
+        guard outcome.result == .allow, ledger.deviceFailures(device.profile.lockout.consecutiveFailures, device: device.id) == 0 else { return }
+        admissions.remember(
+            AdmissionCache.Admission(device: device.id, proof: proof, clientID: clientID, username: username, outcome: outcome),
+            readAt: device.readAt)
+    }
+
     /// Checks a TOTP code once, cluster-wide.
     func checkTOTP(_ code: String, device: Candidate) async throws -> DenialReason? {
         guard let enrolment = try device.profile.totp?.open() else { return .notPermitted("no TOTP enrolment") }

@@ -129,12 +129,9 @@ struct PasswordCheck: Sendable {
     /// no TOTP (a code is good once), no failure on record or noted from any source.
     private func rememberForFastLane(_ outcome: AuthOutcome, _ context: ServiceContext) {
         guard outcome.result == .allow, device.policy == .password, code == nil, let credential = device.profile.scram,
-              let clientID, let username,
-              gate.ledger.deviceFailures(device.profile.lockout.consecutiveFailures, device: device.id) == 0
+              let clientID, let username
         else { return }
-        context.admissions.remember(
-            AdmissionCache.Admission(device: device.id, credential: credential, clientID: clientID, username: username, outcome: outcome),
-            readAt: device.readAt)
+        gate.remember(outcome, of: device, proof: .password(credential), clientID: clientID, username: username)
     }
 
     /// Counts the failure and refuses.

@@ -89,33 +89,29 @@ struct Authenticator: BridgeRequestHandler {
         return outcome.decision
     }
 
-    /// The fast lane: a password connect of a device whose last allow is remembered
-    /// (``AdmissionCache``) — same client id and username, the password in the verified cache,
-    /// nothing noted against it, and no change committed that the notifier has not applied —
-    /// is decided here, on the frame loop, with no task, worker or profile read; `nil` sends
-    /// anything else the usual way (``decide(_:from:)``). The rate limit is taken only for a
-    /// request decided here, so no request pays it twice. On a store that cannot tell its
-    /// newest change at once (PostgreSQL) every request goes the usual way.
+    /// The fast lane: a connect of a device whose last allow is remembered (``AdmissionCache``)
+    /// — same client id and username, the same proof (the password in the verified cache, the
+    /// certificate in the verifier's cache), nothing noted against it, and no change committed
+    /// that the notifier has not applied — is decided here, as its frame arrives on the link's
+    /// thread, with no task, worker or profile read; `nil` sends anything else the usual way
+    /// (``decide(_:from:)``). The rate limit is taken only for a request decided here, so no
+    /// request pays it twice. On a store that cannot tell its newest change at once
+    /// (PostgreSQL) every request goes the usual way.
     ///
     /// The session is entered before the admission is checked once more: a change the notifier
     /// applies meanwhile either sees the session (and re-checks it) or has forgotten the
     /// admission, and then the session is taken out again and the request goes the usual way.
     func decideAtOnce(_ basic: BasicAuthRequest, from broker: BrokerLink) -> BridgeDecision? {
         let started = ContinuousClock.now
-        guard basic.certificate.isEmpty, let username = basic.username, let password = basic.password, let clientID = basic.clientID,
-              let name = String(validating: username, as: UTF8.self), let device = try? DeviceID(name),
-              let admission = context.admissions.admission(of: device),
-              admission.clientID == clientID, admission.username == username,
-              context.failures.deviceFailures(0, device: device) == 0,
-              context.passwordCache.withLock({
-                  $0.contains(identity: name, password: password, credential: admission.credential, now: started)
-              }),
+        guard let clientID = basic.clientID, let admission = admission(proven: basic, now: started),
+              admission.clientID == clientID, admission.username == basic.username,
+              context.failures.deviceFailures(0, device: admission.device) == 0,
               // Nothing was committed that the notifier has not applied (and so forgotten what it changed).
               let head = context.store.latestChangeIDNow(), head == context.appliedChange.load(ordering: .acquiring)
         else { return nil }
         let request = BridgeAuthRequest.basic(basic)
         var outcome = admission.outcome
-        if !context.admitsAttempt(from: basic.address) { outcome = .deny(.rateLimited(), method: .password) }
+        if !context.admitsAttempt(from: basic.address) { outcome = .deny(.rateLimited(), method: outcome.method) }
         let key = SessionDirectory.key(basic.connection, basic.generation, on: broker)
         context.sessions.deciding(key)
         let entered = context.sessions.decided(key, admitting: session(outcome, request, broker))
@@ -125,6 +121,23 @@ struct Authenticator: BridgeRequestHandler {
         }
         record(outcome, request, broker, started: started, fastLane: true)
         return outcome.decision
+    }
+
+    /// The remembered admission of the device `basic` proves itself as, if it proves it the same way.
+    private func admission(proven basic: BasicAuthRequest, now: ContinuousClock.Instant) -> AdmissionCache.Admission? {
+        if basic.certificate.isEmpty {
+            guard let username = basic.username, let password = basic.password, let name = String(validating: username, as: UTF8.self),
+                  let device = try? DeviceID(name), let admission = context.admissions.admission(of: device),
+                  case .password(let credential) = admission.proof,
+                  context.passwordCache.withLock({ $0.contains(identity: name, password: password, credential: credential, now: now) })
+            else { return nil }
+            return admission
+        }
+        guard let certificate = context.certificateVerifier?.cache.lookup(derEncoded: basic.certificate, at: Date()),
+              let admission = context.admissions.admission(of: certificate.deviceID),
+              admission.proof == .certificate(certificate.fingerprint)
+        else { return nil }
+        return admission
     }
 
     /// The session an allow opens.
