@@ -45,7 +45,8 @@ STORM = (4, 16)
 BROKER_OF = {"anon": "anon", "py_anon": "anon", "dynsec": "dynsec", "py_dynsec": "dynsec", "mtls": "mtls",
              "castellan_password": "castellan", "py_castellan_password": "castellan", "castellan_scram": "castellan",
              "castellan_cert": "castellan", "py_mtls": "mtls", "py_castellan_cert": "castellan",
-             "py_castellan_scram": "castellan"}
+             "py_castellan_scram": "castellan", "py_anon21": "anon21", "py_dynsec21": "dynsec21",
+             "py_castellan_password21": "castellan21"}
 
 
 def log(msg):
@@ -126,6 +127,11 @@ class Bench:
         self.run("device", "add", "bench-live", "--policy", "password")
         self.run("scram", "set", "bench-live", "--password-file", "password")
         self.run("acl", "add", "--device", "bench-live", "allow", "all", LIVE_TOPIC)
+        # One device per load process, where processes must not share a client id (every
+        # mosquitto 2.1 row, the storm and scaling parts): `bench-pw-{n}` in mqtt_connect.py.
+        for i in range(max(CONCURRENCY + STORM)):
+            self.run("device", "add", "bench-pw-%d" % i, "--policy", "password")
+            self.run("scram", "set", "bench-pw-%d" % i, "--password-file", "password")
         self.cold = ["bench-cold-%d" % i for i in range(a.runs * a.singles)]
         for dev in self.cold:
             self.run("device", "add", dev, "--policy", "password")
@@ -142,7 +148,8 @@ class Bench:
         dynsec = {
             "clients": [{"username": user, "textName": "bench", "salt": base64.b64encode(salt).decode(),
                          "password": base64.b64encode(hashlib.pbkdf2_hmac("sha512", PASSWORD.encode(), salt, 101)).decode(),
-                         "iterations": 101, "roles": [{"rolename": "bench"}]} for user in ("bench-password", "bench-live")],
+                         "iterations": 101, "roles": [{"rolename": "bench"}]}
+                        for user in ["bench-password", "bench-live"] + ["bench-pw-%d" % i for i in range(max(CONCURRENCY + STORM))]],
             "roles": [{"rolename": "bench", "acls": [{"acltype": "publishClientSend", "topic": TOPIC, "allow": True},
                                                      {"acltype": "publishClientSend", "topic": LIVE_TOPIC, "allow": True},
                                                      {"acltype": "subscribeLiteral", "topic": LIVE_TOPIC, "allow": True}]}],
@@ -222,6 +229,7 @@ class Bench:
         """The same plain-TCP scenarios driven by Benchmarks/mqtt_connect.py (MQTT 3.1.1)."""
         argv = [sys.executable, os.path.join(HERE, "mqtt_connect.py"), "--connections", str(connections), "--duration", str(duration)]
         pw = ["--username", "bench-password", "--password-file", os.path.join(self.dir, "password")]
+        pw_n = ["--username", "bench-pw-{n}", "--password-file", os.path.join(self.dir, "password")]
         d = self.dir
         tls = ["--client-id", "bench-cert", "--tls", "--ca", d + "/certs/ca.pem", "--cert", d + "/bench-cert.pem", "--key", d + "/bench-cert.key"]
         return argv + {"py_castellan_scram": ["--port", str(self.ports["castellan"]), "--client-id", "bench-scram", "--scram",
@@ -229,7 +237,12 @@ class Bench:
                        "py_mtls": ["--port", str(self.ports["mtls"])] + tls,
                        "py_castellan_cert": ["--port", str(self.ports["castellan_tls"])] + tls,"py_anon": ["--port", str(self.ports["anon"]), "--client-id", "bench-anon"],
                        "py_dynsec": ["--port", str(self.ports["dynsec"]), "--client-id", "bench-password"] + pw,
-                       "py_castellan_password": ["--port", str(self.ports["castellan"]), "--client-id", "bench-password"] + pw}[scenario]
+                       "py_castellan_password": ["--port", str(self.ports["castellan"]), "--client-id", "bench-password"] + pw,
+                       # mosquitto 2.1: one client id per process (delayed basic auth completes by client id).
+                       "py_anon21": ["--port", str(self.ports.get("anon21")), "--client-id", "bench-anon-{n}"],
+                       "py_dynsec21": ["--port", str(self.ports.get("dynsec21")), "--client-id", "bench-pw-{n}"] + pw_n,
+                       "py_castellan_password21": ["--port", str(self.ports.get("castellan21")), "--client-id", "bench-pw-{n}"] + pw_n,
+                       }[scenario]
 
     def cpu(self, name):
         """CPU seconds (user + system) used so far by one of our processes, from /proc."""
@@ -262,6 +275,8 @@ class Bench:
         a = self.args
         loops = ["anon", "dynsec", "castellan_password", "castellan_scram", "mtls", "castellan_cert",
                  "py_anon", "py_dynsec", "py_castellan_password", "py_castellan_scram", "py_mtls", "py_castellan_cert"]
+        if self.mosq21:
+            loops += ["py_anon21", "py_dynsec21", "py_castellan_password21"]
         res = {}
         for run in range(a.runs):
             for conc in CONCURRENCY:
@@ -329,9 +344,10 @@ class Bench:
         for line, suffix in (("2.0", ""), ("2.1", "21")):
             if suffix and not self.mosq21:
                 continue
-            out += [(line, "anon" + suffix, ["--client-id", "bench-storm"], ["--client-id", "bench-live"]),
-                    (line, "dynsec" + suffix, ["--client-id", "bench-password"] + pw("bench-password"), ["--client-id", "bench-live"] + pw("bench-live")),
-                    (line, "castellan" + suffix, ["--client-id", "bench-password"] + pw("bench-password"), ["--client-id", "bench-live"] + pw("bench-live"))]
+            # One device and client id per storm process (2.1 completes a delayed basic auth by client id).
+            out += [(line, "anon" + suffix, ["--client-id", "bench-storm-{n}"], ["--client-id", "bench-live"]),
+                    (line, "dynsec" + suffix, ["--client-id", "bench-pw-{n}"] + pw("bench-pw-{n}"), ["--client-id", "bench-live"] + pw("bench-live")),
+                    (line, "castellan" + suffix, ["--client-id", "bench-pw-{n}"] + pw("bench-pw-{n}"), ["--client-id", "bench-live"] + pw("bench-live"))]
         return out
 
     def part_s(self):
@@ -392,7 +408,7 @@ class Bench:
                 self.restart_service(threads)
                 for key in keys:
                     argv = [sys.executable, os.path.join(HERE, "mqtt_connect.py"), "--connections", "16", "--duration", str(a.duration),
-                            "--port", str(self.ports[key]), "--client-id", "bench-password", "--username", "bench-password",
+                            "--port", str(self.ports[key]), "--client-id", "bench-pw-{n}", "--username", "bench-pw-{n}",
                             "--password-file", os.path.join(self.dir, "password")]
                     r = self.load(argv, broker=key)
                     log("D run %d %-12s threads %d  %8.1f connects/s  p50 %6d µs  p99 %6d µs  service cpu µs/connect %.0f  failures %d" % (
@@ -517,6 +533,10 @@ def report(args, a, b, c, started, command, storm=None, scaling=None):
                  ("py_castellan_scram", "mosquitto + Castellan, SCRAM-SHA-256 — Python client (MQTT 5)"),
                  ("py_mtls", "mosquitto alone, mTLS — Python client"),
                  ("py_castellan_cert", "mosquitto + Castellan, certificate (mTLS) — Python client")]
+        if ("py_anon21", 1) in a:
+            names += [("py_anon21", "mosquitto 2.1 alone, anonymous — Python client, one client id per process"),
+                      ("py_dynsec21", "mosquitto 2.1 + dynamic-security, password — Python client, one device per process"),
+                      ("py_castellan_password21", "mosquitto 2.1 + Castellan, password (delayed basic auth) — Python client, one device per process")]
         lines.append("## A. Connect: CONNECT → CONNACK (µs, client-side, including TCP/TLS setup), then DISCONNECT")
         lines.append("")
         lines.append("| scenario | seq connects/s | seq p50 µs | seq p99 µs | 4 conc connects/s | 4 conc p50 µs | 4 conc p99 µs "
@@ -589,7 +609,8 @@ def report(args, a, b, c, started, command, storm=None, scaling=None):
             goal(r_cert_py >= 0.97, "the same with the Python client: %.3f × sequential (%.3f × with 4 concurrent)" % (r_cert_py, r_cert_py4)),
             goal(r_pw >= 1.0, "Castellan password (repeat) connect rate = %.3f × dynamic-security sequential (%.3f × with 4 concurrent, %.3f × with 16); goal ≥ 1.0 (Castellan PBKDF2-4096, dynamic-security 101), mosquitto 2.0" % (r_pw, r_pw4, r_pw16)),
             goal(r_pw4 >= 1.0, "Castellan password connect rate with 4 clients at once = %.3f × dynamic-security on mosquitto 2.0; goal ≥ 1.0" % r_pw4),
-            goal(r_pw_py >= 1.0, "the same with the Python client: %.3f × dynamic-security sequential" % r_pw_py),
+            goal(r_pw_py >= 1.0, "the same with the Python client: %.3f × dynamic-security sequential (%.3f × with 4 concurrent)" % (
+                r_pw_py, ratio(med[("py_castellan_password", 4, "connects_per_s")], med[("py_dynsec", 4, "connects_per_s")]))),
             goal(added <= 30, "Castellan password auth adds %+.0f µs to the median sequential connect over anonymous (dynamic-security adds %+.0f µs); goal ≤ 30 µs" % (added, added_dyn)),
             goal(cpu_added <= 30, "in CPU time (noise-free of scheduling): Castellan password adds %+.0f µs per connect (mosquitto %+.0f, service %+.0f) over anonymous; dynamic-security adds %+.0f µs" % (
                 cpu_added, cpu_added_broker, med[("castellan_password", 1, "service_cpu_us")] or 0, cpu_added_dyn)),
@@ -597,6 +618,11 @@ def report(args, a, b, c, started, command, storm=None, scaling=None):
             goal(r_scram <= 2.5, "SCRAM-SHA-256 connect = %.2f × password connect (median latency; %.2f × by rate); goal ≤ 2.5" % (r_scram, r_scram_rate)),
             goal(r_scram_py <= 2.5, "the same with the Python client: %.2f × (median latency)" % r_scram_py),
         ]
+        if ("py_anon21", 1) in a:
+            r21 = {conc: ratio(med[("py_castellan_password21", conc, "connects_per_s")], med[("py_dynsec21", conc, "connects_per_s")])
+                   for conc in CONCURRENCY}
+            goals.append(goal(r21[4] >= 1.0, "mosquitto 2.1, Python client: Castellan password connect rate with 4 clients at once = %.3f × dynamic-security (%.3f × sequential, %.3f × with 16); goal ≥ 1.0 with 4" % (
+                r21[4], r21[1], r21[16])))
     if b:
         lines.append("## B. Publish throughput, one publisher, 64-byte payload, topic authorized on every PUBLISH (msgs/s)")
         lines.append("")

@@ -146,8 +146,12 @@ def scram_connect(s, client_id, username, password):
     return first == 0x20 and rest[1] == 0
 
 
-def worker(args, password, queue):
-    pkt = connect_packet(args.client_id, args.username, password)
+def worker(args, password, queue, index):
+    # `{n}` in the client id or username: this process's number, so processes connect as distinct
+    # clients (mosquitto 2.1 completes a delayed basic auth by client id).
+    client_id = args.client_id.replace("{n}", str(index))
+    username = args.username.replace("{n}", str(index)) if args.username else None
+    pkt = connect_packet(client_id, username, password)
     context = None
     if args.tls:
         # One context per process, no session reuse: every connect is a full handshake.
@@ -166,7 +170,7 @@ def worker(args, password, queue):
             if context:
                 s = context.wrap_socket(s, server_hostname=args.host)
             if args.scram:
-                ok = scram_connect(s, args.client_id, args.username, password)
+                ok = scram_connect(s, client_id, username, password)
             else:
                 s.sendall(pkt)
                 ack = b""
@@ -191,8 +195,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--client-id", required=True)
-    p.add_argument("--username")
+    p.add_argument("--client-id", required=True, help="`{n}` stands for the process's number (0, 1, …)")
+    p.add_argument("--username", help="`{n}` as in --client-id")
     p.add_argument("--password-file")
     p.add_argument("--scram", action="store_true", help="MQTT 5 SCRAM-SHA-256 enhanced auth with --username/--password-file")
     p.add_argument("--tls", action="store_true")
@@ -210,7 +214,7 @@ def main():
             password = password[:-1]
     queue = multiprocessing.Queue()
     start = time.perf_counter()
-    procs = [multiprocessing.Process(target=worker, args=(args, password, queue)) for _ in range(args.connections)]
+    procs = [multiprocessing.Process(target=worker, args=(args, password, queue, n)) for n in range(args.connections)]
     for proc in procs:
         proc.start()
     results = [queue.get() for _ in procs]
