@@ -161,4 +161,24 @@ import Testing
             await plugin.close()
         }
     }
+
+    /// Frames a plugin sends before the HELLO_ACK (it should not) reach the frame loop before
+    /// the lane opens: the frame loop makes their inline calls itself, once — the sessions of
+    /// the allowed requests are entered, and the DISCONNECT behind one of them closes it.
+    @Test func framesSentBeforeTheHelloAck_areHandledOnce_inWireOrder() async throws {
+        try await withService { service in
+            let id = try await service.addDevice("pw1", policy: .password)
+            try await service.setPassword("right-password", for: "pw1")
+            let (plugin, ids) = try await PluginPeer.connect(to: service.socket, sendingRightBehindHello: [
+                .password(1, generation: 1, client: "pw1", username: "pw1", password: "right-password"),
+                .password(2, generation: 1, client: "pw1", username: "pw1", password: "right-password"),
+                .disconnect(connection: 2, generation: 1),
+            ])
+            #expect(try await plugin.decision(for: ids[0]).result == .allow)
+            #expect(try await plugin.decision(for: ids[1]).result == .allow)
+            #expect(try await plugin.request(.ping) == .pong)  // after the DISCONNECT, in frame order
+            #expect(service.server.context.sessions.sessions(of: id).map(\.connection) == [1])
+            await plugin.close()
+        }
+    }
 }

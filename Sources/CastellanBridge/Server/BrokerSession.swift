@@ -6,9 +6,10 @@ import Synchronization
 public protocol BridgeRequestHandler: Sendable {
     /// A broker finished the handshake.
     func brokerConnected(_ broker: BrokerLink) async
-    /// A request arrived; its ``decide(_:from:)`` follows. Called inline on the frame loop, in
-    /// order with the broker's other frames — so a DISCONNECT right behind it on the wire is
-    /// seen after this, even if the decision takes longer: it must not wait.
+    /// A request arrived; its ``decide(_:from:)`` follows. Called inline as the frame arrives
+    /// (in the channel pipeline, ``FastLane``), in order with the broker's other frames — so a
+    /// DISCONNECT right behind it on the wire is seen after this, even if the decision takes
+    /// longer: it must not wait.
     func deciding(_ request: BridgeAuthRequest, from broker: BrokerLink)
     /// Decides one authentication step.
     func decide(_ request: BridgeAuthRequest, from broker: BrokerLink) async -> BridgeDecision
@@ -18,11 +19,12 @@ public protocol BridgeRequestHandler: Sendable {
     /// before the frame loop sees the frames behind it. It must not wait, and must not do for
     /// a `nil` what the usual way does again.
     func decideAtOnce(_ request: BasicAuthRequest, from broker: BrokerLink) -> BridgeDecision?
-    /// The plugin reports that a client connection is gone. Called inline on the broker's
-    /// frame loop (one per connect, so no task of its own): it must not wait.
+    /// The plugin reports that a client connection is gone. Called inline as the frame arrives,
+    /// in order with the broker's other frames (one per connect, so no task of its own): it must
+    /// not wait.
     func connectionClosed(_ connection: UInt64, generation: UInt64, on broker: BrokerLink)
     /// The plugin reports live connections it admitted earlier (after the handshake, so across
-    /// a service restart or a dropped link). Called inline on the frame loop, in order with
+    /// a service restart or a dropped link). Called inline as the frame arrives, in order with
     /// the broker's other frames — so a later DISCONNECT of one of them is seen after it: it
     /// must not wait. Whatever is slow (re-checking against the store) goes in ``recheck(_:on:)``.
     func connectionsResumed(_ report: SessionReport, on broker: BrokerLink)
@@ -129,9 +131,11 @@ public enum BrokerSession {
     }
 
     private static func serve(_ channel: BridgeChannel, link: Link, handler: some BridgeRequestHandler) async throws {
+        let fastLane = try? await channel.channel.pipeline.handler(type: FastLaneHandler.self).map(\.lane).get()
         try await channel.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
             guard let hello = try await frames.next() else { return }
+            _ = fastLane?.takeHandled()  // not handled: the lane is not open yet
             guard case .hello(let version, let brokerID) = hello.message else {
                 throw BrokerSessionError.handshake("first frame is not HELLO")
             }
@@ -141,11 +145,10 @@ public enum BrokerSession {
             try await outbound.write(BridgeFrame(id: hello.id, .helloAck(version: BridgeFrame.version)))
             let broker = BrokerLink(brokerID: brokerID, outbound: outbound)
             await handler.brokerConnected(broker)
-            let fastLane = try? await channel.channel.pipeline.handler(type: FastLaneHandler.self).map(\.lane).get()
             fastLane?.open(handler, broker: broker)
             defer { fastLane?.close() }
             do {
-                try await serve(&frames, broker: broker, outbound: outbound, link: link, handler: handler)
+                try await serve(&frames, broker: broker, outbound: outbound, link: link, fastLane: fastLane, handler: handler)
             } catch {
                 await handler.brokerDisconnected(broker)
                 throw error
@@ -156,7 +159,7 @@ public enum BrokerSession {
 
     private static func serve(
         _ frames: inout NIOAsyncChannelInboundStream<BridgeFrame>.AsyncIterator, broker: BrokerLink,
-        outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, link: Link, handler: some BridgeRequestHandler
+        outbound: NIOAsyncChannelOutboundWriter<BridgeFrame>, link: Link, fastLane: FastLane?, handler: some BridgeRequestHandler
     ) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             // Reports are re-checked one after the other, beside the frame loop: the last one's
@@ -165,6 +168,8 @@ public enum BrokerSession {
             defer { reported.finish() }
             group.addTask { for await report in reports { await handler.recheck(report, on: broker) } }
             while let frame = try await frames.next() {
+                // Handled in the pipeline (``FastLane``): its inline calls are made already.
+                let handled = fastLane?.takeHandled() ?? false
                 let id = frame.id
                 let request: BridgeAuthRequest
                 switch frame.message {
@@ -179,7 +184,7 @@ public enum BrokerSession {
                     handler.connectionClosed(connection, generation: generation, on: broker)
                     continue
                 case .sessions(let report):
-                    handler.connectionsResumed(report, on: broker)
+                    if !handled { handler.connectionsResumed(report, on: broker) }
                     reported.yield(report)
                     continue
                 case .hello:
@@ -187,7 +192,7 @@ public enum BrokerSession {
                 case .helloAck, .pong, .decision, .kick, .setRules, .publish:
                     throw BrokerSessionError.unexpected("a service message from the plugin")  // the decoder refuses these
                 }
-                handler.deciding(request, from: broker)
+                if !handled { handler.deciding(request, from: broker) }
                 let threads = link.threads
                 let lane = threads.lane(arrivingOn: link.loop)
                 threads.begin(lane)

@@ -1,31 +1,50 @@
 import NIOCore
 import Synchronization
 
-/// Answers, inside the channel pipeline, the requests a handler can decide at once
-/// (``BridgeRequestHandler/decideAtOnce(_:from:)``); every other frame goes on to the frame loop.
+/// Handles, inside the channel pipeline, every frame that needs no waiting — a PING, a
+/// DISCONNECT notification, the bookkeeping of a SESSIONS report and of each request, and the
+/// requests a handler decides at once (``BridgeRequestHandler/decideAtOnce(_:from:)``) — so the
+/// frame loop gets only what must wait: the requests to decide the usual way, and the reports to
+/// re-check.
 ///
-/// Why in the pipeline and not in the frame loop: a frame that reaches the loop has been
-/// handed through NIO's async channel (a producer's buffer, a task resumed on the event loop)
-/// and its reply through the async writer (a state machine under a lock, then the loop) —
-/// measured, more of the service's CPU per cached connect than deciding it. Here a decided
-/// request costs the decoder, the decision and one write, flushed once per read.
+/// Why in the pipeline and not in the frame loop: a frame that reaches the loop has been handed
+/// through NIO's async channel (a producer's buffer, a task resumed on the event loop) and a
+/// reply from there through the async writer (a state machine under a lock, then the loop) —
+/// measured, more of the service's CPU per cached connect than deciding it, and ~12 µs more
+/// for the DISCONNECT that follows every connect. Here a decided request costs the decoder,
+/// the decision and one write, flushed once per read.
+///
+/// The handler's inline calls (``BridgeRequestHandler/deciding(_:from:)``,
+/// ``BridgeRequestHandler/connectionClosed(_:generation:on:)``,
+/// ``BridgeRequestHandler/connectionsResumed(_:on:)``) are made here in wire order, which is
+/// the order they need (a DISCONNECT right behind a request is seen after it). Each frame passed
+/// on says whether its calls were made (``passedOn(handled:)``, ``takeHandled()``), so the frame
+/// loop makes those calls itself for the frames that came before the lane opened — the HELLO,
+/// and anything a plugin sends before its HELLO_ACK — and never twice.
 ///
 /// Opened by ``BrokerSession`` after the handshake with the broker's link; closed when the
-/// session ends. Until then, and for anything the handler leaves, frames pass through in order.
+/// session ends.
 final class FastLane: Sendable {
-    private let target = Mutex<(handler: any BridgeRequestHandler, broker: BrokerLink)?>(nil)
+    private let state = Mutex(State())
+
+    private struct State: Sendable {
+        var target: (handler: any BridgeRequestHandler, broker: BrokerLink)?
+        /// For each frame passed on to the frame loop and not taken yet: whether it was handled here.
+        var handled = CircularBuffer<Bool>()
+    }
 
     func open(_ handler: any BridgeRequestHandler, broker: BrokerLink) {
-        target.withLock { $0 = (handler, broker) }
+        state.withLock { $0.target = (handler, broker) }
     }
 
-    func close() { target.withLock { $0 = nil } }
+    func close() { state.withLock { $0.target = nil } }
 
-    /// The decision, if the lane is open and the handler decides the request at once.
-    func decision(for request: BasicAuthRequest) -> BridgeDecision? {
-        guard let (handler, broker) = target.withLock({ $0 }) else { return nil }
-        return handler.decideAtOnce(request, from: broker)
-    }
+    fileprivate var target: (handler: any BridgeRequestHandler, broker: BrokerLink)? { state.withLock { $0.target } }
+
+    fileprivate func passedOn(handled: Bool) { state.withLock { $0.handled.append(handled) } }
+
+    /// Whether the next frame the frame loop takes was handled here (its inline calls made).
+    func takeHandled() -> Bool { state.withLock { $0.handled.popFirst() ?? false } }
 }
 
 /// The pipeline's end of a ``FastLane``, between the frame codec and the async channel.
@@ -42,13 +61,34 @@ final class FastLaneHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        guard case .basicAuth(let request) = frame.message, var decision = lane.decision(for: request) else {
+        guard let (handler, broker) = lane.target else {
+            lane.passedOn(handled: false)
             context.fireChannelRead(data)
             return
         }
-        decision.generation = request.generation  // the echo the plugin matches against its connection
-        context.write(wrapOutboundOut(BridgeFrame(id: frame.id, .decision(decision))), promise: nil)
-        unflushed = true
+        switch frame.message {
+        case .ping:
+            answer(BridgeFrame(id: frame.id, .pong), context: context)
+        case .disconnect(let connection, let generation):
+            handler.connectionClosed(connection, generation: generation, on: broker)
+        case .basicAuth(let request):
+            if var decision = handler.decideAtOnce(request, from: broker) {
+                decision.generation = request.generation  // the echo the plugin matches against its connection
+                answer(BridgeFrame(id: frame.id, .decision(decision)), context: context)
+            } else {
+                handler.deciding(.basic(request), from: broker)
+                passOn(data, context: context)
+            }
+        case .extAuth(let request):
+            handler.deciding(.enhanced(request), from: broker)
+            passOn(data, context: context)
+        case .sessions(let report):
+            handler.connectionsResumed(report, on: broker)
+            passOn(data, context: context)
+        case .hello, .helloAck, .pong, .decision, .kick, .setRules, .publish:
+            lane.passedOn(handled: false)  // the frame loop refuses them
+            context.fireChannelRead(data)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -57,5 +97,15 @@ final class FastLaneHandler: ChannelInboundHandler {
             context.flush()
         }
         context.fireChannelReadComplete()
+    }
+
+    private func passOn(_ data: NIOAny, context: ChannelHandlerContext) {
+        lane.passedOn(handled: true)
+        context.fireChannelRead(data)
+    }
+
+    private func answer(_ frame: BridgeFrame, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(frame), promise: nil)
+        unflushed = true
     }
 }

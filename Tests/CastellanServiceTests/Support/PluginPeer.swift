@@ -34,6 +34,34 @@ actor PluginPeer {
         return peer
     }
 
+    /// Connects, and sends `behind` right behind the HELLO in the same write — before the
+    /// HELLO_ACK, which a plugin does not do — then completes the handshake. Returns the peer and
+    /// the request ids of `behind` (0 for a notification).
+    static func connect(to path: String, sendingRightBehindHello behind: [BridgeMessage]) async throws -> (PluginPeer, [UInt32]) {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(unixDomainSocketPath: path) { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.bridgeAsyncChannel(decoding: .service) }
+            }
+        let peer = PluginPeer(channel: channel)
+        return (peer, try await peer.hello(sendingRightBehind: behind))
+    }
+
+    private func hello(sendingRightBehind behind: [BridgeMessage]) async throws -> [UInt32] {
+        let helloID = nextID
+        let ids = behind.enumerated().map { index, message -> UInt32 in
+            switch message {
+            case .disconnect, .sessions: 0  // notifications carry no id
+            default: helloID + 1 + UInt32(index)
+            }
+        }
+        nextID += 1 + UInt32(behind.count)
+        let frames = [BridgeFrame(id: helloID, .hello(version: BridgeFrame.version, brokerID: "test-broker"))]
+            + zip(behind, ids).map { BridgeFrame(id: $1, $0) }
+        try await channel.outbound.write(contentsOf: frames)
+        guard case .helloAck(BridgeFrame.version) = try await reply(to: helloID) else { throw PeerError("no HELLO_ACK") }
+        return ids
+    }
+
     /// Sends a request and returns its reply.
     func request(_ message: BridgeMessage) async throws -> BridgeMessage {
         try await reply(to: try await send(message))
