@@ -121,13 +121,13 @@ struct PasswordCheck: Sendable {
         }
         if let code, let refusal = try await gate.checkTOTP(code, device: device) { return try await refuse(refusal) }
         let outcome = try await gate.admit(device, clientID: clientID, username: username, method: method)
-        rememberForFastLane(outcome, context)
+        rememberForFastLane(outcome)
         return outcome
     }
 
     /// Remembers an allow of a clean password-only device for the fast lane (``AdmissionCache``):
     /// no TOTP (a code is good once), no failure on record or noted from any source.
-    private func rememberForFastLane(_ outcome: AuthOutcome, _ context: ServiceContext) {
+    private func rememberForFastLane(_ outcome: AuthOutcome) {
         guard outcome.result == .allow, device.policy == .password, code == nil, let credential = device.profile.scram,
               let clientID, let username
         else { return }
