@@ -35,7 +35,7 @@ public final class ServiceContext: Sendable {
     /// hand out (``PasswordDecision``).
     let passwordCache: Mutex<VerifiedPasswordCache>
     /// The last allow of each clean password device, for the fast lane (``AdmissionCache``).
-    let admissions = AdmissionCache()
+    let admissions: AdmissionCache
     private let current: Mutex<Current>
     private let rateLimiter: Mutex<RateLimiter>
 
@@ -53,6 +53,7 @@ public final class ServiceContext: Sendable {
         self.entropy = entropy
         passwordCache = Mutex(try VerifiedPasswordCache(entropy: entropy))
         audit = AuditBatcher(store: store)
+        admissions = AdmissionCache(remembers: store.latestChangeIDNow() != nil)
         rateLimiter = Mutex(RateLimiter(policy: settings.configuration.rateLimit))
         current = Mutex(Current(settings: settings, verifier: Self.verifier(settings, store: store)))
     }

@@ -20,6 +20,14 @@ import Testing
     private func serving(
         _ store: Store, _ fixtures: Fixtures, prepare: (ServiceHarness) async throws -> Void
     ) async throws -> (setup: ServiceHarness, stack: Stack) {
+        let (setup, stack, _) = try await servingProcess(store, fixtures, prepare: prepare)
+        return (setup, stack)
+    }
+
+    /// ``serving(_:_:prepare:)``, with the `castellan serve` process (to kill it).
+    private func servingProcess(
+        _ store: Store, _ fixtures: Fixtures, prepare: (ServiceHarness) async throws -> Void
+    ) async throws -> (setup: ServiceHarness, stack: Stack, serve: ServeProcess) {
         let url: String? = switch store {
         case .sqlite: nil
         case .postgres: try await PostgresServer.shared.makeDatabase().socketURL
@@ -27,9 +35,9 @@ import Testing
         let setup = try await fixtures.service(store: url)
         try await prepare(setup)
         try await setup.stop()
-        _ = try await fixtures.serve(configuration: setup.configuration.file)
+        let serve = try await fixtures.serve(configuration: setup.configuration.file)
         let stack = try await fixtures.stack(service: setup, timeoutMilliseconds: 5_000)
-        return (setup, stack)
+        return (setup, stack, serve)
     }
 
     /// Connects until the broker admits the client (the plugin reaches a freshly started
@@ -124,6 +132,44 @@ import Testing
             #expect(delay <= .seconds(1), "kicked \(delay) after the command returned")
             #expect(await stack.client("pw1", username: "pw1", password: "old-old-old-old").connectCode() == .notAuthorized)
             #expect(await stack.client("pw1", username: "pw1", password: "new-new-new-new").connectCode() == .success)
+        }
+    }
+
+    /// Reconnects — on SQLite the fast lane answers them from the device's last allow — and then
+    /// a change from the CLI: it holds on the very next connect, before and after `serve` is
+    /// killed and started again.
+    @Test(arguments: Store.allCases)
+    func afterReconnects_aChangeFromTheCLI_holdsOnTheNextConnect_acrossAServeRestart(_ store: Store) async throws {
+        try await withFixtures { fixtures in
+            let (setup, stack, serve) = try await servingProcess(store, fixtures) { setup in
+                try await setup.addDevice("pw1", policy: .password)
+                try await setup.setPassword("old-old-old-old", for: "pw1")
+            }
+            let config = setup.configuration.file
+            func code(_ password: String) async -> MQTTReasonCode? {
+                let client = stack.client("pw1", username: "pw1", password: password)
+                let code = await client.connectCode()
+                if code == .success { await client.disconnect() }
+                return code
+            }
+            let first = try #require(try await connected { stack.client("pw1", username: "pw1", password: "old-old-old-old") })
+            await first.disconnect()
+            for _ in 0..<5 { #expect(await code("old-old-old-old") == .success) }
+            let changed = try await CLIProcess.run(["scram", "set", "pw1", "--password-stdin"], config: config, stdin: "new-new-new-new\n")
+            #expect(changed.status == 0, "\(changed.error)")
+            #expect(await code("old-old-old-old") == .notAuthorized)
+
+            serve.kill()
+            _ = try await fixtures.serve(configuration: config)
+            // The plugin reconnects with backoff (at most 2 s); each try is a real CONNACK.
+            let deadline = ContinuousClock.now + .seconds(15)
+            var back = false
+            while !back, ContinuousClock.now < deadline { back = await code("new-new-new-new") == .success }
+            #expect(back, "the plugin never reached the restarted service")
+            for _ in 0..<5 { #expect(await code("new-new-new-new") == .success) }
+            let disabled = try await CLIProcess.run(["device", "disable", "pw1"], config: config)
+            #expect(disabled.status == 0, "\(disabled.error)")
+            #expect(await code("new-new-new-new") == .notAuthorized)
         }
     }
 

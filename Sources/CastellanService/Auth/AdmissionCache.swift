@@ -57,7 +57,14 @@ final class AdmissionCache: Sendable {
         var clearedAt: UInt64 = 0
     }
 
-    init(ttl: Duration = VerifiedPasswordCache.defaultTTL, capacity: Int = VerifiedPasswordCache.defaultCapacity) {
+    /// Whether anything is remembered at all: not on a store that cannot tell its newest change
+    /// at once (PostgreSQL), where the fast lane never answers — so its look-ups miss at once
+    /// instead of checking a password first.
+    let remembers: Bool
+
+    init(remembers: Bool = true, ttl: Duration = VerifiedPasswordCache.defaultTTL,
+         capacity: Int = VerifiedPasswordCache.defaultCapacity) {
+        self.remembers = remembers
         self.ttl = ttl
         self.capacity = capacity
     }
@@ -67,6 +74,7 @@ final class AdmissionCache: Sendable {
 
     /// Remembers `admission`, unless its device (or everything) was forgotten since `readAt`.
     func remember(_ admission: Admission, readAt: UInt64) {
+        guard remembers else { return }
         var admission = admission
         admission.expiresAt = .now.advanced(by: ttl)
         state.withLock { state in

@@ -24,8 +24,9 @@ extension PostgresStore {
     public func apply(_ changes: [LockoutChange]) async throws {
         try await write { connection in
             var first: [StoreEvent] = []
+            var checked: Set<DeviceID> = []  // a device's total is read once per batch, before its first failure in it
             for change in changes {
-                if case .failure(let device, _, _) = change, !first.contains(.firstFailure(device)),
+                if case .failure(let device, _, _) = change, checked.insert(device).inserted,
                    try await connection.query(
                        "SELECT 1 FROM lockout_counters WHERE device_id = \(device.rawValue)", logger: self.logger
                    ).collect().isEmpty {

@@ -21,8 +21,9 @@ extension SQLiteStore {
     public func apply(_ changes: [LockoutChange]) async throws {
         try await write { db in
             var first: [StoreEvent] = []
+            var checked: Set<DeviceID> = []  // a device's total is read once per batch, before its first failure in it
             for change in changes {
-                if case .failure(let device, _, _) = change, !first.contains(.firstFailure(device)),
+                if case .failure(let device, _, _) = change, checked.insert(device).inserted,
                    try Bool.fetchOne(db, sql: "SELECT 1 FROM lockout_counters WHERE device_id = ?", arguments: [device.rawValue]) != true {
                     first.append(.firstFailure(device))
                 }
