@@ -155,7 +155,7 @@ SPIN_WORK_US ?= 0 50 150
 plugin-spin-bench: $(PLUGIN_CORE) $(PLUGIN_HEADERS) Benchmarks/bridge_spin.c
 	@mkdir -p $(PLUGIN_DIR)
 	cc $(PLUGIN_CFLAGS) -I$(PLUGIN_SRC) -o $(PLUGIN_DIR)/bridge-spin Benchmarks/bridge_spin.c $(PLUGIN_SRC)/bridge.c $(PLUGIN_SRC)/frame.c
-	for w in $(SPIN_WORK_US); do $(PLUGIN_DIR)/bridge-spin $$w; $(PLUGIN_DIR)/bridge-spin $$w pin; done
+	for w in $(SPIN_WORK_US); do for m in "" pin share; do $(PLUGIN_DIR)/bridge-spin $$w $$m; done; done
 
 # A longer fuzz run (FUZZ_SECONDS), seeded from the golden frames and ACL cases.
 plugin-fuzz: $(PLUGIN_DIR)/fuzz-bridge $(PLUGIN_DIR)/fuzz-corpus/.seeded

@@ -177,7 +177,7 @@ class Bench:
                                   "--server-cert", os.path.join(d, "broker"), "--broker-id", "bench",
                                   "--timeout-ms", str(self.args.timeout_ms))
         castellan_conf = re.sub(r"(?m)^user .*$", "", castellan_conf)
-        if self.args.spin_us:
+        if self.args.spin_us is not None:
             castellan_conf += "\nplugin_opt_spin_us %d\n" % self.args.spin_us
         confs["castellan"] = castellan_conf
         mosq21 = self.args.mosquitto21 if self.args.mosquitto21 and os.access(self.args.mosquitto21, os.X_OK) else None
@@ -728,7 +728,7 @@ def main():
     p.add_argument("--plugin", default=os.path.join(ROOT, ".build-plugin/castellan_mosquitto.so"))
     p.add_argument("--parts", default="A,B,C,S,D", help="comma-separated subset of A,B,C,S,D")
     p.add_argument("--mosquitto21", default=MOSQUITTO_21, help="a mosquitto 2.1 build for the storm and scaling parts (`make mosquitto-2.1`); skipped when absent")
-    p.add_argument("--spin-us", type=int, default=0, help="plugin_opt_spin_us for the Castellan brokers on mosquitto 2.0 (docs/plugin.md)")
+    p.add_argument("--spin-us", type=int, default=None, help="plugin_opt_spin_us for the Castellan brokers on mosquitto 2.0 (default: the plugin's, 150; docs/plugin.md)")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--duration", type=float, default=2.0, help="seconds per connect or publish run")
     p.add_argument("--singles", type=int, default=8, help="one-connect processes per run (cold, TOTP)")

@@ -6,7 +6,8 @@
 // sleeps in epoll_wait() like the service's event loop and spends WORK µs (busy) on each request
 // before answering, standing in for the decision. For each spin budget the bridge is given,
 // prints p50/p99 of the round trip and the CPU the waiting side burnt per request.
-// Usage: bridge_spin [WORK_US [pin]]   (pin: waiter on CPU 0, service on CPU 1 — cores to spare)
+// Usage: bridge_spin [WORK_US [pin|share]]   (pin: waiter on CPU 0, service on CPU 1 — cores to
+// spare; share: both on CPU 0 — the service needs the very CPU the waiter spins on)
 #include "bridge.h"
 
 #include <stdint.h>
@@ -89,12 +90,14 @@ int main(int argc, char **argv)
 {
 	int work_us = argc > 1 ? atoi(argv[1]) : 0;
 	bool pin = argc > 2 && !strcmp(argv[2], "pin");
+	bool share = argc > 2 && !strcmp(argv[2], "share");
 	cpu_set_t cpus;
 	static const unsigned budgets[] = { 0, 25, 50, 100, 200, 400 };
 	char path[] = "/tmp/castellan-spin-XXXXXX";
 	if(!mkdtemp(path)) return 1;
 	strcat(path, "/s");
-	printf("service work %d µs; %d rounds per budget%s\n", work_us, ROUNDS, pin ? "; waiter on CPU 0, service on CPU 1" : "");
+	printf("service work %d µs; %d rounds per budget%s\n", work_us, ROUNDS,
+			pin ? "; waiter on CPU 0, service on CPU 1" : share ? "; waiter and service both on CPU 0" : "");
 	for(size_t k = 0; k < sizeof(budgets) / sizeof(budgets[0]); k++){
 		unlink(path);
 		int listener = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -104,14 +107,14 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		pid_t child = fork();
 		if(child == 0){
-			if(pin){
+			if(pin || share){
 				CPU_ZERO(&cpus);
-				CPU_SET(1, &cpus);
+				CPU_SET(share ? 0 : 1, &cpus);
 				sched_setaffinity(0, sizeof(cpus), &cpus);
 			}
 			serve(listener, work_us);
 		}
-		if(pin){
+		if(pin || share){
 			CPU_ZERO(&cpus);
 			CPU_SET(0, &cpus);
 			sched_setaffinity(0, sizeof(cpus), &cpus);

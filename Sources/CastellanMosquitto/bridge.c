@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,6 +245,7 @@ static int await(struct castellan_bridge *b, uint32_t want, struct castellan_rep
 		if(now >= deadline) break;
 		if(now < spin_until){ /* see spin_us */
 			if(read_some(b) != 0) return -1;
+			sched_yield(); /* the service may be waiting for this very CPU */
 			continue;
 		}
 		struct pollfd p = { b->fd, POLLIN, 0 };

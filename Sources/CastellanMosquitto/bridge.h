@@ -26,6 +26,9 @@ typedef void (*castellan_log_fn)(enum castellan_log_level level, const char *mes
 
 enum castellan_bridge_state { CASTELLAN_DOWN, CASTELLAN_HANDSHAKE, CASTELLAN_READY };
 
+/* plugin_opt_spin_us when mosquitto.conf does not say (docs/plugin.md). */
+#define CASTELLAN_DEFAULT_SPIN_US 150
+
 struct castellan_bridge {
 	/* configuration */
 	char *path, *broker_id;
@@ -42,10 +45,10 @@ struct castellan_bridge {
 	 * only when something woke it. */
 	unsigned tick_every_us;
 	/* A blocking request polls the socket without sleeping this long first
-	 * (plugin_opt_spin_us): the broker's thread waits either way, and a sleeping waiter pays the
-	 * wake-up of an idle CPU on top of the service's time. Default 0: measured on 2 shared
-	 * vCPUs, a spin adds its whole budget whenever the service needs the waiter's CPU, and
-	 * saves 12-23 µs only when the answer comes within it (Benchmarks/bridge_spin.c). */
+	 * (plugin_opt_spin_us, default CASTELLAN_DEFAULT_SPIN_US): the broker's thread waits either
+	 * way, and a sleeping waiter pays the wake-up of an idle CPU on top of the service's time.
+	 * Each turn yields the CPU, so a service that needs the waiter's own CPU gets it at once
+	 * instead of after the budget (docs/plugin.md, Spinning before sleeping). */
 	unsigned spin_us;
 	/* connection */
 	int fd;

@@ -7,7 +7,7 @@
  *   plugin_opt_socket /run/castellan/bridge.sock   (required)
  *   plugin_opt_timeout_ms 50                       (per request; docs/plugin.md, Choosing the deadline)
  *   plugin_opt_broker_id mosquitto                 (sent in HELLO)
- *   plugin_opt_spin_us 0                           (busy-wait before sleeping in a blocking call)
+ *   plugin_opt_spin_us 150                         (poll, yielding, before sleeping in a blocking call)
  * TICK only fires with `per_listener_settings false`, and KICK relies on it. */
 #include "acl.h"
 #include "bridge.h"
@@ -797,7 +797,7 @@ static void release(struct castellan_plugin *p, size_t registered)
 int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, struct mosquitto_opt *options, int option_count)
 {
 	const char *socket_path = NULL, *broker_id = "mosquitto";
-	long timeout_ms = 50, spin_us = 0;
+	long timeout_ms = 50, spin_us = CASTELLAN_DEFAULT_SPIN_US;
 	size_t registered = 0;
 	for(int i = 0; i < option_count; i++){
 		if(!strcmp(options[i].key, "socket")) socket_path = options[i].value;

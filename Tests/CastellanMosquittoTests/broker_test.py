@@ -610,6 +610,7 @@ def test_ready_at_start(tmp):
     svc = Service(os.path.join(tmp, "bridge.sock"), password_policy)
     broker = Broker(tmp, svc.path)
     try:
+        broker.wait_log("spin 150 µs")  # the documented default of plugin_opt_spin_us (docs/plugin.md)
         svc.wait_for(lambda f: f["type"] == HELLO, "HELLO before any device")
         assert svc.count(BASIC_AUTH) == 0
         r = pub(broker, "dev1", "dev1", "good", "devices/dev1/t")
