@@ -16,7 +16,8 @@ p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument("--variant", action="append", required=True, help="NAME:PLUGIN.so:SPIN_US")
 p.add_argument("--rounds", type=int, default=5)
 p.add_argument("--duration", type=float, default=2.0, help="seconds per load run")
-p.add_argument("--loads", default="py:1,swift:1,py:4,swift:4", help="CLIENT:CONNECTIONS, CLIENT py (mqtt_connect.py) or swift (castellan client load)")
+p.add_argument("--loads", default="py:1,swift:1,py:4,swift:4",
+               help="CLIENT:CONNECTIONS, CLIENT py (mqtt_connect.py), swift (castellan client load) or scram (the same, SCRAM-SHA-256: no reference)")
 p.add_argument("--castellan", default=os.path.join(B.ROOT, ".build-release/release/castellan"))
 p.add_argument("--base-port", type=int, default=24883)
 args = p.parse_args()
@@ -44,7 +45,10 @@ try:
     for r in range(args.rounds):
         for client, n in loads:
             for name, (broker, port) in brokers.items():
-                argv = bench.py_argv("py_dynsec", n, args.duration) if client == "py" else bench.load_argv("dynsec", n, args.duration)
+                if client == "scram" and name == "dynsec":
+                    continue
+                argv = {"py": lambda: bench.py_argv("py_dynsec", n, args.duration), "swift": lambda: bench.load_argv("dynsec", n, args.duration),
+                        "scram": lambda: bench.load_argv("castellan_scram", n, args.duration)}[client]()
                 argv[argv.index("--port") + 1] = str(port)
                 x = bench.load(argv, broker=broker)
                 results.setdefault((client, n, name), []).append(x)
@@ -52,12 +56,16 @@ try:
                     r + 1, client, n, name, x["connects_per_s"], x["p50_us"], x["p99_us"], x["broker_cpu_us"] or 0, x["service_cpu_us"]))
 finally:
     bench.stop_all()
-print("| load | variant | connects/s | p50 µs | p99 µs | / dynamic-security, per round |")
-print("| --- | --- | --- | --- | --- | --- |")
+print("| load | variant | connects/s | p50 µs | p99 µs | / dynamic-security, per round | mosquitto CPU µs/connect |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
 for client, n in loads:
     for name in brokers:
-        xs, ref = results[(client, n, name)], results[(client, n, "dynsec")]
-        ratios = [x["connects_per_s"] / d["connects_per_s"] for x, d in zip(xs, ref)]
-        print("| %s:%d | %s | %.0f | %.0f | %.0f | %.3f (%.2f–%.2f) |" % (
+        xs, ref = results.get((client, n, name)), results.get((client, n, "dynsec"))
+        if not xs:
+            continue
+        ratios = [x["connects_per_s"] / d["connects_per_s"] for x, d in zip(xs, ref)] if ref else []
+        print("| %s:%d | %s | %.0f | %.0f | %.0f | %s | %.0f |" % (
             client, n, name, statistics.median(x["connects_per_s"] for x in xs), statistics.median(x["p50_us"] for x in xs),
-            statistics.median(x["p99_us"] for x in xs), statistics.median(ratios), min(ratios), max(ratios)))
+            statistics.median(x["p99_us"] for x in xs),
+            "%.3f (%.2f–%.2f)" % (statistics.median(ratios), min(ratios), max(ratios)) if ratios else "–",
+            statistics.median(x["broker_cpu_us"] for x in xs)))

@@ -231,9 +231,9 @@ static void expired(struct castellan_bridge *b)
 
 /* Waits until `deadline` for the DECISION with id `want`, or (want == 0) for the handshake to
  * complete. Returns 0, or -1: deny. An expired deadline counts towards failing fast. */
-static int await(struct castellan_bridge *b, uint32_t want, struct castellan_reply *reply, uint64_t deadline)
+static int await(struct castellan_bridge *b, uint32_t want, struct castellan_reply *reply, uint64_t deadline, unsigned spin_us)
 {
-	uint64_t spin_until = castellan_now_us() + b->spin_us;
+	uint64_t spin_until = castellan_now_us() + spin_us;
 	for(;;){
 		int rc = pump(b, want, reply);
 		if(rc < 0) return -1;
@@ -284,7 +284,7 @@ static int ready_for_request(struct castellan_bridge *b, uint64_t deadline, stru
 		start_connect(b);
 	}
 	if(b->state == CASTELLAN_DOWN) return -1;
-	if(b->state == CASTELLAN_HANDSHAKE && await(b, 0, scratch, deadline) != 0) return -1;
+	if(b->state == CASTELLAN_HANDSHAKE && await(b, 0, scratch, deadline, b->spin_us) != 0) return -1;
 	return 0;
 }
 
@@ -299,7 +299,11 @@ int castellan_bridge__call(struct castellan_bridge *b, struct castellan_request 
 		return -1;
 	}
 	if(send_all(b, b->out, n, deadline) != 0) return -1;
-	return await(b, req->id, reply, deadline);
+	bool *late = &b->late[req->type == CASTELLAN_EXT_AUTH];
+	uint64_t sent = castellan_now_us();
+	int rc = await(b, req->id, reply, deadline, *late ? 0 : b->spin_us);
+	*late = castellan_now_us() - sent > b->spin_us;
+	return rc;
 }
 
 int castellan_bridge__send(struct castellan_bridge *b, struct castellan_request *req)

@@ -50,6 +50,10 @@ struct castellan_bridge {
 	 * Each turn yields the CPU, so a service that needs the waiter's own CPU gets it at once
 	 * instead of after the budget (docs/plugin.md, Spinning before sleeping). */
 	unsigned spin_us;
+	/* By kind of request (0: basic auth, 1: an extended auth step): whether the last answer
+	 * took longer than spin_us. Such a kind is not spun for — a SCRAM step or a key derivation
+	 * would cost the whole budget and sleep anyway — until an answer comes within it again. */
+	bool late[2];
 	/* connection */
 	int fd;
 	enum castellan_bridge_state state;

@@ -568,6 +568,7 @@ static void test_bridge(void)
 	CHECK(castellan_bridge__call(&b, &req, &r) == 0 && r.id == id + 1 && r.result == CASTELLAN_ALLOW && r.generation == 1,
 			"answer not taken");
 	CHECK(b.state == CASTELLAN_READY && pushes_seen == 1 && last_kick_conn == 44 && last_kick_generation == 7, "KICK not handled");
+	CHECK(!b.late[0] && !b.late[1], "an answer within the spin marked late");
 	CHECK(service_read(s, &id) == CASTELLAN_BASIC_AUTH, "request not sent");
 
 	/* Three deadlines expire: fail fast, nothing more is sent. */
@@ -576,6 +577,7 @@ static void test_bridge(void)
 		CHECK(service_read(s, &id) == CASTELLAN_BASIC_AUTH, "request %d not sent", i);
 	}
 	CHECK(b.failfast, "no fail-fast after 3 timeouts");
+	CHECK(b.late[0] && !b.late[1], "basic auth answers past the spin not marked late (or another kind marked)");
 	CHECK(castellan_bridge__call(&b, &req, &r) == -1 && service_silent(s), "fail-fast still sends");
 	/* The late answer to the last request is discarded; a PING's PONG ends fail-fast. */
 	service_reply(s, "0000001e", "83", id, "01" "0000000000000001" "00000000000000000000000000000000");
