@@ -1,6 +1,8 @@
 import CastellanAuth
+import Foundation
 @testable import CastellanStore
 import PostgresNIO
+import SupervisionTesting
 import Testing
 
 @Suite("Change log")
@@ -107,6 +109,43 @@ struct ChangeLogTests {
 
         #expect(await follower.next()?.event == .deviceEnabled(id))
         #expect(await follower.next()?.event == .deviceDisabled(id))
+        await other.close()
+    }
+
+    /// The fast lane's question, the newest change id at once, is answered from the WAL index's
+    /// header while nothing commits: a commit by another process — here Python's own SQLite,
+    /// writing a row as a foreign writer would — is seen by the very next call, and SQLite is
+    /// asked again only after a commit.
+    @Test func theNewestChangeNow_seesAnotherProcesssCommitAtOnce_andAsksSQLiteOnlyAfterOne() async throws {
+        let fixture = try await StoreFixture(.sqlite)
+        let store = fixture.sqlite
+        #expect(store.walIndex != nil)
+        let id = try await fixture.addDevice("a")
+        var head = try #require(store.latestChangeIDNow())
+        #expect(head == (try await store.latestChangeID()))
+        let reads = store.changeHeadReads.load(ordering: .relaxed)
+        for _ in 0..<100 { #expect(store.latestChangeIDNow() == head) }
+        // One exact read per `watchPeriod` at most: a few on a machine busy enough to stretch 100 calls.
+        #expect(store.changeHeadReads.load(ordering: .relaxed) - reads < 10)
+
+        for round in 0..<5 {
+            let python = Process()
+            python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            python.arguments = ["-c", """
+                import sqlite3, sys
+                c = sqlite3.connect(sys.argv[1])
+                c.execute("INSERT INTO changes (time, kind, device_id, actor) VALUES (0, 'device.disabled', 'a', 'test')")
+                c.commit()
+                """, fixture.databasePath]
+            try launch(python)
+            python.waitUntilExit()
+            #expect(python.terminationStatus == 0)
+            #expect(store.latestChangeIDNow() == head + 1, "round \(round)")
+            head += 1
+        }
+        let other = try await fixture.reopen()
+        try await other.setEnabled(false, device: id)
+        #expect(store.latestChangeIDNow() == head + 1)
         await other.close()
     }
 

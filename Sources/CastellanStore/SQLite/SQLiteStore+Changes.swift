@@ -7,8 +7,23 @@ extension SQLiteStore {
         try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM changes") ?? 0 }
     }
 
+    /// While the WAL index's header is what it was at the last exact read, nothing was committed
+    /// since, so that read still answers: no transaction, one `pread` (``WALIndexHeader``). The
+    /// header is read before the exact read, so a commit between the two changes the header and
+    /// the next call reads again. An answer is reused for at most ``watchPeriod``, so even a
+    /// header that stopped following the database (a `-shm` file replaced under a running
+    /// service) leaves the fast lane no staler than the change feed's own watch.
     public func latestChangeIDNow() -> Int64? {
-        try? connectReader.inDatabase { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM changes")) ?? 0 }
+        let now = ContinuousClock.now
+        let header = walIndex?.snapshot()
+        if let header, let head = changeHead.withLock({ $0 }), head.header == header, now - head.readAt < Self.watchPeriod {
+            return head.id
+        }
+        changeHeadReads.add(1, ordering: .relaxed)
+        guard let id = try? connectReader.inDatabase({ db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM changes")) ?? 0 })
+        else { return nil }
+        if let header { changeHead.withLock { $0 = (header, id, now) } }
+        return id
     }
 
     /// Records after `id`, oldest first, at most `limit`.

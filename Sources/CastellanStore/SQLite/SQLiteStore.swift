@@ -19,6 +19,13 @@ public final class SQLiteStore: CredentialStore {
     let pool: DatabasePool
     /// The read-only connection of ``readOnCallingThread(_:)``.
     let connectReader: DatabaseQueue
+    /// The WAL index's header, which answers ``latestChangeIDNow()`` while it stands still;
+    /// `nil` where it cannot be read (then every call asks SQLite).
+    let walIndex: WALIndexHeader?
+    /// The last exact answer of ``latestChangeIDNow()``, with the header it was read under.
+    let changeHead = Mutex<(header: WALIndexHeader.Snapshot, id: Int64, readAt: ContinuousClock.Instant)?>(nil)
+    /// Exact reads ``latestChangeIDNow()`` made (for tests).
+    let changeHeadReads = Atomic(0)
     let feed = ChangeFeed()
     /// The connection that watches `PRAGMA data_version`, and its task (started with the first follower).
     let watcher: Mutex<(connection: DatabaseQueue?, task: Task<Void, Never>?)> = Mutex((nil, nil))
@@ -76,6 +83,11 @@ public final class SQLiteStore: CredentialStore {
         var readerConfiguration = configuration
         readerConfiguration.readonly = true
         connectReader = try DatabaseQueue(path: path, configuration: readerConfiguration)
+        // SQLite names the index after the database's real path (symbolic links resolved).
+        walIndex = realpath(path, nil).map { resolved in
+            defer { free(resolved) }
+            return WALIndexHeader(databasePath: String(cString: resolved))
+        } ?? nil
     }
 
     /// A store dropped without ``close()`` stops its `data_version` watch too (the watch's task
@@ -107,6 +119,7 @@ public final class SQLiteStore: CredentialStore {
         try? watcher.connection?.close()
         feed.finish()
         try? connectReader.close()
+        changeHead.withLock { $0 = nil }
         try? pool.close()
     }
 
