@@ -28,11 +28,11 @@ public struct VerifiedPasswordCache: Sendable {
     /// HMAC-SHA256 keyed once with the per-process key: a copy per lookup skips re-deriving
     /// the key's inner and outer pads, a third of a cached connect's lookup.
     private let keyed: HMAC<SHA256>
-    private var entries: [[UInt8]: Entry] = [:]
-    private var keysByIdentity: [String: Set<[UInt8]>] = [:]
+    private var entries: [Key: Entry] = [:]
+    private var keysByIdentity: [String: Set<Key>] = [:]
     /// Insertion order, which is expiry order because the TTL is constant; stale slots
     /// (re-inserted or invalidated keys) are skipped when they reach the head.
-    private var order: [(key: [UInt8], expiresAt: ContinuousClock.Instant)] = []
+    private var order: [(key: Key, expiresAt: ContinuousClock.Instant)] = []
     private var head = 0
 
     private struct Entry: Sendable {
@@ -107,7 +107,7 @@ public struct VerifiedPasswordCache: Sendable {
         head = 0
     }
 
-    private mutating func insert(_ entryKey: [UInt8], identity: String, now: ContinuousClock.Instant) {
+    private mutating func insert(_ entryKey: Key, identity: String, now: ContinuousClock.Instant) {
         purge(now: now)
         let expiresAt = now.advanced(by: ttl)
         if entries[entryKey] == nil {
@@ -141,22 +141,64 @@ public struct VerifiedPasswordCache: Sendable {
         head = 0
     }
 
-    private func cacheKey(identity: String, password: [UInt8], credential: SCRAMCredential) -> [UInt8] {
-        var input: [UInt8] = []
-        input.reserveCapacity(64 + identity.utf8.count + password.count + 3 * credential.storedKey.count)
-        func field<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-            withUnsafeBytes(of: UInt64(bytes.count).bigEndian) { input += $0 }
-            input += bytes
+    /// An entry's key: the MAC as four words, hashed and compared without an allocation.
+    struct Key: Hashable, Sendable {
+        let words: (UInt64, UInt64, UInt64, UInt64)
+
+        static func == (lhs: Key, rhs: Key) -> Bool { lhs.words == rhs.words }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(words.0)
+            hasher.combine(words.1)
+            hasher.combine(words.2)
+            hasher.combine(words.3)
         }
-        field(identity.utf8)
-        field(password)
-        field(credential.mechanism.name.utf8)
-        field(credential.salt)
-        field(String(credential.iterations).utf8)
-        field(credential.storedKey)
-        field(credential.serverKey)
-        var mac = keyed
-        mac.update(data: input)
-        return Array(mac.finalize())
+    }
+
+    /// The fields are laid out in one buffer on the stack and hashed in one update: fed to the
+    /// MAC one by one they cost more than twice as much, and a heap buffer with the iteration
+    /// count as text and the mechanism's name cost more than the hash (`castellan bench auth`).
+    private func cacheKey(identity: String, password: [UInt8], credential: SCRAMCredential) -> Key {
+        var identity = identity
+        return identity.withUTF8 { identity in
+            let fields = 7 * 8 + identity.count + password.count + 1 + credential.salt.count + 8
+                + credential.storedKey.count + credential.serverKey.count
+            return withUnsafeTemporaryAllocation(byteCount: fields, alignment: 8) { buffer in
+                var filled = 0
+                func put(_ bytes: UnsafeRawBufferPointer) {
+                    UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]).copyMemory(from: bytes)
+                    filled += bytes.count
+                }
+                func field(_ bytes: UnsafeRawBufferPointer) {
+                    withUnsafeBytes(of: UInt64(bytes.count).bigEndian, put)
+                    put(bytes)
+                }
+                field(UnsafeRawBufferPointer(identity))
+                password.withUnsafeBytes(field)
+                withUnsafeBytes(of: credential.mechanism.code, field)
+                credential.salt.withUnsafeBytes(field)
+                withUnsafeBytes(of: UInt64(credential.iterations).bigEndian, field)
+                credential.storedKey.withUnsafeBytes(field)
+                credential.serverKey.withUnsafeBytes(field)
+                var mac = keyed
+                mac.update(data: UnsafeRawBufferPointer(buffer))
+                return mac.finalize().withUnsafeBytes { digest in
+                    Key(words: (digest.loadUnaligned(fromByteOffset: 0, as: UInt64.self), digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                                digest.loadUnaligned(fromByteOffset: 16, as: UInt64.self), digest.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+                }
+            }
+        }
+    }
+}
+
+extension SCRAMMechanism {
+    /// One byte per mechanism, for keys that need no name.
+    fileprivate var code: UInt8 {
+        let hash: UInt8 = switch hashFunction.kind {
+        case .sha1: 1
+        case .sha256: 2
+        case .sha512: 3
+        }
+        return hash | (usesChannelBinding ? 0x80 : 0)
     }
 }
