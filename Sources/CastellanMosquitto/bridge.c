@@ -24,6 +24,9 @@
 /* TICK fires on every pass of the broker's loop, under load once per packet or so, and
  * reading the socket is a syscall: pushes (kicks, new rules) can wait a millisecond. */
 #define TICK_EVERY_US 1000
+/* Room for notifications held back (about 80 DISCONNECT frames of 25 bytes): a connect costs
+ * the service one wake-up, not a second one when the client leaves. */
+#define HOLD_CAP 2048u
 
 uint64_t castellan_now_us(void)
 {
@@ -61,6 +64,8 @@ static void disconnect(struct castellan_bridge *b, const char *why)
 	b->fd = -1;
 	b->state = CASTELLAN_DOWN;
 	b->in_start = b->in_end = 0;
+	b->held = 0; /* for this link only; every link starts after this (or init), and the next
+	              * one's SESSIONS report tells the service what is live */
 	b->hello_id = b->ping_id = 0;
 	b->backoff_ms = b->backoff_ms ? b->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if(b->backoff_ms > BACKOFF_MAX_MS) b->backoff_ms = BACKOFF_MAX_MS;
@@ -89,6 +94,38 @@ static int send_all(struct castellan_bridge *b, const uint8_t *buf, size_t len, 
 		poll(&p, 1, (int)((deadline - now + 999) / 1000));
 	}
 	return 0;
+}
+
+/* Encodes `req` right after the held notifications, so that one write sends them first, in
+ * order, and wakes the service once. Returns the bytes to write from out, or 0 if `req` is not
+ * encodable (the notifications stay held). */
+static size_t encode_after_held(struct castellan_bridge *b, const struct castellan_request *req)
+{
+	size_t n = castellan_frame__encode(req, b->out + b->held, CASTELLAN_FRAME_BUFFER);
+	return n ? b->held + n : 0;
+}
+
+/* send_all of what encode_after_held() returned. A write that cannot start before the deadline
+ * leaves the notifications held, and the connection usable; any other failure closed it. */
+static int send_out(struct castellan_bridge *b, size_t len, uint64_t deadline)
+{
+	if(send_all(b, b->out, len, deadline) != 0) return -1;
+	b->held = 0;
+	return 0;
+}
+
+/* Writes out[0..len) of notifications in one try without waiting: what the socket cannot take
+ * at once is dropped, as a notification always was. Only bytes already started get the usual
+ * deadline, since a frame cut short would desynchronise the stream. */
+static void send_best_effort(struct castellan_bridge *b, size_t len)
+{
+	b->held = 0;
+	ssize_t sent = send(b->fd, b->out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if(sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR){
+		disconnect(b, strerror(errno));
+	}else if(sent > 0 && (size_t)sent < len){
+		send_all(b, b->out + sent, len - (size_t)sent, castellan_now_us() + (uint64_t)b->timeout_ms * 1000u);
+	}
 }
 
 static void start_connect(struct castellan_bridge *b)
@@ -293,12 +330,12 @@ int castellan_bridge__call(struct castellan_bridge *b, struct castellan_request 
 	uint64_t deadline = castellan_now_us() + (uint64_t)b->timeout_ms * 1000u;
 	if(ready_for_request(b, deadline, reply) != 0) return -1;
 	req->id = next_id(b);
-	size_t n = castellan_frame__encode(req, b->out, CASTELLAN_FRAME_BUFFER);
+	size_t n = encode_after_held(b, req);
 	if(n == 0){
 		say(b, CASTELLAN_LOG_WARNING, "Warning: castellan: request not encodable (invalid UTF-8 or too large); denied.");
 		return -1;
 	}
-	if(send_all(b, b->out, n, deadline) != 0) return -1;
+	if(send_out(b, n, deadline) != 0) return -1;
 	bool *late = &b->late[req->type == CASTELLAN_EXT_AUTH];
 	uint64_t sent = castellan_now_us();
 	int rc = await(b, req->id, reply, deadline, *late ? 0 : b->spin_us);
@@ -312,12 +349,12 @@ int castellan_bridge__send(struct castellan_bridge *b, struct castellan_request 
 	uint64_t deadline = castellan_now_us() + (uint64_t)b->timeout_ms * 1000u;
 	if(ready_for_request(b, deadline, &scratch) != 0) return -1;
 	req->id = next_id(b);
-	size_t n = castellan_frame__encode(req, b->out, CASTELLAN_FRAME_BUFFER);
+	size_t n = encode_after_held(b, req);
 	if(n == 0){
 		say(b, CASTELLAN_LOG_WARNING, "Warning: castellan: request not encodable (invalid UTF-8 or too large); denied.");
 		return -1;
 	}
-	return send_all(b, b->out, n, deadline);
+	return send_out(b, n, deadline);
 }
 
 void castellan_bridge__expired(struct castellan_bridge *b)
@@ -333,23 +370,18 @@ void castellan_bridge__start(struct castellan_bridge *b)
 void castellan_bridge__notify(struct castellan_bridge *b, const struct castellan_request *req)
 {
 	if(b->state != CASTELLAN_READY) return;
-	size_t n = castellan_frame__encode(req, b->out, CASTELLAN_FRAME_BUFFER);
+	size_t n = encode_after_held(b, req);
 	if(n == 0) return;
-	/* Try once without waiting; only a frame already started gets the usual deadline. */
-	ssize_t sent = send(b->fd, b->out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if(sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR){
-		disconnect(b, strerror(errno));
-	}else if(sent > 0 && (size_t)sent < n){
-		send_all(b, b->out + sent, n - (size_t)sent, castellan_now_us() + (uint64_t)b->timeout_ms * 1000u);
-	}
+	if(n <= HOLD_CAP) b->held = n;
+	else send_best_effort(b, n); /* the hold is full: all of it goes now, this one last */
 }
 
 int castellan_bridge__report(struct castellan_bridge *b, const struct castellan_request *req)
 {
 	if(b->state != CASTELLAN_READY) return -1;
-	size_t n = castellan_frame__encode(req, b->out, CASTELLAN_FRAME_BUFFER);
+	size_t n = encode_after_held(b, req);
 	if(n == 0) return -1;
-	if(send_all(b, b->out, n, castellan_now_us() + (uint64_t)b->timeout_ms * 1000u) == 0) return 0;
+	if(send_out(b, n, castellan_now_us() + (uint64_t)b->timeout_ms * 1000u) == 0) return 0;
 	return b->state == CASTELLAN_READY ? 1 : -1; /* a frame cut short closed the connection */
 }
 
@@ -369,15 +401,22 @@ void castellan_bridge__tick(struct castellan_bridge *b)
 	if(pump(b, 0, &unused) < 0 || read_some(b) < 0 || pump(b, 0, &unused) < 0) return;
 	if(b->state == CASTELLAN_READY && b->failfast && (b->ping_id == 0 || now - b->ping_sent_us >= PING_EVERY_US)){
 		struct castellan_request ping = { .type = CASTELLAN_PING, .id = next_id(b) };
-		size_t n = castellan_frame__encode(&ping, b->out, CASTELLAN_FRAME_BUFFER);
+		size_t n = encode_after_held(b, &ping);
 		ssize_t sent = send(b->fd, b->out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if(sent == (ssize_t)n){
+			b->held = 0;
 			b->ping_id = ping.id;
 			b->ping_sent_us = now;
 		}else if(sent > 0){
 			disconnect(b, "PING only partly written");
 		}
 	}
+	castellan_bridge__flush(b); /* no frame came to take the held notifications along */
+}
+
+void castellan_bridge__flush(struct castellan_bridge *b)
+{
+	if(b->state == CASTELLAN_READY && b->held > 0) send_best_effort(b, b->held);
 }
 
 int castellan_bridge__init(struct castellan_bridge *b, const char *path, const char *broker_id,
@@ -388,7 +427,7 @@ int castellan_bridge__init(struct castellan_bridge *b, const char *path, const c
 	if(strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) return -1;
 	b->path = strdup(path);
 	b->broker_id = strdup(broker_id);
-	b->out = malloc(CASTELLAN_FRAME_BUFFER);
+	b->out = malloc(HOLD_CAP + CASTELLAN_FRAME_BUFFER); /* held notifications, then one frame */
 	b->in = malloc(CASTELLAN_FRAME_BUFFER);
 	b->timeout_ms = timeout_ms;
 	b->tick_every_us = TICK_EVERY_US;

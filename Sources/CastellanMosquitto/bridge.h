@@ -67,9 +67,10 @@ struct castellan_bridge {
 	bool reported_down; /* log "unreachable" once per outage, not every retry */
 	bool ever_ready;    /* a HELLO_ACK came once: before it, requests wait for the first link */
 	uint64_t handshakes; /* completed handshakes: a new value means "report the live connections" */
-	/* buffers: one frame out; frames in, consumed from in_start, filled up to in_end */
+	/* buffers: out[0..held) notifications not written yet, then room for one frame; frames
+	 * in, consumed from in_start, filled up to in_end */
 	uint8_t *out, *in;
-	size_t in_start, in_end;
+	size_t held, in_start, in_end;
 };
 
 /* CLOCK_MONOTONIC in microseconds. */
@@ -99,7 +100,12 @@ int castellan_bridge__send(struct castellan_bridge *b, struct castellan_request 
  * with castellan_bridge__send; castellan_bridge__call counts its own). */
 void castellan_bridge__expired(struct castellan_bridge *b);
 
-/* Best effort, never waits if the socket cannot take the frame at once: dropped instead. */
+/* Best effort, never waits; only in READY. The frame is held, not written: it goes in the same
+ * write as the next frame sent for any reason (request, SESSIONS, PING), right before it, or at
+ * the latest at the next TICK that does its work, so a notification costs the service no
+ * wake-up of its own. Held frames go in the order they were made, before anything later; a
+ * dropped connection discards them. When the hold is full, all of it goes at once, this frame
+ * last. Going from TICK or a full hold, what the socket cannot take at once is dropped. */
 void castellan_bridge__notify(struct castellan_bridge *b, const struct castellan_request *req);
 
 /* Sends a notification frame that matters (a SESSIONS batch): waits at most timeout_ms for
@@ -109,7 +115,12 @@ void castellan_bridge__notify(struct castellan_bridge *b, const struct castellan
 int castellan_bridge__report(struct castellan_bridge *b, const struct castellan_request *req);
 
 /* From MOSQ_EVT_TICK: reconnects when the backoff allows, reads what is buffered and
- * dispatches it, pings while failing fast. Never blocks. */
+ * dispatches it, pings while failing fast, writes the held notifications. Never blocks. */
 void castellan_bridge__tick(struct castellan_bridge *b);
+
+/* Writes the held notifications now, as a TICK does (best effort, never waits): for a caller
+ * that makes notifications after its TICK's castellan_bridge__tick and cannot count on another
+ * TICK coming soon. */
+void castellan_bridge__flush(struct castellan_bridge *b);
 
 #endif

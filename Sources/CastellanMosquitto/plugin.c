@@ -335,13 +335,19 @@ static bool waker_start(struct castellan_plugin *p)
 	return true;
 }
 
-/* Makes sure the loop comes round within `after_us`; one timer_settime per wake at most. */
+/* Makes sure the loop comes round within `after_us`; one timer_settime per wake at most.
+ * The timer then repeats every WAKE_IDLE_US: a signal that lands after this pass's TICK and
+ * before its epoll_wait ends no wait, and without a next one the loop would sleep until some
+ * other event (seconds on a quiet broker). */
 static void wake_within(struct castellan_plugin *p, uint64_t after_us)
 {
 	if(after_us == 0) after_us = 1; /* zero would disarm the timer */
 	uint64_t now = castellan_now_us(), at = now + after_us;
 	if(!p->waker || (p->wake_at_us > now && p->wake_at_us <= at)) return;
-	struct itimerspec when = { .it_value = { (time_t)(after_us / 1000000u), (long)(after_us % 1000000u) * 1000 } };
+	struct itimerspec when = {
+		.it_value = { (time_t)(after_us / 1000000u), (long)(after_us % 1000000u) * 1000 },
+		.it_interval = { (time_t)(WAKE_IDLE_US / 1000000u), (long)(WAKE_IDLE_US % 1000000u) * 1000 },
+	};
 	if(timer_settime(p->wake_timer, 0, &when, NULL) == 0) p->wake_at_us = at;
 }
 
@@ -740,6 +746,10 @@ static int on_tick(int event, void *event_data, void *userdata)
 	}
 	p->deferred_tail = &p->deferred;
 	p->deferred_publishes = 0;
+	/* 2.1: what this TICK told the service after its bridge tick (a delayed connect whose client
+	 * left) goes now; the next TICK may be a signal away. 2.0 ticks again within a millisecond
+	 * under load, and its DISCONNECTs go with the next request. */
+	if(p->line_2_1) castellan_bridge__flush(&p->bridge);
 	return MOSQ_ERR_SUCCESS;
 }
 

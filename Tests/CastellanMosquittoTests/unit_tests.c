@@ -4,7 +4,8 @@
  *      refusals;
  *   3. the connection table against a reference model, and its generations (handle reuse);
  *   4. the bridge against an in-process scripted service (stale ids, timeouts, fail-fast,
- *      PING/PONG, pushes, malformed frames), and the live-connection report after a handshake;
+ *      PING/PONG, pushes, malformed frames), the live-connection report after a handshake, and
+ *      notifications held for the next frame or TICK;
  *   5. micro-benchmarks (printed, not asserted; `--bench`, run from the -O2 build without sanitizers).
  * Usage: unit_tests <bridge-frames.txt> <acl-cases.txt>. Ends with "N passed, N failed".
  *        unit_tests --bench   (only the benchmarks; meaningful in the -O2 build without sanitizers) */
@@ -516,6 +517,164 @@ static void tick_now(struct castellan_bridge *b)
 	castellan_bridge__tick(b);
 }
 
+struct seen { int type; uint32_t id; uint64_t conn; };
+
+/* The frames in buf[0..len), in order (a DISCONNECT's conn, else 0). Returns how many, or -1
+ * unless they end exactly at len. */
+static int split_frames(const uint8_t *buf, long len, struct seen *f, int max)
+{
+	int n = 0;
+	long off = 0;
+	while(off + 4 <= len && n < max){
+		long size = (long)be(buf + off, 4);
+		if(size < 5 || off + 4 + size > len) return -1;
+		f[n].type = buf[off + 4];
+		f[n].id = (uint32_t)be(buf + off + 5, 4);
+		f[n].conn = f[n].type == CASTELLAN_DISCONNECT && size >= 13 ? be(buf + off + 9, 8) : 0;
+		n++;
+		off += 4 + size;
+	}
+	return off == len ? n : -1;
+}
+
+/* Waits for data, then takes it with a single recv: what the plugin wrote at once comes at once. */
+static long service_take(int fd, uint8_t *buf, size_t cap)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	if(poll(&p, 1, 2000) != 1) return -1;
+	return recv(fd, buf, cap, MSG_DONTWAIT);
+}
+
+/* Everything readable now, without waiting. */
+static long service_drain(int fd, uint8_t *buf, size_t cap)
+{
+	size_t len = 0;
+	while(len < cap && !service_silent(fd)){
+		ssize_t n = recv(fd, buf + len, cap - len, MSG_DONTWAIT);
+		if(n <= 0) break;
+		len += (size_t)n;
+	}
+	return (long)len;
+}
+
+static bool only_disconnects(const struct seen *f, int n, uint64_t first_conn)
+{
+	for(int i = 0; i < n; i++) if(f[i].type != CASTELLAN_DISCONNECT || f[i].id != 0 || f[i].conn != first_conn + (uint64_t)i) return false;
+	return n > 0;
+}
+
+/* Notifications are held, then written right before the next frame (one write, in order) or at
+ * TICK; a request that cannot start leaves them held; a dropped link discards them. Ends on a
+ * new connection, in *s. */
+static void test_held_notifications(struct castellan_bridge *b, int lfd, int *s)
+{
+	static uint8_t buf[65536];
+	struct seen f[128];
+	struct castellan_request req = { .type = CASTELLAN_BASIC_AUTH, .protocol = 5, .conn = 42,
+		.address = { (const uint8_t *)"", 0, true }, .certificate = { NULL, 0, true } };
+	struct castellan_request note = { .type = CASTELLAN_DISCONNECT, .conn = 42 };
+	struct castellan_reply r;
+	long len;
+	int n;
+
+	castellan_bridge__notify(b, &note);
+	CHECK(service_silent(*s), "DISCONNECT written at once, not held");
+	uint32_t want = b->last_id + 1;
+	service_reply(*s, "0000001e", "83", want, "01" "0000000000000001" "00000000000000000000000000000000");
+	CHECK(castellan_bridge__call(b, &req, &r) == 0 && r.id == want, "request after a held DISCONNECT not answered");
+	n = split_frames(buf, len = service_take(*s, buf, sizeof(buf)), f, 128);
+	CHECK(n == 2 && only_disconnects(f, 1, 42) && f[1].type == CASTELLAN_BASIC_AUTH && f[1].id == want,
+			"held DISCONNECT and the request not in one write, DISCONNECT first (%d frames)", n);
+
+	/* Two held, then a request sent without waiting; then one held, then a SESSIONS batch. */
+	note.conn = 43;
+	castellan_bridge__notify(b, &note);
+	note.conn = 44;
+	castellan_bridge__notify(b, &note);
+	CHECK(castellan_bridge__send(b, &req) == 0, "send failed");
+	n = split_frames(buf, service_take(*s, buf, sizeof(buf)), f, 128);
+	CHECK(n == 3 && only_disconnects(f, 2, 43) && f[2].type == CASTELLAN_BASIC_AUTH && f[2].id == b->last_id,
+			"held DISCONNECTs not written in order before a sent request (%d frames)", n);
+	note.conn = 45;
+	castellan_bridge__notify(b, &note);
+	struct castellan_request sessions = { .type = CASTELLAN_SESSIONS, .last = 1, .entries = { (const uint8_t *)"", 0, true } };
+	CHECK(castellan_bridge__report(b, &sessions) == 0, "report failed");
+	n = split_frames(buf, service_take(*s, buf, sizeof(buf)), f, 128);
+	CHECK(n == 2 && only_disconnects(f, 1, 45) && f[1].type == CASTELLAN_SESSIONS, "held DISCONNECT not before SESSIONS (%d frames)", n);
+
+	/* No frame comes: the next TICK that does its work writes them, once. */
+	note.conn = 46;
+	castellan_bridge__notify(b, &note);
+	b->next_tick_us = castellan_now_us() + 1000000; /* TICK's work not due yet */
+	castellan_bridge__tick(b);
+	CHECK(service_silent(*s), "held DISCONNECT written by a TICK not due");
+	tick_now(b);
+	n = split_frames(buf, service_take(*s, buf, sizeof(buf)), f, 128);
+	CHECK(n == 1 && only_disconnects(f, 1, 46), "TICK did not write the held DISCONNECT (%d frames)", n);
+	tick_now(b);
+	CHECK(service_silent(*s) && b->held == 0, "held DISCONNECT written twice");
+	note.conn = 146; /* castellan_bridge__flush, for notifications made after a TICK's work */
+	castellan_bridge__notify(b, &note);
+	b->next_tick_us = castellan_now_us() + 1000000;
+	castellan_bridge__flush(b);
+	n = split_frames(buf, service_take(*s, buf, sizeof(buf)), f, 128);
+	CHECK(n == 1 && only_disconnects(f, 1, 146) && b->held == 0, "flush did not write the held DISCONNECT (%d frames)", n);
+
+	/* More than the hold takes: when full it is written at once, the rest at TICK; all in order. */
+	for(int i = 0; i < 100; i++){
+		note.conn = 1000 + (uint64_t)i;
+		castellan_bridge__notify(b, &note);
+	}
+	CHECK(!service_silent(*s) && b->held > 0 && b->held < 100 * 25, "a full hold not written (%zu bytes held)", b->held);
+	tick_now(b);
+	n = split_frames(buf, service_drain(*s, buf, sizeof(buf)), f, 128);
+	CHECK(n == 100 && only_disconnects(f, 100, 1000), "an overflowing hold lost or reordered DISCONNECTs (%d frames)", n);
+
+	/* A request that cannot start before its deadline (the socket is full) is denied; the
+	 * connection stays, the DISCONNECT stays held and goes first with the next request. */
+	static const uint8_t ping[] = { 0, 0, 0, 5, CASTELLAN_PING, 0, 0, 0, 1 };
+	for(int k = 0; k < 1000000 && send(b->fd, ping, sizeof(ping), MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof(ping); k++) continue;
+	note.conn = 47;
+	castellan_bridge__notify(b, &note);
+	CHECK(castellan_bridge__call(b, &req, &r) == -1 && b->state == CASTELLAN_READY && b->held > 0,
+			"a request that could not start: not denied, the link closed, or the held DISCONNECT lost");
+	bool pings_only = true;
+	while(!service_silent(*s)){ /* 9-byte frames: a whole number of them each time */
+		len = recv(*s, buf, sizeof(buf) - sizeof(buf) % sizeof(ping), MSG_DONTWAIT);
+		for(long off = 0; off + 4 < len; off += (long)sizeof(ping)) pings_only = pings_only && buf[off + 4] == CASTELLAN_PING;
+	}
+	CHECK(pings_only, "a request that could not start was partly written");
+	want = b->last_id + 1;
+	service_reply(*s, "0000001e", "83", want, "01" "0000000000000001" "00000000000000000000000000000000");
+	CHECK(castellan_bridge__call(b, &req, &r) == 0 && r.id == want, "request after a denied one not answered");
+	n = split_frames(buf, service_take(*s, buf, sizeof(buf)), f, 128);
+	CHECK(n == 2 && only_disconnects(f, 1, 47) && f[1].type == CASTELLAN_BASIC_AUTH && f[1].id == want,
+			"the DISCONNECT held over a denied request not written first (%d frames)", n);
+
+	/* The link drops (a malformed frame read at TICK) with one held: the old link never gets it,
+	 * nor does the new one. */
+	note.conn = 48;
+	castellan_bridge__notify(b, &note);
+	service_write(*s, "000000057e00000001");
+	tick_now(b);
+	CHECK(b->state == CASTELLAN_DOWN && b->held == 0, "a dropped link kept its held DISCONNECT");
+	CHECK(recv(*s, buf, sizeof(buf), MSG_DONTWAIT) == 0, "the held DISCONNECT written to a link being dropped");
+	close(*s);
+	b->next_attempt_us = 0;
+	tick_now(b);
+	*s = accept(lfd, NULL, NULL);
+	uint32_t id;
+	CHECK(service_read(*s, &id) == CASTELLAN_HELLO && service_silent(*s), "a new link started with more than HELLO");
+	service_reply(*s, "00000007", "81", id, "0003");
+	tick_now(b);
+	CHECK(b->state == CASTELLAN_READY && service_silent(*s), "the old link's DISCONNECT written on the new one");
+	note.conn = 49;
+	castellan_bridge__notify(b, &note);
+	tick_now(b);
+	n = split_frames(buf, service_take(*s, buf, sizeof(buf)), f, 128);
+	CHECK(n == 1 && only_disconnects(f, 1, 49), "the new link's DISCONNECT not alone (%d frames)", n);
+}
+
 static void test_bridge(void)
 {
 	char dir[] = "/tmp/castellan-bridge-XXXXXX", path[64];
@@ -591,10 +750,7 @@ static void test_bridge(void)
 
 	test_resync(&b, s);
 
-	/* DISCONNECT notifications go out with id 0. */
-	struct castellan_request note = { .type = CASTELLAN_DISCONNECT, .conn = 42 };
-	castellan_bridge__notify(&b, &note);
-	CHECK(service_read(s, &id) == CASTELLAN_DISCONNECT && id == 0, "DISCONNECT not sent");
+	test_held_notifications(&b, lfd, &s);
 
 	/* A malformed frame closes the connection and denies the pending request. */
 	service_write(s, "000000057e00000001");
