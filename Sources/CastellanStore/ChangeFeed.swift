@@ -5,7 +5,7 @@ import Synchronization
 /// A wake-up says only "there may be something new": each follower then reads the log from its
 /// own last id, so a lost or merged wake-up delays a change but never loses it. Wake-ups come
 /// from this instance's commits (at once), and from the backend's view of other writers: SQLite
-/// polls `PRAGMA data_version`, PostgreSQL LISTENs (and catches up after every reconnect).
+/// polls the WAL index's header, PostgreSQL LISTENs (and catches up after every reconnect).
 final class ChangeFeed: Sendable {
     private struct State {
         var next = 0

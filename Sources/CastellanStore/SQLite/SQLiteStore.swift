@@ -11,7 +11,7 @@ import Synchronization
 /// schema and refuses a database written by a newer build (``StoreError/schemaTooNew(_:fileID:line:)``).
 /// Every write that changes something appends to the change log in its own transaction; a
 /// follower (``follow(after:)``) sees this instance's commits at once and other processes'
-/// (the CLI, another service) through a `PRAGMA data_version` poll every 50 ms.
+/// (the CLI, another service) through a poll of the WAL index's header every 50 ms.
 public final class SQLiteStore: CredentialStore {
     /// How long a write waits for another process's write before failing.
     public static let busyTimeout: TimeInterval = 5
@@ -27,7 +27,7 @@ public final class SQLiteStore: CredentialStore {
     /// Exact reads ``latestChangeIDNow()`` made (for tests).
     let changeHeadReads = Atomic(0)
     let feed = ChangeFeed()
-    /// The connection that watches `PRAGMA data_version`, and its task (started with the first follower).
+    /// The commit watch's task (started with the first follower), and its connection where it needs one.
     let watcher: Mutex<(connection: DatabaseQueue?, task: Task<Void, Never>?)> = Mutex((nil, nil))
     let path: String
     let sealer: Mutex<SecretSealer>
@@ -90,8 +90,8 @@ public final class SQLiteStore: CredentialStore {
         } ?? nil
     }
 
-    /// A store dropped without ``close()`` stops its `data_version` watch too (the watch's task
-    /// holds the feed and its own connection, not the store).
+    /// A store dropped without ``close()`` stops its commit watch too (the watch's task
+    /// holds the feed and the header or its own connection, not the store).
     deinit {
         watcher.withLock { $0.task?.cancel() }
         feed.finish()
