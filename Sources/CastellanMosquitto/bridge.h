@@ -44,6 +44,9 @@ struct castellan_bridge {
 	/* TICK's work runs at most once per this (default 1 ms); 0 for a broker that calls TICK
 	 * only when something woke it. */
 	unsigned tick_every_us;
+	/* Held notifications wait this long (default 20 ms) for a frame to go with before TICK
+	 * writes them alone. */
+	unsigned hold_us;
 	/* A blocking request polls the socket without sleeping this long first
 	 * (plugin_opt_spin_us, default CASTELLAN_DEFAULT_SPIN_US): the broker's thread waits either
 	 * way, and a sleeping waiter pays the wake-up of an idle CPU on top of the service's time.
@@ -71,6 +74,7 @@ struct castellan_bridge {
 	 * in, consumed from in_start, filled up to in_end */
 	uint8_t *out, *in;
 	size_t held, in_start, in_end;
+	uint64_t held_since_us; /* when the oldest held notification was made */
 };
 
 /* CLOCK_MONOTONIC in microseconds. */
@@ -102,8 +106,8 @@ void castellan_bridge__expired(struct castellan_bridge *b);
 
 /* Best effort, never waits; only in READY. The frame is held, not written: it goes in the same
  * write as the next frame sent for any reason (request, SESSIONS, PING), right before it, or at
- * the latest at the next TICK that does its work, so a notification costs the service no
- * wake-up of its own. Held frames go in the order they were made, before anything later; a
+ * the latest at the first TICK doing its work once the oldest held one waited hold_us, so a
+ * notification costs the service no wake-up of its own. Held frames go in the order they were made, before anything later; a
  * dropped connection discards them. When the hold is full, all of it goes at once, this frame
  * last. Going from TICK or a full hold, what the socket cannot take at once is dropped. */
 void castellan_bridge__notify(struct castellan_bridge *b, const struct castellan_request *req);
@@ -118,9 +122,9 @@ int castellan_bridge__report(struct castellan_bridge *b, const struct castellan_
  * dispatches it, pings while failing fast, writes the held notifications. Never blocks. */
 void castellan_bridge__tick(struct castellan_bridge *b);
 
-/* Writes the held notifications now, as a TICK does (best effort, never waits): for a caller
- * that makes notifications after its TICK's castellan_bridge__tick and cannot count on another
- * TICK coming soon. */
+/* Writes the held notifications if the oldest waited hold_us, as a TICK does (best effort,
+ * never waits): for a caller that makes notifications after its TICK's castellan_bridge__tick
+ * and cannot count on another TICK coming soon. */
 void castellan_bridge__flush(struct castellan_bridge *b);
 
 #endif

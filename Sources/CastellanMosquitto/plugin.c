@@ -746,10 +746,6 @@ static int on_tick(int event, void *event_data, void *userdata)
 	}
 	p->deferred_tail = &p->deferred;
 	p->deferred_publishes = 0;
-	/* 2.1: what this TICK told the service after its bridge tick (a delayed connect whose client
-	 * left) goes now; the next TICK may be a signal away. 2.0 ticks again within a millisecond
-	 * under load, and its DISCONNECTs go with the next request. */
-	if(p->line_2_1) castellan_bridge__flush(&p->bridge);
 	return MOSQ_ERR_SUCCESS;
 }
 

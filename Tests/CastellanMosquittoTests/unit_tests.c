@@ -577,6 +577,18 @@ static void test_held_notifications(struct castellan_bridge *b, int lfd, int *s)
 	long len;
 	int n;
 
+	/* TICK leaves a fresh hold alone, for the next request to take along; once the oldest
+	 * waited hold_us, TICK writes it. */
+	CHECK(b->hold_us == 20000, "hold_us default %u", b->hold_us);
+	castellan_bridge__notify(b, &note);
+	tick_now(b);
+	CHECK(service_silent(*s) && b->held > 0, "a fresh hold written by TICK");
+	b->held_since_us -= b->hold_us;
+	tick_now(b);
+	n = split_frames(buf, service_take(*s, buf, sizeof(buf)), f, 128);
+	CHECK(n == 1 && only_disconnects(f, 1, 42) && b->held == 0, "TICK did not write a hold that waited hold_us (%d frames)", n);
+	b->hold_us = 0; /* from here on TICK writes what is held at once */
+
 	castellan_bridge__notify(b, &note);
 	CHECK(service_silent(*s), "DISCONNECT written at once, not held");
 	uint32_t want = b->last_id + 1;
