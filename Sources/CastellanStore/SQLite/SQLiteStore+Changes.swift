@@ -67,49 +67,29 @@ extension SQLiteStore {
 
     /// What a commit by any connection changes: the WAL index's header (one `pread`), or where
     /// that cannot be read `PRAGMA data_version` on a connection of the watch's own.
-    private enum CommitMark: Equatable {
+    private enum CommitMark: Equatable, Sendable {
         case header(WALIndexHeader.Snapshot)
         case version(Int64)
     }
 
-    /// Starts (once) the task that wakes the followers when another connection committed, and
-    /// at least once a second so a failed follower read is retried.
+    /// Starts (once) the watch that wakes the followers when another connection committed
+    /// (``CommitWatch``).
     ///
-    /// Why the header first: asked through a GRDB connection, each of the 20 polls a second
-    /// hopped to the connection's queue thread, and the watch was most of an idle service's
-    /// CPU (~95 thread wake-ups and 7–16 ms of CPU a second, `/proc/<pid>/task`).
+    /// Why the header first: asked through a GRDB connection, each poll also hopped to the
+    /// connection's queue thread.
     private func startWatching() {
         watcher.withLock { watcher in
-            guard watcher.task == nil else { return }
-            let walIndex = self.walIndex
-            var connection: DatabaseQueue?
-            if walIndex == nil {
-                var configuration = Configuration()
-                configuration.readonly = true
-                // Without a watch, followers still see this instance's own commits.
-                guard let opened = try? DatabaseQueue(path: path, configuration: configuration) else { return }
-                connection = opened
+            guard watcher == nil else { return }
+            if let walIndex {
+                watcher = CommitWatch(period: Self.watchPeriod, feed: feed) { walIndex.snapshot().map(CommitMark.header) }
+                return
             }
-            let feed = self.feed
-            watcher.connection = connection
-            watcher.task = Task.detached { [connection] in
-                var seen: CommitMark?
-                var quiet = 0
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: Self.watchPeriod)
-                    let mark: CommitMark? = if let walIndex {
-                        walIndex.snapshot().map(CommitMark.header)
-                    } else {
-                        (try? connection?.inDatabase { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") }).flatMap { $0 }
-                            .map(CommitMark.version)
-                    }
-                    quiet += 1
-                    if mark != seen || quiet >= 20 {
-                        seen = mark
-                        quiet = 0
-                        feed.wake()
-                    }
-                }
+            var configuration = Configuration()
+            configuration.readonly = true
+            // Without a watch, followers still see this instance's own commits.
+            guard let connection = try? DatabaseQueue(path: path, configuration: configuration) else { return }
+            watcher = CommitWatch(period: Self.watchPeriod, feed: feed) {
+                (try? connection.inDatabase { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") }).flatMap { $0 }.map(CommitMark.version)
             }
         }
     }

@@ -27,8 +27,8 @@ public final class SQLiteStore: CredentialStore {
     /// Exact reads ``latestChangeIDNow()`` made (for tests).
     let changeHeadReads = Atomic(0)
     let feed = ChangeFeed()
-    /// The commit watch's task (started with the first follower), and its connection where it needs one.
-    let watcher: Mutex<(connection: DatabaseQueue?, task: Task<Void, Never>?)> = Mutex((nil, nil))
+    /// The commit watch (started with the first follower).
+    let watcher = Mutex<CommitWatch?>(nil)
     let path: String
     let sealer: Mutex<SecretSealer>
     let clock: @Sendable () -> Int64
@@ -90,10 +90,10 @@ public final class SQLiteStore: CredentialStore {
         } ?? nil
     }
 
-    /// A store dropped without ``close()`` stops its commit watch too (the watch's task
-    /// holds the feed and the header or its own connection, not the store).
+    /// A store dropped without ``close()`` stops its commit watch too (the watch holds the
+    /// feed and the header or its own connection, not the store).
     deinit {
-        watcher.withLock { $0.task?.cancel() }
+        watcher.withLock { $0?.stop() }
         feed.finish()
     }
 
@@ -110,13 +110,8 @@ public final class SQLiteStore: CredentialStore {
 
     /// Closes the database connections and ends every change-log follower; later calls throw.
     public func close() async {
-        let watcher = self.watcher.withLock { watcher in
-            defer { watcher = (nil, nil) }
-            return watcher
-        }
-        watcher.task?.cancel()
-        await watcher.task?.value
-        try? watcher.connection?.close()
+        // The watch's own connection, if it has one, closes when its thread ends.
+        watcher.withLock { $0?.stop() }
         feed.finish()
         try? connectReader.close()
         changeHead.withLock { $0 = nil }
