@@ -63,6 +63,9 @@ public final class ServiceContext: Sendable {
 
     /// The certificate verifier of the current settings (its cache starts empty on reload).
     var certificateVerifier: DeviceCertificateVerifier? { current.withLock { $0.verifier } }
+    /// The verifier's cache alone: the fast lane's look-up, without copying the whole verifier
+    /// (its stores and settings) out of the lock on every connect.
+    var certificateCache: CertificateVerificationCache? { current.withLock { $0.verifier?.cache } }
 
     /// Puts new settings in force for every request from now on.
     public func apply(_ settings: ServiceSettings) {

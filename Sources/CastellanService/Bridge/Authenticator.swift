@@ -133,7 +133,7 @@ struct Authenticator: BridgeRequestHandler {
             else { return nil }
             return admission
         }
-        guard let certificate = context.certificateVerifier?.cache.lookup(derEncoded: basic.certificate, at: Date()),
+        guard let certificate = context.certificateCache?.lookup(derEncoded: basic.certificate, at: Date()),
               let admission = context.admissions.admission(of: certificate.deviceID),
               admission.proof == .certificate(certificate.fingerprint)
         else { return nil }
