@@ -161,8 +161,15 @@ def worker(args, password, queue, index):
             context.load_cert_chain(args.cert, args.key)
     disconnect = b"\xe0\x00"
     lat, failures = [], 0
-    deadline = time.perf_counter() + args.duration
+    started = time.perf_counter()
+    deadline = started + args.duration
+    done = 0
     while time.perf_counter() < deadline:
+        if args.rate:  # paced: connect number `done` starts no earlier than done / rate seconds in
+            wait = started + done / args.rate - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+        done += 1
         began = time.perf_counter()
         try:
             s = socket.create_connection((args.host, args.port))
@@ -205,6 +212,8 @@ def main():
     p.add_argument("--key")
     p.add_argument("--connections", type=int, default=1)
     p.add_argument("--duration", type=float, default=2.0)
+    p.add_argument("--rate", type=float, help="connects a second per process at most (default: back to back); a service's CPU "
+                   "per connect is higher when each connect finds it idle")
     args = p.parse_args()
     password = None
     if args.password_file:

@@ -17,14 +17,15 @@ p.add_argument("--variant", action="append", required=True, help="NAME:PLUGIN.so
 p.add_argument("--rounds", type=int, default=5)
 p.add_argument("--duration", type=float, default=2.0, help="seconds per load run")
 p.add_argument("--loads", default="py:1,swift:1,py:4,swift:4",
-               help="CLIENT:CONNECTIONS, CLIENT py (mqtt_connect.py), swift (castellan client load) or scram (the same, SCRAM-SHA-256: no reference)")
+               help="CLIENT:CONNECTIONS, CLIENT py (mqtt_connect.py), swift (castellan client load) or scram (the same, SCRAM-SHA-256: no "
+                    "reference); py:1@380 paces each process at 380 connects/s")
 p.add_argument("--castellan", default=os.path.join(B.ROOT, ".build-release/release/castellan"))
 p.add_argument("--base-port", type=int, default=24883)
 args = p.parse_args()
 bench = B.Bench(argparse.Namespace(castellan=args.castellan, service=None, plugin=os.path.join(B.ROOT, ".build-plugin/castellan_mosquitto.so"),
                                    parts="A", mosquitto21=None, spin_us=None, runs=1, duration=args.duration, singles=1, restarts=1,
                                    base_port=args.base_port, timeout_ms=200, out="-", keep=False))
-loads = [(client, int(n)) for client, n in (item.split(":") for item in args.loads.split(","))]
+loads = [(client, n) for client, n in (item.split(":") for item in args.loads.split(","))]  # N, or N@RATE: paced (py only)
 results = {}
 try:
     bench.setup()
@@ -47,25 +48,28 @@ try:
             for name, (broker, port) in brokers.items():
                 if client == "scram" and name == "dynsec":
                     continue
-                argv = {"py": lambda: bench.py_argv("py_dynsec", n, args.duration), "swift": lambda: bench.load_argv("dynsec", n, args.duration),
-                        "scram": lambda: bench.load_argv("castellan_scram", n, args.duration)}[client]()
+                count, _, rate = n.partition("@")
+                argv = {"py": lambda: bench.py_argv("py_dynsec", int(count), args.duration), "swift": lambda: bench.load_argv("dynsec", int(count), args.duration),
+                        "scram": lambda: bench.load_argv("castellan_scram", int(count), args.duration)}[client]()
+                if rate:
+                    argv += ["--rate", rate]
                 argv[argv.index("--port") + 1] = str(port)
                 x = bench.load(argv, broker=broker)
                 results.setdefault((client, n, name), []).append(x)
-                B.log("round %d %s:%d %-8s %8.1f/s  p50 %5d µs  p99 %6d µs  cpu µs/connect: broker %.0f service %.0f" % (
+                B.log("round %d %s:%s %-8s %8.1f/s  p50 %5d µs  p99 %6d µs  cpu µs/connect: broker %.0f service %.0f" % (
                     r + 1, client, n, name, x["connects_per_s"], x["p50_us"], x["p99_us"], x["broker_cpu_us"] or 0, x["service_cpu_us"]))
 finally:
     bench.stop_all()
-print("| load | variant | connects/s | p50 µs | p99 µs | / dynamic-security, per round | mosquitto CPU µs/connect |")
-print("| --- | --- | --- | --- | --- | --- | --- |")
+print("| load | variant | connects/s | p50 µs | p99 µs | / dynamic-security, per round | mosquitto CPU µs/connect | service CPU µs/connect |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
 for client, n in loads:
     for name in brokers:
         xs, ref = results.get((client, n, name)), results.get((client, n, "dynsec"))
         if not xs:
             continue
         ratios = [x["connects_per_s"] / d["connects_per_s"] for x, d in zip(xs, ref)] if ref else []
-        print("| %s:%d | %s | %.0f | %.0f | %.0f | %s | %.0f |" % (
+        print("| %s:%s | %s | %.0f | %.0f | %.0f | %s | %.0f | %.0f |" % (
             client, n, name, statistics.median(x["connects_per_s"] for x in xs), statistics.median(x["p50_us"] for x in xs),
             statistics.median(x["p99_us"] for x in xs),
             "%.3f (%.2f–%.2f)" % (statistics.median(ratios), min(ratios), max(ratios)) if ratios else "–",
-            statistics.median(x["broker_cpu_us"] for x in xs)))
+            statistics.median(x["broker_cpu_us"] for x in xs), statistics.median(x["service_cpu_us"] for x in xs)))
