@@ -65,6 +65,13 @@ class Bench:
         self.ports = {}
         self.named = {}
 
+    @classmethod
+    def for_loads(cls, castellan, plugin, duration, base_port):
+        """A Bench for the A/B scripts: one serve and bench.py's brokers, loads run by the caller."""
+        return cls(argparse.Namespace(castellan=castellan, service=None, plugin=plugin, parts="A", mosquitto21=None, spin_us=None,
+                                      runs=1, duration=duration, singles=1, restarts=1, base_port=base_port, timeout_ms=200,
+                                      out="-", keep=False))
+
     # ---- processes -------------------------------------------------------------------------
     def run(self, *argv, **kw):
         return subprocess.run([self.service, *argv], cwd=self.dir, check=True, capture_output=True, text=True, **kw).stdout

@@ -30,9 +30,7 @@ results = {}
 for r in range(args.rounds):
     for spec in args.build:
         name, castellan, plugin = spec.split(":")
-        bench = B.Bench(argparse.Namespace(castellan=castellan, service=None, plugin=plugin, parts="A", mosquitto21=None, spin_us=None,
-                                           runs=1, duration=args.duration, singles=1, restarts=1, base_port=args.base_port, timeout_ms=200,
-                                           out="-", keep=False))
+        bench = B.Bench.for_loads(castellan, plugin, args.duration, args.base_port)
         try:
             bench.setup()
             bench.start()

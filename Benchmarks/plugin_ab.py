@@ -22,9 +22,7 @@ p.add_argument("--loads", default="py:1,swift:1,py:4,swift:4",
 p.add_argument("--castellan", default=os.path.join(B.ROOT, ".build-release/release/castellan"))
 p.add_argument("--base-port", type=int, default=24883)
 args = p.parse_args()
-bench = B.Bench(argparse.Namespace(castellan=args.castellan, service=None, plugin=os.path.join(B.ROOT, ".build-plugin/castellan_mosquitto.so"),
-                                   parts="A", mosquitto21=None, spin_us=None, runs=1, duration=args.duration, singles=1, restarts=1,
-                                   base_port=args.base_port, timeout_ms=200, out="-", keep=False))
+bench = B.Bench.for_loads(args.castellan, os.path.join(B.ROOT, ".build-plugin/castellan_mosquitto.so"), args.duration, args.base_port)
 loads = [(client, n) for client, n in (item.split(":") for item in args.loads.split(","))]  # N, or N@RATE: paced (py only)
 results = {}
 try:

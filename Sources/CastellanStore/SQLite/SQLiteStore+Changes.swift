@@ -25,10 +25,14 @@ extension SQLiteStore {
             return head.id
         }
         changeHeadReads.add(1, ordering: .relaxed)
-        guard let id = try? connectReader.inDatabase({ db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM changes")) ?? 0 })
-        else { return nil }
+        guard let id = Self.newestChangeID(connectReader) else { return nil }
         if let header { changeHead.withLock { $0 = (header, id, now) } }
         return id
+    }
+
+    /// The newest change id read exactly on `reader` (on the calling thread), `nil` on an error.
+    private static func newestChangeID(_ reader: DatabaseQueue) -> Int64? {
+        try? reader.inDatabase { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM changes")) ?? 0 }
     }
 
     /// Records after `id`, oldest first, at most `limit`.
@@ -65,31 +69,17 @@ extension SQLiteStore {
     /// How long ``latestChangeIDNow()`` reuses an exact answer while the header stands still.
     static let headerTrust: Duration = .seconds(1)
 
-    /// What a commit by any connection changes: the WAL index's header (one `pread`), or where
-    /// that cannot be read `PRAGMA data_version` on a connection of the watch's own.
-    private enum CommitMark: Equatable, Sendable {
-        case header(WALIndexHeader.Snapshot)
-        case version(Int64)
-    }
-
     /// Starts (once) the watch that wakes the followers when another connection committed
-    /// (``CommitWatch``).
-    ///
-    /// Why the header first: asked through a GRDB connection, each poll also hopped to the
-    /// connection's queue thread.
+    /// (``CommitWatch``): it compares the WAL index's header, which every commit rewrites, or
+    /// where that cannot be read, the newest change id read exactly (what followers read anyway).
     private func startWatching() {
         watcher.withLock { watcher in
             guard watcher == nil else { return }
             if let walIndex {
-                watcher = CommitWatch(period: Self.watchPeriod, feed: feed) { walIndex.snapshot().map(CommitMark.header) }
-                return
-            }
-            var configuration = Configuration()
-            configuration.readonly = true
-            // Without a watch, followers still see this instance's own commits.
-            guard let connection = try? DatabaseQueue(path: path, configuration: configuration) else { return }
-            watcher = CommitWatch(period: Self.watchPeriod, feed: feed) {
-                (try? connection.inDatabase { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") }).flatMap { $0 }.map(CommitMark.version)
+                watcher = CommitWatch(period: Self.watchPeriod, feed: feed) { walIndex.snapshot() }
+            } else {
+                let reader = connectReader
+                watcher = CommitWatch(period: Self.watchPeriod, feed: feed) { Self.newestChangeID(reader) }
             }
         }
     }

@@ -91,7 +91,7 @@ public final class SQLiteStore: CredentialStore {
     }
 
     /// A store dropped without ``close()`` stops its commit watch too (the watch holds the
-    /// feed and the header or its own connection, not the store).
+    /// feed and the header or the connect-path reader, not the store).
     deinit {
         watcher.withLock { $0?.stop() }
         feed.finish()
@@ -110,7 +110,6 @@ public final class SQLiteStore: CredentialStore {
 
     /// Closes the database connections and ends every change-log follower; later calls throw.
     public func close() async {
-        // The watch's own connection, if it has one, closes when its thread ends.
         watcher.withLock { $0?.stop() }
         feed.finish()
         try? connectReader.close()
