@@ -148,6 +148,11 @@ func lockout_manyAddressesTogether_getAtMostTheHardLimitPlusOnePerAddress(addres
 @Test(arguments: [
     ("192.0.2.7", "192.0.2.7"), ("::ffff:192.0.2.7", "192.0.2.7"), ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
     ("2001:DB8:1:2::9", "2001:db8:1:2::/64"), ("::1", "0:0:0:0::/64"), ("not an address", "not an address"),
+    ("010.0.2.255", "10.0.2.255"), ("::ffff:10.0.0.1", "10.0.0.1"),
+    // Not IPv4 addresses: each is its own key, as text.
+    ("192.0.2", "192.0.2"), ("192.0.2.7.1", "192.0.2.7.1"), ("192.0.2.256", "192.0.2.256"), ("192..2.7", "192..2.7"),
+    ("192.0.2.", "192.0.2."), (".192.0.2", ".192.0.2"), ("0192.0.2.7", "0192.0.2.7"), ("192.0.2.-7", "192.0.2.-7"),
+    ("", ""), ("::ffff:192.0.2.256", "::ffff:192.0.2.256"),
 ] as [(String, String)])
 func lockout_sourceKeys_areIPv4AddressesAndIPv6Slash64s(address: String, key: String) {
     #expect(LockoutPolicy.source(of: address) == key)

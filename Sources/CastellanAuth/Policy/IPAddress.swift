@@ -9,11 +9,13 @@ struct IPAddress: Hashable, Sendable {
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 (with `::`, an embedded IPv4 tail, and an
     /// optional `%zone`, which is ignored).
     init?(parsing text: String) {
-        let bytes = Array(text.utf8)
-        if let v4 = Self.parseIPv4(bytes[...]) {
+        // IPv4 first, straight from the string's bytes: every connect's address is parsed (the
+        // rate limit), and the copy and split this took were a third of taking the limit.
+        if let v4 = Self.parseIPv4(text.utf8) {
             self.init(high: 0, low: 0xFFFF_0000_0000 | UInt64(v4))
             return
         }
+        let bytes = Array(text.utf8)
         let unzoned = bytes.firstIndex(of: UInt8(ascii: "%")).map { bytes[..<$0] } ?? bytes[...]
         guard let groups = Self.parseIPv6(unzoned) else { return nil }
         self.init(high: groups[0..<4].reduce(0) { $0 << 16 | UInt64($1) }, low: groups[4..<8].reduce(0) { $0 << 16 | UInt64($1) })
@@ -43,17 +45,26 @@ struct IPAddress: Hashable, Sendable {
         return [48, 32, 16, 0].map { String((high >> UInt64($0)) & 0xFFFF, radix: 16) }.joined(separator: ":") + "::/64"
     }
 
-    private static func parseIPv4(_ bytes: ArraySlice<UInt8>) -> UInt32? {
-        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
+    /// Four dot-separated decimal octets, 1–3 digits each, at most 255.
+    private static func parseIPv4(_ bytes: some Collection<UInt8>) -> UInt32? {
         var value: UInt32 = 0
-        for part in parts {
-            guard (1...3).contains(part.count), part.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-            let octet = part.reduce(0) { $0 * 10 + UInt32($1 - 0x30) }
-            guard octet <= 255 else { return nil }
-            value = value << 8 | octet
+        var octet: UInt32 = 0
+        var digits = 0
+        var dots = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                value = value << 8 | octet
+                (octet, digits, dots) = (0, 0, dots + 1)
+            } else {
+                guard (0x30...0x39).contains(byte), digits < 3 else { return nil }
+                octet = octet * 10 + UInt32(byte - 0x30)
+                digits += 1
+                guard octet <= 255 else { return nil }
+            }
         }
-        return value
+        guard dots == 3, digits > 0 else { return nil }
+        return value << 8 | octet
     }
 
     private static func parseIPv6(_ bytes: ArraySlice<UInt8>) -> [UInt16]? {

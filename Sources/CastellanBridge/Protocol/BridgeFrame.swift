@@ -21,7 +21,7 @@ public struct BridgeFrame: Sendable, Hashable {
 
     /// The whole frame, length prefix included.
     public func encoded() -> [UInt8] {
-        var writer = FrameWriter()
+        var writer = FrameWriter(capacity: 256)  // a decision with a small rule set in one allocation
         writer.u32(0)  // patched below, once the body length is known
         writer.u8(message.typeCode)
         writer.u32(id)

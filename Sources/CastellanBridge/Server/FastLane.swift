@@ -47,11 +47,11 @@ final class FastLane: Sendable {
     func takeHandled() -> Bool { state.withLock { $0.handled.popFirst() ?? false } }
 }
 
-/// The pipeline's end of a ``FastLane``, between the frame codec and the async channel.
+/// The pipeline's end of a ``FastLane``, between the frame reader and the encoder.
 final class FastLaneHandler: ChannelInboundHandler {
     typealias InboundIn = BridgeFrame
     typealias InboundOut = BridgeFrame
-    typealias OutboundOut = BridgeFrame
+    typealias OutboundOut = ByteBuffer
 
     let lane: FastLane
     /// Answers written in this read and not yet flushed.
@@ -104,8 +104,9 @@ final class FastLaneHandler: ChannelInboundHandler {
         context.fireChannelRead(data)
     }
 
+    /// Written as bytes: the handler sits ahead of the frame encoder, which the frame loop's writes pass.
     private func answer(_ frame: BridgeFrame, context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(frame), promise: nil)
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: frame.encoded())), promise: nil)
         unflushed = true
     }
 }
