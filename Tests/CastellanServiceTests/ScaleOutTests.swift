@@ -33,7 +33,9 @@ import Testing
             try await serviceA.store.setEnabled(false, device: try DeviceID("pw1"))
             await onA.waitUntilDisconnected()
             await onB.waitUntilDisconnected()
-            #expect(disabled.duration(to: .now) < .seconds(1))
+            // Loose: this runs beside the whole suite on two cores (1.06 s seen once in CI, where it
+            // was 1 s). LiveChangeTests holds the NOTIFY path to 1 s after a CLI revocation.
+            #expect(disabled.duration(to: .now) < .seconds(2))
         }
     }
 }
