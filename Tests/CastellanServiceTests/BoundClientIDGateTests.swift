@@ -59,7 +59,7 @@ import Testing
             #expect(try await plugin.decide(.password(1, client: "u2", username: "u2", password: "pw-pw-pw-pw")).result == .allow)
 
             try await service.store.setClientID(try BoundClientID("u2-ctl"), device: id)
-            #expect(try await plugin.nextPush() == .kick(connection: 1, generation: 1))
+            #expect(try await plugin.nextPushBesidesRules() == .kick(connection: 1, generation: 1))
             #expect(try await plugin.decide(.password(2, client: "u2-ctl", username: "u2", password: "pw-pw-pw-pw")).result == .allow)
 
             // Cleared: `equal` applies again — the device id's session fits, the bound one does not.

@@ -183,7 +183,7 @@ import X509
             let plugin = try await PluginPeer.connect(to: service.socket)
             #expect(try await plugin.decide(.password(1, client: "dev1", username: "dev1", password: "pw-pw-pw")).result == .allow)
             try await service.store.setEnabled(false, device: try DeviceID("dev1"))
-            #expect(try await plugin.nextPush() == .kick(connection: 1, generation: 1))
+            #expect(try await plugin.nextPushBesidesRules() == .kick(connection: 1, generation: 1))
             #expect(try await plugin.decide(.password(2, client: "dev1", username: "dev1", password: "pw-pw-pw")) == .deny)
         }
     }
@@ -196,7 +196,7 @@ import X509
             let plugin = try await PluginPeer.connect(to: service.socket)
             #expect(try await plugin.decide(.certificate(1, client: "cert1", der: der)).result == .allow)
             try await service.store.revokeCertificate(serial: issued.serial, at: ServiceHarness.now, reason: "keyCompromise")
-            #expect(try await plugin.nextPush() == .kick(connection: 1, generation: 1))
+            #expect(try await plugin.nextPushBesidesRules() == .kick(connection: 1, generation: 1))
             #expect(try await plugin.decide(.certificate(2, client: "cert1", der: der)) == .deny)
         }
     }

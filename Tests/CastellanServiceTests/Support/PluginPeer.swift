@@ -137,6 +137,17 @@ actor PluginPeer {
         }
     }
 
+    /// The next push other than a SET_RULES. A change committed before a session opened can be
+    /// applied after it — the notifier follows the log a moment behind — and its re-check pushes
+    /// the session's rules again (idempotent): a test waiting for a kick lets those pass.
+    func nextPushBesidesRules() async throws -> BridgeMessage {
+        while true {
+            let push = try await nextPush()
+            if case .setRules = push { continue }
+            return push
+        }
+    }
+
     /// The next frame from the service; `nil` once it closed the connection. Throws when nothing
     /// came for 30 s: every wait here is for something the service owes.
     private func nextFrame() async throws -> BridgeFrame? {
