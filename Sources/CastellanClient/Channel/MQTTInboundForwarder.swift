@@ -1,32 +1,46 @@
 import NIOCore
 
-/// Hands every decoded packet to the client's reader task through an async stream.
+/// Hands every decoded packet to the client as it is read, and the connection's end once.
 ///
-/// The stream ends when the connection does, with the error that ended it if any (a codec
-/// error, a TLS failure, a keep-alive timeout); an error also closes the channel.
+/// The client's actor runs on this channel's event loop, so the packet is handed over in the
+/// same call, with no task or stream between (each would be a thread hop, `MQTTClient`). The
+/// end comes with the error that caused it if any (a codec error, a TLS failure, a keep-alive
+/// timeout); an error also closes the channel. `ended` is succeeded after the client has
+/// heard of the end, so whoever awaits it knows the client has seen its last packet.
 final class MQTTInboundForwarder: ChannelInboundHandler {
     typealias InboundIn = MQTTPacket
-    private let continuation: AsyncThrowingStream<MQTTPacket, any Error>.Continuation
+    private let client: MQTTClient
+    private let ended: EventLoopPromise<Void>
+    private var hasEnded = false
 
-    init(continuation: AsyncThrowingStream<MQTTPacket, any Error>.Continuation) {
-        self.continuation = continuation
+    init(client: MQTTClient, ended: EventLoopPromise<Void>) {
+        self.client = client
+        self.ended = ended
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        continuation.yield(unwrapInboundIn(data))
+        guard !hasEnded else { return }
+        client.received(unwrapInboundIn(data))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        continuation.finish()
+        end(nil)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        continuation.finish(throwing: error)
+        end(error)
         context.close(promise: nil)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        continuation.finish()
+        end(nil)
+    }
+
+    private func end(_ error: (any Error)?) {
+        guard !hasEnded else { return }
+        hasEnded = true
+        client.channelEnded(error)
+        ended.succeed()
     }
 }

@@ -9,13 +9,20 @@ import X509
 /// One client is one connection: ``connect()`` once, then ``publish(topic:payload:qos:retain:)``,
 /// ``subscribe(_:)``, ``reauthenticate()``, and finally ``disconnect(reason:)`` or ``close()``.
 /// Received messages arrive on ``messages``. Every operation waits at most
-/// ``MQTTClientConfiguration/timeout``. The client owns one reader task and the channel's
+/// ``MQTTClientConfiguration/timeout``. The client owns its channel and the channel's
 /// keep-alive timer; ``close()`` (also called by ``disconnect(reason:)`` and by a failed
-/// connect) closes the channel, fails pending operations, finishes ``messages`` and waits for
-/// the reader, so nothing outlives it. Call ``close()`` when done: an actor has no async deinit.
+/// connect) closes the channel, fails pending operations, finishes ``messages`` and waits until
+/// the channel's end has reached the client, so nothing outlives it. Call ``close()`` when done:
+/// an actor has no async deinit.
+///
+/// The actor runs on its connection's event loop: the channel hands each packet to it in the
+/// same call, and its waits resume on that loop, so a connect is one thread's work and not a
+/// wake-up of another thread for every hop (what a connect costs, `Benchmarks/README.md`).
 public actor MQTTClient {
     /// The settings this client was made with.
     public nonisolated let configuration: MQTTClientConfiguration
+    /// The event loop of this client's connection, and the actor's executor.
+    public nonisolated let eventLoop: any EventLoop
     /// Messages from subscriptions, in arrival order; finishes when the connection ends.
     /// One consumer only. When nobody reads, the oldest beyond
     /// ``MQTTClientConfiguration/messageBufferSize`` are dropped (QoS 1 ones are acknowledged
@@ -43,16 +50,24 @@ public actor MQTTClient {
 
     private struct Connection {
         let channel: any Channel
-        let reader: Task<Void, Never>
+        /// Succeeded once the client has heard that the connection ended (``MQTTInboundForwarder``).
+        let ended: EventLoopFuture<Void>
     }
 
     /// A client for `configuration`; nothing happens on the network until ``connect()``.
-    public init(configuration: MQTTClientConfiguration) {
+    /// `eventLoop` carries the connection and runs the actor (default: one of NIO's shared loops);
+    /// callers isolated to the same loop reach the client without a thread hop.
+    public init(configuration: MQTTClientConfiguration, eventLoop: (any EventLoop)? = nil) {
         self.configuration = configuration
+        self.eventLoop = eventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
         let (stream, continuation) = AsyncStream<MQTTMessage>.makeStream(
             bufferingPolicy: .bufferingNewest(max(1, configuration.messageBufferSize)))
         messages = stream
         messageContinuation = continuation
+    }
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        eventLoop.executor.asUnownedSerialExecutor()
     }
 
     /// `true` between an accepted CONNACK and the end of the connection.
@@ -80,17 +95,17 @@ public actor MQTTClient {
             throw .invalidArgument("enhanced authentication needs MQTT 5")
         }
         await renewIfDue()
-        let (stream, continuation) = AsyncThrowingStream<MQTTPacket, any Error>.makeStream()
+        let ended = eventLoop.makePromise(of: Void.self)
         let channel: any Channel
         do {
-            channel = try await openChannel(continuation)
+            channel = try await openChannel(ended)
         } catch {
+            ended.succeed()  // no channel, or one that has already ended (a second success is ignored)
             state = .closed
             messageContinuation.finish()
             throw error
         }
-        let reader = Task { await self.read(stream) }
-        state = .connecting(Connection(channel: channel, reader: reader))
+        state = .connecting(Connection(channel: channel, ended: ended.futureResult))
         do {
             return try await logIn(channel)
         } catch {
@@ -273,7 +288,8 @@ public actor MQTTClient {
     }
 
     /// Closes the connection without DISCONNECT, fails pending operations with
-    /// `connection_closed`, finishes ``messages``, and waits for the reader task. Idempotent.
+    /// `connection_closed`, finishes ``messages``, and waits until the channel's end has reached
+    /// the client. Idempotent.
     public func close() async {
         let connection: Connection
         switch state {
@@ -287,22 +303,24 @@ public actor MQTTClient {
             connection = current
         }
         state = .closed
-        try? await connection.channel.close()
-        await connection.reader.value
+        let closed = eventLoop.makePromise(of: Void.self)
+        connection.channel.close(promise: closed)
+        try? await value(of: closed.futureResult)
+        try? await value(of: connection.ended)
         failPending(.connectionClosed(brokerDisconnectReason, "the client closed the connection"))
         messageContinuation.finish()
     }
 
     // MARK: Inbound
 
-    private func read(_ stream: AsyncThrowingStream<MQTTPacket, any Error>) async {
-        var failure: MQTTClientError?
-        do {
-            for try await packet in stream { receive(packet) }
-        } catch {
-            failure = .wrapping(error)
-        }
-        connectionEnded(failure)
+    /// A packet read on this client's channel, handed over on its event loop (the forwarder's).
+    nonisolated func received(_ packet: MQTTPacket) {
+        assumeIsolated { $0.receive(packet) }
+    }
+
+    /// The channel's end, with the error that caused it if any, on its event loop (the forwarder's).
+    nonisolated func channelEnded(_ error: (any Error)?) {
+        assumeIsolated { $0.connectionEnded(error.map { MQTTClientError.wrapping($0) }) }
     }
 
     private func receive(_ packet: MQTTPacket) {
@@ -401,7 +419,7 @@ public actor MQTTClient {
         }
         defer { timeout.cancel() }
         let der: [UInt8]
-        do { der = try await certificate.futureResult.get() } catch { throw endReason ?? .wrapping(error) }
+        do { der = try await value(of: certificate.futureResult) } catch { throw endReason ?? .wrapping(error) }
         do {
             return try SCRAMChannelBinding.tlsServerEndPoint(certificateDER: der)
         } catch {
@@ -421,6 +439,15 @@ public actor MQTTClient {
         return lastPacketIdentifier
     }
 
+    /// The future's result, awaited on this actor's executor, the event loop that completes it.
+    /// (NIO's `get()` is a nonisolated async function: it would resume on the shared pool and hop
+    /// back here, two thread wake-ups per wait.)
+    private func value<Value: Sendable>(of future: EventLoopFuture<Value>) async throws -> Value {
+        try await withCheckedThrowingContinuation(isolation: self) { continuation in
+            future.whenComplete { continuation.resume(with: $0) }
+        }
+    }
+
     /// Writes and flushes, bounded by the timeout (a broker that stops reading fills the socket).
     private func write(_ packet: MQTTPacket, channel: any Channel) async throws(MQTTClientError) {
         let written = channel.eventLoop.makePromise(of: Void.self)
@@ -429,7 +456,7 @@ public actor MQTTClient {
             written.fail(MQTTClientError.timedOut("writing \(packet.name)"))
         }
         defer { timeout.cancel() }
-        do { try await written.futureResult.get() } catch { throw endReason ?? .wrapping(error) }
+        do { try await value(of: written.futureResult) } catch { throw endReason ?? .wrapping(error) }
     }
 
     /// Sends a packet that the broker answers with CONNACK or AUTH, and waits for the answer.
@@ -461,10 +488,10 @@ public actor MQTTClient {
             promise.fail(MQTTClientError.timedOut(operation))
         }
         defer { timeout.cancel() }
-        do { return try await promise.futureResult.get() } catch { throw .wrapping(error) }
+        do { return try await value(of: promise.futureResult) } catch { throw .wrapping(error) }
     }
 
-    private func openChannel(_ continuation: AsyncThrowingStream<MQTTPacket, any Error>.Continuation)
+    private func openChannel(_ ended: EventLoopPromise<Void>)
         async throws(MQTTClientError) -> any Channel
     {
         let sslContext = try configuration.tls?.makeContext()
@@ -472,7 +499,7 @@ public actor MQTTClient {
         let version = configuration.protocolVersion
         let decoder = MQTTPacketDecoder(version: version, maximumPacketSize: configuration.maximumPacketSize)
         let keepAlive = configuration.keepAlive
-        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(configuration.timeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -485,16 +512,20 @@ public actor MQTTClient {
                     try sync.addHandler(ByteToMessageHandler(MQTTFrameDecoder(decoder: decoder)))
                     try sync.addHandler(MessageToByteHandler(MQTTPacketEncoder(version: version)))
                     try sync.addHandler(MQTTKeepAliveHandler(keepAlive: keepAlive))
-                    try sync.addHandler(MQTTInboundForwarder(continuation: continuation))
+                    try sync.addHandler(MQTTInboundForwarder(client: self, ended: ended))
                 }
             }
         do {
             if let localAddress = configuration.localAddress {
                 bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: localAddress, port: 0))
             }
-            return try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
+            // An address is connected to as it is: NIO would otherwise hand it to `getaddrinfo`
+            // on a dispatch queue, two thread hops per connect.
+            if let address = try? SocketAddress(ipAddress: configuration.host, port: configuration.port) {
+                return try await value(of: bootstrap.connect(to: address))
+            }
+            return try await value(of: bootstrap.connect(host: configuration.host, port: configuration.port))
         } catch {
-            continuation.finish()
             throw .connectionFailed("cannot reach \(configuration.host):\(configuration.port): \(error)")
         }
     }

@@ -2,6 +2,7 @@ import ServerTesting
 import CastellanAuth
 import CastellanClient
 import Foundation
+import NIOPosix
 import Testing
 
 /// Against a real mosquitto 2.0.11 without any plugin.
@@ -25,6 +26,24 @@ struct MQTTClientBrokerTests {
         #expect(await client.isConnected)
         await client.disconnect()
         #expect(await !client.isConnected)
+    }
+
+    @Test("a client made on an event loop runs there: from that loop it is isolated, connected, and sees its messages")
+    func clientOnAnEventLoop_isIsolatedToIt() async throws {
+        let broker = try await Broker.start()
+        defer { broker.stop() }
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let client = MQTTClient(configuration: configuration(broker), eventLoop: loop)
+        #expect(client.eventLoop === loop)
+        _ = try await client.connect()
+        // `assumeIsolated` traps off the actor's executor: this holds only if the actor is the loop's.
+        #expect(try await loop.submit { client.assumeIsolated { $0.isConnected } }.get())
+        #expect(try await client.subscribe(to: "loop/t", qos: .atLeastOnce) == .grantedQoS1)
+        #expect(try await client.publish(topic: "loop/t", payload: Array("on the loop".utf8), qos: .atLeastOnce) == .success)
+        var messages = client.messages.makeAsyncIterator()
+        #expect(await messages.next()?.payload == Array("on the loop".utf8))
+        await client.disconnect()
+        #expect(try await !loop.submit { client.assumeIsolated { $0.isConnected } }.get())
     }
 
     @Test("a 3.1.1 client with a client id is accepted")
