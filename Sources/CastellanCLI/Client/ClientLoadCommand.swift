@@ -67,10 +67,15 @@ struct ClientLoadCommand: AsyncParsableCommand {
 /// the connects themselves (a thread hop is a wake-up).
 private actor LoadWorker {
     let eventLoop: any EventLoop
+    /// Held, as `MQTTClient` holds its own: `unownedExecutor` does not keep it alive.
+    private let executor: any SerialExecutor
 
-    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+        executor = eventLoop.executor
+    }
 
-    nonisolated var unownedExecutor: UnownedSerialExecutor { eventLoop.executor.asUnownedSerialExecutor() }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// The same loop as the worker's task's executor: a wait on a continuation (NIO's, the
     /// client's) resumes on the task's executor before it returns to the actor's, and this makes

@@ -23,6 +23,9 @@ public actor MQTTClient {
     public nonisolated let configuration: MQTTClientConfiguration
     /// The event loop of this client's connection, and the actor's executor.
     public nonisolated let eventLoop: any EventLoop
+    /// The loop as a serial executor, held: `unownedExecutor` does not keep it alive, and a loop
+    /// other than NIO's own makes a new wrapper on every `executor` call.
+    private nonisolated let executor: any SerialExecutor
     /// Messages from subscriptions, in arrival order; finishes when the connection ends.
     /// One consumer only. When nobody reads, the oldest beyond
     /// ``MQTTClientConfiguration/messageBufferSize`` are dropped (QoS 1 ones are acknowledged
@@ -55,11 +58,13 @@ public actor MQTTClient {
     }
 
     /// A client for `configuration`; nothing happens on the network until ``connect()``.
-    /// `eventLoop` carries the connection and runs the actor (default: one of NIO's shared loops);
-    /// callers isolated to the same loop reach the client without a thread hop.
+    /// `eventLoop` carries the connection and runs the actor (default: one of NIO's shared loops;
+    /// it must be a NIOPosix loop, as `ClientBootstrap` requires); callers isolated to the same
+    /// loop reach the client without a thread hop.
     public init(configuration: MQTTClientConfiguration, eventLoop: (any EventLoop)? = nil) {
         self.configuration = configuration
         self.eventLoop = eventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
+        executor = self.eventLoop.executor
         let (stream, continuation) = AsyncStream<MQTTMessage>.makeStream(
             bufferingPolicy: .bufferingNewest(max(1, configuration.messageBufferSize)))
         messages = stream
@@ -67,7 +72,7 @@ public actor MQTTClient {
     }
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
-        eventLoop.executor.asUnownedSerialExecutor()
+        executor.asUnownedSerialExecutor()
     }
 
     /// `true` between an accepted CONNACK and the end of the connection.
