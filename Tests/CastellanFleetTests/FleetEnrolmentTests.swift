@@ -4,6 +4,7 @@ import CastellanFleet
 import CastellanStore
 import Crypto
 import Foundation
+import Synchronization
 import SupervisionTesting
 import Testing
 import X509
@@ -49,6 +50,20 @@ import X509
         #expect(try await setup.fleet.store.certificates(device: device).count == 1)
     }
 
+    @Test func aToken_neverStartsWithADash_soEveryCommandLineTakesIt() async throws {
+        let setup = try await Setup()
+        let device = try await setup.add("cam1")
+        // 0xF8 encodes as `-` in base64url: the first draw would make a token a parser reads as an option.
+        let entropy = ScriptedEntropy([[UInt8](repeating: 0xF8, count: 32)])
+        let fleet = Fleet(store: setup.fleet.store, caDirectory: setup.fleet.caDirectory, totpDefaults: .standard,
+                          entropy: entropy, now: { 1_800_000_000 })
+        let token = try await fleet.createEnrolmentToken(for: device, lifetime: 3_600)
+        #expect(!token.token.hasPrefix("-"))
+        #expect(token.token.count == 43)
+        #expect(entropy.draws == 3, "the dashed token, its salt never drawn, then a new token and its salt")
+        _ = try await fleet.enrol(device, token: token.token, csr: try csr("cam1"), validityDays: nil)
+    }
+
     @Test func wrongExpiredOrForeignTokens_andUnknownDevices_areAllUnauthorized() async throws {
         let setup = try await Setup()
         let cam1 = try await setup.add("cam1")
@@ -88,5 +103,22 @@ import X509
         }
         #expect(disabled?.kind == .conflict)
         #expect(try await setup.fleet.store.certificates(device: device).count == 3)
+    }
+}
+
+/// Entropy that answers the scripted draws first, then the system's; counts the draws.
+private final class ScriptedEntropy: EntropySource {
+    private let state: Mutex<(script: [[UInt8]], draws: Int)>
+
+    init(_ script: [[UInt8]]) { state = Mutex((script, 0)) }
+
+    var draws: Int { state.withLock { $0.draws } }
+
+    func bytes(_ count: Int) throws -> [UInt8] {
+        let scripted: [UInt8]? = state.withLock { state in
+            state.draws += 1
+            return state.script.isEmpty ? nil : state.script.removeFirst()
+        }
+        return try scripted ?? SystemEntropy().bytes(count)
     }
 }

@@ -20,7 +20,9 @@ struct ClientEnrolCommand: AsyncParsableCommand {
     @Option(help: "The EST server, https://HOST:PORT.") var url: String
     @Option(help: "PEM file of the CA the EST server's certificate chains to (default: the system's trusted CAs).") var ca: String?
     @Option(help: "The device id.") var device: String
-    @Option(help: "The one-time enrolment token.") var token: String
+    // Unconditional: the next argument is the token even when it starts with `-` (a token made
+    // before tokens stopped doing so).
+    @Option(parsing: .unconditional, help: "The one-time enrolment token.") var token: String
     @Option(help: "Where to write PREFIX.pem, PREFIX.key and PREFIX.ca.pem (none may exist).") var out: String
 
     func run() async throws {
