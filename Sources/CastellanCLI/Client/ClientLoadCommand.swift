@@ -69,18 +69,19 @@ private actor LoadWorker {
     let eventLoop: any EventLoop
     /// Held, as `MQTTClient` holds its own: `unownedExecutor` does not keep it alive.
     private let executor: any SerialExecutor
+    /// The same loop as the worker's task's executor: a wait on a continuation (NIO's, the
+    /// client's) resumes on the task's executor before it returns to the actor's, and this makes
+    /// that the loop too, not the shared pool. Held here, so it lives as long as the task that
+    /// runs the worker.
+    nonisolated let taskExecutor: EventLoopTaskExecutor
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
         executor = eventLoop.executor
+        taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
     }
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-
-    /// The same loop as the worker's task's executor: a wait on a continuation (NIO's, the
-    /// client's) resumes on the task's executor before it returns to the actor's, and this makes
-    /// that the loop too, not the shared pool.
-    nonisolated var taskExecutor: some TaskExecutor { EventLoopTaskExecutor(eventLoop: eventLoop) }
 
     func run(_ configuration: MQTTClientConfiguration, until deadline: ContinuousClock.Instant,
              count: Int, clock: ContinuousClock) async -> LoadSample {
