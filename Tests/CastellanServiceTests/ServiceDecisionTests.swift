@@ -85,6 +85,31 @@ import X509
         }
     }
 
+    /// A re-authentication must prove the device the connection was admitted as: one with
+    /// another device's password is refused — here where any client id goes, so no client-id
+    /// check refuses it first. (SCRAM's allow comes with the CONTINUE, not with the START that
+    /// says it is a re-authentication: a check on that step alone let it through.)
+    @Test func aSCRAMReauthentication_asAnotherDevice_isRefused() async throws {
+        try await withService { service in
+            try service.reconfigure { $0.replacingOccurrences(of: "client_id_binding: equal", with: "client_id_binding: any") }
+            for name in ["s1", "s2"] {
+                try await service.addDevice(name, policy: .scram)
+                try await service.setPassword("sesame-sesame", for: name)
+            }
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            func exchange(_ step: ExtAuthRequest.Step, as device: String) async throws -> BridgeDecision.Result {
+                var client = try SCRAMClient(mechanism: .sha256, username: device, password: "sesame-sesame", entropy: SystemEntropy())
+                let first = try await plugin.decide(.scram(7, step: step, client: "s1", data: try client.start()))
+                #expect(first.result == .continue)
+                return try await plugin.decide(.scram(7, step: .continue, client: "s1", data: try client.receiveServerFirst(first.data))).result
+            }
+            #expect(try await exchange(.start, as: "s1") == .allow)
+            #expect(try await exchange(.reauthenticate, as: "s1") == .allow)
+            #expect(try await exchange(.reauthenticate, as: "s2") == .deny)
+            #expect(service.server.context.sessions.all.map(\.device.rawValue) == ["s1"])
+        }
+    }
+
     /// A replayed TOTP code refused inside SCRAM is recorded with the reason the password path
     /// gives (`totp_replay`), not as a generic SCRAM failure.
     @Test func scramWithTOTP_aReplayedCode_isRefusedAsATOTPReplay() async throws {

@@ -114,6 +114,13 @@ public struct SCRAMServer: Sendable {
         }
     }
 
+    /// The credential client-final will be checked against, once server-first went to a known
+    /// user; `nil` before, after, and for an unknown user (whose credential is a fake).
+    public var knownCredential: SCRAMCredential? {
+        guard case .awaitingClientFinal(let pending) = state, pending.isKnownUser else { return nil }
+        return pending.credential
+    }
+
     /// `true` when the exchange has ended, successfully or not: no step is accepted any more.
     public var isFinished: Bool {
         switch state {

@@ -19,6 +19,9 @@ public protocol BridgeRequestHandler: Sendable {
     /// before the frame loop sees the frames behind it. It must not wait, and must not do for
     /// a `nil` what the usual way does again.
     func decideAtOnce(_ request: BasicAuthRequest, from broker: BrokerLink) -> BridgeDecision?
+    /// The same for an enhanced-authentication step (a SCRAM exchange of a device whose last
+    /// allow is remembered): answered at once, or `nil` for the usual way, under the same terms.
+    func decideAtOnce(_ request: ExtAuthRequest, from broker: BrokerLink) -> BridgeDecision?
     /// The plugin reports that a client connection is gone. Called inline as the frame arrives,
     /// in order with the broker's other frames (one per connect, so no task of its own): it must
     /// not wait.
@@ -38,6 +41,7 @@ public protocol BridgeRequestHandler: Sendable {
 extension BridgeRequestHandler {
     /// No fast lane: every request goes the usual way.
     public func decideAtOnce(_ request: BasicAuthRequest, from broker: BrokerLink) -> BridgeDecision? { nil }
+    public func decideAtOnce(_ request: ExtAuthRequest, from broker: BrokerLink) -> BridgeDecision? { nil }
 }
 
 /// An authentication step from a broker.

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Handles, inside the channel pipeline, every frame that needs no waiting — a PING, a
 /// DISCONNECT notification, the bookkeeping of a SESSIONS report and of each request, and the
-/// requests a handler decides at once (``BridgeRequestHandler/decideAtOnce(_:from:)``) — so the
+/// requests and SCRAM steps a handler decides at once (``BridgeRequestHandler/decideAtOnce(_:from:)``) — so the
 /// frame loop gets only what must wait: the requests to decide the usual way, and the reports to
 /// re-check.
 ///
@@ -72,16 +72,9 @@ final class FastLaneHandler: ChannelInboundHandler {
         case .disconnect(let connection, let generation):
             handler.connectionClosed(connection, generation: generation, on: broker)
         case .basicAuth(let request):
-            if var decision = handler.decideAtOnce(request, from: broker) {
-                decision.generation = request.generation  // the echo the plugin matches against its connection
-                answer(BridgeFrame(id: frame.id, .decision(decision)), context: context)
-            } else {
-                handler.deciding(.basic(request), from: broker)
-                passOn(data, context: context)
-            }
+            answer(handler.decideAtOnce(request, from: broker), or: .basic(request), frame, data, handler, broker, context: context)
         case .extAuth(let request):
-            handler.deciding(.enhanced(request), from: broker)
-            passOn(data, context: context)
+            answer(handler.decideAtOnce(request, from: broker), or: .enhanced(request), frame, data, handler, broker, context: context)
         case .sessions(let report):
             handler.connectionsResumed(report, on: broker)
             passOn(data, context: context)
@@ -97,6 +90,18 @@ final class FastLaneHandler: ChannelInboundHandler {
             context.flush()
         }
         context.fireChannelReadComplete()
+    }
+
+    /// Answers `request` with `decision` if it was decided at once; else passes it on, to be decided the usual way.
+    private func answer(_ decision: BridgeDecision?, or request: BridgeAuthRequest, _ frame: BridgeFrame, _ data: NIOAny,
+                        _ handler: any BridgeRequestHandler, _ broker: BrokerLink, context: ChannelHandlerContext) {
+        if var decision {
+            decision.generation = request.generation  // the echo the plugin matches against its connection
+            answer(BridgeFrame(id: frame.id, .decision(decision)), context: context)
+        } else {
+            handler.deciding(request, from: broker)
+            passOn(data, context: context)
+        }
     }
 
     private func passOn(_ data: NIOAny, context: ChannelHandlerContext) {

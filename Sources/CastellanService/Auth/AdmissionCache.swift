@@ -1,10 +1,10 @@
 import CastellanAuth
 import Synchronization
 
-/// The last allow of each clean password or certificate device, so its next connect with the
-/// same client id and the same proof (a cached password, a cached certificate) is answered at
-/// once, on the link's thread (the fast lane, ``Authenticator/decideAtOnce(_:from:)``),
-/// without a worker, a store read or a task.
+/// The last allow of each clean password, certificate or SCRAM device, so its next connect with
+/// the same client id and the same proof (a cached password, a cached certificate, a SCRAM proof
+/// against the same credential) is answered at once, on the link's thread (the fast lane,
+/// ``Authenticator/decideAtOnce(_:from:)``), without a worker, a store read or a task.
 ///
 /// Why: a cached password connect cost the service ~210 µs of CPU, of which ~110 µs were the
 /// way to its ~5 µs decision — a task, a hop to the worker, the store read (docs/benchmarks.md).
@@ -40,6 +40,8 @@ final class AdmissionCache: Sendable {
         /// A certificate with this fingerprint, still in the verifier's cache (so its chain and
         /// validity hold now).
         case certificate(CertificateFingerprint)
+        /// A SCRAM exchange, proven against this credential (each exchange proves it anew).
+        case scram(SCRAMCredential)
     }
 
     /// How long an admission lives: as long as a verified password (``VerifiedPasswordCache``).

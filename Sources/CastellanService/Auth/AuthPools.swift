@@ -11,6 +11,7 @@ public final class AuthPools: Sendable {
         var certificate: WorkerPool<CertificateAuthWorker>?
         var password: WorkerPool<PasswordAuthWorker>?
         var scram: WorkerPool<SCRAMAuthWorker>?
+        var scramExchanges: SupervisorTable<SCRAMExchangeKey, SCRAMExchange>?
     }
 
     private let slots = Mutex(Slots())
@@ -24,6 +25,13 @@ public final class AuthPools: Sendable {
     func install(_ pool: WorkerPool<CertificateAuthWorker>) { slots.withLock { $0.certificate = pool } }
     func install(_ pool: WorkerPool<PasswordAuthWorker>) { slots.withLock { $0.password = pool } }
     func install(_ pool: WorkerPool<SCRAMAuthWorker>) { slots.withLock { $0.scram = pool } }
+
+    /// The SCRAM pool's table of pending exchanges, as its workers have it (``SCRAMAuthWorker``):
+    /// the fast lane keeps and finishes exchanges there too. A restarted pool's supervisor makes a
+    /// new one, which its first worker installs; the one before refuses inserts and holds nothing,
+    /// so whoever still has it sends every step the usual way.
+    var scramExchanges: SupervisorTable<SCRAMExchangeKey, SCRAMExchange>? { slots.withLock { $0.scramExchanges } }
+    func install(_ exchanges: SupervisorTable<SCRAMExchangeKey, SCRAMExchange>) { slots.withLock { $0.scramExchanges = exchanges } }
 
     /// Workers accepting requests and requests waiting, over all pools: for metrics.
     public var load: (live: Int, queued: Int) {

@@ -9,13 +9,21 @@ struct SCRAMStep: Sendable {
     let broker: UInt64
     let request: ExtAuthRequest
 
-    var exchange: SCRAMExchangeKey { SCRAMExchangeKey(broker: broker, connection: request.connection) }
+    var exchange: SCRAMExchangeKey { SCRAMExchangeKey(broker: broker, request: request) }
 }
 
-/// A pending exchange belongs to one client connection of one broker session.
+/// A pending exchange belongs to one client connection of one broker session: the plugin's
+/// handle and its generation, since mosquitto may hand a closed connection's handle to the next.
 struct SCRAMExchangeKey: Hashable, Sendable {
     let broker: UInt64
     let connection: UInt64
+    let generation: UInt64
+
+    init(broker: UInt64, request: ExtAuthRequest) {
+        self.broker = broker
+        connection = request.connection
+        generation = request.generation
+    }
 
     /// Routes every step of an exchange to the same worker (``WorkerPool/submit(_:affinity:)``).
     var affinity: UInt64 { broker &* 0x9E37_79B9_7F4A_7C15 ^ connection }
@@ -51,6 +59,7 @@ struct SCRAMAuthWorker: WorkerBehavior {
     init(context: ServiceContext, child: ChildContext) throws {
         self.context = context
         exchanges = try child.table("scram_exchanges", capacity: Self.maxPending)
+        context.pools.install(exchanges)
     }
 
     mutating func handle(_ step: SCRAMStep) async throws -> AuthOutcome {
@@ -126,6 +135,7 @@ struct SCRAMAuthWorker: WorkerBehavior {
         guard !server.isExpired(at: .now) else { return .deny(.badCredentials("SCRAM exchange timed out"), method: method) }
         let gate = DeviceGate(context: context, address: request.address)
         let claimed = server.claimedUsername.flatMap { try? DeviceID($0) }
+        let credential = server.knownCredential
         // One read of the device for this step, the TOTP check and the admission alike — made
         // now, not at START, so a device disabled while the exchange was pending is refused.
         let lookup: DeviceGate.Lookup? = if let claimed {
@@ -166,8 +176,18 @@ struct SCRAMAuthWorker: WorkerBehavior {
         case .refused(let refusal):
             return refusal
         case .ready(let device):
-            return try await gate.admit(device, clientID: request.clientID, username: request.username,
-                                        data: serverFinal, method: method)
+            // Proven against the credential read at START: one changed since (a new password)
+            // does not let the old one in.
+            guard let credential, device.profile.scram == credential else {
+                return .deny(.badCredentials("the SCRAM credential changed during the exchange"), identity: identity, method: method)
+            }
+            let outcome = try await gate.admit(device, clientID: request.clientID, username: request.username,
+                                               data: serverFinal, method: method)
+            // A clean SCRAM-only device (a TOTP code is good once) is remembered for the fast lane.
+            if device.policy == .scram, let clientID = request.clientID {
+                gate.remember(outcome, of: device, proof: .scram(credential), clientID: clientID, username: request.username)
+            }
+            return outcome
         }
     }
 

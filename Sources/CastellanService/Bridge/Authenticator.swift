@@ -78,8 +78,11 @@ struct Authenticator: BridgeRequestHandler {
         } catch {
             outcome = .deny(.unavailable("\(error)"), method: request.method)
         }
-        if case .enhanced(let step) = request, step.step == .reauthenticate, outcome.decision.result == .allow,
-           outcome.identity != context.sessions.session(key)?.device {
+        // A re-authentication must prove the device the connection was admitted as. Its allow
+        // comes with its last step — for SCRAM the CONTINUE, not the START that says it is one —
+        // so any enhanced step that allows a connection with a session is checked.
+        if case .enhanced = request, outcome.decision.result == .allow, let admitted = context.sessions.session(key)?.device,
+           outcome.identity != admitted {
             outcome = .deny(.notPermitted("re-authentication as another device"), identity: outcome.identity, method: outcome.method)
         }
         // Entered only if the connection is still there: a late allow for a connection that
@@ -94,7 +97,8 @@ struct Authenticator: BridgeRequestHandler {
     /// certificate in the verifier's cache), nothing noted against it, and no change committed
     /// that the notifier has not applied — is decided here, as its frame arrives on the link's
     /// thread, with no task, worker or profile read; `nil` sends anything else the usual way
-    /// (``decide(_:from:)``). The rate limit is taken only for a request decided here, so no
+    /// (``decide(_:from:)``). SCRAM's steps have a fast lane of their own (Authenticator+SCRAM.swift).
+    /// The rate limit is taken only for a request decided here, so no
     /// request pays it twice. On a store that cannot tell its newest change at once
     /// (PostgreSQL) every request goes the usual way.
     ///
@@ -103,24 +107,41 @@ struct Authenticator: BridgeRequestHandler {
     /// admission, and then the session is taken out again and the request goes the usual way.
     func decideAtOnce(_ basic: BasicAuthRequest, from broker: BrokerLink) -> BridgeDecision? {
         let started = ContinuousClock.now
-        guard let clientID = basic.clientID, let admission = admission(proven: basic, now: started),
-              admission.clientID == clientID, admission.username == basic.username,
-              context.failures.deviceFailures(0, device: admission.device) == 0,
-              // Nothing was committed that the notifier has not applied (and so forgotten what it changed).
-              let head = context.store.latestChangeIDNow(), head == context.appliedChange.load(ordering: .acquiring)
+        guard let admission = admission(proven: basic, now: started),
+              answers(admission, clientID: basic.clientID, username: basic.username)
         else { return nil }
         let request = BridgeAuthRequest.basic(basic)
         var outcome = admission.outcome
         if !context.admitsAttempt(from: basic.address) { outcome = .deny(.rateLimited(), method: outcome.method) }
-        let key = SessionDirectory.key(basic.connection, basic.generation, on: broker)
+        guard enterAtOnce(outcome, of: admission, request, broker) else { return nil }
+        record(outcome, request, broker, started: started, fastLane: true)
+        return outcome.decision
+    }
+
+    /// Whether `admission` may answer a connect with this client id and username now: the same
+    /// pair as then, nothing noted against the device since, and nothing committed to the store
+    /// that the notifier has not applied (and so forgotten what it changed).
+    func answers(_ admission: AdmissionCache.Admission, clientID: [UInt8]?, username: [UInt8]?) -> Bool {
+        guard let clientID, admission.clientID == clientID, admission.username == username,
+              context.failures.deviceFailures(0, device: admission.device) == 0,
+              let head = context.store.latestChangeIDNow(), head == context.appliedChange.load(ordering: .acquiring)
+        else { return false }
+        return true
+    }
+
+    /// Enters the session of `outcome`, decided at once from `admission`, then checks once more
+    /// that the admission was not forgotten meanwhile; `false` if it was (the session taken out
+    /// again): the request then goes the usual way.
+    func enterAtOnce(_ outcome: AuthOutcome, of admission: AdmissionCache.Admission, _ request: BridgeAuthRequest,
+                     _ broker: BrokerLink) -> Bool {
+        let key = SessionDirectory.key(request.connection, request.generation, on: broker)
         context.sessions.deciding(key)
         let entered = context.sessions.decided(key, admitting: session(outcome, request, broker))
         if entered, !context.admissions.isCurrent(admission) {
             context.sessions.closed(key)
-            return nil
+            return false
         }
-        record(outcome, request, broker, started: started, fastLane: true)
-        return outcome.decision
+        return true
     }
 
     /// The remembered admission of the device `basic` proves itself as, if it proves it the same way.
@@ -148,7 +169,7 @@ struct Authenticator: BridgeRequestHandler {
     }
 
     /// Counts the decision and writes it to the audit trail.
-    private func record(_ outcome: AuthOutcome, _ request: BridgeAuthRequest, _ broker: BrokerLink, started: ContinuousClock.Instant,
+    func record(_ outcome: AuthOutcome, _ request: BridgeAuthRequest, _ broker: BrokerLink, started: ContinuousClock.Instant,
                         fastLane: Bool = false) {
         context.threads.recordDecision()
         context.metrics.record(outcome, duration: started.duration(to: .now), fastLane: fastLane)
