@@ -77,13 +77,14 @@ public final class SupervisorTable<Key: Hashable & Sendable, Value: Sendable>: S
         }
     }
 
-    /// Replaces the live value under `key` with what `transform` makes of it, atomically and
-    /// keeping its deadline (`nil` removes it): a compare-and-set, so a step can record its
-    /// result only if the entry is still the one it started from.
+    /// Replaces the live value under `key` with what `transform` makes of it, atomically,
+    /// keeping its deadline — or, given `lifetime`, until that has passed from now (`nil`
+    /// removes it): a compare-and-set, so a step can record its result only if the entry is
+    /// still the one it started from.
     ///
     /// - Returns: `false`, without calling `transform`, when nothing live is under `key`.
     @discardableResult
-    public func update(_ key: Key, _ transform: (Value) -> Value?) -> Bool {
+    public func update(_ key: Key, lifetime: Duration? = nil, _ transform: (Value) -> Value?) -> Bool {
         let now = clock.now
         return state.withLock { state in
             guard let entry = state.entries[key] else { return false }
@@ -91,7 +92,9 @@ public final class SupervisorTable<Key: Hashable & Sendable, Value: Sendable>: S
                 state.entries[key] = nil
                 return false
             }
-            state.entries[key] = transform(entry.value).map { Entry(value: $0, deadline: entry.deadline) }
+            let deadline = lifetime.map { now + $0 } ?? entry.deadline
+            if deadline < state.earliest { state.earliest = deadline }
+            state.entries[key] = transform(entry.value).map { Entry(value: $0, deadline: deadline) }
             return true
         }
     }

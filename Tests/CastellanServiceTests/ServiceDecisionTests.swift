@@ -1,6 +1,6 @@
 import CastellanAuth
 import CastellanBridge
-import CastellanService
+@testable import CastellanService
 import CastellanStore
 import Foundation
 import SupervisionTesting
@@ -107,6 +107,31 @@ import X509
             #expect(try await exchange(.reauthenticate, as: "s1") == .allow)
             #expect(try await exchange(.reauthenticate, as: "s2") == .deny)
             #expect(service.server.context.sessions.all.map(\.device.rawValue) == ["s1"])
+        }
+    }
+
+    /// An exchange goes when its connection closes, whichever way it was answered (the first
+    /// connect the usual way, the next ones in the fast lane): the table holds only what a live
+    /// connection may still ask for. (Kept for their lifetime, they filled it in a connect loop,
+    /// and it refused new STARTs.)
+    @Test func scramExchanges_goWithTheirConnections() async throws {
+        try await withService { service in
+            try await service.addDevice("s5", policy: .scram)
+            try await service.setPassword("sesame-sesame", for: "s5")
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            let exchanges = try #require(service.server.context.pools.scramExchanges)
+            for connection: UInt64 in 1...4 {
+                var client = try SCRAMClient(mechanism: .sha256, username: "s5", password: "sesame-sesame", entropy: SystemEntropy())
+                let first = try await plugin.decide(.scram(connection, step: .start, client: "s5", data: try client.start()))
+                let final = try await plugin.decide(.scram(connection, step: .continue, client: "s5", data: try client.receiveServerFirst(first.data)))
+                #expect(final.result == .allow)
+                #expect(exchanges.count == 1, "the finished exchange of the live connection")
+                try await plugin.notify(.disconnect(connection: connection, generation: 1))
+                #expect(try await plugin.request(.ping) == .pong)  // after the DISCONNECT, in frame order
+                #expect(exchanges.count == 0)
+            }
+            #expect(service.server.context.metrics.fastLaneDecisions > 0, "later exchanges took the fast lane")
+            await plugin.close()
         }
     }
 

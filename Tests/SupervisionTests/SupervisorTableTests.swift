@@ -64,6 +64,23 @@ import Testing
         await harness.stop()
     }
 
+    /// A result kept only briefly (a finished exchange, for a retry of its last step) expires on
+    /// its new deadline, and frees its place for an insert into a full table.
+    @Test func update_withALifetime_setsANewDeadline() async throws {
+        let harness = await Harness { probe in [probe.spec("a")] }
+        let context = try #require(harness.probe.latest("a")).context
+        let table: SupervisorTable<String, Int> = try context.table("short", capacity: 1)
+        try table.insert(1, for: "k", lifetime: .seconds(30))
+        #expect(table.update("k", lifetime: .seconds(2)) { $0 + 1 })
+        harness.clock.advance(by: .seconds(1))
+        #expect(table.lookup("k") == 2)
+        #expect(throws: SupervisorTableError.full) { try table.insert(3, for: "other", lifetime: .seconds(30)) }
+        harness.clock.advance(by: .seconds(1))
+        try table.insert(3, for: "other", lifetime: .seconds(30))
+        #expect(table.lookup("k") == nil && table.lookup("other") == 3)
+        await harness.stop()
+    }
+
     @Test func table_isBounded_andEntriesExpireOnTheTreesClock() async throws {
         let harness = await Harness { probe in [probe.spec("a")] }
         let context = try #require(harness.probe.latest("a")).context

@@ -19,10 +19,14 @@ struct SCRAMExchangeKey: Hashable, Sendable {
     let connection: UInt64
     let generation: UInt64
 
-    init(broker: UInt64, request: ExtAuthRequest) {
+    init(broker: UInt64, connection: UInt64, generation: UInt64) {
         self.broker = broker
-        connection = request.connection
-        generation = request.generation
+        self.connection = connection
+        self.generation = generation
+    }
+
+    init(broker: UInt64, request: ExtAuthRequest) {
+        self.init(broker: broker, connection: request.connection, generation: request.generation)
     }
 
     /// Routes every step of an exchange to the same worker (``WorkerPool/submit(_:affinity:)``).
@@ -36,6 +40,14 @@ enum SCRAMExchange: Sendable {
     /// The CONTINUE was answered: its client-final message and the answer, kept for a retry of
     /// that very step (until the exchange's deadline).
     case finished(clientFinal: [UInt8], outcome: AuthOutcome)
+
+    /// How long a finished exchange is kept: for the pool's retry of its CONTINUE, which comes
+    /// at once (the plugin stopped waiting long before). An exchange also goes when its
+    /// connection closes (``Authenticator/connectionClosed(_:generation:on:)``); but kept as long
+    /// as a pending one (30 s), those of connections that stay would fill the table
+    /// (``SCRAMAuthWorker/maxPending``) above ~330 SCRAM connects/s — a fleet reconnecting after
+    /// a broker restart — and it would refuse every new START.
+    static let finishedLifetime: Duration = .seconds(5)
 }
 
 /// Runs SCRAM-SHA-256 / SCRAM-SHA-512 exchanges, and their `-PLUS` forms on the TLS password
@@ -50,6 +62,8 @@ enum SCRAMExchange: Sendable {
 /// (an exchange still finishes once). When the pool's supervisor itself restarts (the
 /// `/castellan/auth` subtree escalated) the table goes with it, and the CONTINUE is refused —
 /// it fails closed — and counted in `castellan_scram_exchanges_lost_total` (as is one that expired).
+/// The fast lane (Authenticator+SCRAM.swift) keeps and finishes exchanges in the same table, so
+/// a step it does not answer finds here what the other step left.
 struct SCRAMAuthWorker: WorkerBehavior {
     let context: ServiceContext
     let exchanges: SupervisorTable<SCRAMExchangeKey, SCRAMExchange>
@@ -72,7 +86,7 @@ struct SCRAMAuthWorker: WorkerBehavior {
             case .pending(var server, let token)?:
                 let outcome = try await finish(&server, request)
                 // The answer replaces the exchange — unless a newer START replaced it meanwhile.
-                exchanges.update(step.exchange) { current in
+                exchanges.update(step.exchange, lifetime: SCRAMExchange.finishedLifetime) { current in
                     guard case .pending(_, token) = current else { return current }
                     return .finished(clientFinal: request.data, outcome: outcome)
                 }

@@ -86,7 +86,7 @@ extension Authenticator {
         guard enterAtOnce(outcome, of: admission, .enhanced(request), broker) else { return nil }
         // Finished only now that the allow stands: until then a worker finishes it, from the store.
         var finished = false
-        _ = exchanges.update(key) { current in
+        _ = exchanges.update(key, lifetime: SCRAMExchange.finishedLifetime) { current in
             guard case .pending(_, token) = current else { return current }
             finished = true
             return .finished(clientFinal: request.data, outcome: outcome)

@@ -24,6 +24,8 @@ struct Authenticator: BridgeRequestHandler {
 
     func connectionClosed(_ connection: UInt64, generation: UInt64, on broker: BrokerLink) {
         context.sessions.closed(SessionDirectory.key(connection, generation, on: broker))
+        // Its SCRAM exchange goes with it: nothing will ask for it again.
+        context.pools.scramExchanges?.remove(SCRAMExchangeKey(broker: broker.session, connection: connection, generation: generation))
     }
 
     func connectionsResumed(_ report: SessionReport, on broker: BrokerLink) {
