@@ -11,12 +11,20 @@ public protocol EntropySource: Sendable {
     func bytes(_ count: Int) throws -> [UInt8]
 }
 
-/// The operating system's CSPRNG (`getrandom(2)` on Linux via swift-crypto's RNG).
+/// The operating system's CSPRNG (`getrandom(2)` on Linux, through the standard library's `SystemRandomNumberGenerator`).
 public struct SystemEntropy: EntropySource {
     public init() {}
 
     public func bytes(_ count: Int) throws -> [UInt8] {
+        // Eight bytes per draw: each draw is one getrandom(2) call, and a draw per byte made a
+        // SCRAM nonce's 24 bytes cost ~13 µs of a ~150 µs connect (perf, the SCRAM fast lane).
         var rng = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count + 7)
+        while bytes.count < count {
+            withUnsafeBytes(of: rng.next() as UInt64) { bytes.append(contentsOf: $0) }
+        }
+        bytes.removeLast(bytes.count - count)
+        return bytes
     }
 }
