@@ -6,37 +6,53 @@ import CastellanClient
 import Foundation
 import Testing
 
-/// The fast lane (a cached password connect decided on the link's thread from the device's last
-/// allow) against the real broker with the real plugin, the CLI a process of its own: it is
-/// taken on a reconnect, and nothing an operator or a stranger changes waits for it — a change
-/// committed by another process holds on the very next connect, not a notifier's poll later.
+/// The fast lane (a cached password connect, or both steps of a SCRAM exchange, decided on the
+/// link's thread from the device's last allow) against the real broker with the real plugin, the
+/// CLI a process of its own: it is taken on a reconnect, and nothing an operator or a stranger
+/// changes waits for it — a change committed by another process holds on the very next connect,
+/// not a notifier's poll later.
 @Suite struct FastLaneTests {
-    private func attempt(_ stack: Stack, _ password: String, clientID: String = "pw1", from address: String? = nil) async -> MQTTReasonCode? {
-        let client = stack.client(clientID, username: "pw1", password: password, localAddress: address)
+    /// How the device `pw1` proves itself: both ways have a fast lane.
+    enum Proof: String, CaseIterable, Sendable {
+        case password, scram
+
+        var policy: AuthFactors { self == .password ? .password : .scram }
+        /// The decisions one connect makes: one, or SCRAM's START and CONTINUE.
+        var decisions: Int { self == .password ? 1 : 2 }
+    }
+
+    private func attempt(_ stack: Stack, _ password: String, clientID: String = "pw1", from address: String? = nil,
+                         proof: Proof = .password) async -> MQTTReasonCode? {
+        let client = switch proof {
+        case .password: stack.client(clientID, username: "pw1", password: password, localAddress: address)
+        case .scram: stack.client(clientID, authentication: .scram(.sha256, username: "pw1", password: password), localAddress: address)
+        }
         let code = await client.connectCode()
         if code == .success { await client.disconnect() }
         return code
     }
 
-    /// Device `pw1` with password `right-password`, under a lockout of three failures that lasts.
-    private func lockingPasswordDevice(_ stack: Stack) async throws -> DeviceID {
-        try stack.service.reconfigure {
-            $0.replacingOccurrences(of: "threshold: 5", with: "threshold: 3")
-                .replacingOccurrences(of: "base_delay: 1\n", with: "base_delay: 600\n")
-        }
-        let id = try await stack.service.addDevice("pw1", policy: .password)
-        try await stack.service.setPassword("right-password", for: "pw1")
+    /// Device `pw1`, proving itself with `proof` and `password`.
+    private func device(_ stack: Stack, _ proof: Proof, password: String = "right-password") async throws -> DeviceID {
+        let id = try await stack.service.addDevice("pw1", policy: proof.policy)
+        try await stack.service.setPassword(password, for: "pw1")
         return id
     }
 
-    /// Connects until a connect is decided in the fast lane (the first after start is not: the
-    /// notifier has not read the change log yet, and the first of a device fills the cache).
-    private func reachFastLane(_ stack: Stack, _ password: String, from address: String? = nil) async throws {
+    /// Device `pw1` with password `right-password`, under a lockout of three failures that lasts.
+    private func lockingDevice(_ stack: Stack, _ proof: Proof = .password) async throws -> DeviceID {
+        try stack.service.lockOutAtTheThirdFailure()
+        return try await device(stack, proof)
+    }
+
+    /// Connects until a connect is decided in the fast lane, all its steps (the first after start
+    /// is not: the notifier has not read the change log yet, and the first of a device fills the cache).
+    private func reachFastLane(_ stack: Stack, _ password: String, from address: String? = nil, proof: Proof = .password) async throws {
         let metrics = stack.service.server.context.metrics
         for _ in 0..<50 {
             let before = metrics.fastLaneDecisions
-            #expect(await attempt(stack, password, from: address) == .success)
-            if metrics.fastLaneDecisions > before { return }
+            #expect(await attempt(stack, password, from: address, proof: proof) == .success)
+            if metrics.fastLaneDecisions >= before + proof.decisions { return }
         }
         Issue.record("no connect was decided in the fast lane")
     }
@@ -55,59 +71,97 @@ import Testing
         }
     }
 
-    @Test func aPasswordChangeFromTheCLI_refusesTheOldPasswordOnTheNextConnect() async throws {
+    @Test(arguments: Proof.allCases)
+    func aPasswordChangeFromTheCLI_refusesTheOldPasswordOnTheNextConnect(_ proof: Proof) async throws {
         try await withStack { stack in
-            _ = try await stack.service.addDevice("pw1", policy: .password)
-            try await stack.service.setPassword("old-old-old-old", for: "pw1")
-            try await reachFastLane(stack, "old-old-old-old")
+            _ = try await device(stack, proof, password: "old-old-old-old")
+            try await reachFastLane(stack, "old-old-old-old", proof: proof)
             let changed = try await CLIProcess.run(["scram", "set", "pw1", "--password-stdin"], config: stack.service.configuration.file,
                                                    stdin: "new-new-new-new\n")
             #expect(changed.status == 0, "\(changed.error)")
-            #expect(await attempt(stack, "old-old-old-old") == .notAuthorized)
-            #expect(await attempt(stack, "new-new-new-new") == .success)
+            #expect(await attempt(stack, "old-old-old-old", proof: proof) == .notAuthorized)
+            #expect(await attempt(stack, "new-new-new-new", proof: proof) == .success)
         }
     }
 
-    @Test func aDeviceDisabledFromTheCLI_isRefusedOnTheNextConnect() async throws {
+    @Test(arguments: Proof.allCases)
+    func aDeviceDisabledFromTheCLI_isRefusedOnTheNextConnect(_ proof: Proof) async throws {
         try await withStack { stack in
-            _ = try await stack.service.addDevice("pw1", policy: .password)
-            try await stack.service.setPassword("right-password", for: "pw1")
-            try await reachFastLane(stack, "right-password")
+            _ = try await device(stack, proof)
+            try await reachFastLane(stack, "right-password", proof: proof)
             let disabled = try await CLIProcess.run(["device", "disable", "pw1"], config: stack.service.configuration.file)
             #expect(disabled.status == 0, "\(disabled.error)")
-            #expect(await attempt(stack, "right-password") == .notAuthorized)
+            #expect(await attempt(stack, "right-password", proof: proof) == .notAuthorized)
         }
     }
 
     /// A stranger who knows the device id and guesses from its own address: the guesses take the
     /// device out of the fast lane, so the lockout holds for the right password too.
-    @Test func aStrangersGuesses_lockTheirAddress_evenForTheRightPassword() async throws {
+    @Test(arguments: Proof.allCases)
+    func aStrangersGuesses_lockTheirAddress_evenForTheRightPassword(_ proof: Proof) async throws {
         try await withStack { stack in
-            let id = try await lockingPasswordDevice(stack)
-            try await reachFastLane(stack, "right-password", from: "127.0.0.3")
+            let id = try await lockingDevice(stack, proof)
+            try await reachFastLane(stack, "right-password", from: "127.0.0.3", proof: proof)
             // Guesses until three are counted: in a loaded full-suite run (twice) none of three
             // guesses was counted, nor checked — a refusal that checks nothing (`unavailable`, say)
             // counts nothing and tells the guesser nothing. What is asserted below is that every
             // guess refused for its password was counted.
             var counted = 0
             for _ in 0..<50 where counted < 3 {
-                #expect(await attempt(stack, "wrong-password", from: "127.0.0.2") == .notAuthorized)
+                #expect(await attempt(stack, "wrong-password", from: "127.0.0.2", proof: proof) == .notAuthorized)
                 await stack.service.server.context.failures.flush()
                 counted = try await stack.service.store.record(for: id, from: "127.0.0.2").consecutiveFailures
             }
-            // What was not counted was not checked either: every refusal for a wrong password counted.
+            // What was not counted was not checked either: every refusal for a wrong password
+            // counted, and named as a wrong password whichever way it was proven.
             await stack.service.server.context.audit.flush()
             let refusals = try await stack.service.store.recentAudit(limit: 200).filter { $0.address == "127.0.0.2" && $0.result == "deny" }
             let reasons = refusals.compactMap(\.reason)
-            #expect(counted == 3 && reasons.filter { $0.hasPrefix("bad_credentials") }.count == counted,
+            #expect(counted == 3 && reasons.filter { $0 == "bad_credentials: password did not verify" }.count == counted,
                     "\(counted) failures counted from the guesser's address; refusals: \(reasons)")
-            let guessersRight = await attempt(stack, "right-password", from: "127.0.0.2")
+            let guessersRight = await attempt(stack, "right-password", from: "127.0.0.2", proof: proof)
             #expect(guessersRight == .notAuthorized,
                     "the guesser's address is locked out; got \(String(describing: guessersRight)) with \(counted) failures counted from it")
             let metrics = stack.service.server.context.metrics
             let before = metrics.fastLaneDecisions
-            #expect(await attempt(stack, "right-password", from: "127.0.0.3") == .success, "the device's own address is not")
+            #expect(await attempt(stack, "right-password", from: "127.0.0.3", proof: proof) == .success, "the device's own address is not")
             #expect(metrics.fastLaneDecisions == before, "a device with failures on record is decided the usual way")
+        }
+    }
+
+    /// A START answered in the fast lane, then the password changed before the CONTINUE: the
+    /// CONTINUE goes the usual way, which reads the device again and refuses a proof made for
+    /// the credential the exchange began with.
+    @Test func aSCRAMPasswordChangedBetweenStartAndContinue_refusesTheExchange() async throws {
+        try await withService { service in
+            try await service.addDevice("pw1", policy: .scram)
+            try await service.setPassword("old-old-old-old", for: "pw1")
+            let plugin = try await PluginPeer.connect(to: service.socket)
+            let metrics = service.server.context.metrics
+            var connection: UInt64 = 0
+            func exchange(changingThePasswordBetween change: Bool) async throws -> (result: BridgeDecision.Result, inFastLane: Int) {
+                connection += 1
+                let before = metrics.fastLaneDecisions
+                var client = try SCRAMClient(mechanism: .sha256, username: "pw1", password: "old-old-old-old", entropy: SystemEntropy())
+                let first = try await plugin.decide(.scram(connection, step: .start, client: "pw1", data: try client.start()))
+                #expect(first.result == .continue)
+                if change { try await service.setPassword("new-new-new-new", for: "pw1") }
+                let final = try await plugin.decide(.scram(connection, step: .continue, client: "pw1",
+                                                           data: try client.receiveServerFirst(first.data)))
+                try await plugin.notify(.disconnect(connection: connection, generation: 1))
+                return (final.result, metrics.fastLaneDecisions - before)
+            }
+            var reached = false
+            for _ in 0..<50 where !reached {
+                let (result, inFastLane) = try await exchange(changingThePasswordBetween: false)
+                #expect(result == .allow)
+                reached = inFastLane == 2
+            }
+            #expect(reached, "an exchange was answered in the fast lane")
+            let changed = try await exchange(changingThePasswordBetween: true)
+            #expect(changed.inFastLane == 1, "the START in the fast lane, the CONTINUE the usual way")
+            #expect(changed.result == .deny)
+            await plugin.close()
         }
     }
 
@@ -115,7 +169,7 @@ import Testing
     /// log's `device.failed` record: the next connect is judged against the store, and locked.
     @Test func failuresWrittenByAnotherService_holdOnTheNextConnect() async throws {
         try await withStack { stack in
-            let id = try await lockingPasswordDevice(stack)
+            let id = try await lockingDevice(stack)
             try await reachFastLane(stack, "right-password", from: "127.0.0.2")
             // What another service's failure ledger writes: not this service's ledger.
             let now = Int64(Date().timeIntervalSince1970)

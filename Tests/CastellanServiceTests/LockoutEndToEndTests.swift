@@ -38,11 +38,7 @@ import Testing
     @Test func failuresFromOneAddress_lockOutThatAddress_neverTheValidPasswordFromAnother() async throws {
         try await withStack { stack in
             // Locked at the third failure for ten minutes; the device's total hard limit at four.
-            try stack.service.reconfigure {
-                $0.replacingOccurrences(of: "threshold: 5", with: "threshold: 3")
-                    .replacingOccurrences(of: "base_delay: 1\n", with: "base_delay: 600\n")
-                    .replacingOccurrences(of: "hard_lock_after: 100", with: "hard_lock_after: 4")
-            }
+            try stack.service.lockOutAtTheThirdFailure { $0.replacingOccurrences(of: "hard_lock_after: 100", with: "hard_lock_after: 4") }
             let id = try await stack.service.addDevice("pw1", policy: .password)
             try await stack.service.setPassword("right-password", for: "pw1")
             func attempt(_ password: String, from address: String) async -> MQTTReasonCode? {

@@ -85,6 +85,15 @@ final class ServiceHarness: Sendable {
     }
 
     /// Rewrites castellan.yaml with `edit` and reloads it, as an operator would (SIGHUP).
+    /// A lockout that takes three failures from one address and lasts ten minutes (a test's
+    /// lifetime): `also` edits the configuration further.
+    func lockOutAtTheThirdFailure(also edit: (String) -> String = { $0 }) throws {
+        try reconfigure {
+            edit($0.replacingOccurrences(of: "threshold: 5", with: "threshold: 3")
+                .replacingOccurrences(of: "base_delay: 1\n", with: "base_delay: 600\n"))
+        }
+    }
+
     func reconfigure(_ edit: (String) -> String) throws {
         let text = try String(contentsOfFile: configuration.file, encoding: .utf8)
         let edited = edit(text)
