@@ -27,7 +27,7 @@ public final class AuthPools: Sendable {
     func install(_ pool: WorkerPool<SCRAMAuthWorker>) { slots.withLock { $0.scram = pool } }
 
     /// The SCRAM pool's table of pending exchanges, as its workers have it (``SCRAMAuthWorker``):
-    /// the fast lane keeps and finishes exchanges there too. A restarted pool's supervisor makes a
+    /// the fast lane finishes exchanges there too. A restarted pool's supervisor makes a
     /// new one, which its first worker installs; the one before refuses inserts and holds nothing,
     /// so whoever still has it sends every step the usual way.
     var scramExchanges: SupervisorTable<SCRAMExchangeKey, SCRAMExchange>? { slots.withLock { $0.scramExchanges } }

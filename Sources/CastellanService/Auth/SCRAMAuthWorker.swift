@@ -62,8 +62,8 @@ enum SCRAMExchange: Sendable {
 /// (an exchange still finishes once). When the pool's supervisor itself restarts (the
 /// `/castellan/auth` subtree escalated) the table goes with it, and the CONTINUE is refused —
 /// it fails closed — and counted in `castellan_scram_exchanges_lost_total` (as is one that expired).
-/// The fast lane (Authenticator+SCRAM.swift) keeps and finishes exchanges in the same table, so
-/// a step it does not answer finds here what the other step left.
+/// The fast lane (Authenticator+SCRAM.swift) finishes exchanges in the same table, so
+/// a CONTINUE it does not answer finds the exchange here as it was.
 struct SCRAMAuthWorker: WorkerBehavior {
     let context: ServiceContext
     let exchanges: SupervisorTable<SCRAMExchangeKey, SCRAMExchange>

@@ -172,7 +172,7 @@ struct Authenticator: BridgeRequestHandler {
 
     /// Counts the decision and writes it to the audit trail.
     func record(_ outcome: AuthOutcome, _ request: BridgeAuthRequest, _ broker: BrokerLink, started: ContinuousClock.Instant,
-                        fastLane: Bool = false) {
+                fastLane: Bool = false) {
         context.threads.recordDecision()
         context.metrics.record(outcome, duration: started.duration(to: .now), fastLane: fastLane)
         context.audit.record(AuditEntry(
