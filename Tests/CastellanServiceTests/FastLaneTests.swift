@@ -13,18 +13,11 @@ import Testing
 /// not a notifier's poll later.
 @Suite struct FastLaneTests {
     /// How the device `pw1` proves itself: both ways have a fast lane.
-    enum Proof: String, CaseIterable, Sendable {
-        case password, scram
-
-        var policy: AuthFactors { self == .password ? .password : .scram }
-    }
+    typealias Proof = PasswordProof
 
     private func attempt(_ stack: Stack, _ password: String, clientID: String = "pw1", from address: String? = nil,
                          proof: Proof = .password) async -> MQTTReasonCode? {
-        let client = switch proof {
-        case .password: stack.client(clientID, username: "pw1", password: password, localAddress: address)
-        case .scram: stack.client(clientID, authentication: .scram(.sha256, username: "pw1", password: password), localAddress: address)
-        }
+        let client = stack.client("pw1", proving: password, by: proof, clientID: clientID, localAddress: address)
         let code = await client.connectCode()
         if code == .success { await client.disconnect() }
         return code

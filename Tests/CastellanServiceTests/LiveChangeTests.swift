@@ -135,24 +135,24 @@ import Testing
         }
     }
 
-    /// Reconnects — on SQLite the fast lane answers them from the device's last allow — and then
-    /// a change from the CLI: it holds on the very next connect, before and after `serve` is
-    /// killed and started again.
-    @Test(arguments: Store.allCases)
-    func afterReconnects_aChangeFromTheCLI_holdsOnTheNextConnect_acrossAServeRestart(_ store: Store) async throws {
+    /// Reconnects — on SQLite the fast lane answers them from the device's last allow (for SCRAM,
+    /// its CONTINUE) — and then a change from the CLI: it holds on the very next connect, before
+    /// and after `serve` is killed and started again.
+    @Test(arguments: Store.allCases, PasswordProof.allCases)
+    func afterReconnects_aChangeFromTheCLI_holdsOnTheNextConnect_acrossAServeRestart(_ store: Store, _ proof: PasswordProof) async throws {
         try await withFixtures { fixtures in
             let (setup, stack, serve) = try await servingProcess(store, fixtures) { setup in
-                try await setup.addDevice("pw1", policy: .password)
+                try await setup.addDevice("pw1", policy: proof.policy)
                 try await setup.setPassword("old-old-old-old", for: "pw1")
             }
             let config = setup.configuration.file
             func code(_ password: String) async -> MQTTReasonCode? {
-                let client = stack.client("pw1", username: "pw1", password: password)
+                let client = stack.client("pw1", proving: password, by: proof)
                 let code = await client.connectCode()
                 if code == .success { await client.disconnect() }
                 return code
             }
-            let first = try #require(try await connected { stack.client("pw1", username: "pw1", password: "old-old-old-old") })
+            let first = try #require(try await connected { stack.client("pw1", proving: "old-old-old-old", by: proof) })
             await first.disconnect()
             for _ in 0..<5 { #expect(await code("old-old-old-old") == .success) }
             let changed = try await CLIProcess.run(["scram", "set", "pw1", "--password-stdin"], config: config, stdin: "new-new-new-new\n")

@@ -19,18 +19,14 @@ struct SCRAMExchangeKey: Hashable, Sendable {
     let connection: UInt64
     let generation: UInt64
 
-    init(broker: UInt64, connection: UInt64, generation: UInt64) {
-        self.broker = broker
-        self.connection = connection
-        self.generation = generation
-    }
+    /// Routes every step of an exchange to the same worker (``WorkerPool/submit(_:affinity:)``).
+    var affinity: UInt64 { broker &* 0x9E37_79B9_7F4A_7C15 ^ connection }
+}
 
+extension SCRAMExchangeKey {
     init(broker: UInt64, request: ExtAuthRequest) {
         self.init(broker: broker, connection: request.connection, generation: request.generation)
     }
-
-    /// Routes every step of an exchange to the same worker (``WorkerPool/submit(_:affinity:)``).
-    var affinity: UInt64 { broker &* 0x9E37_79B9_7F4A_7C15 ^ connection }
 }
 
 /// One connection's exchange as the pool's table holds it.
@@ -38,7 +34,7 @@ enum SCRAMExchange: Sendable {
     /// Between START and CONTINUE: the server side, and a token telling this START from a later one.
     case pending(SCRAMServer, token: UInt64)
     /// The CONTINUE was answered: its client-final message and the answer, kept for a retry of
-    /// that very step (until the exchange's deadline).
+    /// that very step (for ``finishedLifetime``).
     case finished(clientFinal: [UInt8], outcome: AuthOutcome)
 
     /// How long a finished exchange is kept: for the pool's retry of its CONTINUE, which comes

@@ -37,14 +37,17 @@ extension Authenticator {
     private func finish(_ request: ExtAuthRequest, key: SCRAMExchangeKey,
                         exchanges: SupervisorTable<SCRAMExchangeKey, SCRAMExchange>, broker: BrokerLink) -> AuthOutcome? {
         let session = SessionDirectory.key(request.connection, request.generation, on: broker)
-        guard case .pending(var server, let token)? = exchanges.lookup(key), !server.isExpired(at: .now),
-              let credential = server.knownCredential, let username = server.claimedUsername,
+        guard case .pending(var server, let token)? = exchanges.lookup(key), !server.isExpired(at: .now) else { return nil }
+        let credential = server.knownCredential
+        // Verified on a copy, so a refusal leaves the exchange as it was, for the usual way; and
+        // first, before the device's admission is looked at, so a wrong proof costs the same here
+        // whether the device is unknown, known, or connected a moment ago.
+        guard case .success(let serverFinal)? = try? server.receiveClientFinal(request.data),
+              let credential, let username = server.authenticatedUsername,
               let device = try? DeviceID(username), let admission = context.admissions.admission(of: device),
               admission.proof == .scram(credential), answers(admission, clientID: request.clientID, username: request.username),
               // The CONTINUE of a re-authentication: the usual way checks it is the same device.
-              context.sessions.session(session) == nil,
-              // Verified on a copy: a refusal leaves the exchange as it was, for the usual way.
-              case .success(let serverFinal)? = try? server.receiveClientFinal(request.data)
+              context.sessions.session(session) == nil
         else { return nil }
         var outcome = admission.outcome
         outcome.decision.data = serverFinal

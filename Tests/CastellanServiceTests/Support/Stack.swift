@@ -132,6 +132,25 @@ final class Stack: Sendable {
     }
 }
 
+/// How a test device proves it knows its password: in CONNECT (policy `password`), or by SCRAM
+/// (policy `scram`, MQTT 5 enhanced authentication).
+enum PasswordProof: String, CaseIterable, Sendable {
+    case password, scram
+
+    var policy: AuthFactors { self == .password ? .password : .scram }
+}
+
+extension Stack {
+    /// A client of the plain listener for `device`, proving `password` the `proof` way.
+    func client(_ device: String, proving password: String, by proof: PasswordProof, clientID: String? = nil,
+                localAddress: String? = nil) -> MQTTClient {
+        switch proof {
+        case .password: client(clientID ?? device, username: device, password: password, localAddress: localAddress)
+        case .scram: client(clientID ?? device, authentication: .scram(.sha256, username: device, password: password), localAddress: localAddress)
+        }
+    }
+}
+
 extension MQTTClient {
     /// The CONNACK reason code: 0 for success, the refusal's code otherwise.
     func connectCode() async -> MQTTReasonCode? {
