@@ -69,6 +69,8 @@ let package = Package(
         // Imported argon2id hashes (mosquitto_passwd built with libargon2, mosquitto-go-auth) are
         // verified by the reference implementation, not a port of it.
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        // Linux's per-thread scheduler slice, for the decision threads (header only: two inline functions).
+        .systemLibrary(name: "CSchedulerSlice"),
         .target(
             name: "CastellanAuth",
             dependencies: [
@@ -126,6 +128,7 @@ let package = Package(
         .target(
             name: "CastellanBridge",
             dependencies: [
+                "CSchedulerSlice",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -256,6 +259,7 @@ let package = Package(
         .testTarget(
             name: "CastellanServiceTests",
             dependencies: [
+                "CSchedulerSlice",
                 "CastellanService",
                 "CastellanFleet",
                 "CastellanBridge",

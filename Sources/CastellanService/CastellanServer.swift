@@ -10,6 +10,8 @@ public final class CastellanServer: Sendable {
     public let context: ServiceContext
     public let tree: SupervisionTree
     public let specFile: String
+    /// How many decision threads, and their scheduler slice as asked and as the kernel reports it.
+    public let decisionThreadsSummary: String
     private let configurationFile: String
     private let logger: Logger
     /// Derived from the master key once at start, for every reload's settings.
@@ -26,7 +28,9 @@ public final class CastellanServer: Sendable {
         self.logger = logger
         try BridgeSocket.prepare(path: configuration.bridgeSocket)
         let masterKey = try MasterKey.load(from: configuration.masterKeyFile)
-        let threads = DecisionThreads.shared(count: configuration.decisionThreads ?? DecisionThreads.defaultCount)
+        let threads = DecisionThreads.shared(count: configuration.decisionThreads ?? DecisionThreads.defaultCount,
+                                             slice: configuration.decisionSlice ?? DecisionThreads.defaultSlice)
+        decisionThreadsSummary = "\(threads.count), scheduler slice \(try await Self.sliceSummary(threads))"
         // PostgreSQL answers arrive on a decision thread, where the workers wait for them.
         let store = try await StoreOpener.open(configuration.store, masterKey: masterKey, eventLoopGroup: threads.group)
         await Self.warmConnectPath(store, logger: logger)
@@ -49,6 +53,17 @@ public final class CastellanServer: Sendable {
             specFile = "<built-in>"
         }
         tree = try spec.makeTree(using: ServiceWorkerTypes.all(context, events: environment.events, logger: logger), environment: environment)
+    }
+
+    /// What the decision threads' slice was asked to be and what the kernel reports each has, for
+    /// `serve`'s start line: what an operator checks when `bridge.decision_slice_us` seems to do nothing.
+    static func sliceSummary(_ threads: DecisionThreads) async throws -> String {
+        func text(_ slice: Duration) -> String { "\(Int(slice / .microseconds(1))) µs" }
+        let reported = Set(try await threads.slices()).map { slice in
+            guard let slice else { return "left alone (not SCHED_NORMAL)" }
+            return slice == .zero ? "none reported (before Linux 6.12, none is taken)" : text(slice)
+        }
+        return "asked \(threads.slice == .zero ? "the kernel's default" : text(threads.slice)), has \(reported.sorted().joined(separator: " and "))"
     }
 
     /// One connect-path read before the bridge listens, so the first device is not the one that
@@ -88,6 +103,7 @@ public final class CastellanServer: Sendable {
         if fresh.bridgeSocket != running.bridgeSocket { notes.append("bridge.socket changed: takes effect after a restart") }
         if fresh.supervisionSpec != running.supervisionSpec { notes.append("supervision.spec changed: takes effect after a restart") }
         if fresh.decisionThreads != running.decisionThreads { notes.append("bridge.decision_threads changed: takes effect after a restart") }
+        if fresh.decisionSlice != running.decisionSlice { notes.append("bridge.decision_slice_us changed: takes effect after a restart") }
         context.apply(settings)
         logger.info("configuration reloaded", metadata: ["file": "\(configurationFile)", "scram_plus": "\(settings.channelBindingSummary)"])
         return notes

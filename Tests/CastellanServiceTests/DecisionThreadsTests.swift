@@ -1,6 +1,8 @@
 import CastellanBridge
+import CSchedulerSlice
 @testable import CastellanService
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
@@ -75,6 +77,44 @@ import Testing
             #expect(used.count == 2, "decisions per thread before \(before), after \(after)")
             #expect(after[threads.count] == before[threads.count], "no decision was made off the decision threads")
             await peer.close()
+        }
+    }
+}
+
+/// Each decision thread asks Linux for a short scheduler slice (`bridge.decision_slice_us`), so a
+/// thread woken by a plugin's request runs ahead of busy ones.
+@Suite struct DecisionSliceTests {
+    /// Whether this kernel takes a slice for SCHED_NORMAL threads (EEVDF's custom slices, Linux
+    /// 6.12): an older one reports its default, zero, whatever was asked.
+    static var kernelTakesSlices: Bool {
+        let version = ProcessInfo.processInfo.operatingSystemVersion
+        return (version.majorVersion, version.minorVersion) >= (6, 12)
+    }
+
+    /// Every thread has the slice asked for, as the kernel reports it; `.zero` asks for the
+    /// kernel's default, which the test's own thread (never asked) has.
+    @Test(arguments: [Duration.microseconds(250), .zero])
+    func everyDecisionThread_hasTheSliceAskedFor(slice: Duration) async throws {
+        // Two threads with a slice no service asks for: these threads are this test's own.
+        let threads = DecisionThreads.shared(count: 2, slice: slice)
+        let untouched = Duration.nanoseconds(Int64(castellan_scheduler_slice()))
+        let granted = slice == .zero || !Self.kernelTakesSlices ? untouched : slice
+        #expect(try await threads.slices() == [granted, granted])
+        if Self.kernelTakesSlices { #expect(untouched != .zero && untouched != .microseconds(250)) }
+    }
+
+    /// `castellan serve` takes `bridge.decision_slice_us` from its file and says on its start line
+    /// what its decision threads were granted.
+    @Test(.timeLimit(.minutes(2)))
+    func serve_asksForTheConfiguredSlice_andSaysWhatItGot() async throws {
+        try await withFixtures { fixtures in
+            let setup = try await fixtures.service(configure: {
+                $0.replacingOccurrences(of: "# decision_slice_us: 100", with: "decision_slice_us: 300")
+            })
+            try await setup.stop()
+            let serve = try await fixtures.serve(configuration: setup.configuration.file)
+            let has = Self.kernelTakesSlices ? "300 µs" : "none reported"
+            #expect(serve.output.text.contains("scheduler slice asked 300 µs, has \(has)"), "\(serve.output.text)")
         }
     }
 }

@@ -11,6 +11,7 @@ struct ConfigurationTests {
         bridge:
           socket: run/castellan.sock
           decision_threads: 6
+          decision_slice_us: 250
         ca:
           dir: /etc/castellan/ca
         supervision:
@@ -44,6 +45,7 @@ struct ConfigurationTests {
         #expect(config.masterKeyFile == "/srv/castellan/keys/master.key")
         #expect(config.bridgeSocket == "/srv/castellan/run/castellan.sock")
         #expect(config.decisionThreads == 6)
+        #expect(config.decisionSlice == .microseconds(250))
         #expect(config.caDirectory == "/etc/castellan/ca")
         #expect(config.supervisionSpec == "/srv/castellan/supervision.yaml")
         #expect(config.adminListen == .http(port: 8088))
@@ -59,6 +61,7 @@ struct ConfigurationTests {
         let config = try ConfigurationLoader.parse("store: sqlite:c.db\nmaster_key_file: m.key\n", file: "/a/castellan.yaml")
         #expect(config.bridgeSocket == "/a/castellan.sock")
         #expect(config.decisionThreads == nil, "one per core, decided by the service")
+        #expect(config.decisionSlice == nil, "the bridge's own default")
         #expect(config.caDirectory == "/a/certs")
         #expect(config.adminListen == .unix(path: "/a/admin.sock"))
         #expect(config.adminTokenFile == "/a/admin.token")
@@ -68,6 +71,11 @@ struct ConfigurationTests {
         #expect(config.clientIDBinding == .equal)
         #expect(config.tlsPasswordPort == 8884)
         #expect(config.brokerCertificatePrefix == "/a/broker", "no certificate recorded: broker beside the file")
+    }
+
+    @Test func aDecisionSliceOfZero_keepsTheKernelsDefault() throws {
+        let yaml = "store: sqlite:c.db\nmaster_key_file: m\nbridge:\n  decision_slice_us: 0\n"
+        #expect(try ConfigurationLoader.parse(yaml, file: "/a/c.yaml").decisionSlice == .zero)
     }
 
     @Test func theLocator_prefersTheOption_thenTheVariable_thenTheWorkingDirectory() {
@@ -98,6 +106,9 @@ struct ConfigurationTests {
         ("store: sqlite:c.db\nmaster_key_file: m\nbroker:\n  tls_port: 8883\n", 4, "broker.tls_port", "unknown key"),
         ("store: sqlite:c.db\nmaster_key_file: m\nbridge:\n  decision_threads: 0\n", 4, "bridge.decision_threads", "1 to 1024"),
         ("store: sqlite:c.db\nmaster_key_file: m\nbridge:\n  decision_threads: all\n", 4, "bridge.decision_threads", "whole number"),
+        ("store: sqlite:c.db\nmaster_key_file: m\nbridge:\n  decision_slice_us: 50\n", 4, "bridge.decision_slice_us", "0 for the kernel's default, or 100 to 100000"),
+        ("store: sqlite:c.db\nmaster_key_file: m\nbridge:\n  decision_slice_us: 100001\n", 4, "bridge.decision_slice_us", "out of range"),
+        ("store: sqlite:c.db\nmaster_key_file: m\nbridge:\n  decision_slice_us: 1ms\n", 4, "bridge.decision_slice_us", "whole number"),
         ("store: [a, b]\nmaster_key_file: m\n", 1, "store", "single value"),
         ("store: sqlite:c.db\nmaster_key_file: m\nstore: sqlite:d.db\n", 1, "", "duplicate key 'store'"),
         ("store: sqlite:c.db\n  master_key_file: m\n", 2, "", "YAML syntax error"),

@@ -1,3 +1,4 @@
+import CSchedulerSlice
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -18,6 +19,11 @@ import Synchronization
 /// hand-off at all, while a broker with many requests in flight (mosquitto 2.1's delayed basic
 /// auth) has them spread over every thread. Work that must not hold a lane — a key
 /// derivation, a first certificate verification — runs on the service's cold-check threads.
+///
+/// Each thread asks Linux for a short scheduler slice (`bridge.decision_slice_us`, see
+/// ``defaultSlice``): on a machine whose cores are busy (devices' TLS handshakes, other
+/// services), a thread woken by a plugin's request then runs at once instead of after a busy
+/// thread's slice, while mosquitto 2.0 waits for the answer.
 public final class DecisionThreads: Sendable {
     /// The event loops, one thread each: the listener accepts on them and each plugin link's
     /// channel lives on one of them.
@@ -41,9 +47,36 @@ public final class DecisionThreads: Sendable {
         }
     }
 
-    private init(count: Int) {
+    /// The scheduler slice the threads asked for.
+    public let slice: Duration
+
+    private init(count: Int, slice: Duration) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: count)
         lanes = group.makeIterator().map(Lane.init)
+        self.slice = slice
+        // Each loop's first task, so before any request reaches the thread. A kernel that does not
+        // take the slice (before 6.12, or a policy the operator chose) leaves the thread as it was.
+        let nanoseconds = UInt64(slice / .nanoseconds(1))
+        for lane in lanes {
+            lane.loop.execute { _ = castellan_set_scheduler_slice(nanoseconds) }
+        }
+    }
+
+    /// The slice a decision thread asks for by default: the shortest Linux grants (100 µs). A
+    /// decision costs a few µs of it, and a thread that used its slice up keeps its turn in the
+    /// queue like any other, so a short slice buys no more CPU, only an earlier start.
+    public static let defaultSlice = Duration.microseconds(100)
+
+    /// What each thread has now, as the kernel reports it: its slice (the kernel's default when
+    /// none was asked for), `.zero` from a kernel that reports none (before Linux 6.12), `nil`
+    /// for a thread not on SCHED_NORMAL.
+    public func slices() async throws -> [Duration?] {
+        var slices: [Duration?] = []
+        for lane in lanes {
+            let nanoseconds = try await lane.loop.submit { castellan_scheduler_slice() }.get()
+            slices.append(nanoseconds == UInt64.max ? nil : .nanoseconds(Int64(nanoseconds)))
+        }
+        return slices
     }
 
     /// How many threads decide.
@@ -52,17 +85,23 @@ public final class DecisionThreads: Sendable {
     /// One thread per core: the default of `bridge.decision_threads`.
     public static var defaultCount: Int { System.coreCount }
 
-    private static let instances = Mutex<[Int: DecisionThreads]>([:])
+    private struct Key: Hashable {
+        let count: Int
+        let slice: Duration
+    }
 
-    /// The process's `count` decision threads, made on first use and kept as long as the process
-    /// (like NIO's singletons), so neither services nor tests shut them down; a service started
-    /// again in the same process (tests) gets the same threads.
-    public static func shared(count: Int = defaultCount) -> DecisionThreads {
-        let count = max(1, count)
+    private static let instances = Mutex<[Key: DecisionThreads]>([:])
+
+    /// The process's `count` decision threads with `slice` (`.zero`: the kernel's default), made
+    /// on first use and kept as long as the process (like NIO's singletons), so neither services
+    /// nor tests shut them down; a service started again in the same process (tests) gets the
+    /// same threads.
+    public static func shared(count: Int = defaultCount, slice: Duration = defaultSlice) -> DecisionThreads {
+        let key = Key(count: max(1, count), slice: slice)
         return instances.withLock { instances in
-            if let existing = instances[count] { return existing }
-            let made = DecisionThreads(count: count)
-            instances[count] = made
+            if let existing = instances[key] { return existing }
+            let made = DecisionThreads(count: key.count, slice: key.slice)
+            instances[key] = made
             return made
         }
     }

@@ -50,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
                                                    fleet: fleet),
                              registry: registry, logger: logger)
             est = configuration.est.map { ESTServer(settings: $0, fleet: fleet, rateLimit: configuration.rateLimit, logger: logger) }
-            printLine("castellan serve: bridge socket \(configuration.bridgeSocket), store \(configuration.storeText), tree \(server.specFile)")
+            printLine("castellan serve: bridge socket \(configuration.bridgeSocket), store \(configuration.storeText), tree \(server.specFile), decision threads \(server.decisionThreadsSummary)")
         } catch {
             FileHandle.standardError.write(Data("castellan serve: \(error)\n".utf8))
             throw ExitCode.failure

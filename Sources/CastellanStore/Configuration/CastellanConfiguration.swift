@@ -23,6 +23,12 @@ public struct CastellanConfiguration: Sendable {
     public var decisionThreads: Int? = nil
     /// The most `bridge.decision_threads` accepts.
     public static let maxDecisionThreads = 1024
+    /// `bridge.decision_slice_us`: the scheduler slice each decision thread asks Linux for;
+    /// `.zero` keeps the kernel's default, `nil` (the default) means the bridge's own
+    /// (`DecisionThreads.defaultSlice`). Read at start only.
+    public var decisionSlice: Duration? = nil
+    /// What `bridge.decision_slice_us` accepts besides 0: what Linux grants (0.1 to 100 ms).
+    public static let decisionSliceMicroseconds = 100...100_000
     /// The certificate authority's folder.
     public var caDirectory: String
     /// The supervision tree spec: `supervision.spec`, else `supervision.yaml` beside the file.

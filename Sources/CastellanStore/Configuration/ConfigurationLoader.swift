@@ -58,7 +58,7 @@ public enum ConfigurationLoader {
         }
         let masterKeyFile = try path(try top.required("master_key_file", reader), key: "master_key_file", default: "")
 
-        let bridge = try reader.optionalMapping(top["bridge"], path: "bridge", allowed: ["socket", "decision_threads"])
+        let bridge = try reader.optionalMapping(top["bridge"], path: "bridge", allowed: ["socket", "decision_threads", "decision_slice_us"])
         let ca = try reader.optionalMapping(top["ca"], path: "ca", allowed: ["dir"])
         let supervision = try reader.optionalMapping(top["supervision"], path: "supervision", allowed: ["spec"])
         let admin = try reader.optionalMapping(top["admin"], path: "admin", allowed: ["listen", "token_file"])
@@ -79,6 +79,16 @@ public enum ConfigurationLoader {
         let decisionThreads = try bridge?["decision_threads"].map { (n) throws(ConfigurationError) in
             try reader.integer(n, key: "bridge.decision_threads", in: 1...CastellanConfiguration.maxDecisionThreads,
                                hint: "1 to \(CastellanConfiguration.maxDecisionThreads)")
+        }
+
+        let decisionSlice = try bridge?["decision_slice_us"].map { (n) throws(ConfigurationError) -> Duration in
+            let allowed = CastellanConfiguration.decisionSliceMicroseconds
+            let hint = "0 for the kernel's default, or \(allowed.lowerBound) to \(allowed.upperBound)"
+            let microseconds = try reader.integer(n, key: "bridge.decision_slice_us", in: 0...allowed.upperBound, hint: hint)
+            guard microseconds == 0 || allowed.contains(microseconds) else {
+                throw reader.error(at: n, key: "bridge.decision_slice_us", "\(microseconds) is out of range (\(hint))")
+            }
+            return .microseconds(microseconds)
         }
 
         var clientIDBinding = ClientIDBinding.default
@@ -111,6 +121,7 @@ public enum ConfigurationLoader {
         }
         configuration.est = try estSettings(top["est"], reader, path: path)
         configuration.decisionThreads = decisionThreads
+        configuration.decisionSlice = decisionSlice
         return configuration
     }
 

@@ -118,6 +118,7 @@ public enum CastellanSetup {
             bridge:
               socket: castellan.sock
               # decision_threads: 4   # threads that decide; default: one per core
+              # decision_slice_us: 100   # their scheduler slice; 0: the kernel's default
             ca:
               dir: certs
             # supervision:
