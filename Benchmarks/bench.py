@@ -46,7 +46,7 @@ BROKER_OF = {"anon": "anon", "py_anon": "anon", "dynsec": "dynsec", "py_dynsec":
              "castellan_password": "castellan", "py_castellan_password": "castellan", "castellan_scram": "castellan",
              "castellan_cert": "castellan", "py_mtls": "mtls", "py_castellan_cert": "castellan",
              "py_castellan_scram": "castellan", "py_anon21": "anon21", "py_dynsec21": "dynsec21",
-             "py_castellan_password21": "castellan21"}
+             "py_castellan_password21": "castellan21", "py_mtls21": "mtls21", "py_castellan_cert21": "castellan21"}
 
 
 def log(msg):
@@ -139,6 +139,10 @@ class Bench:
         for i in range(max(CONCURRENCY + STORM)):
             self.run("device", "add", "bench-pw-%d" % i, "--policy", "password")
             self.run("scram", "set", "bench-pw-%d" % i, "--password-file", "password")
+        # The same for the mosquitto 2.1 certificate rows: `bench-cert-{n}`, each with its certificate.
+        for i in range(max(CONCURRENCY)):
+            self.run("device", "add", "bench-cert-%d" % i, "--policy", "cert")
+            self.run("cert", "issue", "bench-cert-%d" % i, "--out", "bench-cert-%d" % i)
         self.cold = ["bench-cold-%d" % i for i in range(a.runs * a.singles)]
         for dev in self.cold:
             self.run("device", "add", dev, "--policy", "password")
@@ -190,13 +194,15 @@ class Bench:
         mosq21 = self.args.mosquitto21 if self.args.mosquitto21 and os.access(self.args.mosquitto21, os.X_OK) else None
         if mosq21:
             # The same three plain-TCP brokers on mosquitto 2.1, where the plugin uses delayed basic auth.
-            self.ports.update({"anon21": base + 5, "dynsec21": base + 6, "castellan21": base + 7})
+            self.ports.update({"anon21": base + 5, "dynsec21": base + 6, "castellan21": base + 7, "castellan21_tls": base + 8, "mtls21": base + 9})
             dynsec21 = os.path.join(os.path.dirname(os.path.dirname(mosq21)), "lib", "mosquitto_dynamic_security.so")
             confs["anon21"] = confs["anon"].replace(str(self.ports["anon"]), str(self.ports["anon21"]))
+            confs["mtls21"] = confs["mtls"].replace(str(self.ports["mtls"]), str(self.ports["mtls21"]))
             confs["dynsec21"] = ("allow_anonymous false\nplugin %s\nplugin_opt_config_file %s/dynamic-security.json\n"
                                  "listener %d 127.0.0.1\nset_tcp_nodelay true\n") % (dynsec21, d, self.ports["dynsec21"])
             c21 = self.run("mosquitto-conf", "--config", os.path.join(d, "castellan.yaml"), "--port", str(self.ports["castellan21"]),
-                           "--tls-port", "0", "--tls-password-port", "0", "--mosquitto-version", "2.1", "--plugin", self.plugin, "--bind", "127.0.0.1", "--broker-id", "bench21", "--timeout-ms", str(self.args.timeout_ms))
+                           "--tls-port", str(self.ports["castellan21_tls"]), "--server-cert", os.path.join(d, "broker"),
+                           "--tls-password-port", "0", "--mosquitto-version", "2.1", "--plugin", self.plugin, "--bind", "127.0.0.1", "--broker-id", "bench21", "--timeout-ms", str(self.args.timeout_ms))
             confs["castellan21"] = re.sub(r"(?m)^user .*$", "", c21)
         self.mosq21 = mosq21
         for name, conf in confs.items():
@@ -241,6 +247,7 @@ class Bench:
         pw_n = ["--username", "bench-pw-{n}", "--password-file", os.path.join(self.dir, "password")]
         d = self.dir
         tls = ["--client-id", "bench-cert", "--tls", "--ca", d + "/certs/ca.pem", "--cert", d + "/bench-cert.pem", "--key", d + "/bench-cert.key"]
+        tls_n = ["--client-id", "bench-cert-{n}", "--tls", "--ca", d + "/certs/ca.pem", "--cert", d + "/bench-cert-{n}.pem", "--key", d + "/bench-cert-{n}.key"]
         return argv + {"py_castellan_scram": ["--port", str(self.ports["castellan"]), "--client-id", "bench-scram", "--scram",
                                               "--username", "bench-scram", "--password-file", os.path.join(self.dir, "password")],
                        "py_mtls": ["--port", str(self.ports["mtls"])] + tls,
@@ -251,6 +258,8 @@ class Bench:
                        "py_anon21": ["--port", str(self.ports.get("anon21")), "--client-id", "bench-anon-{n}"],
                        "py_dynsec21": ["--port", str(self.ports.get("dynsec21")), "--client-id", "bench-pw-{n}"] + pw_n,
                        "py_castellan_password21": ["--port", str(self.ports.get("castellan21")), "--client-id", "bench-pw-{n}"] + pw_n,
+                       "py_mtls21": ["--port", str(self.ports.get("mtls21"))] + tls_n,
+                       "py_castellan_cert21": ["--port", str(self.ports.get("castellan21_tls"))] + tls_n,
                        }[scenario]
 
     def cpu(self, name):
@@ -285,7 +294,7 @@ class Bench:
         loops = ["anon", "dynsec", "castellan_password", "castellan_scram", "mtls", "castellan_cert",
                  "py_anon", "py_dynsec", "py_castellan_password", "py_castellan_scram", "py_mtls", "py_castellan_cert"]
         if self.mosq21:
-            loops += ["py_anon21", "py_dynsec21", "py_castellan_password21"]
+            loops += ["py_anon21", "py_dynsec21", "py_castellan_password21", "py_mtls21", "py_castellan_cert21"]
         res = {}
         for run in range(a.runs):
             for conc in CONCURRENCY:
@@ -545,7 +554,9 @@ def report(args, a, b, c, started, command, storm=None, scaling=None):
         if ("py_anon21", 1) in a:
             names += [("py_anon21", "mosquitto 2.1 alone, anonymous — Python client, one client id per process"),
                       ("py_dynsec21", "mosquitto 2.1 + dynamic-security, password — Python client, one device per process"),
-                      ("py_castellan_password21", "mosquitto 2.1 + Castellan, password (delayed basic auth) — Python client, one device per process")]
+                      ("py_castellan_password21", "mosquitto 2.1 + Castellan, password (delayed basic auth) — Python client, one device per process"),
+                      ("py_mtls21", "mosquitto 2.1 alone, mTLS — Python client, one certificate per process"),
+                      ("py_castellan_cert21", "mosquitto 2.1 + Castellan, certificate (delayed basic auth) — Python client, one device per process")]
         lines.append("## A. Connect: CONNECT → CONNACK (µs, client-side, including TCP/TLS setup), then DISCONNECT")
         lines.append("")
         lines.append("| scenario | seq connects/s | seq p50 µs | seq p99 µs | 4 conc connects/s | 4 conc p50 µs | 4 conc p99 µs "
@@ -632,6 +643,10 @@ def report(args, a, b, c, started, command, storm=None, scaling=None):
                    for conc in CONCURRENCY}
             goals.append(goal(r21[4] >= 1.0, "mosquitto 2.1, Python client: Castellan password connect rate with 4 clients at once = %.3f × dynamic-security (%.3f × sequential, %.3f × with 16); goal ≥ 1.0 with 4" % (
                 r21[4], r21[1], r21[16])))
+            c21 = {conc: ratio(med[("py_castellan_cert21", conc, "connects_per_s")], med[("py_mtls21", conc, "connects_per_s")])
+                   for conc in CONCURRENCY}
+            goals.append(goal(c21[4] >= 0.97, "mosquitto 2.1, Python client: Castellan certificate connect rate with 4 clients at once = %.3f × mTLS alone (%.3f × sequential, %.3f × with 16); goal ≥ 0.97 with 4" % (
+                c21[4], c21[1], c21[16])))
     if b:
         lines.append("## B. Publish throughput, one publisher, 64-byte payload, topic authorized on every PUBLISH (msgs/s)")
         lines.append("")

@@ -147,7 +147,7 @@ def scram_connect(s, client_id, username, password):
 
 
 def worker(args, password, queue, index):
-    # `{n}` in the client id or username: this process's number, so processes connect as distinct
+    # `{n}` in the client id, username or certificate files: this process's number, so processes connect as distinct
     # clients (mosquitto 2.1 completes a delayed basic auth by client id).
     client_id = args.client_id.replace("{n}", str(index))
     username = args.username.replace("{n}", str(index)) if args.username else None
@@ -158,7 +158,7 @@ def worker(args, password, queue, index):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.load_verify_locations(args.ca)
         if args.cert:
-            context.load_cert_chain(args.cert, args.key)
+            context.load_cert_chain(args.cert.replace("{n}", str(index)), args.key.replace("{n}", str(index)))
     disconnect = b"\xe0\x00"
     lat, failures = [], 0
     started = time.perf_counter()
@@ -208,7 +208,7 @@ def main():
     p.add_argument("--scram", action="store_true", help="MQTT 5 SCRAM-SHA-256 enhanced auth with --username/--password-file")
     p.add_argument("--tls", action="store_true")
     p.add_argument("--ca")
-    p.add_argument("--cert")
+    p.add_argument("--cert", help="`{n}` as in --client-id (and in --key)")
     p.add_argument("--key")
     p.add_argument("--connections", type=int, default=1)
     p.add_argument("--duration", type=float, default=2.0)

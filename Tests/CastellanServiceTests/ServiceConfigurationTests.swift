@@ -33,6 +33,11 @@ import Testing
             #expect(throws: ConfigurationError.self) { try service.server.reload() }
             #expect(service.server.context.settings.identityCheck.binding == .prefix)
             #expect(try await plugin.decide(.password(3, client: "dev1/sensor", username: "dev1", password: "pw-pw-pw-pw")).result == .allow)
+
+            // The decision threads are made at start: a reload says a change to them needs a restart.
+            try original.replacingOccurrences(of: "# decision_slice_us: 100", with: "decision_slice_us: 0")
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(try service.server.reload() == ["bridge.decision_slice_us changed: takes effect after a restart"])
         }
     }
 
