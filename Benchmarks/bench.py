@@ -368,6 +368,23 @@ class Bench:
                     (line, "castellan" + suffix, ["--client-id", "bench-pw-{n}"] + pw("bench-pw-{n}"), ["--client-id", "bench-live"] + pw("bench-live"))]
         return out
 
+    def storm_run(self, key, storm, storm_creds, live_creds):
+        """One storm of `storm` processes against broker `key`: the live client's round trips, and the storm's rate."""
+        duration = self.args.duration
+        port = ["--port", str(self.ports[key])]
+        storm_proc = subprocess.Popen([sys.executable, os.path.join(HERE, "mqtt_connect.py"), "--connections", str(storm),
+                                       "--duration", str(duration + 1.0)] + port + storm_creds,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)  # the storm's processes are up and connecting
+        live = subprocess.run([sys.executable, os.path.join(HERE, "mqtt_rtt.py"), "--topic", LIVE_TOPIC,
+                               "--duration", str(duration)] + port + live_creds, capture_output=True, text=True, timeout=120)
+        out, err = storm_proc.communicate(timeout=120)
+        if live.returncode or storm_proc.returncode:
+            raise SystemExit("bench: storm run failed on %s: %s%s" % (key, live.stderr, err))
+        r = json.loads(live.stdout.strip().splitlines()[-1])
+        r["storm_connects_per_s"] = json.loads(out.strip().splitlines()[-1])["connects_per_s"]
+        return r
+
     def part_s(self):
         """A live client's publish round trip while N processes loop connects to the same broker."""
         a = self.args
@@ -375,18 +392,7 @@ class Bench:
         for run in range(a.runs):
             for storm in STORM:
                 for line, key, storm_creds, live_creds in self.storm_brokers():
-                    port = ["--port", str(self.ports[key])]
-                    storm_proc = subprocess.Popen([sys.executable, os.path.join(HERE, "mqtt_connect.py"), "--connections", str(storm),
-                                                   "--duration", str(a.duration + 1.0)] + port + storm_creds,
-                                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                    time.sleep(0.5)  # the storm's processes are up and connecting
-                    live = subprocess.run([sys.executable, os.path.join(HERE, "mqtt_rtt.py"), "--topic", LIVE_TOPIC,
-                                           "--duration", str(a.duration)] + port + live_creds, capture_output=True, text=True, timeout=120)
-                    out, err = storm_proc.communicate(timeout=120)
-                    if live.returncode or storm_proc.returncode:
-                        raise SystemExit("bench: storm run failed on %s: %s%s" % (key, live.stderr, err))
-                    r = json.loads(live.stdout.strip().splitlines()[-1])
-                    r["storm_connects_per_s"] = json.loads(out.strip().splitlines()[-1])["connects_per_s"]
+                    r = self.storm_run(key, storm, storm_creds, live_creds)
                     log("S run %d %-12s storm %2d  live p50 %6d µs  p99 %6d µs  (%d round trips)  storm %7.1f connects/s" % (
                         run + 1, key, storm, r["p50_us"], r["p99_us"], r["round_trips"], r["storm_connects_per_s"]))
                     res.setdefault((key, storm), []).append(r)

@@ -2,11 +2,12 @@
 """The decision threads' scheduler slice, side by side in one process: one `castellan serve` and
 bench.py's brokers on mosquitto 2.0; each round switches the service's threads between the kernel's
 default slice and --slice-us with sched_setattr(2) from outside (the same process, brokers and caches
-serve both), then runs the loads.
+serve both), then runs the loads, and a storm of part S on dynamic-security and Castellan.
 
   python3 Benchmarks/slice_ab.py --castellan .build-release/release/castellan --plugin .build-plugin/castellan_mosquitto.so
 
-Prints each round, then per load and slice the connect rate of every round and the median. The
+Prints each round, then per load and slice the connect rate of every round and the median (for the
+storm: the live client's p99). The
 service asks for `bridge.decision_slice_us` itself (docs/service.md, "Scheduler slice"); this script
 overrides whatever it asked for, both ways. Needs Linux 6.12 or later, and root (or the service's user)."""
 import argparse, ctypes, glob, os, statistics, sys
@@ -42,6 +43,8 @@ p.add_argument("--slice-us", type=int, default=100)
 p.add_argument("--rounds", type=int, default=5)
 p.add_argument("--duration", type=float, default=2.0, help="seconds per load run")
 p.add_argument("--base-port", type=int, default=26883)
+p.add_argument("--storm", type=int, default=4, help="also a storm part run per round: the live client's p99 while this many "
+               "processes loop password connects, dynamic-security and Castellan on mosquitto 2.0 (0: none)")
 args = p.parse_args()
 
 bench = B.Bench.for_loads(args.castellan, args.plugin, args.duration, args.base_port)
@@ -55,9 +58,12 @@ LOADS = [  # label, broker, argv
 ]
 SLICES = [("default", 0), ("%d µs" % args.slice_us, args.slice_us * 1000)]
 rates = {}
+p99s = {}
 try:
     bench.setup()
     bench.start()
+    STORMS = {key: (storm_creds, live_creds) for line, key, storm_creds, live_creds in bench.storm_brokers()
+              if line == "2.0" and key in ("dynsec", "castellan")} if args.storm else {}
     for warm in ("py_castellan_password", "py_castellan_cert"):  # caches filled, as in a running fleet
         bench.load(bench.py_argv(warm, 1, 1), broker="castellan")
     for r in range(args.rounds):
@@ -67,6 +73,10 @@ try:
                 x = bench.load(argv(), broker=broker)
                 rates.setdefault((label, name), []).append(x["connects_per_s"])
                 B.log("round %d %-8s %-40s %7.0f/s  p50 %5d µs" % (r + 1, name, label, x["connects_per_s"], x["p50_us"]))
+            for key, (storm_creds, live_creds) in STORMS.items():
+                x = bench.storm_run(key, args.storm, storm_creds, live_creds)
+                p99s.setdefault((key, name), []).append(x["p99_us"])
+                B.log("round %d %-8s storm of %d, %-28s live p99 %5d µs" % (r + 1, name, args.storm, key, x["p99_us"]))
 finally:
     bench.stop_all()
 print("| connects/s | " + " | ".join(name for name, _ in SLICES) + " |")
@@ -74,3 +84,6 @@ print("| --- | " + " | ".join("---" for _ in SLICES) + " |")
 for label, _, _ in LOADS:
     print("| %s | %s |" % (label, " | ".join("%.0f (%s)" % (statistics.median(rates[(label, name)]), " ".join("%.0f" % v for v in rates[(label, name)]))
                                            for name, _ in SLICES)))
+for key in STORMS:
+    print("| storm of %d, %s: live p99 µs | %s |" % (args.storm, key, " | ".join(
+        "%.0f (%s)" % (statistics.median(p99s[(key, name)]), " ".join("%.0f" % v for v in p99s[(key, name)])) for name, _ in SLICES)))
