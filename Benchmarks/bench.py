@@ -109,6 +109,11 @@ class Bench:
         self.procs = []
 
     # ---- setup -------------------------------------------------------------------------------
+    def mosquitto21(self):
+        """The mosquitto 2.1 binary the 2.1 rows run on, or None (`--mosquitto21` absent or not built)."""
+        m = self.args.mosquitto21
+        return m if m and os.access(m, os.X_OK) else None
+
     def setup(self):
         a = self.args
         log("bench: setting up %s" % self.dir)
@@ -140,7 +145,7 @@ class Bench:
             self.run("device", "add", "bench-pw-%d" % i, "--policy", "password")
             self.run("scram", "set", "bench-pw-%d" % i, "--password-file", "password")
         # The same for the mosquitto 2.1 certificate rows: `bench-cert-{n}`, each with its certificate.
-        for i in range(max(CONCURRENCY)):
+        for i in range(max(CONCURRENCY) if self.mosquitto21() else 0):
             self.run("device", "add", "bench-cert-%d" % i, "--policy", "cert")
             self.run("cert", "issue", "bench-cert-%d" % i, "--out", "bench-cert-%d" % i)
         self.cold = ["bench-cold-%d" % i for i in range(a.runs * a.singles)]
@@ -191,7 +196,7 @@ class Bench:
         if self.args.spin_us is not None:
             castellan_conf += "\nplugin_opt_spin_us %d\n" % self.args.spin_us
         confs["castellan"] = castellan_conf
-        mosq21 = self.args.mosquitto21 if self.args.mosquitto21 and os.access(self.args.mosquitto21, os.X_OK) else None
+        mosq21 = self.mosquitto21()
         if mosq21:
             # The same three plain-TCP brokers on mosquitto 2.1, where the plugin uses delayed basic auth.
             self.ports.update({"anon21": base + 5, "dynsec21": base + 6, "castellan21": base + 7, "castellan21_tls": base + 8, "mtls21": base + 9})

@@ -12,7 +12,8 @@
 #include <linux/sched/types.h>
 
 // The calling thread's slice in nanoseconds (Linux 6.12 and later report the default one too;
-// earlier kernels report 0), UINT64_MAX when the thread's policy is not SCHED_NORMAL.
+// earlier kernels report 0), UINT64_MAX when the thread's policy is not SCHED_NORMAL or its
+// attributes cannot be read.
 static inline uint64_t castellan_scheduler_slice(void)
 {
 	struct sched_attr attr;

@@ -60,7 +60,7 @@ public final class CastellanServer: Sendable {
     static func sliceSummary(_ threads: DecisionThreads) async throws -> String {
         func text(_ slice: Duration) -> String { "\(Int(slice / .microseconds(1))) µs" }
         let reported = Set(try await threads.slices()).map { slice in
-            guard let slice else { return "left alone (not SCHED_NORMAL)" }
+            guard let slice else { return "unknown (not SCHED_NORMAL, or not readable)" }
             return slice == .zero ? "none reported (before Linux 6.12, none is taken)" : text(slice)
         }
         return "asked \(threads.slice == .zero ? "the kernel's default" : text(threads.slice)), has \(reported.sorted().joined(separator: " and "))"

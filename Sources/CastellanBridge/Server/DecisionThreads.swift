@@ -69,7 +69,7 @@ public final class DecisionThreads: Sendable {
 
     /// What each thread has now, as the kernel reports it: its slice (the kernel's default when
     /// none was asked for), `.zero` from a kernel that reports none (before Linux 6.12), `nil`
-    /// for a thread not on SCHED_NORMAL.
+    /// for a thread not on SCHED_NORMAL (or whose attributes cannot be read).
     public func slices() async throws -> [Duration?] {
         var slices: [Duration?] = []
         for lane in lanes {
